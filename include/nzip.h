@@ -1,0 +1,231 @@
+/*
+ * nzip.h - the public API of nzip, a lossless compressor whose probability model
+ * is trained online on the data it compresses.
+ *
+ * Three ways in:
+ *   - one-shot:  nz_compress() / nz_decompress() on whole buffers;
+ *   - streaming: nz_cctx / nz_dctx fed with nz_inbuf / nz_outbuf pairs, for inputs
+ *                of unknown size (stdin to stdout);
+ *   - inspection: nz_get_frame_info() reads a frame header without decoding.
+ *
+ * Every function returns an nz_error code (NZ_OK == 0) unless stated otherwise;
+ * nz_error_string() turns a code into one line of English. The library keeps no
+ * global mutable state: contexts may be used from different threads, but one
+ * context must not be used by two threads at once. Free functions accept NULL.
+ *
+ * The format is described in docs/FORMAT.md; its numerics in docs/NUMERICS.md.
+ */
+#ifndef NZIP_H
+#define NZIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NZ_VERSION_MAJOR 0
+#define NZ_VERSION_MINOR 1
+#define NZ_VERSION_PATCH 0
+#define NZ_VERSION_STRING "0.1.0"
+
+/* The library's version at run time ("0.1.0"). */
+const char *nz_version_string(void);
+
+/* Error codes. The numbers are stable: they never change meaning. */
+typedef enum nz_error {
+	NZ_OK = 0,
+	NZ_ERR_GENERIC = 1,      /* an error with no better code */
+	NZ_ERR_NOMEM = 2,        /* out of memory */
+	NZ_ERR_PARAM = 3,        /* an invalid argument or parameter */
+	NZ_ERR_NOT_NZIP = 4,     /* the input does not start with the nzip magic */
+	NZ_ERR_VERSION = 5,      /* made by a newer nzip: unsupported format version */
+	NZ_ERR_UNSUPPORTED = 6,  /* unknown model, coding mode, flag or parameter */
+	NZ_ERR_CORRUPT = 7,      /* the compressed data is corrupt */
+	NZ_ERR_TRUNCATED = 8,    /* the compressed data ends too early */
+	NZ_ERR_CHECKSUM = 9,     /* a checksum does not match: the data is corrupt */
+	NZ_ERR_DST_SIZE = 10,    /* the output buffer is too small */
+	NZ_ERR_MEMLIMIT = 11,    /* decoding needs more memory than the limit allows */
+	NZ_ERR_STAGE = 12,       /* a function was called at the wrong time */
+	NZ_ERR_CANCELLED = 13,   /* the progress callback asked to stop */
+	NZ_ERR_THREAD = 14,      /* a thread could not be started */
+	NZ_ERR_COUNT_            /* not an error: the number of codes */
+} nz_error;
+
+/* One line describing an error code; never NULL. */
+const char *nz_error_string(int code);
+
+/* Models (recorded in the frame header; the numbers are part of the format). */
+typedef enum nz_model {
+	NZ_MODEL_AUTO = -1,      /* choose from the level */
+	NZ_MODEL_STORE = 0,      /* no compression */
+	NZ_MODEL_ORDER2 = 1,     /* adaptive order-0/1/2 context counts */
+	NZ_MODEL_EDPC = 2,       /* EDPC (MBRB + IFR), neural, byte-wise */
+	NZ_MODEL_PAC = 3,        /* PAC MLP, neural, byte-wise */
+	NZ_MODEL_TRACE = 4,      /* TRACE linear-attention transformer */
+	NZ_MODEL_SEP = 5,        /* SEP patch front-end on PAC */
+	NZ_MODEL_CM = 6          /* context mixing, bit-wise */
+} nz_model;
+
+#define NZ_LEVEL_MIN 0
+#define NZ_LEVEL_MAX 9
+#define NZ_LEVEL_DEFAULT 6
+
+/* Progress report, passed to the progress callback during long jobs. */
+typedef struct nz_progress {
+	uint64_t bytes_in;       /* input consumed so far (compressed bytes when decoding) */
+	uint64_t bytes_out;      /* output produced so far */
+	uint64_t total_in;       /* total input if known, else 0 */
+	uint64_t raw_done;       /* uncompressed bytes modelled so far */
+	uint64_t coded_bits;     /* bits the coder produced for raw_done (estimate) */
+} nz_progress;
+
+/* Return non-zero to cancel the job (it then fails with NZ_ERR_CANCELLED). It is
+ * called from the thread that called the library, a few times a second at most
+ * when the caller rate-limits; it must not call back into the same context. */
+typedef int (*nz_progress_fn)(void *opaque, const nz_progress *progress);
+
+#define NZ_CONTENT_SIZE_UNKNOWN UINT64_MAX
+
+/*
+ * Compression parameters. Initialise with nz_params_init(), then change fields.
+ * A zero model hyperparameter means "the model's default for this level".
+ */
+typedef struct nz_params {
+	int level;               /* 0..9; set by nz_params_init */
+	int model;               /* an nz_model, NZ_MODEL_AUTO for the level's choice */
+	int preset;              /* model size preset: 0 = full, 1.. = smaller (model-defined) */
+	uint32_t lanes;          /* parallel lanes sharing one model (seeds' batch_size) */
+	uint32_t context;        /* bytes of context the model sees */
+	uint32_t hidden;         /* hidden width */
+	uint32_t ffn;            /* feed-forward width */
+	float learning_rate;     /* Adam learning rate */
+	uint64_t seed;           /* initial-weights seed */
+	uint32_t substreams;     /* K entropy-coder substreams per block (0 = default) */
+	uint32_t block_size;     /* bytes per block, a power of two (0 = default) */
+	uint32_t threads;        /* worker threads (0 = all cores); never changes the output */
+	uint64_t content_size;   /* total input size if known (streaming), else NZ_CONTENT_SIZE_UNKNOWN */
+	nz_progress_fn progress; /* optional */
+	void *progress_opaque;
+} nz_params;
+
+/* Fill *p with the defaults of a level (0..9; 0 stores). */
+int nz_params_init(nz_params *p, int level);
+
+/* Select a model by name ("order2", "edpc", "edpc-s", "cm", ...): sets p->model and
+ * p->preset. Returns NZ_ERR_PARAM for an unknown name. */
+int nz_params_set_model(nz_params *p, const char *name);
+
+/* The name of a model id, or NULL if unknown. */
+const char *nz_model_name(int model);
+
+/* A list of the model names nz_params_set_model() accepts, separated by ", ". */
+const char *nz_model_names(void);
+
+/* Decompression parameters. Initialise with nz_dparams_init(). */
+typedef struct nz_dparams {
+	uint64_t memlimit;       /* refuse frames needing more memory (bytes; 0 = no limit) */
+	uint32_t threads;        /* worker threads (0 = all cores) */
+	nz_progress_fn progress;
+	void *progress_opaque;
+} nz_dparams;
+
+void nz_dparams_init(nz_dparams *p);
+
+/* What a frame header says. */
+typedef struct nz_frame_info {
+	int format_version;
+	int coding;              /* 0 stored, 1 byte-wise range coder, 2 bit-wise coder */
+	int model;               /* nz_model */
+	int preset;
+	uint64_t content_size;   /* NZ_CONTENT_SIZE_UNKNOWN if the header does not say */
+	uint32_t block_size;
+	uint32_t lanes, context, hidden, ffn;
+	float learning_rate;
+	uint64_t seed;
+	uint32_t substreams;
+	uint64_t memory_needed;  /* bytes the decoder will allocate for the model, about */
+	size_t header_size;      /* bytes of the frame header */
+} nz_frame_info;
+
+/* Parse the frame header at the start of src. NZ_ERR_TRUNCATED if more bytes are
+ * needed to read the header. */
+int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info);
+
+/* ---- one-shot ---- */
+
+/* The largest compressed size of src_size bytes, whatever the data. */
+size_t nz_compress_bound(size_t src_size);
+
+/* Compress src into dst. On success *dst_size is the compressed size. */
+int nz_compress(void *dst, size_t dst_capacity, size_t *dst_size,
+		const void *src, size_t src_size, const nz_params *params);
+
+/* Decompress one or more concatenated frames into dst. On success *dst_size is the
+ * decompressed size. dparams may be NULL for the defaults. */
+int nz_decompress(void *dst, size_t dst_capacity, size_t *dst_size,
+		  const void *src, size_t src_size, const nz_dparams *dparams);
+
+/* ---- streaming ---- */
+
+typedef struct nz_inbuf {
+	const void *src;
+	size_t size;
+	size_t pos;              /* advanced by the library */
+} nz_inbuf;
+
+typedef struct nz_outbuf {
+	void *dst;
+	size_t size;
+	size_t pos;              /* advanced by the library */
+} nz_outbuf;
+
+typedef struct nz_cctx nz_cctx;
+typedef struct nz_dctx nz_dctx;
+
+/* Create a compression context; *out is NULL on error. */
+int nz_cctx_create(nz_cctx **out, const nz_params *params);
+void nz_cctx_free(nz_cctx *c);
+
+/*
+ * Consume input from in, write compressed bytes to out. Input is buffered into
+ * blocks; a full block is compressed in this call (which can take a while: the
+ * progress callback reports). Pass finish != 0 once the whole input has been given:
+ * the last block, the end marker and the footer are then written.
+ * *pending receives the number of compressed bytes still waiting for room in out;
+ * the frame is complete when a call with finish != 0 has consumed all input and
+ * reports *pending == 0. After that the context must be freed or reset.
+ */
+int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
+		       size_t *pending);
+
+/* Start a new frame with the same parameters (content_size becomes unknown). */
+int nz_cctx_reset(nz_cctx *c);
+
+/* Create a decompression context (dparams may be NULL); *out is NULL on error. */
+int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams);
+void nz_dctx_free(nz_dctx *d);
+
+/*
+ * Consume compressed bytes from in, write decompressed bytes to out. Frames may be
+ * concatenated: the context starts the next frame by itself. *frame_done is set to
+ * 1 when the input consumed so far ends exactly at the end of a frame whose output
+ * has all been written, else 0. If the input ends while *frame_done is 0, the input
+ * was truncated.
+ */
+int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_done);
+
+/* The frame header of the frame being decoded (valid once its header was read). */
+int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
+
+/* A sentence with details about the last error of a context (block number,
+ * expected vs. found), or "" if there is none. Valid until the next call. */
+const char *nz_cctx_error_detail(const nz_cctx *c);
+const char *nz_dctx_error_detail(const nz_dctx *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NZIP_H */

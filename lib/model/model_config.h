@@ -1,0 +1,62 @@
+/*
+ * model_config.h - everything the decoder needs to rebuild a model, as recorded in
+ * the frame header (docs/FORMAT.md, "Model parameters"), plus the model registry.
+ *
+ * A model is one of two kinds:
+ *   - a byte model (coding 1): predicts a 256-way distribution for a batch of lanes
+ *     each step; the generic lane driver (codec/lanes.c) codes the bytes with the
+ *     range coder. See model/byte_model.h.
+ *   - a block codec (coding 2, and stored): codes a whole block itself (the bit-wise
+ *     context-mixing models). See codec/block_codec.h.
+ */
+#ifndef NZ_MODEL_CONFIG_H
+#define NZ_MODEL_CONFIG_H
+
+#include "common/common.h"
+
+/* Model-specific parameters: header keys NZ_KEY_EXTRA0 .. NZ_KEY_EXTRA0+15. */
+#define NZ_MODEL_EXTRA 16
+
+typedef struct nz_model_config {
+	int model;          /* nz_model */
+	int coding;         /* NZ_CODING_* */
+	u32 preset;
+	u32 lanes;
+	u32 context;
+	u32 hidden;
+	u32 ffn;
+	float learning_rate;
+	u64 seed;
+	u64 extra[NZ_MODEL_EXTRA];  /* meaning defined by the model; 0 if unused */
+	u32 threads;        /* not recorded: never changes the output */
+} nz_model_config;
+
+enum {
+	NZ_CODING_STORED = 0,
+	NZ_CODING_BYTES = 1,   /* byte-wise range coder over lanes */
+	NZ_CODING_BITS = 2     /* bit-wise binary arithmetic coder */
+};
+
+struct nz_byte_model;
+struct nz_block_codec;
+
+typedef struct nz_model_desc {
+	int id;             /* nz_model */
+	const char *name;   /* canonical name */
+	int coding;
+	/* Fill the zero fields of cfg with defaults for a level and preset. */
+	void (*defaults)(nz_model_config *cfg, int level);
+	/* Check values read from a header (or set by a user): NZ_OK, NZ_ERR_PARAM if
+	 * out of range. Must bound every dimension so memory and time stay bounded. */
+	int (*validate)(const nz_model_config *cfg);
+	/* Bytes the model allocates, about (for -l, memory limits). */
+	u64 (*memory)(const nz_model_config *cfg);
+	/* Exactly one of these is set, by coding. */
+	int (*create_byte_model)(const nz_model_config *cfg, struct nz_byte_model **out);
+	int (*create_block_codec)(const nz_model_config *cfg, struct nz_block_codec **out);
+} nz_model_desc;
+
+/* The descriptor of a model id, or NULL. */
+const nz_model_desc *nz_model_lookup(int id);
+
+#endif /* NZ_MODEL_CONFIG_H */

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# fuzz.sh SECONDS - build the libFuzzer targets (clang, ASan+UBSan) and run each for
+# SECONDS, starting from its checked-in seed corpus (tests/fuzz/<target>/). Any crash,
+# leak, hang or sanitizer report fails. Skips with a message if clang is missing.
+set -euo pipefail
+secs=${1:-60}
+cd "$(dirname "$0")/.."
+if ! command -v clang >/dev/null; then
+  echo "fuzz: SKIP (clang not installed)"; exit 0
+fi
+targets=(tests/fuzz/fuzz_*.c)
+if [ ! -e "${targets[0]}" ]; then echo "fuzz: no targets"; exit 0; fi
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNZIP_FUZZ=ON \
+  -DNZIP_SANITIZE=address,undefined -DNZIP_BUILD_BENCH=OFF >/dev/null
+names=()
+for t in "${targets[@]}"; do names+=("$(basename "$t" .c)"); done
+cmake --build build-fuzz -j "$(nproc)" --target "${names[@]}" >/dev/null
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+for name in "${names[@]}"; do
+  seeds=tests/fuzz/${name#fuzz_}
+  work=$(mktemp -d)
+  [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/ 2>/dev/null || true
+  echo "fuzz: $name for ${secs}s"
+  build-fuzz/tests/"$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$work" 2>&1 | tail -n 4
+  rc=${PIPESTATUS[0]}
+  rm -rf "$work"
+  if [ "$rc" -ne 0 ]; then echo "fuzz: $name FAILED"; exit 1; fi
+done
+echo "fuzz: all targets clean"
