@@ -485,6 +485,41 @@ int cli_parse_args(int argc, char **argv, cli_options *o, char ***operands, int 
 	return EXIT_OK;
 }
 
+/* The hyperparameter options, one at a time: apply option `which` (if the user set
+ * it) to p and describe it ("--seed 7"). Returns 0 when `which` is past the end. */
+enum { N_HYPER = 9 };
+static int apply_hyper(const cli_options *o, int which, nz_params *p, char *desc, size_t cap)
+{
+	*desc = 0;
+	const opt_u32 *u = NULL;
+	const char *name = NULL;
+	switch (which) {
+	case 0: u = &o->lanes; name = "--lanes"; if (u->set) p->lanes = u->value; break;
+	case 1: u = &o->context; name = "--context"; if (u->set) p->context = u->value; break;
+	case 2: u = &o->hidden; name = "--hidden"; if (u->set) p->hidden = u->value; break;
+	case 3: u = &o->ffn; name = "--ffn"; if (u->set) p->ffn = u->value; break;
+	case 4: u = &o->substreams; name = "--substreams"; if (u->set) p->substreams = u->value; break;
+	case 5: u = &o->block_size; name = "--block-size"; if (u->set) p->block_size = u->value; break;
+	case 6: u = &o->threads; name = "-T"; if (u->set) p->threads = u->value; break;
+	case 7:
+		if (o->lr_set) {
+			p->learning_rate = o->lr;
+			snprintf(desc, cap, "--lr %g", (double)o->lr);
+		}
+		return 1;
+	case 8:
+		if (o->seed_set) {
+			p->seed = o->seed;
+			snprintf(desc, cap, "--seed %llu", (unsigned long long)o->seed);
+		}
+		return 1;
+	default: return 0;
+	}
+	if (u->set)
+		snprintf(desc, cap, "%s %u", name, u->value);
+	return 1;
+}
+
 int cli_make_params(const cli_options *o, uint64_t content_size, nz_params *p)
 {
 	int rc = nz_params_init(p, o->level);
@@ -492,19 +527,60 @@ int cli_make_params(const cli_options *o, uint64_t content_size, nz_params *p)
 		return rc;
 	if (o->model && (rc = nz_params_set_model(p, o->model)))
 		return rc;
-	if (o->lanes.set) p->lanes = o->lanes.value;
-	if (o->context.set) p->context = o->context.value;
-	if (o->hidden.set) p->hidden = o->hidden.value;
-	if (o->ffn.set) p->ffn = o->ffn.value;
-	if (o->substreams.set) p->substreams = o->substreams.value;
-	if (o->block_size.set) p->block_size = o->block_size.value;
-	if (o->threads.set) p->threads = o->threads.value;
-	if (o->lr_set) p->learning_rate = o->lr;
-	if (o->seed_set) p->seed = o->seed;
+	char desc[64];
+	for (int i = 0; i < N_HYPER; i++)
+		apply_hyper(o, i, p, desc, sizeof(desc));
 	p->content_size = content_size;
 	p->progress = progress_callback;
 	p->progress_opaque = NULL;
 	return NZ_OK;
+}
+
+static int params_accepted(const nz_params *p)
+{
+	nz_cctx *c = NULL;
+	int rc = nz_cctx_create(&c, p);
+	nz_cctx_free(c);
+	return rc != NZ_ERR_PARAM && rc != NZ_ERR_UNSUPPORTED;
+}
+
+int cli_check_params(const cli_options *o)
+{
+	if (o->mode != MODE_COMPRESS)
+		return EXIT_OK;
+	nz_params p;
+	if (cli_make_params(o, NZ_CONTENT_SIZE_UNKNOWN, &p) != NZ_OK) {
+		msg_usage("invalid level or model");
+		return EXIT_USAGE;
+	}
+	int any = 0;
+	char desc[64];
+	nz_params probe = p;
+	for (int i = 0; i < N_HYPER; i++) {
+		apply_hyper(o, i, &probe, desc, sizeof(desc));
+		any |= *desc != 0;
+	}
+	if (!any || params_accepted(&p))
+		return EXIT_OK;
+	/* Name the options the model refuses on their own, else all of them. */
+	const char *model = nz_model_name(p.model);
+	char culprits[512] = "";
+	for (int pass = 0; pass < 2 && !*culprits; pass++) {
+		for (int i = 0; i < N_HYPER; i++) {
+			nz_params one;
+			nz_params_init(&one, o->level);
+			if (o->model)
+				nz_params_set_model(&one, o->model);
+			apply_hyper(o, i, &one, desc, sizeof(desc));
+			if (!*desc || (pass == 0 && params_accepted(&one)))
+				continue;
+			size_t n = strlen(culprits);
+			snprintf(culprits + n, sizeof(culprits) - n, "%s%s", n ? ", " : "", desc);
+		}
+	}
+	msg_usage("%s: not accepted by model %s at level %d", culprits, model ? model : "?",
+		  o->level);
+	return EXIT_USAGE;
 }
 
 void cli_make_dparams(const cli_options *o, nz_dparams *p)

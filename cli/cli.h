@@ -56,6 +56,9 @@ int cli_parse_args(int argc, char **argv, cli_options *o, char ***operands, int 
 /* Compression parameters for one input of content_size bytes (NZ_CONTENT_SIZE_UNKNOWN). */
 int cli_make_params(const cli_options *o, uint64_t content_size, nz_params *p);
 void cli_make_dparams(const cli_options *o, nz_dparams *p);
+/* Before any file: if the model refuses the hyperparameters given, say which ones
+ * (a usage error). Returns EXIT_OK or EXIT_USAGE. */
+int cli_check_params(const cli_options *o);
 
 /* ---- msg.c ---- */
 

@@ -26,6 +26,10 @@ int main(int argc, char **argv)
 		return status;
 	}
 	msg_set_quiet(o.quiet);
+	if ((status = cli_check_params(&o)) != EXIT_OK) {
+		free(operands);
+		return status;
+	}
 	progress_enable(o.progress != 0 && isatty(STDERR_FILENO) && (o.progress == 1 || !o.quiet));
 	signals_install();
 
