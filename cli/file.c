@@ -328,20 +328,22 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 		status = rc;
 		goto out;
 	}
-	/* The input changed while we read it: keep it, whatever happens to the output. */
+	/* The input changed while we read it: what we compressed is not what the file
+	 * holds now, so neither remove the input nor leave an output. */
 	struct stat after;
 	int changed = regular && o->mode == MODE_COMPRESS &&
 		      (fstat(fd, &after) != 0 || after.st_size != fst.st_size ||
 		       after.st_mtim.tv_sec != fst.st_mtim.tv_sec ||
 		       after.st_mtim.tv_nsec != fst.st_mtim.tv_nsec ||
 		       (uint64_t)after.st_size != js.in_bytes);
+	if (changed) {
+		out_abort(&out);
+		msg_error(path, "changed while being compressed -- no output, input kept");
+		goto out;
+	}
 	if (out_commit(&out, regular ? &fst : NULL, o->force))
 		goto out;
 	print_stats(o, path, &js, out_path ? out_path : "(stdout)");
-	if (changed) {
-		msg_error(path, "changed while being compressed -- input kept");
-		goto out;
-	}
 	status = EXIT_OK;
 	if (writes_file && !o->keep && regular) {
 		close(fd);
