@@ -70,6 +70,8 @@ NZ_INLINE void nz_rc_encode(nz_rc_encoder *e, u32 cum, u32 freq)
 	e->low = low;
 }
 
+NZ_INLINE unsigned nz_clz64(u64 x) { return (unsigned)__builtin_clzll(x); } /* x != 0 */
+
 NZ_INLINE u8 nz_rc_next_byte(nz_rc_decoder *d)
 {
 	return d->pos < d->size ? d->in[d->pos++] : (d->pos++, 0);
@@ -87,25 +89,47 @@ NZ_INLINE u32 nz_rc_decode_target(nz_rc_decoder *d)
 	return (u32)v;
 }
 
+/* The next 4 input bytes as a big-endian number, zeros past the end. */
+NZ_INLINE u32 nz_rc_peek32(const nz_rc_decoder *d)
+{
+	if (nz_likely(d->pos + 4 <= d->size)) {
+		const u8 *p = d->in + d->pos;
+		return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+	}
+	u32 x = 0;
+	for (size_t i = d->pos; i < d->pos + 4; i++)
+		x = x << 8 | (i < d->size ? d->in[i] : 0);
+	return x;
+}
+
 NZ_INLINE void nz_rc_decode_update(nz_rc_decoder *d, u32 cum, u32 freq)
 {
 	u64 r = d->range >> NZ_RC_PREC;
 	d->code -= r * cum;
 	d->range = r * freq;
-	while (d->range < NZ_RC_TOP) {
-		d->code = (d->code << 8) | nz_rc_next_byte(d);
-		d->range <<= 8;
-	}
+	/* Renormalise without a data-dependent loop: range >= r >= 2^32, so 0 to 3
+	 * bytes come in, as many as the leading zero bytes of range. */
+	const unsigned shift = (unsigned)nz_clz64(d->range) & ~7u;
+	d->code = (d->code << shift) | ((u64)nz_rc_peek32(d) >> (32 - shift));
+	d->range <<= shift;
+	d->pos += shift / 8;
 }
 
 /* The symbol s with cum[s] <= v < cum[s + 1], for a table of 257 cumulative
- * frequencies (cum[0] = 0, cum[256] = 2^24). Branch-free binary search. */
+ * frequencies (cum[0] = 0, cum[256] = 2^24). Two levels of 16: first count the
+ * 16-symbol groups that end at or below v, then the symbols within the group.
+ * The comparisons are independent (no chain of dependent loads as in a binary
+ * search), and the compiler vectorises the second level. */
 NZ_INLINE unsigned nz_rc_find_symbol(const u32 *cum, u32 v)
 {
+	unsigned group = 0;
+	for (unsigned j = 1; j < 16; j++)
+		group += cum[16 * j] <= v;
+	const u32 *c = cum + 16 * group;
 	unsigned s = 0;
-	for (unsigned step = 128; step; step >>= 1)
-		s += (cum[s + step] <= v) ? step : 0;
-	return s;
+	for (unsigned j = 1; j < 16; j++)
+		s += c[j] <= v;
+	return 16 * group + s;
 }
 
 #endif /* NZ_RANGE_CODER_H */
