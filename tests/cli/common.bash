@@ -1,5 +1,5 @@
 # common.bash - sourced by the tests/cli/*.sh scripts (not a test itself).
-# Gives: $NZIP (absolute), $DATA (tests/data), a fresh scratch directory as the
+# Gives: $NZIP (absolute), $DATA (tests/data), $REPO (the source tree), a fresh scratch directory as the
 # working directory (removed on exit unless a check failed), and check helpers.
 # Each script ends with `finish`, which exits non-zero if any check failed.
 set -u
@@ -8,6 +8,7 @@ NZIP=$(realpath "$NZIP")
 DATA=${NZIP_TEST_DATA:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../data" && pwd)}
 DATA=$(realpath "$DATA")
 TESTNAME=$(basename "$0" .sh)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/nzip-$TESTNAME.XXXXXX")
 FAILS=0
 CHECKS=0
