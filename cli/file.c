@@ -235,6 +235,10 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 		}
 	}
 
+	/* -r with -d, -t, -l: only the files that carry the suffix. */
+	if (!explicit && o->mode != MODE_COMPRESS && !has_suffix(path, o->suffix))
+		return EXIT_OK;
+
 	/* The output's name. */
 	char *out_path = NULL;
 	if (writes_file) {

@@ -108,6 +108,12 @@ ln -s ../orig/txt tree/link
 expect 0 "$NZIP" -r tree
 for f in tree/t tree/sub/r tree/sub/deeper/o tree/sub/e; do exists "$f.nz"; absent "$f"; done
 [ -L tree/link ] && absent tree/link.nz
+cp orig/txt tree/sub/plain  # without the suffix: skipped by -rt, -rl and -rd
+expect 0 "$NZIP" -rtv tree
+[ "$(grep -c ': OK' "$T_ERR")" -eq 4 ] && pass || fail "-rt: $(cat "$T_ERR")"
+expect 0 "$NZIP" -rl tree
+grep -q '(totals, 4 files)' "$T_OUT" && pass || fail "-rl: $(cat "$T_OUT")"
+rm tree/sub/plain
 expect 0 "$NZIP" -rd tree
 same tree/t orig/txt; same tree/sub/r orig/rnd; same tree/sub/deeper/o orig/one
 [ -e tree/sub/e ] && [ ! -s tree/sub/e ] && pass || fail "empty file not restored by -r"
