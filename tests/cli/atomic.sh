@@ -101,15 +101,13 @@ absent bad
 exists bad.nz
 no_temp_files
 
-# A reader that goes away: SIGPIPE ends nzip at once (no hang), no files touched.
-start=$(date +%s)
+# A reader that goes away: SIGPIPE ends nzip (a hang would hit ctest's timeout).
 "$NZIP" -dc mid.nz.orig | head -c 1000 > /dev/null
 st=${PIPESTATUS[0]}
 [ $st -eq 141 ] || [ $st -eq 0 ] && pass || fail "SIGPIPE while decompressing: exit $st"
 "$NZIP" -c --model order2 big | head -c 1000 > /dev/null
 st=${PIPESTATUS[0]}
 [ $st -eq 141 ] && pass || fail "SIGPIPE while compressing: exit $st"
-[ $(( $(date +%s) - start )) -lt 60 ] && pass || fail "SIGPIPE took too long"
 same big big.orig
 
 # A signal ignored by the parent (nohup) stays ignored: the job completes.
