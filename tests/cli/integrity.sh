@@ -48,6 +48,16 @@ grep -q '(stdin)' "$T_OUT" && pass || fail "-l stdin"
 expect 1 "$NZIP" -l txt.nz txt rnd.nz
 [ "$(wc -l < "$T_OUT")" -eq 4 ] && pass || fail "-l with one bad file: $(cat "$T_OUT")"
 
+# --memlimit: a file needing more is refused with the amounts; no output is left.
+need=$("$NZIP" -l txt.nz | awk 'NR == 2 { print $8 }')
+note "txt.nz needs $need of memory to decode"
+cp txt.nz lim.nz
+expect_error "$NZIP" -d --memlimit 1K lim.nz
+stderr_has "more than the limit"
+absent lim; exists lim.nz
+expect_error "$NZIP" -t --memlimit 1K lim.nz
+expect 0 "$NZIP" -t --memlimit 16G lim.nz
+
 # --verify: compress, decode what was written, compare, then remove the input.
 cp txt v1
 expect 0 "$NZIP" --verify -v v1
