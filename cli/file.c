@@ -296,15 +296,13 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 		}
 	}
 
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; cleared after. */
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	/* A FIFO that got this far is meant to be read: wait for its writer (a
+	 * non-blocking open would read an empty stream if the writer is late). */
+	fd = open(path, O_RDONLY | O_NOCTTY);
 	if (fd < 0) {
 		msg_error(path, "%s", strerror(errno));
 		goto out;
 	}
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	struct stat fst;
 	if (fstat(fd, &fst) != 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
 		msg_error(path, "changed while being opened -- ignored");
