@@ -160,7 +160,8 @@ static void level_info(int level, nz_params *p, nz_frame_info *fi, int *resolved
 static void print_levels(void)
 {
 	printf("Levels (as the library defines them; the options above override):\n");
-	printf("  level  model       lanes  context  hidden    ffn   block  memory\n");
+	printf("  %-5s  %-10s %6s %8s %7s %6s %9s %9s\n", "level", "model", "lanes", "context",
+	       "hidden", "ffn", "block", "memory");
 	for (int level = NZ_LEVEL_MIN; level <= NZ_LEVEL_MAX; level++) {
 		nz_params p;
 		nz_frame_info fi;
