@@ -6,9 +6,6 @@
 source "$(dirname "$0")/common.bash"
 
 TIMEOUT=30
-# Files the library still decodes for too long (a tiny block claiming 1 GiB of output):
-# reported as known failures, not counted, until the library rejects them quickly.
-KNOWN_SLOW="block_log30_raw_1g nosize_log30_raw_1g"
 
 # check_bad FILE [NAME]: -t and -d both fail cleanly; -d leaves nothing behind.
 check_bad() {
@@ -115,16 +112,6 @@ else
 	note "${#files[@]} crafted files in $DATA/bad"
 	for f in "${files[@]}"; do
 		name=$(basename "$f" .nz)
-		if [[ " $KNOWN_SLOW " == *" $name "* ]]; then
-			timeout 2 "$NZIP" -t "$f" 2> /dev/null
-			rc=$?
-			if [ $rc -eq 1 ]; then
-				note "XPASS $name: now rejected quickly; remove it from KNOWN_SLOW"
-			else
-				note "XFAIL $name: known library issue (exit $rc: still decoding after 2 s)"
-			fi
-			continue
-		fi
 		cp "$f" "$name.nz"
 		check_bad "$name.nz"
 		# -l reads only the header: it lists or fails cleanly, never crashes.
