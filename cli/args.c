@@ -135,26 +135,11 @@ static int parse_memlimit(const char *arg, uint64_t *out)
 
 /* ---- help ---- */
 
-/* What a level resolves to. nz_params_init leaves model hyperparameters at 0 ("the
- * model's default"); to show real values, compress an empty input and read back the
- * header, which records every parameter the decoder needs. */
+/* What a level resolves to (the model's defaults filled in), streaming with an
+ * unknown size so the block size is the level's own. */
 static void level_info(int level, nz_params *p, nz_frame_info *fi, int *resolved)
 {
-	*resolved = 0;
-	if (nz_params_init(p, level) != NZ_OK)
-		return;
-	/* Streaming with an unknown size, so the block size is the level's own. */
-	unsigned char frame[4096];
-	nz_cctx *c = NULL;
-	nz_inbuf in = {"", 0, 0};
-	nz_outbuf out = {frame, sizeof(frame), 0};
-	size_t pending = 1;
-	int ok = nz_cctx_create(&c, p) == NZ_OK &&
-		 nz_compress_stream(c, &out, &in, 1, &pending) == NZ_OK && pending == 0 &&
-		 nz_get_frame_info(frame, out.pos, fi) == NZ_OK;
-	nz_cctx_free(c);
-	if (ok)
-		*resolved = 1;
+	*resolved = nz_params_init(p, level) == NZ_OK && nz_params_resolve(p, fi, NULL) == NZ_OK;
 }
 
 static void print_levels(void)
@@ -172,12 +157,9 @@ static void print_levels(void)
 			fi.model = p.model;
 			fi.preset = p.preset;
 		}
-		const char *name = nz_model_name(fi.model);
+		const char *name = nz_model_preset_name(fi.model, fi.preset);
 		char model[32], block[16] = "-", mem[16] = "-";
-		if (fi.preset)
-			snprintf(model, sizeof(model), "%s/%d", name ? name : "?", fi.preset);
-		else
-			snprintf(model, sizeof(model), "%s", name ? name : "?");
+		snprintf(model, sizeof(model), "%s", name ? name : "?");
 		if (resolved && fi.block_size)
 			fmt_size(block, sizeof(block), fi.block_size);
 		if (resolved && fi.memory_needed)
@@ -539,10 +521,8 @@ int cli_make_params(const cli_options *o, uint64_t content_size, nz_params *p)
 
 static int params_accepted(const nz_params *p)
 {
-	nz_cctx *c = NULL;
-	int rc = nz_cctx_create(&c, p);
-	nz_cctx_free(c);
-	return rc != NZ_ERR_PARAM && rc != NZ_ERR_UNSUPPORTED;
+	nz_frame_info fi;
+	return nz_params_resolve(p, &fi, NULL) == NZ_OK;
 }
 
 int cli_check_params(const cli_options *o)

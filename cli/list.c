@@ -101,11 +101,9 @@ int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_t
 	else
 		snprintf(raw, sizeof(raw), "?");
 	ratio_cells(ratio, bpb, sizeof(ratio), comp, fi.content_size, known);
-	const char *mname = nz_model_name(fi.model);
+	const char *mname = nz_model_preset_name(fi.model, fi.preset);
 	if (!mname)
-		snprintf(model, sizeof(model), "#%d", fi.model);
-	else if (fi.preset)
-		snprintf(model, sizeof(model), "%s/%d", mname, fi.preset);
+		snprintf(model, sizeof(model), "#%d/%d", fi.model, fi.preset);
 	else
 		snprintf(model, sizeof(model), "%s", mname);
 	printf("%14llu %14s %8s %6s  %-10s %5u %6s %7s  %s\n", (unsigned long long)comp, raw,

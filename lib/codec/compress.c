@@ -50,7 +50,7 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	if (!c)
 		return NZ_ERR_NOMEM;
 	c->params = *params;
-	int rc = nz_config_from_params(params, &c->cfg, &c->block_log, &c->k);
+	int rc = nz_config_from_params(params, &c->cfg, &c->block_log, &c->k, NULL);
 	if (rc == NZ_OK) {
 		c->block_size = (size_t)1 << c->block_log;
 		if (params->content_size != NZ_CONTENT_SIZE_UNKNOWN)
