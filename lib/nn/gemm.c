@@ -1,0 +1,174 @@
+/*
+ * gemm.c - the matrix product of nn.h, BLIS style: the output is cut into
+ * rectangles (one task each, threads share the tasks); inside a task, column
+ * blocks of nc, then k blocks of kc IN INCREASING ORDER, then row blocks of mc;
+ * B's block is packed into nr-wide k-major panels, A's into mr-high panels, and
+ * the backend's microkernel runs an mr x nr tile over one k block. The first k
+ * block starts each output from zero, the bias or C; later blocks continue from
+ * the tile stored by the previous one, so every output is one fma chain over
+ * k = 0..K-1 in order, whatever the blocking, the tile sizes or the threads.
+ */
+#include "nn/kernels.h"
+#include "nn/nn.h"
+
+#include <math.h>
+
+void nz_gemm_naive(int ta, int tb, u32 M, u32 N, u32 K, const float *A, size_t lda,
+		   const float *B, size_t ldb, float *C, size_t ldc, const float *bias,
+		   int accumulate)
+{
+	for (u32 i = 0; i < M; i++)
+		for (u32 j = 0; j < N; j++) {
+			float c = accumulate ? C[i * ldc + j] : bias ? bias[j] : 0.0f;
+			for (u32 k = 0; k < K; k++) {
+				const float a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+				const float b = tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+				c = fmaf(a, b, c);
+			}
+			C[(size_t)i * ldc + j] = c;
+		}
+}
+
+typedef struct gemm_job {
+	const nz_nn_kernels *k;
+	int ta, tb, init0;
+	u32 M, N, K;
+	const float *A, *B, *bias;
+	size_t lda, ldb, ldc;
+	float *C;
+	u32 tm, tn, ntn;   /* task rectangle and the number of task columns */
+	float **scratch;
+} gemm_job;
+
+/* Ap <- rows [i0, i0+mc) x k [k0, k0+kc) of opA as mr-row panels, k-major. */
+static void pack_a(float *Ap, const gemm_job *g, u32 i0, u32 mc, u32 k0, u32 kc)
+{
+	const u32 mr = g->k->mr;
+	for (u32 ir = 0; ir < mc; ir += mr, Ap += (size_t)mr * kc) {
+		const u32 rows = NZ_MIN(mr, mc - ir);
+		if (g->ta) {
+			for (u32 k = 0; k < kc; k++) {
+				const float *src = g->A + (size_t)(k0 + k) * g->lda + i0 + ir;
+				float *dst = Ap + (size_t)k * mr;
+				u32 r = 0;
+				for (; r < rows; r++)
+					dst[r] = src[r];
+				for (; r < mr; r++)
+					dst[r] = 0.0f;
+			}
+		} else {
+			u32 r = 0;
+			for (; r < rows; r++) {
+				const float *src = g->A + (size_t)(i0 + ir + r) * g->lda + k0;
+				for (u32 k = 0; k < kc; k++)
+					Ap[(size_t)k * mr + r] = src[k];
+			}
+			for (; r < mr; r++)
+				for (u32 k = 0; k < kc; k++)
+					Ap[(size_t)k * mr + r] = 0.0f;
+		}
+	}
+}
+
+/* Bp <- k [k0, k0+kc) x columns [j0, j0+nc) of opB as nr-column panels. */
+static void pack_b(float *Bp, const gemm_job *g, u32 j0, u32 nc, u32 k0, u32 kc)
+{
+	const u32 nr = g->k->nr;
+	for (u32 jr = 0; jr < nc; jr += nr, Bp += (size_t)nr * kc) {
+		const u32 cols = NZ_MIN(nr, nc - jr);
+		if (!g->tb) {
+			for (u32 k = 0; k < kc; k++) {
+				const float *src = g->B + (size_t)(k0 + k) * g->ldb + j0 + jr;
+				float *dst = Bp + (size_t)k * nr;
+				u32 c = 0;
+				for (; c < cols; c++)
+					dst[c] = src[c];
+				for (; c < nr; c++)
+					dst[c] = 0.0f;
+			}
+		} else {
+			u32 c = 0;
+			for (; c < cols; c++) {
+				const float *src = g->B + (size_t)(j0 + jr + c) * g->ldb + k0;
+				for (u32 k = 0; k < kc; k++)
+					Bp[(size_t)k * nr + c] = src[k];
+			}
+			for (; c < nr; c++)
+				for (u32 k = 0; k < kc; k++)
+					Bp[(size_t)k * nr + c] = 0.0f;
+		}
+	}
+}
+
+static void gemm_task(void *arg, u32 task, u32 worker)
+{
+	const gemm_job *g = arg;
+	const nz_nn_kernels *k = g->k;
+	const u32 ti = task / g->ntn, tj = task % g->ntn;
+	const u32 i_beg = ti * g->tm, i_end = NZ_MIN(g->M, i_beg + g->tm);
+	const u32 j_beg = tj * g->tn, j_end = NZ_MIN(g->N, j_beg + g->tn);
+	float *Ap = g->scratch[worker];
+	float *Bp = Ap + (size_t)k->mc * k->kc;
+	for (u32 jc = j_beg; jc < j_end; jc += k->nc) {
+		const u32 nc = NZ_MIN(k->nc, j_end - jc);
+		for (u32 pc = 0; pc < g->K; pc += k->kc) {
+			const u32 kc = NZ_MIN(k->kc, g->K - pc);
+			const int init = pc == 0 ? g->init0 : NZ_GEMM_INIT_LOAD;
+			pack_b(Bp, g, jc, nc, pc, kc);
+			for (u32 ic = i_beg; ic < i_end; ic += k->mc) {
+				const u32 mc = NZ_MIN(k->mc, i_end - ic);
+				pack_a(Ap, g, ic, mc, pc, kc);
+				for (u32 jr = 0; jr < nc; jr += k->nr) {
+					const float *bp = Bp + (size_t)jr * kc;
+					const float *bias = g->bias ? g->bias + jc + jr : NULL;
+					for (u32 ir = 0; ir < mc; ir += k->mr)
+						k->gemm_micro(kc, Ap + (size_t)ir * kc, bp,
+							      g->C + (size_t)(ic + ir) * g->ldc + jc + jr,
+							      g->ldc, NZ_MIN(k->mr, mc - ir),
+							      NZ_MIN(k->nr, nc - jr), init, bias);
+				}
+			}
+		}
+	}
+}
+
+static u32 round_up(u32 x, u32 m) { return (x + m - 1) / m * m; }
+
+void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
+	     size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
+	     const float *bias, int accumulate)
+{
+	if (!M || !N)
+		return;
+	if (!K) {
+		if (!accumulate)
+			for (u32 i = 0; i < M; i++)
+				for (u32 j = 0; j < N; j++)
+					C[(size_t)i * ldc + j] = bias ? bias[j] : 0.0f;
+		return;
+	}
+	const nz_nn_kernels *k = ctx->k;
+	gemm_job g = {
+		.k = k, .ta = ta, .tb = tb, .M = M, .N = N, .K = K, .A = A, .B = B,
+		.bias = accumulate ? NULL : bias, .lda = lda, .ldb = ldb, .ldc = ldc, .C = C,
+		.init0 = accumulate ? NZ_GEMM_INIT_LOAD : bias ? NZ_GEMM_INIT_BIAS : NZ_GEMM_INIT_ZERO,
+		.scratch = ctx->scratch,
+	};
+	/* Task rectangles: one for small products; otherwise cut the longer side
+	 * into about 2 pieces per thread, in whole microkernel tiles. */
+	u32 pieces = 1;
+	const double flops = 2.0 * M * N * K;
+	if (ctx->threads > 1 && flops > 4e6)
+		pieces = 2 * ctx->threads;
+	g.tm = M;
+	g.tn = N;
+	if (pieces > 1) {
+		if ((double)N / k->nr >= (double)M / k->mr)
+			g.tn = round_up((N + pieces - 1) / pieces, k->nr);
+		else
+			g.tm = round_up((M + pieces - 1) / pieces, k->mr);
+	}
+	g.ntn = (N + g.tn - 1) / g.tn;
+	const u32 ntm = (M + g.tm - 1) / g.tm;
+	nz_thread_pool_run(ctx->pool, gemm_task, &g, ntm * g.ntn);
+}
