@@ -113,7 +113,14 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 		}
 	}
 	const nz_nn_kernels *k = c->k;
-	c->scratch_floats = (size_t)k->mc * k->kc + (size_t)k->kc * k->nc + 64;
+	c->mc = o.gemm_mc ? (o.gemm_mc + k->mr - 1) / k->mr * k->mr : k->mc;
+	c->kc = o.gemm_kc ? o.gemm_kc : k->kc;
+	c->nc = o.gemm_nc ? (o.gemm_nc + k->nr - 1) / k->nr * k->nr : k->nc;
+	if (c->mc > (1u << 16) || c->kc > (1u << 16) || c->nc > (1u << 20)) {
+		nz_nn_free(c);
+		return NZ_ERR_PARAM;
+	}
+	c->scratch_floats = (size_t)c->mc * c->kc + (size_t)c->kc * c->nc + 64;
 	c->scratch = calloc(c->threads, sizeof(float *));
 	if (!c->scratch) {
 		nz_nn_free(c);

@@ -37,6 +37,7 @@ typedef struct gemm_job {
 	size_t lda, ldb, ldc;
 	float *C;
 	u32 tm, tn, ntn;   /* task rectangle and the number of task columns */
+	u32 mc, kc, nc;    /* cache blocking */
 	float **scratch;
 } gemm_job;
 
@@ -108,15 +109,15 @@ static void gemm_task(void *arg, u32 task, u32 worker)
 	const u32 i_beg = ti * g->tm, i_end = NZ_MIN(g->M, i_beg + g->tm);
 	const u32 j_beg = tj * g->tn, j_end = NZ_MIN(g->N, j_beg + g->tn);
 	float *Ap = g->scratch[worker];
-	float *Bp = Ap + (size_t)k->mc * k->kc;
-	for (u32 jc = j_beg; jc < j_end; jc += k->nc) {
-		const u32 nc = NZ_MIN(k->nc, j_end - jc);
-		for (u32 pc = 0; pc < g->K; pc += k->kc) {
-			const u32 kc = NZ_MIN(k->kc, g->K - pc);
+	float *Bp = Ap + (size_t)g->mc * g->kc;
+	for (u32 jc = j_beg; jc < j_end; jc += g->nc) {
+		const u32 nc = NZ_MIN(g->nc, j_end - jc);
+		for (u32 pc = 0; pc < g->K; pc += g->kc) {
+			const u32 kc = NZ_MIN(g->kc, g->K - pc);
 			const int init = pc == 0 ? g->init0 : NZ_GEMM_INIT_LOAD;
 			pack_b(Bp, g, jc, nc, pc, kc);
-			for (u32 ic = i_beg; ic < i_end; ic += k->mc) {
-				const u32 mc = NZ_MIN(k->mc, i_end - ic);
+			for (u32 ic = i_beg; ic < i_end; ic += g->mc) {
+				const u32 mc = NZ_MIN(g->mc, i_end - ic);
 				pack_a(Ap, g, ic, mc, pc, kc);
 				for (u32 jr = 0; jr < nc; jr += k->nr) {
 					const float *bp = Bp + (size_t)jr * kc;
@@ -152,7 +153,7 @@ void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A
 		.k = k, .ta = ta, .tb = tb, .M = M, .N = N, .K = K, .A = A, .B = B,
 		.bias = accumulate ? NULL : bias, .lda = lda, .ldb = ldb, .ldc = ldc, .C = C,
 		.init0 = accumulate ? NZ_GEMM_INIT_LOAD : bias ? NZ_GEMM_INIT_BIAS : NZ_GEMM_INIT_ZERO,
-		.scratch = ctx->scratch,
+		.scratch = ctx->scratch, .mc = ctx->mc, .kc = ctx->kc, .nc = ctx->nc,
 	};
 	/* Task rectangles: one for small products; otherwise cut the longer side
 	 * into about 2 pieces per thread, in whole microkernel tiles. */

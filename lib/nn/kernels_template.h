@@ -152,9 +152,13 @@ VINL V m_erf(V x)
 	return v_sel(v_lt(a, v_set1(1.0f)), small, v_copysign(big, x));
 }
 
+/* sigmoid: e = exp(-|x|), d = 1 + e; 1/d for x >= 0, e/d for x < 0 (no overflow,
+ * full relative accuracy on both sides). */
 VINL V m_sigmoid(V x)
 {
-	return v_div(v_set1(1.0f), v_add(v_set1(1.0f), m_exp(v_sub(v_zero(), x))));
+	const V e = m_exp(v_sub(v_zero(), v_abs(x)));
+	const V d = v_add(v_set1(1.0f), e);
+	return v_sel(v_lt(x, v_zero()), v_div(e, d), v_div(v_set1(1.0f), d));
 }
 
 VINL V m_rsqrt(V x) { return v_div(v_set1(1.0f), v_sqrt(x)); }

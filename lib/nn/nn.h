@@ -42,6 +42,9 @@ typedef struct nz_nn_options {
 	int backend;              /* NZ_NN_BACKEND_*; AUTO honours $NZIP_BACKEND */
 	u32 threads;              /* threads in all (0 = one per CPU); never changes results */
 	nz_thread_pool *pool;     /* optional: share this pool (not owned) instead */
+	/* GEMM cache blocking (0 = the backend's defaults); for tuning and tests:
+	 * never changes results. mc is rounded to the microkernel height. */
+	u32 gemm_mc, gemm_kc, gemm_nc;
 } nz_nn_options;
 
 typedef struct nz_nn_ctx {
@@ -49,6 +52,7 @@ typedef struct nz_nn_ctx {
 	nz_thread_pool *pool;           /* NULL when single-threaded */
 	int own_pool;
 	u32 threads;
+	u32 mc, kc, nc;                 /* GEMM cache blocking in use */
 	float **scratch;                /* per-thread GEMM packing buffers */
 	size_t scratch_floats;          /* size of each */
 } nz_nn_ctx;
