@@ -120,7 +120,7 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 		nz_nn_free(c);
 		return NZ_ERR_PARAM;
 	}
-	c->scratch_floats = (size_t)c->mc * c->kc + (size_t)c->kc * c->nc + 64;
+	c->scratch_floats = (((size_t)c->mc * c->kc + 15) & ~(size_t)15) + (size_t)c->kc * c->nc + 64;
 	c->scratch = calloc(c->threads, sizeof(float *));
 	if (!c->scratch) {
 		nz_nn_free(c);

@@ -109,7 +109,7 @@ static void gemm_task(void *arg, u32 task, u32 worker)
 	const u32 i_beg = ti * g->tm, i_end = NZ_MIN(g->M, i_beg + g->tm);
 	const u32 j_beg = tj * g->tn, j_end = NZ_MIN(g->N, j_beg + g->tn);
 	float *Ap = g->scratch[worker];
-	float *Bp = Ap + (size_t)g->mc * g->kc;
+	float *Bp = Ap + (((size_t)g->mc * g->kc + 15) & ~(size_t)15);
 	for (u32 jc = j_beg; jc < j_end; jc += g->nc) {
 		const u32 nc = NZ_MIN(g->nc, j_end - jc);
 		for (u32 pc = 0; pc < g->K; pc += g->kc) {

@@ -50,7 +50,7 @@ ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, floa
 		}
 	}
 	for (size_t k = 0; k < kc; k++) {
-		const __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
+		const __m256 b0 = _mm256_loadu_ps(B), b1 = _mm256_loadu_ps(B + 8);
 #pragma GCC unroll 8
 		for (int i = 0; i < AMR; i++) {
 			const __m256 a = _mm256_broadcast_ss(A + i);

@@ -43,7 +43,7 @@ ATTR static void gemm_micro_avx512(size_t kc, const float *A, const float *B, fl
 		}
 	}
 	for (size_t k = 0; k < kc; k++) {
-		const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
+		const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16);
 #pragma GCC unroll 16
 		for (int i = 0; i < XMR; i++) {
 			const __m512 a = _mm512_set1_ps(A[i]);
