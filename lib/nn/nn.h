@@ -18,7 +18,9 @@
  * Backward functions ADD their parameter gradients into dw/db/... (so a weight
  * used twice gets the sum, in call order); input gradients dx are written, or
  * added when `acc` is non-zero. Any gradient pointer may be NULL to skip it.
- * Buffers must not overlap unless stated.
+ * Elementwise ops (GELU, sigmoid, tanh, mul, add, avg2 and their backwards) may
+ * run in place (output == an input of the same shape); otherwise buffers must
+ * not overlap.
  */
 #ifndef NZ_NN_H
 #define NZ_NN_H
