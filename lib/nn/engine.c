@@ -113,9 +113,12 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 		}
 	}
 	const nz_nn_kernels *k = c->k;
-	c->mc = o.gemm_mc ? (o.gemm_mc + k->mr - 1) / k->mr * k->mr : k->mc;
+	/* mc and nc are whole tiles: the packing buffers hold whole panels. */
+	c->mc = o.gemm_mc ? o.gemm_mc : k->mc;
+	c->mc = (c->mc + k->mr - 1) / k->mr * k->mr;
 	c->kc = o.gemm_kc ? o.gemm_kc : k->kc;
-	c->nc = o.gemm_nc ? (o.gemm_nc + k->nr - 1) / k->nr * k->nr : k->nc;
+	c->nc = o.gemm_nc ? o.gemm_nc : k->nc;
+	c->nc = (c->nc + k->nr - 1) / k->nr * k->nr;
 	if (c->mc > (1u << 16) || c->kc > (1u << 16) || c->nc > (1u << 20)) {
 		nz_nn_free(c);
 		return NZ_ERR_PARAM;
