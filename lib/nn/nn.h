@@ -123,8 +123,9 @@ void nz_bmm_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *u,
 void nz_bmm_backward(nz_nn_ctx *ctx, float *dx, float *du, float *dbias, const float *dy,
 		     const float *x, const float *u, u32 B, u32 R, u32 D1, u32 D2, int acc);
 
-/* LayerNorm over the last D features of each of `rows` rows; g and b (D) both
- * given (affine) or both NULL. mean and rstd (rows) are saved for backward. */
+/* LayerNorm over the last D features of each of `rows` rows; g and b (D) are
+ * the affine scale and shift (both NULL: none; b NULL: scale only). mean and
+ * rstd (rows) are saved for backward. */
 void nz_layernorm_forward(nz_nn_ctx *ctx, float *y, float *mean, float *rstd,
 			  const float *x, const float *g, const float *b, u32 rows,
 			  u32 D, float eps);
