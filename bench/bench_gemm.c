@@ -240,11 +240,9 @@ int main(int argc, char **argv)
 		run_shape(ctx, "shape", shapes[s][0], shapes[s][1], shapes[s][2], (int)shapes[s][3],
 			  (int)shapes[s][4], reps);
 	if (table) {
-		static const u32 lanes_short[] = {256, 1024, 8192}, ffn_short[] = {2048, 4096, 8192};
+		static const u32 lanes_short[] = {256, 1024, 8192}, ffn[] = {2048, 4096, 8192};
 		static const u32 lanes_full[] = {256, 512, 1024, 2048, 4096, 8192};
-		static const u32 ffn_full[] = {2048, 4096, 8192};
-		const u32 *lanes = full ? lanes_full : lanes_short, *ffn = full ? ffn_full : ffn_short;
-		(void)ffn_full;
+		const u32 *lanes = full ? lanes_full : lanes_short;
 		const u32 nl = full ? 6 : 3, nf = 3, H = 512;
 		for (u32 f = 0; f < nf; f++)
 			for (u32 l = 0; l < nl; l++) {
