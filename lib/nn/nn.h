@@ -62,7 +62,9 @@ typedef struct nz_nn_ctx {
 /* Create a context. opt may be NULL (auto backend, all CPUs). With
  * NZ_NN_BACKEND_AUTO the environment variable NZIP_BACKEND=scalar|avx2|avx512
  * forces a backend. NZ_ERR_UNSUPPORTED if the backend asked for cannot run on
- * this CPU, NZ_ERR_PARAM for an unknown name. */
+ * this CPU or the calling thread's floating-point environment is not the one
+ * NUMERICS.md requires (see nz_nn_fp_env_ok), NZ_ERR_PARAM for an unknown name.
+ * Worker threads inherit the creating thread's environment. */
 int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt);
 void nz_nn_free(nz_nn_ctx *ctx);
 
@@ -75,6 +77,10 @@ int nz_nn_backend_supported(int backend);
 int nz_nn_backend_from_name(const char *s);
 /* The best backend this CPU supports. */
 int nz_nn_backend_best(void);
+/* Non-zero if the calling thread rounds to nearest and keeps subnormals (no
+ * flush-to-zero / denormals-are-zero, which -ffast-math start-up code can set):
+ * otherwise results would differ from other machines. */
+int nz_nn_fp_env_ok(void);
 
 /* Memory for tensors: 64-byte aligned, and (for a later device backend) the
  * kind of memory the device can see. Free with nz_nn_free_mem(). */
