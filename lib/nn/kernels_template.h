@@ -1,0 +1,501 @@
+/*
+ * kernels_template.h - the elementwise, row and optimiser kernels, written once
+ * over the vector primitives of simd_scalar.h / simd_avx2.h / simd_avx512.h and
+ * compiled once per instruction set (kernels_<isa>.c includes a simd header,
+ * then this file). Because every lane runs the same sequence of IEEE-754
+ * operations, the instantiations agree bit for bit; docs/NUMERICS.md states each
+ * formula, and this file is its executable form.
+ *
+ * Row sums use 16 partial sums (element i goes to partial i mod 16, in increasing
+ * i) combined by nz_tree16(); with VW lanes a partial group is 16/VW vectors.
+ * Tails shorter than a vector are processed in a zero-padded (or neutral-padded)
+ * stack buffer, so no kernel reads or writes past the end of its arrays.
+ */
+
+#define NACC (16 / VW)
+
+/* ---- constants (docs/NUMERICS.md lists them) ---- */
+#define C_LOG2E 0x1.715476p+0f
+#define C_LN2HI 0x1.62e430p-1f
+#define C_LN2LO -0x1.05c610p-29f
+#define C_MAGIC 0x1.8p23f
+#define C_RSQRT2 0x1.6a09e6p-1f
+#define C_RSQRT2PI 0x1.988454p-2f
+#define C_SQRTHF_BITS 0x3f3504f3
+
+VINL V v_abs(V x) { return v_frombits(vi_and(v_bits(x), vi_set1(0x7fffffff))); }
+VINL V v_copysign(V mag, V sgn)
+{
+	return v_frombits(vi_or(vi_and(v_bits(mag), vi_set1(0x7fffffff)),
+				vi_and(v_bits(sgn), vi_set1((s32)0x80000000u))));
+}
+
+VINL V v_loadn(const float *p, size_t n, float fill)
+{
+	float t[VW];
+	for (size_t i = 0; i < VW; i++)
+		t[i] = i < n ? p[i] : fill;
+	return v_load(t);
+}
+
+VINL void v_storen(float *p, V a, size_t n)
+{
+	float t[VW];
+	v_store(t, a);
+	for (size_t i = 0; i < n; i++)
+		p[i] = t[i];
+}
+
+/* ---- math functions ---- */
+
+/* exp: n = rint(x*log2e) by the 1.5*2^23 trick, r = x - n*ln2 in two fma steps,
+ * e^r = 1 + (r + r^2*q(r)), q of degree 4; then times 2^(n>>1) and 2^(n-(n>>1)). */
+VINL V m_exp(V x)
+{
+	x = v_max(v_set1(-104.0f), x);
+	x = v_min(v_set1(89.0f), x);
+	const V t = v_fma(x, v_set1(C_LOG2E), v_set1(C_MAGIC));
+	const V n = v_sub(t, v_set1(C_MAGIC));
+	V r = v_fma(n, v_set1(-C_LN2HI), x);
+	r = v_fma(n, v_set1(-C_LN2LO), r);
+	V q = v_set1(0x1.6d10fcp-10f);
+	q = v_fma(q, r, v_set1(0x1.120b62p-7f));
+	q = v_fma(q, r, v_set1(0x1.55551ap-5f));
+	q = v_fma(q, r, v_set1(0x1.5554dep-3f));
+	q = v_fma(q, r, v_set1(0x1.000000p-1f));
+	const V r2 = v_mul(r, r);
+	const V p = v_add(v_fma(q, r2, r), v_set1(1.0f));
+	const VI ni = vi_sub(v_bits(t), v_bits(v_set1(C_MAGIC)));
+	const VI n1 = vi_sra(ni, 1);
+	const VI n2 = vi_sub(ni, n1);
+	const V s1 = v_frombits(vi_sll(vi_add(n1, vi_set1(127)), 23));
+	const V s2 = v_frombits(vi_sll(vi_add(n2, vi_set1(127)), 23));
+	return v_mul(v_mul(p, s1), s2);
+}
+
+/* log: x = 2^e * m with m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f),
+ * log m = 2s + s^3*P(s^2) with P of degree 3, log x = e*ln2hi + (e*ln2lo + log m). */
+VINL V m_log(V x)
+{
+	const VM sub = v_lt(x, v_set1(0x1p-126f));
+	const V xs = v_sel(sub, v_mul(x, v_set1(0x1p23f)), x);
+	const VI ix = vi_sub(v_bits(xs), vi_set1(C_SQRTHF_BITS));
+	VI e = vi_sra(ix, 23);
+	e = vi_sub(e, v_bits(v_sel(sub, v_frombits(vi_set1(23)), v_frombits(vi_set1(0)))));
+	const V m = v_frombits(vi_add(vi_and(ix, vi_set1(0x007fffff)), vi_set1(C_SQRTHF_BITS)));
+	const V f = v_sub(m, v_set1(1.0f));
+	const V s = v_div(f, v_add(v_set1(2.0f), f));
+	const V z = v_mul(s, s);
+	V P = v_set1(0x1.ddced8p-3f);
+	P = v_fma(P, z, v_set1(0x1.245c44p-2f));
+	P = v_fma(P, z, v_set1(0x1.9999ecp-2f));
+	P = v_fma(P, z, v_set1(0x1.555556p-1f));
+	const V lm = v_fma(v_mul(s, z), P, v_add(s, s));
+	const V ef = v_cvt_i2f(e);
+	V y = v_fma(ef, v_set1(C_LN2HI), v_fma(ef, v_set1(C_LN2LO), lm));
+	/* x < 0 or NaN: NaN; 0: -inf; +inf: +inf */
+	y = v_sel(v_eq(x, v_set1(__builtin_inff())), x, y);
+	y = v_sel(v_eq(x, v_zero()), v_set1(-__builtin_inff()), y);
+	y = v_sel(vm_or(v_lt(x, v_zero()), v_unord(x, x)), v_set1(__builtin_nanf("")), y);
+	return y;
+}
+
+/* tanh: |x| < 0.625: x + x^3*T(x^2), T of degree 4; else 1 - 2/(e^(2|x|) + 1)
+ * with the sign of x. */
+VINL V m_tanh(V x)
+{
+	const V a = v_abs(x);
+	const V z = v_mul(x, x);
+	V T = v_set1(-0x1.8f8de4p-8f);
+	T = v_fma(T, z, v_set1(0x1.58048ep-6f));
+	T = v_fma(T, z, v_set1(-0x1.b9258ap-5f));
+	T = v_fma(T, z, v_set1(0x1.110e1cp-3f));
+	T = v_fma(T, z, v_set1(-0x1.555552p-2f));
+	const V small = v_fma(v_mul(x, z), T, x);
+	const V e = m_exp(v_add(a, a));
+	const V big = v_sub(v_set1(1.0f), v_div(v_set1(2.0f), v_add(e, v_set1(1.0f))));
+	return v_sel(v_lt(a, v_set1(0.625f)), small, v_copysign(big, x));
+}
+
+/* erf: |x| < 1: x*E(x^2), E of degree 6; 1 <= |x| < 4: 1 - e^(-x^2)*Q(|x| - 2.5),
+ * Q of degree 10, e^(-x^2) from p = x*x and its exact error pe = fma(x, x, -p)
+ * as e^(-p)*(1 - pe); |x| >= 4: 1. The sign of x is put back. */
+VINL V m_erf(V x)
+{
+	const V a = v_abs(x);
+	const V z = v_mul(x, x);
+	V E = v_set1(0x1.4a5690p-14f);
+	E = v_fma(E, z, v_set1(-0x1.a45088p-11f));
+	E = v_fma(E, z, v_set1(0x1.541270p-8f));
+	E = v_fma(E, z, v_set1(-0x1.b7fabap-6f));
+	E = v_fma(E, z, v_set1(0x1.ce2d10p-4f));
+	E = v_fma(E, z, v_set1(-0x1.81273ep-2f));
+	E = v_fma(E, z, v_set1(0x1.20dd74p+0f));
+	const V small = v_mul(x, E);
+	const V u = v_sub(a, v_set1(2.5f));
+	V Q = v_set1(0x1.b0b04ap-20f);
+	Q = v_fma(Q, u, v_set1(-0x1.ac02d6p-18f));
+	Q = v_fma(Q, u, v_set1(0x1.ece656p-17f));
+	Q = v_fma(Q, u, v_set1(-0x1.c1dbbcp-15f));
+	Q = v_fma(Q, u, v_set1(0x1.bd40fap-13f));
+	Q = v_fma(Q, u, v_set1(-0x1.836938p-11f));
+	Q = v_fma(Q, u, v_set1(0x1.434a4cp-9f));
+	Q = v_fma(Q, u, v_set1(-0x1.061fbcp-7f));
+	Q = v_fma(Q, u, v_set1(0x1.9895cap-6f));
+	Q = v_fma(Q, u, v_set1(-0x1.30871ap-4f));
+	Q = v_fma(Q, u, v_set1(0x1.afbb40p-3f));
+	const V pe = v_fma(a, a, v_sub(v_zero(), z));
+	V ex = m_exp(v_sub(v_zero(), z));
+	ex = v_fma(v_sub(v_zero(), pe), ex, ex);
+	V big = v_sub(v_set1(1.0f), v_mul(ex, Q));
+	big = v_sel(v_lt(a, v_set1(4.0f)), big, v_set1(1.0f));
+	return v_sel(v_lt(a, v_set1(1.0f)), small, v_copysign(big, x));
+}
+
+/* sigmoid: e = exp(-|x|), d = 1 + e; 1/d for x >= 0, e/d for x < 0 (no overflow,
+ * full relative accuracy on both sides). */
+VINL V m_sigmoid(V x)
+{
+	const V e = m_exp(v_sub(v_zero(), v_abs(x)));
+	const V d = v_add(v_set1(1.0f), e);
+	return v_sel(v_lt(x, v_zero()), v_div(e, d), v_div(v_set1(1.0f), d));
+}
+
+VINL V m_rsqrt(V x) { return v_div(v_set1(1.0f), v_sqrt(x)); }
+
+/* gelu(x) = h + h*erf(x/sqrt2) with h = x/2 (one fma). */
+VINL V m_gelu(V x)
+{
+	const V h = v_mul(x, v_set1(0.5f));
+	return v_fma(h, m_erf(v_mul(x, v_set1(C_RSQRT2))), h);
+}
+
+/* gelu'(x) = fma(x, pdf, cdf): cdf = fma(0.5, erf(x/sqrt2), 0.5),
+ * pdf = exp((x*x) * -0.5) * (1/sqrt(2pi)). */
+VINL V m_gelu_grad(V x)
+{
+	const V cdf = v_fma(v_set1(0.5f), m_erf(v_mul(x, v_set1(C_RSQRT2))), v_set1(0.5f));
+	const V pdf = v_mul(m_exp(v_mul(v_mul(x, x), v_set1(-0.5f))), v_set1(C_RSQRT2PI));
+	return v_fma(x, pdf, cdf);
+}
+
+/* ---- elementwise kernels ---- */
+
+#define UNARY_KERNEL(kname, fn)                                                 \
+	ATTR static void KSUFFIX(kname)(float *y, const float *x, size_t n)     \
+	{                                                                       \
+		size_t i = 0;                                                   \
+		for (; i + VW <= n; i += VW)                                    \
+			v_store(y + i, fn(v_load(x + i)));                      \
+		if (i < n)                                                      \
+			v_storen(y + i, fn(v_loadn(x + i, n - i, 0.0f)), n - i); \
+	}
+
+UNARY_KERNEL(k_exp, m_exp)
+UNARY_KERNEL(k_log, m_log)
+UNARY_KERNEL(k_tanh, m_tanh)
+UNARY_KERNEL(k_erf, m_erf)
+UNARY_KERNEL(k_sigmoid, m_sigmoid)
+UNARY_KERNEL(k_rsqrt, m_rsqrt)
+UNARY_KERNEL(k_gelu, m_gelu)
+
+/* out = acc ? out + v : v */
+VINL V acc_in(const float *out, size_t i, size_t cnt, int acc, V v)
+{
+	if (!acc)
+		return v;
+	return v_add(cnt == VW ? v_load(out + i) : v_loadn(out + i, cnt, 0.0f), v);
+}
+
+#define FOR_CHUNKS(n, ...)                                           \
+	for (size_t i = 0; i < (n); i += VW) {                       \
+		const size_t cnt = (n) - i < VW ? (n) - i : VW;      \
+		__VA_ARGS__                                          \
+	}
+#define LD(p) (cnt == VW ? v_load((p) + i) : v_loadn((p) + i, cnt, 0.0f))
+#define ST(p, v) (cnt == VW ? v_store((p) + i, (v)) : v_storen((p) + i, (v), cnt))
+
+ATTR static void KSUFFIX(k_gelu_bwd)(float *dx, const float *dy, const float *x, size_t n,
+				     int acc)
+{
+	FOR_CHUNKS(n, {
+		const V g = v_mul(LD(dy), m_gelu_grad(LD(x)));
+		ST(dx, acc_in(dx, i, cnt, acc, g));
+	})
+}
+
+/* y = gelu(a) * b */
+ATTR static void KSUFFIX(k_gelu_mul)(float *y, const float *a, const float *b, size_t n)
+{
+	FOR_CHUNKS(n, { ST(y, v_mul(m_gelu(LD(a)), LD(b))); })
+}
+
+/* da = (dy * b) * gelu'(a), db = dy * gelu(a) */
+ATTR static void KSUFFIX(k_gelu_mul_bwd)(float *da, float *db, const float *dy,
+					 const float *a, const float *b, size_t n, int acc)
+{
+	FOR_CHUNKS(n, {
+		const V va = LD(a), vdy = LD(dy);
+		if (da)
+			ST(da, acc_in(da, i, cnt, acc, v_mul(v_mul(vdy, LD(b)), m_gelu_grad(va))));
+		if (db)
+			ST(db, acc_in(db, i, cnt, acc, v_mul(vdy, m_gelu(va))));
+	})
+}
+
+/* dx = dy * (y * (1 - y)) */
+ATTR static void KSUFFIX(k_sigmoid_bwd)(float *dx, const float *dy, const float *y,
+					size_t n, int acc)
+{
+	FOR_CHUNKS(n, {
+		const V vy = LD(y);
+		const V d = v_mul(LD(dy), v_mul(vy, v_sub(v_set1(1.0f), vy)));
+		ST(dx, acc_in(dx, i, cnt, acc, d));
+	})
+}
+
+/* dx = dy * fma(-y, y, 1) */
+ATTR static void KSUFFIX(k_tanh_bwd)(float *dx, const float *dy, const float *y, size_t n,
+				     int acc)
+{
+	FOR_CHUNKS(n, {
+		const V vy = LD(y);
+		const V d = v_mul(LD(dy), v_fma(v_sub(v_zero(), vy), vy, v_set1(1.0f)));
+		ST(dx, acc_in(dx, i, cnt, acc, d));
+	})
+}
+
+ATTR static void KSUFFIX(k_axpy)(float *y, float a, const float *x, size_t n)
+{
+	const V va = v_set1(a);
+	FOR_CHUNKS(n, { ST(y, v_fma(va, LD(x), LD(y))); })
+}
+
+ATTR static void KSUFFIX(k_fma_vv)(float *y, const float *a, const float *b, size_t n)
+{
+	FOR_CHUNKS(n, { ST(y, v_fma(LD(a), LD(b), LD(y))); })
+}
+
+ATTR static void KSUFFIX(k_add)(float *y, const float *x, size_t n)
+{
+	FOR_CHUNKS(n, { ST(y, v_add(LD(y), LD(x))); })
+}
+
+/* ---- rows ---- */
+
+/* Load the 16-element group starting at x[i] as NACC vectors; elements past n
+ * read as `fill`. */
+VINL void load16(V v[NACC], const float *x, size_t i, size_t n, float fill)
+{
+	for (int j = 0; j < NACC; j++) {
+		const size_t at = i + (size_t)j * VW;
+		if (at + VW <= n)
+			v[j] = v_load(x + at);
+		else
+			v[j] = v_loadn(x + at, at < n ? n - at : 0, fill);
+	}
+}
+
+VINL void store16(float *x, size_t i, size_t n, const V v[NACC])
+{
+	for (int j = 0; j < NACC; j++) {
+		const size_t at = i + (size_t)j * VW;
+		if (at + VW <= n)
+			v_store(x + at, v[j]);
+		else if (at < n)
+			v_storen(x + at, v[j], n - at);
+	}
+}
+
+VINL float finish16(const V acc[NACC])
+{
+	float p[16];
+	for (int j = 0; j < NACC; j++)
+		v_store(p + j * VW, acc[j]);
+	return nz_tree16(p);
+}
+
+ATTR static void KSUFFIX(k_layernorm)(float *y, float *mean, float *rstd, const float *x,
+				      const float *g, const float *b, size_t rows, size_t D,
+				      float eps)
+{
+	const float Df = (float)D;
+	for (size_t r = 0; r < rows; r++) {
+		const float *xr = x + r * D;
+		float *yr = y + r * D;
+		V acc[NACC], v[NACC];
+		for (int j = 0; j < NACC; j++)
+			acc[j] = v_zero();
+		for (size_t i = 0; i < D; i += 16) {
+			load16(v, xr, i, D, 0.0f);
+			for (int j = 0; j < NACC; j++)
+				acc[j] = v_add(acc[j], v[j]);
+		}
+		const float mu = finish16(acc) / Df;
+		const V vmu = v_set1(mu);
+		for (int j = 0; j < NACC; j++)
+			acc[j] = v_zero();
+		for (size_t i = 0; i < D; i += 16) {
+			load16(v, xr, i, D, mu);
+			for (int j = 0; j < NACC; j++) {
+				const V d = v_sub(v[j], vmu);
+				acc[j] = v_fma(d, d, acc[j]);
+			}
+		}
+		const float var = finish16(acc) / Df;
+		const float rs = 1.0f / sqrtf(var + eps);
+		const V vrs = v_set1(rs);
+		for (size_t i = 0; i < D; i += 16) {
+			V gv[NACC] = {0}, bv[NACC] = {0};
+			load16(v, xr, i, D, 0.0f);
+			if (g)
+				load16(gv, g, i, D, 0.0f);
+			if (g && b)
+				load16(bv, b, i, D, 0.0f);
+			for (int j = 0; j < NACC; j++) {
+				const V nrm = v_mul(v_sub(v[j], vmu), vrs);
+				v[j] = g ? v_fma(nrm, gv[j], bv[j]) : nrm;
+			}
+			store16(yr, i, D, v);
+		}
+		if (mean)
+			mean[r] = mu;
+		if (rstd)
+			rstd[r] = rs;
+	}
+}
+
+/* dn = dy*g, n = (x - mean)*rstd, a = sum(dn)/D, b = sum(dn*n)/D (fma partials),
+ * dx = (dn - fma(n, b, a)) * rstd. */
+ATTR static void KSUFFIX(k_layernorm_bwd)(float *dx, const float *dy, const float *x,
+					  const float *mean, const float *rstd,
+					  const float *g, size_t rows, size_t D, int acc)
+{
+	const float Df = (float)D;
+	for (size_t r = 0; r < rows; r++) {
+		const float *xr = x + r * D, *dyr = dy + r * D;
+		float *dxr = dx + r * D;
+		const V vmu = v_set1(mean[r]), vrs = v_set1(rstd[r]);
+		V s1[NACC], s2[NACC], xv[NACC], dv[NACC], gv[NACC] = {0};
+		for (int j = 0; j < NACC; j++)
+			s1[j] = s2[j] = v_zero();
+		for (size_t i = 0; i < D; i += 16) {
+			load16(xv, xr, i, D, mean[r]);
+			load16(dv, dyr, i, D, 0.0f);
+			if (g)
+				load16(gv, g, i, D, 0.0f);
+			for (int j = 0; j < NACC; j++) {
+				const V nrm = v_mul(v_sub(xv[j], vmu), vrs);
+				const V dn = g ? v_mul(dv[j], gv[j]) : dv[j];
+				s1[j] = v_add(s1[j], dn);
+				s2[j] = v_fma(dn, nrm, s2[j]);
+			}
+		}
+		const V va = v_set1(finish16(s1) / Df), vb = v_set1(finish16(s2) / Df);
+		for (size_t i = 0; i < D; i += 16) {
+			V ov[NACC] = {0};
+			load16(xv, xr, i, D, mean[r]);
+			load16(dv, dyr, i, D, 0.0f);
+			if (g)
+				load16(gv, g, i, D, 0.0f);
+			if (acc)
+				load16(ov, dxr, i, D, 0.0f);
+			for (int j = 0; j < NACC; j++) {
+				const V nrm = v_mul(v_sub(xv[j], vmu), vrs);
+				const V dn = g ? v_mul(dv[j], gv[j]) : dv[j];
+				V d = v_mul(v_sub(dn, v_fma(nrm, vb, va)), vrs);
+				ov[j] = acc ? v_add(ov[j], d) : d;
+			}
+			store16(dxr, i, D, ov);
+		}
+	}
+}
+
+ATTR static void KSUFFIX(k_layernorm_dgb_row)(float *dg, float *db, const float *dy,
+					      const float *x, float mean, float rstd,
+					      size_t n)
+{
+	const V vmu = v_set1(mean), vrs = v_set1(rstd);
+	FOR_CHUNKS(n, {
+		const V d = LD(dy);
+		if (dg)
+			ST(dg, v_fma(d, v_mul(v_sub(LD(x), vmu), vrs), LD(dg)));
+		if (db)
+			ST(db, v_add(LD(db), d));
+	})
+}
+
+/* m = max (16 partials, a > b ? a : b), e = exp(l - m), s = sum e, p = e / s. */
+ATTR static void KSUFFIX(k_softmax)(float *p, const float *logits, size_t rows, size_t Vn)
+{
+	const float ninf = -__builtin_inff();
+	for (size_t r = 0; r < rows; r++) {
+		const float *lr = logits + r * Vn;
+		float *pr = p + r * Vn;
+		V acc[NACC], v[NACC];
+		for (int j = 0; j < NACC; j++)
+			acc[j] = v_set1(ninf);
+		for (size_t i = 0; i < Vn; i += 16) {
+			load16(v, lr, i, Vn, ninf);
+			for (int j = 0; j < NACC; j++)
+				acc[j] = v_max(acc[j], v[j]);
+		}
+		float mp[16];
+		for (int j = 0; j < NACC; j++)
+			v_store(mp + j * VW, acc[j]);
+		for (int s = 8; s >= 1; s >>= 1)
+			for (int j = 0; j < s; j++)
+				mp[j] = mp[j] > mp[j + s] ? mp[j] : mp[j + s];
+		const V vm = v_set1(mp[0]);
+		for (int j = 0; j < NACC; j++)
+			acc[j] = v_zero();
+		for (size_t i = 0; i < Vn; i += 16) {
+			load16(v, lr, i, Vn, ninf);
+			for (int j = 0; j < NACC; j++) {
+				v[j] = m_exp(v_sub(v[j], vm));
+				acc[j] = v_add(acc[j], v[j]);
+			}
+			store16(pr, i, Vn, v);
+		}
+		const V vs = v_set1(finish16(acc));
+		for (size_t i = 0; i < Vn; i += 16) {
+			load16(v, pr, i, Vn, 0.0f);
+			for (int j = 0; j < NACC; j++)
+				v[j] = v_div(v[j], vs);
+			store16(pr, i, Vn, v);
+		}
+	}
+}
+
+/* ---- Adam ---- */
+ATTR static void KSUFFIX(k_adam)(float *p, const float *g, float *m, float *v, size_t n,
+				 const nz_adam_scalars *s)
+{
+	const V b1 = v_set1(s->beta1), b2 = v_set1(s->beta2), omb1 = v_set1(s->omb1);
+	const V omb2 = v_set1(s->omb2), wd = v_set1(s->weight_decay);
+	const V nstep = v_set1(-s->step_size), c2 = v_set1(s->c2), eps = v_set1(s->eps);
+	const V decay = v_set1(s->decay);
+	FOR_CHUNKS(n, {
+		const V vp = LD(p);
+		const V gg = v_fma(wd, vp, LD(g));
+		const V vm = v_fma(b1, LD(m), v_mul(omb1, gg));
+		const V vv = v_fma(b2, LD(v), v_mul(omb2, v_mul(gg, gg)));
+		const V den = v_fma(v_sqrt(vv), c2, eps);
+		const V np = v_fma(nstep, v_div(vm, den), v_mul(vp, decay));
+		ST(m, vm);
+		ST(v, vv);
+		ST(p, np);
+	})
+}
+
+#define KERNEL_TABLE_ENTRIES                                   \
+	.exp = KSUFFIX(k_exp), .log = KSUFFIX(k_log),          \
+	.tanh = KSUFFIX(k_tanh), .erf = KSUFFIX(k_erf),        \
+	.sigmoid = KSUFFIX(k_sigmoid), .rsqrt = KSUFFIX(k_rsqrt), \
+	.gelu = KSUFFIX(k_gelu), .gelu_bwd = KSUFFIX(k_gelu_bwd), \
+	.gelu_mul = KSUFFIX(k_gelu_mul), .gelu_mul_bwd = KSUFFIX(k_gelu_mul_bwd), \
+	.sigmoid_bwd = KSUFFIX(k_sigmoid_bwd), .tanh_bwd = KSUFFIX(k_tanh_bwd), \
+	.axpy = KSUFFIX(k_axpy), .fma_vv = KSUFFIX(k_fma_vv), .add = KSUFFIX(k_add), \
+	.layernorm = KSUFFIX(k_layernorm), .layernorm_bwd = KSUFFIX(k_layernorm_bwd), \
+	.layernorm_dgb_row = KSUFFIX(k_layernorm_dgb_row), \
+	.softmax = KSUFFIX(k_softmax), .adam = KSUFFIX(k_adam)

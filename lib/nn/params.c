@@ -1,0 +1,210 @@
+/*
+ * params.c - parameter layouts and blocks, Adam, the seeded generator and the
+ * initialisers, and state hashing. Initialisation runs on the host in plain C
+ * (never on a backend), with nz_logf and IEEE sqrt, so it gives the same
+ * numbers everywhere.
+ */
+#include <float.h>
+#include <math.h>
+
+#include "nn/kernels.h"
+#include "nn/nn.h"
+
+/* Results are defined in binary32 arithmetic: no excess precision. */
+NZ_STATIC_ASSERT(FLT_EVAL_METHOD == 0);
+
+/* ---- layout ---- */
+
+void nz_nn_layout_init(nz_nn_layout *l) { memset(l, 0, sizeof(*l)); }
+
+u32 nz_nn_layout_add(nz_nn_layout *l, const char *name, size_t count)
+{
+	if (l->n >= NZ_NN_MAX_TENSORS) {
+		l->overflow = 1;
+		return l->n;
+	}
+	nz_nn_tensor_info *t = &l->t[l->n];
+	t->name = name;
+	t->offset = l->total;
+	t->count = count;
+	l->total += (count + 15) & ~(size_t)15;
+	return l->n++;
+}
+
+void nz_nn_layout_carve(const nz_nn_layout *l, float *base, float **const *fields)
+{
+	for (u32 i = 0; i < l->n; i++)
+		*fields[i] = base + l->t[i].offset;
+}
+
+/* ---- parameter blocks ---- */
+
+int nz_nn_params_init(nz_nn_ctx *ctx, nz_nn_params *p, const nz_nn_layout *layout)
+{
+	memset(p, 0, sizeof(*p));
+	if (layout->overflow)
+		return NZ_ERR_PARAM;
+	p->layout = *layout;
+	p->total = layout->total;
+	p->mem = nz_nn_calloc(ctx, nz_mul_size(p->total, 4));
+	if (!p->mem)
+		return NZ_ERR_NOMEM;
+	p->param = p->mem;
+	p->grad = p->param + p->total;
+	p->m = p->grad + p->total;
+	p->v = p->m + p->total;
+	nz_adam_init(&p->adam);
+	return NZ_OK;
+}
+
+void nz_nn_params_free(nz_nn_ctx *ctx, nz_nn_params *p)
+{
+	nz_nn_free_mem(ctx, p->mem);
+	p->mem = p->param = p->grad = p->m = p->v = NULL;
+}
+
+void nz_nn_params_zero_grad(nz_nn_ctx *ctx, nz_nn_params *p)
+{
+	(void)ctx;
+	memset(p->grad, 0, p->total * sizeof(float));
+}
+
+void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p)
+{
+	nz_adam_update(ctx, &p->adam, p->param, p->grad, p->m, p->v, p->total);
+}
+
+u64 nz_nn_params_hash(const nz_nn_params *p)
+{
+	nz_xxh64_state *s = nz_xxh64_create();
+	if (!s)
+		return 0;
+	u8 t[8];
+	nz_store_le64(t, p->adam.t);
+	nz_xxh64_update(s, p->param, p->total * sizeof(float));
+	nz_xxh64_update(s, p->m, 2 * p->total * sizeof(float));
+	nz_xxh64_update(s, t, 8);
+	const u64 h = nz_xxh64_digest(s);
+	nz_xxh64_free(s);
+	return h;
+}
+
+u64 nz_nn_hash(const float *p, size_t n) { return nz_xxh64(p, n * sizeof(float)); }
+
+/* ---- Adam ---- */
+
+void nz_adam_init(nz_adam *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->lr = 1e-3f;
+	a->beta1 = 0.9f;
+	a->beta2 = 0.999f;
+	a->eps = 1e-8f;
+	a->weight_decay = 1e-7f;
+	a->decoupled = 0;
+	a->beta1_t = 1.0;
+	a->beta2_t = 1.0;
+}
+
+typedef struct adam_job {
+	nz_nn_ctx *ctx;
+	float *p, *m, *v;
+	const float *g;
+	size_t n, chunk;
+	nz_adam_scalars s;
+} adam_job;
+
+static void adam_task(void *arg, u32 task, u32 worker)
+{
+	(void)worker;
+	const adam_job *j = arg;
+	const size_t b = (size_t)task * j->chunk, e = NZ_MIN(j->n, b + j->chunk);
+	j->ctx->k->adam(j->p + b, j->g + b, j->m + b, j->v + b, e - b, &j->s);
+}
+
+void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, const float *g, float *m,
+		    float *v, size_t n)
+{
+	a->t++;
+	a->beta1_t *= (double)a->beta1;
+	a->beta2_t *= (double)a->beta2;
+	nz_adam_scalars s;
+	s.beta1 = a->beta1;
+	s.beta2 = a->beta2;
+	s.omb1 = 1.0f - a->beta1;
+	s.omb2 = 1.0f - a->beta2;
+	s.step_size = (float)((double)a->lr / (1.0 - a->beta1_t));
+	s.c2 = (float)(1.0 / sqrt(1.0 - a->beta2_t));
+	s.eps = a->eps;
+	if (a->decoupled) {
+		s.weight_decay = 0.0f;
+		s.decay = 1.0f - a->lr * a->weight_decay;
+	} else {
+		s.weight_decay = a->weight_decay;
+		s.decay = 1.0f;
+	}
+	adam_job j = {ctx, p, m, v, g, n, 0, s};
+	u32 tasks = 1;
+	if (ctx->threads > 1 && n >= 65536)
+		tasks = ctx->threads;
+	j.chunk = ((n + tasks - 1) / tasks + 15) & ~(size_t)15;
+	tasks = (u32)((n + j.chunk - 1) / j.chunk);
+	nz_thread_pool_run(ctx->pool, adam_task, &j, tasks);
+}
+
+/* ---- seeded generator ---- */
+
+void nz_rng_seed(nz_rng *r, u64 seed, u64 stream)
+{
+	r->s = seed ^ (stream * 0xD1B54A32D192ED03ull);
+	(void)nz_rng_next(r);
+}
+
+u64 nz_rng_next(nz_rng *r)
+{
+	u64 z = (r->s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+float nz_rng_uniform(nz_rng *r) { return (float)(nz_rng_next(r) >> 40) * 0x1p-24f; }
+
+float nz_rng_normal(nz_rng *r)
+{
+	for (;;) {
+		const float u = nz_rng_uniform(r) * 2.0f - 1.0f;
+		const float v = nz_rng_uniform(r) * 2.0f - 1.0f;
+		const float s = u * u + v * v;
+		if (s >= 1.0f || s == 0.0f)
+			continue;
+		return u * sqrtf(-2.0f * nz_logf(s) / s);
+	}
+}
+
+void nz_nn_init_const(float *p, size_t n, float value)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = value;
+}
+
+void nz_nn_init_uniform(float *p, size_t n, float lo, float hi, nz_rng *r)
+{
+	const float w = hi - lo;
+	for (size_t i = 0; i < n; i++)
+		p[i] = lo + w * nz_rng_uniform(r);
+}
+
+void nz_nn_init_normal(float *p, size_t n, float mean, float std, nz_rng *r)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = mean + std * nz_rng_normal(r);
+}
+
+void nz_nn_init_linear(float *w, float *b, u32 in, u32 out, nz_rng *r)
+{
+	const float bound = 1.0f / sqrtf((float)in);
+	nz_nn_init_uniform(w, (size_t)in * out, -bound, bound, r);
+	if (b)
+		nz_nn_init_uniform(b, out, -bound, bound, r);
+}

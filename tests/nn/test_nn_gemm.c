@@ -1,0 +1,75 @@
+/*
+ * test_nn_gemm.c - the matrix product: every backend, thread count and
+ * transpose, on random shapes (odd sizes, sizes around the block edges), must
+ * equal the naive in-order fma loops bit for bit.
+ */
+#include "nn_test_common.h"
+
+static int run_case(nz_nn_ctx *ctx, nz_test_rng *r, u32 M, u32 N, u32 K, int ta, int tb,
+		    int mode, const char *tag)
+{
+	const size_t lda = (ta ? M : K) + (nz_test_next(r) % 3), ldb = (tb ? K : N) + (nz_test_next(r) % 3);
+	const size_t ldc = N + (nz_test_next(r) % 3);
+	float *A = rand_array((ta ? (size_t)K * lda : (size_t)M * lda), -1, 1, r);
+	float *B = rand_array((tb ? (size_t)N * ldb : (size_t)K * ldb), -1, 1, r);
+	float *bias = rand_array(N, -1, 1, r);
+	float *C0 = rand_array((size_t)M * ldc, -1, 1, r);
+	float *C1 = copy_array(C0, (size_t)M * ldc);
+	const float *bp = mode == 1 ? bias : NULL;
+	const int acc = mode == 2;
+	nz_gemm_naive(ta, tb, M, N, K, A, lda, B, ldb, C0, ldc, bp, acc);
+	nz_gemm(ctx, ta, tb, M, N, K, A, lda, B, ldb, C1, ldc, bp, acc);
+	size_t at = first_diff(C0, C1, (size_t)M * ldc);
+	int bad = at != (size_t)M * ldc;
+	if (bad) {
+		fprintf(stderr, "gemm %s M=%u N=%u K=%u ta=%d tb=%d mode=%d differs at %zu\n",
+			tag, M, N, K, ta, tb, mode, at);
+		nz_test_failures++;
+	}
+	nz_free_aligned(A);
+	nz_free_aligned(B);
+	nz_free_aligned(bias);
+	nz_free_aligned(C0);
+	nz_free_aligned(C1);
+	return bad;
+}
+
+int main(void)
+{
+	nz_test_rng r = {12345};
+	static const u32 threads[] = {1, 2, 3};
+	for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
+		for (u32 ti = 0; ti < NZ_ARRAY_LEN(threads); ti++) {
+			nz_nn_ctx *ctx = make_ctx(be, threads[ti]);
+			if (!ctx)
+				break;
+			char tag[64];
+			snprintf(tag, sizeof tag, "%s/%u", nz_nn_backend_name(be), threads[ti]);
+			int cases = 0;
+			/* small random shapes, every transpose and start mode */
+			for (int c = 0; c < 60; c++) {
+				u32 M = 1 + nz_test_next(&r) % 40, N = 1 + nz_test_next(&r) % 70;
+				u32 K = nz_test_next(&r) % 50;
+				run_case(ctx, &r, M, N, K, c & 1, (c >> 1) & 1, c % 3, tag);
+				cases++;
+			}
+			/* shapes crossing the block sizes (kc, mc, nc) and threaded */
+			const nz_nn_kernels *k = ctx->k;
+			const u32 shapes[][3] = {
+				{k->mc + 3, k->nr * 3 + 5, k->kc + 7},
+				{2 * k->mr + 1, k->nc + 17, 2 * k->kc + 1},
+				{97, 301, 263},
+				{256, 130, 40},
+			};
+			for (u32 s = 0; s < NZ_ARRAY_LEN(shapes); s++)
+				for (int t = 0; t < 4; t++) {
+					run_case(ctx, &r, shapes[s][0], shapes[s][1], shapes[s][2], t & 1,
+						 (t >> 1) & 1, (s + t) % 3, tag);
+					cases++;
+				}
+			printf("%s: %d gemm cases\n", tag, cases);
+			nz_nn_free(ctx);
+		}
+	}
+	return nz_test_finish("test_nn_gemm");
+}
