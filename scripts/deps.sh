@@ -8,7 +8,7 @@ pkgs=(cmake make gcc libxxhash-dev zstd)
 case $what in
   build) ;;
   test)  pkgs+=(clang libclang-rt-14-dev xz-utils bzip2 gzip) ;;
-  bench) pkgs+=(xz-utils bzip2 gzip brotli time) ;;
+  bench) pkgs+=(xz-utils bzip2 gzip brotli time bc) ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
 missing=()

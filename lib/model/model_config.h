@@ -43,7 +43,10 @@ struct nz_block_codec;
 typedef struct nz_model_desc {
 	int id;             /* nz_model */
 	const char *name;   /* canonical name */
+	/* Preset names, indexed by preset (preset_names[0] == name), NULL-terminated. */
+	const char *const *preset_names;
 	int coding;
+	u32 default_block_log; /* block size the encoder uses unless told otherwise */
 	/* Fill the zero fields of cfg with defaults for a level and preset. */
 	void (*defaults)(nz_model_config *cfg, int level);
 	/* Check values read from a header (or set by a user): NZ_OK, NZ_ERR_PARAM if
@@ -58,5 +61,11 @@ typedef struct nz_model_desc {
 
 /* The descriptor of a model id, or NULL. */
 const nz_model_desc *nz_model_lookup(int id);
+
+/* Find a model and preset by name ("edpc-s"). NZ_ERR_PARAM if unknown. */
+int nz_model_find(const char *name, int *id, u32 *preset);
+
+/* Check a config against its model: known id, matching coding, values in range. */
+int nz_model_config_validate(const nz_model_config *cfg);
 
 #endif /* NZ_MODEL_CONFIG_H */

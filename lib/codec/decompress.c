@@ -1,0 +1,336 @@
+/*
+ * decompress.c - the streaming decompressor (nz_dctx): a state machine that gathers
+ * each header and block payload, decodes blocks, verifies every checksum, and
+ * moves on to the next concatenated frame by itself.
+ *
+ * Every size read from the input is checked before it is used for an allocation:
+ * the header bounds the block size, a coded payload is smaller than its block, and
+ * the model's memory is computed from validated parameters and held to the limit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "codec/config.h"
+
+enum { ST_FRAME_HEADER, ST_BLOCK_HEADER, ST_PAYLOAD, ST_OUTPUT, ST_FOOTER };
+
+struct nz_dctx {
+	nz_dparams dp;
+	int stage;
+	nz_buf in;              /* bytes gathered for the current header or payload */
+	nz_frame_header fh;
+	nz_model_config cfg;
+	nz_frame_info info;
+	int have_info;
+	nz_block_codec *codec;
+	nz_model_config codec_cfg; /* the config the codec was built for */
+	nz_block_header bh;
+	u8 *block;
+	size_t block_cap, block_len, block_pos;
+	nz_xxh64_state *hash;
+	u64 content_total;
+	u64 frames_done;
+	int model_fresh;
+	u64 out_limit;          /* one-shot: fail a block that cannot fit (UINT64_MAX = none) */
+	int error;
+	char detail[160];
+	nz_progress progress;
+};
+
+static int fail(nz_dctx *d, int err, const char *detail)
+{
+	d->error = err;
+	snprintf(d->detail, sizeof(d->detail), "%s", detail ? detail : "");
+	return err;
+}
+
+int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams)
+{
+	if (!out)
+		return NZ_ERR_PARAM;
+	*out = NULL;
+	nz_dctx *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NZ_ERR_NOMEM;
+	if (dparams)
+		d->dp = *dparams;
+	else
+		nz_dparams_init(&d->dp);
+	d->out_limit = UINT64_MAX;
+	d->hash = nz_xxh64_create();
+	if (!d->hash) {
+		nz_dctx_free(d);
+		return NZ_ERR_NOMEM;
+	}
+	*out = d;
+	return NZ_OK;
+}
+
+void nz_dctx_free(nz_dctx *d)
+{
+	if (!d)
+		return;
+	if (d->codec)
+		d->codec->ops->destroy(d->codec);
+	nz_buf_free(&d->in);
+	free(d->block);
+	nz_xxh64_free(d->hash);
+	free(d);
+}
+
+void nz_dctx_set_output_limit(nz_dctx *d, u64 limit) { d->out_limit = limit; }
+
+const char *nz_dctx_error_detail(const nz_dctx *d) { return d ? d->detail : ""; }
+
+int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info)
+{
+	if (!d || !info)
+		return NZ_ERR_PARAM;
+	if (!d->have_info)
+		return NZ_ERR_STAGE;
+	*info = d->info;
+	return NZ_OK;
+}
+
+/* Gather bytes until d->in holds `need`; 1 when it does. */
+static int gather(nz_dctx *d, nz_inbuf *in, size_t need, int *rc)
+{
+	if (d->in.size >= need)
+		return 1;
+	size_t take = NZ_MIN(need - d->in.size, in->size - in->pos);
+	if (take) {
+		if ((*rc = nz_buf_append(&d->in, (const u8 *)in->src + in->pos, take)))
+			return 0;
+		in->pos += take;
+		d->progress.bytes_in += take;
+	}
+	return d->in.size >= need;
+}
+
+static int start_frame(nz_dctx *d, size_t header_size)
+{
+	const char *detail = NULL;
+	int rc = nz_config_from_header(&d->fh, &d->cfg, &detail);
+	if (rc)
+		return fail(d, rc, detail);
+	d->cfg.threads = d->dp.threads;
+	nz_frame_info_fill(&d->fh, &d->cfg, header_size, &d->info);
+	d->have_info = 1;
+	if (d->dp.memlimit && d->info.memory_needed > d->dp.memlimit)
+		return fail(d, NZ_ERR_MEMLIMIT, "raise the limit with --memlimit");
+	/* Keep the codec across frames when the config is the same (cheap restarts
+	 * for many small frames); keep_state = 0 in the first block resets it. */
+	if (d->codec && memcmp(&d->codec_cfg, &d->cfg, sizeof(d->cfg)) != 0) {
+		d->codec->ops->destroy(d->codec);
+		d->codec = NULL;
+	}
+	nz_xxh64_reset(d->hash);
+	d->content_total = 0;
+	d->model_fresh = 1;
+	d->progress.total_in = 0;
+	return NZ_OK;
+}
+
+static int decode_payload(nz_dctx *d)
+{
+	const nz_block_header *b = &d->bh;
+	if (b->raw_size > d->block_cap) {
+		free(d->block);
+		d->block_cap = 0;
+		d->block = malloc(b->raw_size);
+		if (!d->block)
+			return fail(d, NZ_ERR_NOMEM, "allocating a block");
+		d->block_cap = b->raw_size;
+	}
+	if (b->type == NZ_BLOCK_STORED) {
+		memcpy(d->block, d->in.data, b->raw_size);
+		d->model_fresh = 1;
+	} else {
+		if (d->cfg.coding == NZ_CODING_STORED)
+			return fail(d, NZ_ERR_CORRUPT, "coded block in a stored frame");
+		if ((b->flags & NZ_BLOCK_FLAG_KEEP_STATE) && d->model_fresh)
+			return fail(d, NZ_ERR_CORRUPT, "block continues a model state that does not exist");
+		int rc;
+		if (!d->codec) {
+			if ((rc = nz_codec_create(&d->cfg, &d->codec)))
+				return fail(d, rc, "creating the model");
+			d->codec_cfg = d->cfg;
+		}
+		if (b->k > d->codec->max_substreams)
+			return fail(d, NZ_ERR_CORRUPT, "too many substreams for this model");
+		const u8 *sub[NZ_MAX_SUBSTREAMS];
+		size_t sub_size[NZ_MAX_SUBSTREAMS], off = 0;
+		for (u32 j = 0; j < b->k; j++) {
+			sub[j] = d->in.data + off;
+			sub_size[j] = b->sub_size[j];
+			off += b->sub_size[j];
+		}
+		nz_job job = {.fn = d->dp.progress, .opaque = d->dp.progress_opaque,
+			      .base = d->progress, .threads = d->dp.threads};
+		rc = d->codec->ops->decode(d->codec, d->block, b->raw_size,
+					   b->flags & NZ_BLOCK_FLAG_KEEP_STATE, sub, sub_size,
+					   b->k, &job);
+		/* Whatever happened, the model state no longer matches any encoder's. */
+		d->model_fresh = rc != NZ_OK;
+		if (rc)
+			return fail(d, rc, rc == NZ_ERR_CANCELLED ? "" : "decoding a block");
+	}
+	if (nz_xxh64(d->block, b->raw_size) != b->raw_check)
+		return fail(d, NZ_ERR_CHECKSUM, "block checksum mismatch");
+	nz_xxh64_update(d->hash, d->block, b->raw_size);
+	d->content_total += b->raw_size;
+	if (d->fh.has_content_size && d->content_total > d->fh.content_size)
+		return fail(d, NZ_ERR_CORRUPT, "more data than the header's content size");
+	d->progress.raw_done += b->raw_size;
+	d->block_len = b->raw_size;
+	d->block_pos = 0;
+	return NZ_OK;
+}
+
+static int step_frame_header(nz_dctx *d, nz_inbuf *in, int *rc)
+{
+	size_t need = NZ_FRAME_HEADER_MIN - 4, size;
+	const char *detail = NULL;
+	for (;;) {
+		gather(d, in, need, rc);
+		if (*rc)
+			return 0;
+		int r = nz_parse_frame_header(d->in.data, d->in.size, &d->fh, &size, &detail);
+		if (r == NZ_ERR_TRUNCATED) {
+			if (size > need) { /* now we know the full size */
+				need = size;
+				continue;
+			}
+			return 0; /* wait for more input */
+		}
+		if (r == NZ_ERR_NOT_NZIP && d->frames_done)
+			detail = "trailing garbage after the end of the frame";
+		if (r) {
+			*rc = fail(d, r, detail);
+			return 0;
+		}
+		if ((*rc = start_frame(d, size)))
+			return 0;
+		nz_buf_clear(&d->in);
+		d->stage = ST_BLOCK_HEADER;
+		return 1;
+	}
+}
+
+static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
+{
+	size_t need = 4, size;
+	const char *detail = NULL;
+	for (;;) {
+		if (!gather(d, in, need, rc))
+			return 0;
+		int r = nz_parse_block_header(d->in.data, d->in.size, d->fh.block_log, &d->bh,
+					      &size, &detail);
+		if (r == NZ_ERR_TRUNCATED && size > need) {
+			need = size;
+			continue;
+		}
+		if (r) {
+			*rc = fail(d, r, detail);
+			return 0;
+		}
+		if (d->bh.type == NZ_BLOCK_END) {
+			d->stage = ST_FOOTER; /* the footer includes the 4 bytes we have */
+			return 1;
+		}
+		if (d->bh.raw_size > d->out_limit - d->progress.bytes_out) {
+			*rc = fail(d, NZ_ERR_DST_SIZE, "the output buffer cannot hold the next block");
+			return 0;
+		}
+		nz_buf_clear(&d->in);
+		d->stage = ST_PAYLOAD;
+		return 1;
+	}
+}
+
+static size_t payload_size(const nz_block_header *b)
+{
+	if (b->type == NZ_BLOCK_STORED)
+		return b->raw_size;
+	size_t total = 0;
+	for (u32 j = 0; j < b->k; j++)
+		total += b->sub_size[j];
+	return total;
+}
+
+static int step_footer(nz_dctx *d, nz_inbuf *in, int *rc)
+{
+	u64 size, check;
+	const char *detail = NULL;
+	if (!gather(d, in, NZ_FOOTER_SIZE, rc))
+		return 0;
+	int r = nz_parse_footer(d->in.data, d->in.size, &size, &check, &detail);
+	if (r) {
+		*rc = fail(d, r, detail);
+		return 0;
+	}
+	if (size != d->content_total ||
+	    (d->fh.has_content_size && d->fh.content_size != d->content_total)) {
+		*rc = fail(d, NZ_ERR_CORRUPT, "content size does not match the data");
+		return 0;
+	}
+	if (check != nz_xxh64_digest(d->hash)) {
+		*rc = fail(d, NZ_ERR_CHECKSUM, "frame checksum mismatch");
+		return 0;
+	}
+	nz_buf_clear(&d->in);
+	d->frames_done++;
+	d->stage = ST_FRAME_HEADER;
+	return 1;
+}
+
+int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_done)
+{
+	if (frame_done)
+		*frame_done = 0;
+	if (!d || !out || !in || out->pos > out->size || in->pos > in->size)
+		return NZ_ERR_PARAM;
+	if (d->error)
+		return d->error;
+	int rc = NZ_OK, progress = 1;
+	while (progress && rc == NZ_OK) {
+		switch (d->stage) {
+		case ST_FRAME_HEADER:
+			progress = in->pos < in->size && step_frame_header(d, in, &rc);
+			break;
+		case ST_BLOCK_HEADER:
+			progress = step_block_header(d, in, &rc);
+			break;
+		case ST_PAYLOAD:
+			progress = gather(d, in, payload_size(&d->bh), &rc);
+			if (progress && rc == NZ_OK) {
+				rc = decode_payload(d);
+				nz_buf_clear(&d->in);
+				d->stage = ST_OUTPUT;
+			}
+			break;
+		case ST_OUTPUT: {
+			size_t n = NZ_MIN(d->block_len - d->block_pos, out->size - out->pos);
+			if (n)
+				memcpy((u8 *)out->dst + out->pos, d->block + d->block_pos, n);
+			out->pos += n;
+			d->block_pos += n;
+			d->progress.bytes_out += n;
+			progress = d->block_pos == d->block_len;
+			if (progress)
+				d->stage = ST_BLOCK_HEADER;
+			break;
+		}
+		case ST_FOOTER:
+			progress = step_footer(d, in, &rc);
+			break;
+		}
+	}
+	if (rc && !d->error)
+		fail(d, rc, NULL);
+	if (rc)
+		return rc;
+	if (frame_done)
+		*frame_done = d->stage == ST_FRAME_HEADER && d->in.size == 0 && d->frames_done;
+	return NZ_OK;
+}

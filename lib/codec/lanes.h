@@ -1,0 +1,23 @@
+/*
+ * lanes.h - the lane driver: turns any byte model into a block codec
+ * (docs/FORMAT.md, "Coding 1: lanes and the range coder").
+ */
+#ifndef NZ_LANES_H
+#define NZ_LANES_H
+
+#include "codec/block_codec.h"
+#include "model/byte_model.h"
+
+/* Wrap `model` (ownership passes to the codec) for blocks of up to `lanes` lanes. */
+int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_block_codec **out);
+
+/* Ideal code length of the last encoded block: sum over bytes of -log2 p(byte)
+ * under the model's float probabilities (for measuring coder overhead). */
+double nz_lanes_codec_ideal_bits(const nz_block_codec *bc);
+/* Enable the ideal-bits accounting (costs a log per byte). */
+void nz_lanes_codec_measure(nz_block_codec *bc, int on);
+
+/* Lane geometry of a block: L bytes per lane, B' lanes in use. */
+void nz_lanes_geometry(size_t n, u32 lanes, size_t *lane_len, u32 *lanes_used);
+
+#endif /* NZ_LANES_H */

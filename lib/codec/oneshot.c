@@ -1,0 +1,77 @@
+/*
+ * oneshot.c - whole-buffer compression and decompression on top of the streaming
+ * contexts, the compressed-size bound, and header inspection.
+ */
+#include "codec/config.h"
+
+size_t nz_compress_bound(size_t src_size)
+{
+	/* Worst case: every block stored. Blocks are at least 2^10 bytes, each costs a
+	 * header of at most NZ_BLOCK_HEADER_MAX; plus frame header and footer. */
+	size_t blocks = src_size / ((size_t)1 << NZ_BLOCK_LOG_MIN) + 1;
+	size_t overhead = blocks * 32 + NZ_FRAME_HEADER_MAX + NZ_FOOTER_SIZE;
+	if (src_size > SIZE_MAX - overhead)
+		return SIZE_MAX;
+	return src_size + overhead;
+}
+
+int nz_compress(void *dst, size_t dst_capacity, size_t *dst_size, const void *src,
+		size_t src_size, const nz_params *params)
+{
+	if (!dst_size || !params || (!src && src_size) || (!dst && dst_capacity))
+		return NZ_ERR_PARAM;
+	*dst_size = 0;
+	nz_params p = *params;
+	p.content_size = src_size;
+	nz_cctx *c;
+	NZ_TRY(nz_cctx_create(&c, &p));
+	nz_inbuf in = {src, src_size, 0};
+	nz_outbuf out = {dst, dst_capacity, 0};
+	size_t pending;
+	int rc = nz_compress_stream(c, &out, &in, 1, &pending);
+	if (rc == NZ_OK && pending)
+		rc = NZ_ERR_DST_SIZE;
+	nz_cctx_free(c);
+	if (rc == NZ_OK)
+		*dst_size = out.pos;
+	return rc;
+}
+
+int nz_decompress(void *dst, size_t dst_capacity, size_t *dst_size, const void *src,
+		  size_t src_size, const nz_dparams *dparams)
+{
+	if (!dst_size || (!src && src_size) || (!dst && dst_capacity))
+		return NZ_ERR_PARAM;
+	*dst_size = 0;
+	nz_dctx *d;
+	NZ_TRY(nz_dctx_create(&d, dparams));
+	nz_dctx_set_output_limit(d, dst_capacity);
+	nz_inbuf in = {src, src_size, 0};
+	nz_outbuf out = {dst, dst_capacity, 0};
+	int done = 0;
+	int rc = nz_decompress_stream(d, &out, &in, &done);
+	if (rc == NZ_OK && !done)
+		rc = NZ_ERR_TRUNCATED; /* the input ended mid-frame */
+	if (rc == NZ_OK && src_size == 0)
+		rc = NZ_ERR_TRUNCATED;
+	nz_dctx_free(d);
+	if (rc == NZ_OK)
+		*dst_size = out.pos;
+	return rc;
+}
+
+int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info)
+{
+	if (!info || (!src && src_size))
+		return NZ_ERR_PARAM;
+	nz_frame_header h;
+	nz_model_config cfg;
+	size_t size;
+	const char *detail = NULL;
+	if (src_size == 0)
+		return NZ_ERR_TRUNCATED;
+	NZ_TRY(nz_parse_frame_header(src, src_size, &h, &size, &detail));
+	NZ_TRY(nz_config_from_header(&h, &cfg, &detail));
+	nz_frame_info_fill(&h, &cfg, size, info);
+	return NZ_OK;
+}

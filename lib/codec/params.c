@@ -1,0 +1,52 @@
+/*
+ * params.c - levels and parameter defaults. The level table maps -0..-9 to a model
+ * and preset; the model's own defaults fill the rest (see lib/model/).
+ */
+#include "codec/config.h"
+
+typedef struct level_entry {
+	int model;
+	int preset;
+} level_entry;
+
+static const level_entry levels[NZ_LEVEL_MAX + 1] = {
+	[0] = {NZ_MODEL_STORE, 0},
+	[1] = {NZ_MODEL_ORDER2, 0}, [2] = {NZ_MODEL_ORDER2, 0}, [3] = {NZ_MODEL_ORDER2, 0},
+	[4] = {NZ_MODEL_ORDER2, 0}, [5] = {NZ_MODEL_ORDER2, 0}, [6] = {NZ_MODEL_ORDER2, 0},
+	[7] = {NZ_MODEL_ORDER2, 0}, [8] = {NZ_MODEL_ORDER2, 0}, [9] = {NZ_MODEL_ORDER2, 0},
+};
+
+void nz_level_model(int level, int *model, int *preset)
+{
+	*model = levels[level].model;
+	*preset = levels[level].preset;
+}
+
+int nz_params_init(nz_params *p, int level)
+{
+	if (!p)
+		return NZ_ERR_PARAM;
+	memset(p, 0, sizeof(*p));
+	if (level < NZ_LEVEL_MIN || level > NZ_LEVEL_MAX)
+		return NZ_ERR_PARAM;
+	p->level = level;
+	nz_level_model(level, &p->model, &p->preset);
+	p->content_size = NZ_CONTENT_SIZE_UNKNOWN;
+	return NZ_OK;
+}
+
+int nz_params_set_model(nz_params *p, const char *name)
+{
+	int id;
+	u32 preset;
+	if (!p || !name || nz_model_find(name, &id, &preset) != NZ_OK)
+		return NZ_ERR_PARAM;
+	p->model = id;
+	p->preset = (int)preset;
+	return NZ_OK;
+}
+
+void nz_dparams_init(nz_dparams *p)
+{
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,208 @@
+/*
+ * test_bad_input.c - the decoder on hostile input: every truncation, bit flips all
+ * over, wrong magic, newer versions, unknown flags, absurd header values, memory
+ * limits, trailing garbage. Each must fail with the right code, never crash (run
+ * under ASan/UBSan by the fuzz build), never hang.
+ */
+#include "codec/config.h"
+#include "format/frame.h"
+#include "nzip.h"
+#include "test_util.h"
+
+static int decode(const uint8_t *src, size_t n, size_t cap, uint64_t memlimit)
+{
+	uint8_t *dst = malloc(cap + 1);
+	size_t size;
+	nz_dparams dp;
+	nz_dparams_init(&dp);
+	dp.memlimit = memlimit;
+	int rc = nz_decompress(dst, cap, &size, src, n, &dp);
+	free(dst);
+	return rc;
+}
+
+static int decodes_to(const uint8_t *src, size_t n, const uint8_t *raw, size_t raw_size)
+{
+	uint8_t *dst = malloc(raw_size + 1);
+	size_t size;
+	int same = nz_decompress(dst, raw_size + 1, &size, src, n, NULL) == NZ_OK &&
+		   size == raw_size && memcmp(dst, raw, raw_size) == 0;
+	free(dst);
+	return same;
+}
+
+static uint8_t *make(int level, size_t n, int kind, uint32_t block_size, size_t *csize,
+		     uint8_t **raw)
+{
+	*raw = malloc(n + 1);
+	nz_test_fill(*raw, n, kind, 42);
+	nz_params p;
+	nz_params_init(&p, level);
+	p.block_size = block_size;
+	p.substreams = 3;
+	p.lanes = 5;
+	if (level == 0)
+		p.lanes = 0, p.substreams = 0;
+	size_t cap = nz_compress_bound(n);
+	uint8_t *c = malloc(cap);
+	REQUIRE(nz_compress(c, cap, csize, *raw, n, &p) == NZ_OK);
+	return c;
+}
+
+static void test_truncations(int level)
+{
+	size_t csize;
+	uint8_t *raw, *c = make(level, 5000, 1, 1024, &csize, &raw);
+	REQUIRE(decode(c, csize, 5000, 0) == NZ_OK);
+	for (size_t cut = 0; cut < csize; cut++) {
+		int rc = decode(c, cut, 5000, 0);
+		if (rc != NZ_ERR_TRUNCATED)
+			fprintf(stderr, "cut at %zu of %zu: %s\n", cut, csize, nz_error_string(rc));
+		CHECK(rc == NZ_ERR_TRUNCATED);
+	}
+	free(c);
+	free(raw);
+}
+
+static void test_bit_flips(int level)
+{
+	size_t csize;
+	uint8_t *raw, *c = make(level, 4000, 4, 1024, &csize, &raw);
+	size_t undetected = 0;
+	for (size_t pos = 0; pos < csize; pos++)
+		for (int bit = 0; bit < 8; bit += 3) {
+			c[pos] ^= (uint8_t)(1 << bit);
+			int rc = decode(c, csize, 4000, 0);
+			if (rc == NZ_OK) /* slack bits (a substream's last byte): same output */
+				undetected += !decodes_to(c, csize, raw, 4000);
+			CHECK(rc != NZ_ERR_NOMEM && rc != NZ_ERR_PARAM);
+			c[pos] ^= (uint8_t)(1 << bit);
+		}
+	/* Every flip that changes the output lands in a checksummed part. */
+	CHECK(undetected == 0);
+	free(c);
+	free(raw);
+}
+
+/* Rewrite a frame header field and fix its check so only the field is wrong. */
+static void patch_header(uint8_t *c, size_t hsize, size_t off, uint8_t value)
+{
+	c[off] = value;
+	nz_store_le32(c + hsize - 4, (u32)nz_xxh64(c, hsize - 4));
+}
+
+static void test_header_fields(void)
+{
+	size_t csize;
+	uint8_t *raw, *c = make(6, 3000, 1, 0, &csize, &raw);
+	nz_frame_info info;
+	REQUIRE(nz_get_frame_info(c, csize, &info) == NZ_OK);
+	const size_t hsize = info.header_size;
+	uint8_t *t = malloc(csize);
+
+	struct { size_t off; uint8_t value; int expect; } cases[] = {
+		{0, 'x', NZ_ERR_NOT_NZIP},
+		{4, 2, NZ_ERR_VERSION},
+		{4, 0, NZ_ERR_VERSION},
+		{5, 0x81, NZ_ERR_UNSUPPORTED},     /* unknown flag */
+		{6, 9, NZ_ERR_UNSUPPORTED},        /* unknown coding */
+		{7, 200, NZ_ERR_UNSUPPORTED},      /* unknown model */
+		{7, NZ_MODEL_STORE, NZ_ERR_UNSUPPORTED}, /* model does not match coding */
+		{8, 31, NZ_ERR_UNSUPPORTED},       /* block_log too big */
+		{8, 9, NZ_ERR_UNSUPPORTED},        /* block_log too small */
+		{10, 1, NZ_ERR_UNSUPPORTED},       /* reserved */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(t, c, csize);
+		if (cases[i].off < 5)
+			t[cases[i].off] = cases[i].value; /* checked before the header check */
+		else
+			patch_header(t, hsize, cases[i].off, cases[i].value);
+		int rc = decode(t, csize, 3000, 0);
+		if (rc != cases[i].expect)
+			fprintf(stderr, "header case %zu: got %s\n", i, nz_error_string(rc));
+		CHECK(rc == cases[i].expect);
+	}
+	/* A flipped header byte without fixing the check: checksum error. */
+	memcpy(t, c, csize);
+	t[7] ^= 1;
+	CHECK(decode(t, csize, 3000, 0) == NZ_ERR_CHECKSUM);
+	/* Memory limit below what the model needs. */
+	CHECK(decode(c, csize, 3000, 1000) == NZ_ERR_MEMLIMIT);
+	CHECK(decode(c, csize, 3000, info.memory_needed) == NZ_OK);
+	/* Output buffer too small. */
+	CHECK(decode(c, csize, 2999, 0) == NZ_ERR_DST_SIZE);
+	/* Trailing garbage after a valid frame. */
+	uint8_t *g = malloc(csize + 5);
+	memcpy(g, c, csize);
+	memcpy(g + csize, "junk!", 5);
+	CHECK(decode(g, csize + 5, 3000, 0) == NZ_ERR_NOT_NZIP);
+	/* Empty input and a lone magic. */
+	CHECK(decode(c, 0, 3000, 0) == NZ_ERR_TRUNCATED);
+	CHECK(decode(c, 4, 3000, 0) == NZ_ERR_TRUNCATED);
+	free(g);
+	free(t);
+	free(c);
+	free(raw);
+}
+
+/* Headers written by hand: absurd parameter values must be refused before any
+ * allocation. */
+static void test_absurd_params(void)
+{
+	nz_frame_header h;
+	memset(&h, 0, sizeof(h));
+	h.coding = NZ_CODING_BYTES;
+	h.model = NZ_MODEL_ORDER2;
+	h.block_log = 30;
+	h.has_content_size = 1;
+	h.content_size = UINT64_MAX - 1;
+	h.nparams = 2;
+	h.keys[0] = NZ_KEY_LANES;
+	h.values[0] = 1ull << 40;
+	h.keys[1] = NZ_KEY_CONTEXT;
+	h.values[1] = 2;
+	uint8_t buf[NZ_FRAME_HEADER_MAX + 64];
+	size_t n = nz_write_frame_header(buf, &h);
+	CHECK(decode(buf, n, 100, 0) == NZ_ERR_UNSUPPORTED);
+	h.values[0] = 0xFFFFFFFFull; /* fits 32 bits, beyond the model's range */
+	n = nz_write_frame_header(buf, &h);
+	CHECK(decode(buf, n, 100, 0) == NZ_ERR_UNSUPPORTED);
+	h.values[0] = 4;
+	h.keys[1] = 99; /* unknown key */
+	n = nz_write_frame_header(buf, &h);
+	CHECK(decode(buf, n, 100, 0) == NZ_ERR_UNSUPPORTED);
+	h.keys[1] = NZ_KEY_CONTEXT;
+	n = nz_write_frame_header(buf, &h);
+	/* A valid header then a block claiming 1 GiB of raw data with a tiny payload:
+	 * refused for the output size, or truncated, without allocating 1 GiB. */
+	nz_block_header b = {.type = NZ_BLOCK_CODED, .k = 1, .raw_size = 1u << 30};
+	b.sub_size[0] = 100;
+	n += nz_write_block_header(buf + n, &b);
+	CHECK(decode(buf, n, 100, 0) == NZ_ERR_DST_SIZE);
+	CHECK(decode(buf, n, 2u << 30, 0) == NZ_ERR_TRUNCATED);
+	/* Coded payload not smaller than the block. */
+	n = nz_write_frame_header(buf, &h);
+	b.raw_size = 50;
+	b.sub_size[0] = 50;
+	n += nz_write_block_header(buf + n, &b);
+	CHECK(decode(buf, n, 100, 0) == NZ_ERR_CORRUPT);
+	/* First block claims to continue a model state. */
+	n = nz_write_frame_header(buf, &h);
+	b.flags = NZ_BLOCK_FLAG_KEEP_STATE;
+	b.sub_size[0] = 10;
+	n += nz_write_block_header(buf + n, &b);
+	memset(buf + n, 0, 10);
+	CHECK(decode(buf, n + 10, 100, 0) == NZ_ERR_CORRUPT);
+}
+
+int main(void)
+{
+	test_truncations(6);
+	test_truncations(0);
+	test_bit_flips(6);
+	test_bit_flips(0);
+	test_header_fields();
+	test_absurd_params();
+	return nz_test_finish("test_bad_input");
+}
