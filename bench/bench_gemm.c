@@ -3,22 +3,27 @@
  * against the core's measured fp32 FMA peak.
  *
  *   bench_gemm [--backend NAME] [--threads T] [--reps R] [--peak]
- *              [--shape M,N,K,ta,tb] ... | [--table]
+ *              [--cpu-time] [--openblas] [--block mc,kc,nc]
+ *              [--shape M,N,K,ta,tb] ... | [--table [--full]]
  *
  * --table runs the shapes of the seed models (lanes B = 256..8192, hidden 512,
  * feed-forward F = 2048..8192) in the three products a linear layer needs:
  *   fwd   y = x . w^T      (nt)  M=B  N=F   K=512   and  M=B N=512 K=F
  *   dX    dx = dy . w      (nn)  M=B  N=512 K=F     and  M=B N=F   K=512
  *   dW    dw += dy^T . x   (tn)  M=F  N=512 K=B     and  M=512 N=F K=B
- * Each result is the best of R runs (default 3). Output: one line per shape,
+ * Each result is the best of R runs (default 3) of wall time (--cpu-time: process
+ * CPU time, for tuning on a busy machine). Output: one line per shape,
  * "kind M N K ta tb threads gflops", read by bench/gemm_table.sh. --peak prints
  * the measured single-core FMA peak (16 independent AVX-512 or AVX2 chains).
+ * --openblas adds OpenBLAS's cblas_sgemm on the same operands as a last column
+ * (loaded with dlopen if libopenblas0 is installed; never linked).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dlfcn.h>
 
 #include "common/cpu.h"
 #include "nn/kernels.h"
@@ -28,10 +33,14 @@
 #include <immintrin.h>
 #endif
 
+/* Wall time, or with --cpu-time the process's CPU time (for tuning single-thread
+ * kernels on a busy machine: time spent descheduled is not counted). */
+static int use_cpu_time;
+
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(use_cpu_time ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -99,6 +108,25 @@ static double measure_peak(void)
 #endif
 }
 
+/* OpenBLAS, loaded at run time if installed (--openblas): the engine never
+ * depends on it; it is only the yardstick. */
+typedef void (*sgemm_fn)(int order, int ta, int tb, int M, int N, int K, float alpha,
+			 const float *A, int lda, const float *B, int ldb, float beta, float *C,
+			 int ldc);
+static sgemm_fn blas_sgemm;
+
+static int load_openblas(u32 threads)
+{
+	void *h = dlopen("libopenblas.so.0", RTLD_NOW);
+	if (!h)
+		return 0;
+	blas_sgemm = (sgemm_fn)(uintptr_t)dlsym(h, "cblas_sgemm");
+	void (*set_threads)(int) = (void (*)(int))(uintptr_t)dlsym(h, "openblas_set_num_threads");
+	if (set_threads)
+		set_threads((int)threads);
+	return blas_sgemm != NULL;
+}
+
 static double run_shape(nz_nn_ctx *ctx, const char *kind, u32 M, u32 N, u32 K, int ta,
 			int tb, int reps)
 {
@@ -117,16 +145,27 @@ static double run_shape(nz_nn_ctx *ctx, const char *kind, u32 M, u32 N, u32 K, i
 	memset(C, 0, nc * sizeof(float));
 	const size_t lda = ta ? M : K, ldb = tb ? K : N;
 	const int acc = ta; /* the weight gradient accumulates */
-	double best = 1e30;
+	double best = 1e30, best_blas = 1e30;
 	for (int i = 0; i < reps + 1; i++) {
-		const double t0 = now();
+		double t0 = now();
 		nz_gemm(ctx, ta, tb, M, N, K, A, lda, B, ldb, C, N, NULL, acc);
-		const double t = now() - t0;
+		double t = now() - t0;
 		if (i && t < best) /* the first run warms up */
 			best = t;
+		if (blas_sgemm) {
+			t0 = now();
+			blas_sgemm(101, ta ? 112 : 111, tb ? 112 : 111, (int)M, (int)N, (int)K, 1.0f, A,
+				   (int)lda, B, (int)ldb, acc ? 1.0f : 0.0f, C, (int)N);
+			t = now() - t0;
+			if (i && t < best_blas)
+				best_blas = t;
+		}
 	}
 	const double gf = 2.0 * M * N * K / best * 1e-9;
-	printf("%s %u %u %u %d %d %u %.1f\n", kind, M, N, K, ta, tb, ctx->threads, gf);
+	printf("%s %u %u %u %d %d %u %.1f", kind, M, N, K, ta, tb, ctx->threads, gf);
+	if (blas_sgemm)
+		printf(" %.1f", 2.0 * M * N * K / best_blas * 1e-9);
+	printf("\n");
 	fflush(stdout);
 	nz_nn_free_mem(ctx, A);
 	nz_nn_free_mem(ctx, B);
@@ -137,7 +176,7 @@ static double run_shape(nz_nn_ctx *ctx, const char *kind, u32 M, u32 N, u32 K, i
 int main(int argc, char **argv)
 {
 	nz_nn_options o = {.backend = NZ_NN_BACKEND_AUTO, .threads = 1};
-	int reps = 3, table = 0, peak = 0, full = 0;
+	int reps = 3, table = 0, peak = 0, full = 0, use_blas = 0;
 	u32 shapes[64][5];
 	int nshapes = 0;
 	for (int i = 1; i < argc; i++) {
@@ -158,6 +197,10 @@ int main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--table")) {
 			table = 1;
+		} else if (!strcmp(argv[i], "--openblas")) {
+			use_blas = 1;
+		} else if (!strcmp(argv[i], "--cpu-time")) {
+			use_cpu_time = 1;
 		} else if (!strcmp(argv[i], "--full")) {
 			full = 1;
 		} else if (!strcmp(argv[i], "--peak")) {
@@ -179,6 +222,8 @@ int main(int argc, char **argv)
 		if (!table && !nshapes)
 			return 0;
 	}
+	if (use_blas && !load_openblas(o.threads ? o.threads : nz_cpu_count()))
+		fprintf(stderr, "# libopenblas.so.0 not found: no comparison\n");
 	nz_nn_ctx *ctx;
 	int rc = nz_nn_create(&ctx, &o);
 	if (rc) {

@@ -51,12 +51,11 @@ static void pack_a(float *Ap, const gemm_job *g, u32 i0, u32 mc, u32 k0, u32 kc)
 			for (u32 k = 0; k < kc; k++) {
 				const float *src = g->A + (size_t)(k0 + k) * g->lda + i0 + ir;
 				float *dst = Ap + (size_t)k * mr;
-				u32 r = 0;
-				for (; r < rows; r++)
-					dst[r] = src[r];
-				for (; r < mr; r++)
-					dst[r] = 0.0f;
+				memcpy(dst, src, rows * sizeof(float));
+				memset(dst + rows, 0, (mr - rows) * sizeof(float));
 			}
+		} else if (g->k->pack_t) {
+			g->k->pack_t(Ap, mr, g->A + (size_t)(i0 + ir) * g->lda + k0, g->lda, rows, kc);
 		} else {
 			u32 r = 0;
 			for (; r < rows; r++) {
@@ -81,12 +80,11 @@ static void pack_b(float *Bp, const gemm_job *g, u32 j0, u32 nc, u32 k0, u32 kc)
 			for (u32 k = 0; k < kc; k++) {
 				const float *src = g->B + (size_t)(k0 + k) * g->ldb + j0 + jr;
 				float *dst = Bp + (size_t)k * nr;
-				u32 c = 0;
-				for (; c < cols; c++)
-					dst[c] = src[c];
-				for (; c < nr; c++)
-					dst[c] = 0.0f;
+				memcpy(dst, src, cols * sizeof(float));
+				memset(dst + cols, 0, (nr - cols) * sizeof(float));
 			}
+		} else if (g->k->pack_t) {
+			g->k->pack_t(Bp, nr, g->B + (size_t)(j0 + jr) * g->ldb + k0, g->ldb, cols, kc);
 		} else {
 			u32 c = 0;
 			for (; c < cols; c++) {
@@ -155,6 +153,9 @@ void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A
 		.init0 = accumulate ? NZ_GEMM_INIT_LOAD : bias ? NZ_GEMM_INIT_BIAS : NZ_GEMM_INIT_ZERO,
 		.scratch = ctx->scratch, .mc = ctx->mc, .kc = ctx->kc, .nc = ctx->nc,
 	};
+	/* Split K into equal blocks of at most kc: fewer passes over C. */
+	const u32 kblocks = (K + ctx->kc - 1) / ctx->kc;
+	g.kc = (K + kblocks - 1) / kblocks;
 	/* Task rectangles: one for small products; otherwise cut the longer side
 	 * into about 2 pieces per thread, in whole microkernel tiles. */
 	u32 pieces = 1;

@@ -44,6 +44,10 @@ typedef struct nz_nn_kernels {
 	u32 mr, nr, mc, kc, nc;
 	void (*gemm_micro)(size_t kc, const float *Ap, const float *Bp, float *C,
 			   size_t ldc, u32 m, u32 n, int init, const float *bias);
+	/* Transposing pack (optional; copies only, so any version is exact):
+	 * dst[k*stride + r] = r < rows ? src[r*lds + k] : 0, k < kc, r < stride. */
+	void (*pack_t)(float *dst, u32 stride, const float *src, size_t lds, u32 rows,
+		       u32 kc);
 
 	/* ---- elementwise, n elements; `acc` adds the result to the output ---- */
 	void (*exp)(float *y, const float *x, size_t n);
@@ -88,6 +92,8 @@ extern const nz_nn_kernels nz_nn_kernels_scalar;
 #define NZ_NN_HAVE_X86 1
 extern const nz_nn_kernels nz_nn_kernels_avx2;
 extern const nz_nn_kernels nz_nn_kernels_avx512;
+/* The AVX2 transposing pack, shared by the AVX-512 table. */
+void nz_pack_t_avx2(float *dst, u32 stride, const float *src, size_t lds, u32 rows, u32 kc);
 #endif
 
 /* The 16 partial sums of a row combined in the fixed tree of NUMERICS.md:

@@ -73,11 +73,66 @@ ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, floa
 	}
 }
 
+/* ---- transposing pack: 8x8 blocks through registers ---- */
+
+VINL void transpose8(__m256 r[8])
+{
+	const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+	const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+	const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+	const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+	const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+	const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+	const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+	const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+	r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+	r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+	r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+	r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+	r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+	r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+	r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+	r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+ATTR void nz_pack_t_avx2(float *dst, u32 stride, const float *src, size_t lds, u32 rows,
+			 u32 kc)
+{
+	for (u32 r0 = 0; r0 < stride; r0 += 8) {
+		const u32 valid = rows > r0 ? NZ_MIN(8, rows - r0) : 0;
+		const u32 lanes = NZ_MIN(8, stride - r0);
+		const __m256i smask = tail_mask8(lanes);
+		for (u32 k0 = 0; k0 < kc; k0 += 8) {
+			const u32 nk = NZ_MIN(8, kc - k0);
+			__m256 r[8];
+			if (nk == 8) {
+				for (u32 i = 0; i < 8; i++)
+					r[i] = i < valid ? _mm256_loadu_ps(src + (size_t)(r0 + i) * lds + k0)
+							 : _mm256_setzero_ps();
+			} else {
+				const __m256i lmask = tail_mask8(nk);
+				for (u32 i = 0; i < 8; i++)
+					r[i] = i < valid ? _mm256_maskload_ps(src + (size_t)(r0 + i) * lds + k0, lmask)
+							 : _mm256_setzero_ps();
+			}
+			transpose8(r);
+			float *d = dst + (size_t)k0 * stride + r0;
+			if (lanes == 8)
+				for (u32 k = 0; k < nk; k++)
+					_mm256_storeu_ps(d + (size_t)k * stride, r[k]);
+			else
+				for (u32 k = 0; k < nk; k++)
+					_mm256_maskstore_ps(d + (size_t)k * stride, smask, r[k]);
+		}
+	}
+}
+
 const nz_nn_kernels nz_nn_kernels_avx2 = {
 	.name = "avx2",
 	.id = NZ_NN_BACKEND_AVX2,
 	.mr = AMR, .nr = ANR, .mc = 120, .kc = 256, .nc = 1024,
 	.gemm_micro = gemm_micro_avx2,
+	.pack_t = nz_pack_t_avx2,
 	KERNEL_TABLE_ENTRIES,
 };
 #endif

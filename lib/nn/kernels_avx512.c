@@ -42,6 +42,13 @@ ATTR static void gemm_micro_avx512(size_t kc, const float *A, const float *B, fl
 			c[i][1] = _mm512_maskz_loadu_ps(r1, C + i * ldc + 16);
 		}
 	}
+	/* The driver's next tile is usually the MR rows below: start fetching its
+	 * C rows now, so its accumulators do not wait for memory. */
+#pragma GCC unroll 16
+	for (int i = 0; i < XMR; i++) {
+		_mm_prefetch((const char *)(C + (XMR + i) * ldc), _MM_HINT_T0);
+		_mm_prefetch((const char *)(C + (XMR + i) * ldc + 16), _MM_HINT_T0);
+	}
 	for (size_t k = 0; k < kc; k++) {
 		const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16);
 #pragma GCC unroll 16
@@ -75,6 +82,7 @@ const nz_nn_kernels nz_nn_kernels_avx512 = {
 	.id = NZ_NN_BACKEND_AVX512,
 	.mr = XMR, .nr = XNR, .mc = 168, .kc = 256, .nc = 2048,
 	.gemm_micro = gemm_micro_avx512,
+	.pack_t = nz_pack_t_avx2,
 	KERNEL_TABLE_ENTRIES,
 };
 #endif
