@@ -60,8 +60,43 @@ static long rss_mb(void)
 	return u.ru_maxrss / 1024;
 }
 
+/* --info: every seed preset's resolved dims, cost per byte, parameters and memory
+ * (a markdown table for docs/MODELS.md). */
+static int info(void)
+{
+	static const char *const names[] = {
+		"edpc", "edpc-s", "edpc-xs", "edpc-tiny", "pac", "pac-s", "pac-xs", "pac-tiny",
+		"trace", "trace-s", "trace-xs", "trace-tiny", "sep", "sep-s", "sep-xs", "sep-tiny"};
+	printf("| preset | lanes | context | hidden | ffn | extra | lr | fwd MAC/B | train MAC/B | "
+	       "shared params | per-lane params | memory MB |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		nz_params p;
+		nz_params_init(&p, 6);
+		nz_params_set_model(&p, names[i]);
+		nz_model_config cfg;
+		u32 bl, k;
+		if (nz_config_from_params(&p, &cfg, &bl, &k) != NZ_OK)
+			return 1;
+		seed_cost c;
+		nz_seed_cost(&cfg, &c);
+		char extra[128] = "";
+		for (int e = 0; e < NZ_MODEL_EXTRA; e++)
+			if (cfg.extra[e])
+				snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%s%llu",
+					 extra[0] ? "/" : "", (unsigned long long)cfg.extra[e]);
+		printf("| %s | %u | %u | %u | %u | %s | %g | %.2fM | %.2fM | %.2fM | %llu | %.0f |\n",
+		       names[i], cfg.lanes, cfg.context, cfg.hidden, cfg.ffn, extra,
+		       (double)cfg.learning_rate, c.fwd_macs / 1e6, c.train_macs / 1e6,
+		       (double)c.params / 1e6, (unsigned long long)c.lane_params,
+		       (double)nz_model_lookup(cfg.model)->memory(&cfg) / 1048576.0);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--info"))
+		return info();
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_models FILE [options] (see the source)\n");
 		return 2;
