@@ -11,7 +11,9 @@
  * One result line on stdout (key=value pairs, read by bench/models_*.sh):
  *   model preset lanes bytes out bpb comp_kbs decomp_kbs fwd_macs train_macs
  *   gflops rss_mb ok
- * gflops = train_macs * 2 * bytes / compress seconds (the model's arithmetic only).
+ * gflops = train_macs * 2 * bytes / compress seconds (the model's arithmetic only);
+ * cpu_gflops the same per second of process CPU time (with one thread, the speed
+ * the model would have on an idle core: a busy machine only adds waiting).
  * --curve writes "bytes_coded,bpb_window,bpb_total" every --window bytes (default
  * 64 KiB) of coded input, from the progress ticks (coded bits are the substreams'
  * size so far, so a window's value is exact to a few bytes).
@@ -53,6 +55,13 @@ static int on_progress(void *opaque, const nz_progress *p)
 	return 0;
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static long rss_mb(void)
 {
 	struct rusage u;
@@ -65,7 +74,7 @@ static long rss_mb(void)
 static int info(void)
 {
 	static const char *const names[] = {
-		"edpc", "edpc-s", "edpc-xs", "edpc-tiny", "pac", "pac-s", "pac-xs", "pac-tiny",
+		"edpc", "edpc-m", "edpc-s", "edpc-xs", "edpc-tiny", "pac", "pac-s", "pac-xs", "pac-tiny",
 		"trace", "trace-s", "trace-xs", "trace-tiny", "sep", "sep-s", "sep-xs", "sep-tiny"};
 	printf("| preset | lanes | context | hidden | ffn | extra | lr | fwd MAC/B | train MAC/B | "
 	       "shared params | per-lane params | memory MB |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
@@ -185,9 +194,9 @@ int main(int argc, char **argv)
 	const size_t cap = nz_compress_bound(n);
 	u8 *comp = malloc(cap);
 	size_t csize = 0;
-	double t0 = now();
+	double t0 = now(), c0 = cpu_now();
 	int rc = nz_compress(comp, cap, &csize, src, n, &p);
-	const double tc = now() - t0;
+	const double tc = now() - t0, cc = cpu_now() - c0;
 	if (cv.f)
 		fclose(cv.f);
 	if (rc != NZ_OK) {
@@ -212,11 +221,12 @@ int main(int argc, char **argv)
 	const char *preset = desc->preset_names[cfg.preset];
 	printf("model=%s lanes=%u context=%u hidden=%u ffn=%u lr=%g bytes=%zu out=%zu bpb=%.4f "
 	       "comp_kbs=%.2f decomp_kbs=%.2f comp_s=%.2f decomp_s=%.2f fwd_macs=%.0f "
-	       "train_macs=%.0f gflops=%.1f rss_mb=%ld ok=%d\n",
+	       "train_macs=%.0f gflops=%.1f cpu_s=%.2f cpu_gflops=%.1f rss_mb=%ld ok=%d\n",
 	       preset, cfg.lanes, cfg.context, cfg.hidden, cfg.ffn, (double)cfg.learning_rate, n,
 	       csize, n ? 8.0 * (double)csize / (double)n : 0.0, (double)n / 1000.0 / tc,
 	       decompress ? (double)n / 1000.0 / td : 0.0, tc, td, cost.fwd_macs,
-	       cost.train_macs, cost.train_macs * 2.0 * (double)n / tc / 1e9, rss, ok);
+	       cost.train_macs, cost.train_macs * 2.0 * (double)n / tc / 1e9, cc,
+	       cost.train_macs * 2.0 * (double)n / cc / 1e9, rss, ok);
 	free(comp);
 	free(src);
 	return ok == 0 ? 1 : 0;

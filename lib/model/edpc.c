@@ -102,12 +102,13 @@ typedef struct edpc_preset {
  * shrink the widths (docs/MODELS.md gives their cost and measured ratios). */
 static const edpc_preset edpc_presets[] = {
 	{"edpc", 512, 16, 512, 64, 128, 2048, 4096, 2, 85, 1e-3f},
-	{"edpc-s", 128, 16, 256, 32, 64, 512, 1024, 2, 42, 1e-3f},
+	{"edpc-s", 64, 16, 192, 32, 64, 384, 768, 2, 32, 2e-3f},
 	{"edpc-xs", 64, 16, 128, 16, 32, 256, 512, 2, 21, 2e-3f},
 	{"edpc-tiny", 16, 8, 64, 4, 16, 64, 64, 2, 10, 2e-3f},
+	{"edpc-m", 128, 16, 256, 32, 64, 512, 1024, 2, 42, 1e-3f},
 };
 
-static const char *const edpc_names[] = {"edpc", "edpc-s", "edpc-xs", "edpc-tiny", NULL};
+static const char *const edpc_names[] = {"edpc", "edpc-s", "edpc-xs", "edpc-tiny", "edpc-m", NULL};
 
 static void edpc_dims_of(const nz_model_config *cfg, edpc_dims *d)
 {

@@ -226,7 +226,7 @@ static void learning(void)
 static void configs(void)
 {
 	static const char *const names[] = {
-		"edpc", "edpc-s", "edpc-xs", "edpc-tiny", "pac", "pac-s", "pac-xs", "pac-tiny",
+		"edpc", "edpc-m", "edpc-s", "edpc-xs", "edpc-tiny", "pac", "pac-s", "pac-xs", "pac-tiny",
 		"trace", "trace-s", "trace-xs", "trace-tiny", "sep", "sep-s", "sep-xs", "sep-tiny"};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(names); i++) {
 		int id;
