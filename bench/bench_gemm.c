@@ -6,8 +6,9 @@
  *              [--cpu-time] [--openblas] [--block mc,kc,nc]
  *              [--shape M,N,K,ta,tb] ... | [--table [--full]]
  *
- * --table runs the shapes of the seed models (lanes B = 256..8192, hidden 512,
- * feed-forward F = 2048..8192) in the three products a linear layer needs:
+ * --table runs the shapes of the seed models (lanes B = 256, 1024, 8192, hidden
+ * 512, feed-forward F = 2048, 4096, 8192; --full adds B = 512, 2048, 4096) in the
+ * three products a linear layer needs:
  *   fwd   y = x . w^T      (nt)  M=B  N=F   K=512   and  M=B N=512 K=F
  *   dX    dx = dy . w      (nn)  M=B  N=512 K=F     and  M=B N=F   K=512
  *   dW    dw += dy^T . x   (tn)  M=F  N=512 K=B     and  M=512 N=F K=B
@@ -239,11 +240,10 @@ int main(int argc, char **argv)
 		run_shape(ctx, "shape", shapes[s][0], shapes[s][1], shapes[s][2], (int)shapes[s][3],
 			  (int)shapes[s][4], reps);
 	if (table) {
-		static const u32 lanes_short[] = {256, 1024, 8192}, ffn_short[] = {2048, 8192};
+		static const u32 lanes_short[] = {256, 1024, 8192}, ffn[] = {2048, 4096, 8192};
 		static const u32 lanes_full[] = {256, 512, 1024, 2048, 4096, 8192};
-		static const u32 ffn_full[] = {2048, 4096, 8192};
-		const u32 *lanes = full ? lanes_full : lanes_short, *ffn = full ? ffn_full : ffn_short;
-		const u32 nl = full ? 6 : 3, nf = full ? 3 : 2, H = 512;
+		const u32 *lanes = full ? lanes_full : lanes_short;
+		const u32 nl = full ? 6 : 3, nf = 3, H = 512;
 		for (u32 f = 0; f < nf; f++)
 			for (u32 l = 0; l < nl; l++) {
 				const u32 B = lanes[l], F = ffn[f];

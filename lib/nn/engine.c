@@ -2,8 +2,12 @@
  * engine.c - the engine context: backend choice (CPU detection, $NZIP_BACKEND,
  * or the caller's wish), the thread pool and the per-thread GEMM scratch.
  */
+#include <fenv.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "common/cpu.h"
 #include "nn/kernels.h"
@@ -72,6 +76,19 @@ int nz_nn_backend_best(void)
 
 int nz_nn_backend(const nz_nn_ctx *ctx) { return ctx->k->id; }
 
+int nz_nn_fp_env_ok(void)
+{
+	if (fegetround() != FE_TONEAREST)
+		return 0;
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE__))
+	/* MXCSR bit 15 flush-to-zero, bit 6 denormals-are-zero, bits 13-14 rounding
+	 * (a library built with -ffast-math may set FTZ/DAZ at start-up). */
+	if (_mm_getcsr() & ((1u << 15) | (1u << 6) | (3u << 13)))
+		return 0;
+#endif
+	return 1;
+}
+
 int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 {
 	nz_nn_options o = {0};
@@ -91,7 +108,7 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 		backend = nz_nn_backend_best();
 	if (backend < 0 || backend >= NZ_NN_BACKEND_COUNT_)
 		return NZ_ERR_PARAM;
-	if (!nz_nn_backend_supported(backend))
+	if (!nz_nn_backend_supported(backend) || !nz_nn_fp_env_ok())
 		return NZ_ERR_UNSUPPORTED;
 
 	nz_nn_ctx *c = calloc(1, sizeof(*c));
@@ -113,9 +130,12 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 		}
 	}
 	const nz_nn_kernels *k = c->k;
-	c->mc = o.gemm_mc ? (o.gemm_mc + k->mr - 1) / k->mr * k->mr : k->mc;
+	/* mc and nc are whole tiles: the packing buffers hold whole panels. */
+	c->mc = o.gemm_mc ? o.gemm_mc : k->mc;
+	c->mc = (c->mc + k->mr - 1) / k->mr * k->mr;
 	c->kc = o.gemm_kc ? o.gemm_kc : k->kc;
-	c->nc = o.gemm_nc ? (o.gemm_nc + k->nr - 1) / k->nr * k->nr : k->nc;
+	c->nc = o.gemm_nc ? o.gemm_nc : k->nc;
+	c->nc = (c->nc + k->nr - 1) / k->nr * k->nr;
 	if (c->mc > (1u << 16) || c->kc > (1u << 16) || c->nc > (1u << 20)) {
 		nz_nn_free(c);
 		return NZ_ERR_PARAM;

@@ -36,7 +36,8 @@ typedef struct gemm_job {
 	const float *A, *B, *bias;
 	size_t lda, ldb, ldc;
 	float *C;
-	u32 tm, tn, ntn;   /* task rectangle and the number of task columns */
+	int split_m;       /* tasks cut M (else N) into pieces of whole tiles */
+	u32 tiles, pieces; /* tiles along the cut dimension, tasks */
 	u32 mc, kc, nc;    /* cache blocking */
 	float **scratch;
 } gemm_job;
@@ -103,9 +104,18 @@ static void gemm_task(void *arg, u32 task, u32 worker)
 {
 	const gemm_job *g = arg;
 	const nz_nn_kernels *k = g->k;
-	const u32 ti = task / g->ntn, tj = task % g->ntn;
-	const u32 i_beg = ti * g->tm, i_end = NZ_MIN(g->M, i_beg + g->tm);
-	const u32 j_beg = tj * g->tn, j_end = NZ_MIN(g->N, j_beg + g->tn);
+	/* Task t owns tiles [t*tiles/pieces, (t+1)*tiles/pieces) of the cut
+	 * dimension: the pieces differ by at most one tile. */
+	const u32 t0 = (u32)((u64)task * g->tiles / g->pieces);
+	const u32 t1 = (u32)((u64)(task + 1) * g->tiles / g->pieces);
+	u32 i_beg = 0, i_end = g->M, j_beg = 0, j_end = g->N;
+	if (g->split_m) {
+		i_beg = t0 * k->mr;
+		i_end = NZ_MIN(g->M, t1 * k->mr);
+	} else {
+		j_beg = t0 * k->nr;
+		j_end = NZ_MIN(g->N, t1 * k->nr);
+	}
 	float *Ap = g->scratch[worker];
 	float *Bp = Ap + (((size_t)g->mc * g->kc + 15) & ~(size_t)15);
 	for (u32 jc = j_beg; jc < j_end; jc += g->nc) {
@@ -131,8 +141,6 @@ static void gemm_task(void *arg, u32 task, u32 worker)
 	}
 }
 
-static u32 round_up(u32 x, u32 m) { return (x + m - 1) / m * m; }
-
 void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
 	     size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
 	     const float *bias, int accumulate)
@@ -156,21 +164,15 @@ void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A
 	/* Split K into equal blocks of at most kc: fewer passes over C. */
 	const u32 kblocks = (K + ctx->kc - 1) / ctx->kc;
 	g.kc = (K + kblocks - 1) / kblocks;
-	/* Task rectangles: one for small products; otherwise cut the longer side
-	 * into about 2 pieces per thread, in whole microkernel tiles. */
+	/* Tasks: one for small products; otherwise about 2 per thread, cutting the
+	 * dimension with more microkernel tiles into near-equal runs of tiles. */
 	u32 pieces = 1;
 	const double flops = 2.0 * M * N * K;
 	if (ctx->threads > 1 && flops > 4e6)
 		pieces = 2 * ctx->threads;
-	g.tm = M;
-	g.tn = N;
-	if (pieces > 1) {
-		if ((double)N / k->nr >= (double)M / k->mr)
-			g.tn = round_up((N + pieces - 1) / pieces, k->nr);
-		else
-			g.tm = round_up((M + pieces - 1) / pieces, k->mr);
-	}
-	g.ntn = (N + g.tn - 1) / g.tn;
-	const u32 ntm = (M + g.tm - 1) / g.tm;
-	nz_thread_pool_run(ctx->pool, gemm_task, &g, ntm * g.ntn);
+	const u32 mt = (M + k->mr - 1) / k->mr, nt = (N + k->nr - 1) / k->nr;
+	g.split_m = mt > nt;
+	g.tiles = g.split_m ? mt : nt;
+	g.pieces = NZ_MIN(pieces, g.tiles);
+	nz_thread_pool_run(ctx->pool, gemm_task, &g, g.pieces);
 }

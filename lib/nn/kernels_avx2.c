@@ -26,17 +26,22 @@ ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, floa
 	const u32 n0 = n < 8 ? n : 8, n1 = n > 8 ? n - 8 : 0;
 	const __m256i m0 = tail_mask8(n0), m1 = tail_mask8(n1);
 	const int full = (m == AMR && n == ANR);
+	/* Every loop over the tile has constant bounds and is unrolled, so the
+	 * accumulators stay in registers (a variable index would spill them). */
 	if (init == NZ_GEMM_INIT_ZERO) {
+#pragma GCC unroll 8
 		for (int i = 0; i < AMR; i++)
 			c[i][0] = c[i][1] = _mm256_setzero_ps();
 	} else if (init == NZ_GEMM_INIT_BIAS) {
 		const __m256 b0 = full ? _mm256_loadu_ps(bias) : _mm256_maskload_ps(bias, m0);
 		const __m256 b1 = full ? _mm256_loadu_ps(bias + 8) : _mm256_maskload_ps(bias + 8, m1);
+#pragma GCC unroll 8
 		for (int i = 0; i < AMR; i++) {
 			c[i][0] = b0;
 			c[i][1] = b1;
 		}
 	} else {
+#pragma GCC unroll 8
 		for (int i = 0; i < AMR; i++) {
 			if (full) {
 				c[i][0] = _mm256_loadu_ps(C + i * ldc);
@@ -49,6 +54,9 @@ ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, floa
 			}
 		}
 	}
+#pragma GCC unroll 8
+	for (int i = 0; i < AMR; i++)
+		_mm_prefetch((const char *)(C + (AMR + i) * ldc), _MM_HINT_T0);
 	for (size_t k = 0; k < kc; k++) {
 		const __m256 b0 = _mm256_loadu_ps(B), b1 = _mm256_loadu_ps(B + 8);
 #pragma GCC unroll 8
@@ -61,14 +69,18 @@ ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, floa
 		B += ANR;
 	}
 	if (full) {
+#pragma GCC unroll 8
 		for (int i = 0; i < AMR; i++) {
 			_mm256_storeu_ps(C + i * ldc, c[i][0]);
 			_mm256_storeu_ps(C + i * ldc + 8, c[i][1]);
 		}
 	} else {
-		for (u32 i = 0; i < m; i++) {
-			_mm256_maskstore_ps(C + i * ldc, m0, c[i][0]);
-			_mm256_maskstore_ps(C + i * ldc + 8, m1, c[i][1]);
+#pragma GCC unroll 8
+		for (int i = 0; i < AMR; i++) {
+			if ((u32)i < m) {
+				_mm256_maskstore_ps(C + i * ldc, m0, c[i][0]);
+				_mm256_maskstore_ps(C + i * ldc + 8, m1, c[i][1]);
+			}
 		}
 	}
 }

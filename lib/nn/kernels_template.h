@@ -348,10 +348,10 @@ ATTR static void KSUFFIX(k_layernorm)(float *y, float *mean, float *rstd, const 
 		for (size_t i = 0; i < D; i += 16) {
 			V gv[NACC] = {0}, bv[NACC] = {0};
 			load16(v, xr, i, D, 0.0f);
-			if (g) {
+			if (g)
 				load16(gv, g, i, D, 0.0f);
+			if (g && b)
 				load16(bv, b, i, D, 0.0f);
-			}
 			for (int j = 0; j < NACC; j++) {
 				const V nrm = v_mul(v_sub(v[j], vmu), vrs);
 				v[j] = g ? v_fma(nrm, gv[j], bv[j]) : nrm;

@@ -18,7 +18,9 @@
  * Backward functions ADD their parameter gradients into dw/db/... (so a weight
  * used twice gets the sum, in call order); input gradients dx are written, or
  * added when `acc` is non-zero. Any gradient pointer may be NULL to skip it.
- * Buffers must not overlap unless stated.
+ * Elementwise ops (GELU, sigmoid, tanh, mul, add, avg2 and their backwards) may
+ * run in place (output == an input of the same shape); otherwise buffers must
+ * not overlap.
  */
 #ifndef NZ_NN_H
 #define NZ_NN_H
@@ -60,7 +62,9 @@ typedef struct nz_nn_ctx {
 /* Create a context. opt may be NULL (auto backend, all CPUs). With
  * NZ_NN_BACKEND_AUTO the environment variable NZIP_BACKEND=scalar|avx2|avx512
  * forces a backend. NZ_ERR_UNSUPPORTED if the backend asked for cannot run on
- * this CPU, NZ_ERR_PARAM for an unknown name. */
+ * this CPU or the calling thread's floating-point environment is not the one
+ * NUMERICS.md requires (see nz_nn_fp_env_ok), NZ_ERR_PARAM for an unknown name.
+ * Worker threads inherit the creating thread's environment. */
 int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt);
 void nz_nn_free(nz_nn_ctx *ctx);
 
@@ -73,6 +77,10 @@ int nz_nn_backend_supported(int backend);
 int nz_nn_backend_from_name(const char *s);
 /* The best backend this CPU supports. */
 int nz_nn_backend_best(void);
+/* Non-zero if the calling thread rounds to nearest and keeps subnormals (no
+ * flush-to-zero / denormals-are-zero, which -ffast-math start-up code can set):
+ * otherwise results would differ from other machines. */
+int nz_nn_fp_env_ok(void);
 
 /* Memory for tensors: 64-byte aligned, and (for a later device backend) the
  * kind of memory the device can see. Free with nz_nn_free_mem(). */
@@ -121,8 +129,9 @@ void nz_bmm_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *u,
 void nz_bmm_backward(nz_nn_ctx *ctx, float *dx, float *du, float *dbias, const float *dy,
 		     const float *x, const float *u, u32 B, u32 R, u32 D1, u32 D2, int acc);
 
-/* LayerNorm over the last D features of each of `rows` rows; g and b (D) both
- * given (affine) or both NULL. mean and rstd (rows) are saved for backward. */
+/* LayerNorm over the last D features of each of `rows` rows; g and b (D) are
+ * the affine scale and shift (both NULL: none; b NULL: scale only). mean and
+ * rstd (rows) are saved for backward. */
 void nz_layernorm_forward(nz_nn_ctx *ctx, float *y, float *mean, float *rstd,
 			  const float *x, const float *g, const float *b, u32 rows,
 			  u32 D, float eps);

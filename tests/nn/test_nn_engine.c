@@ -9,6 +9,9 @@
 
 #include "common/cpu.h"
 #include "nn_test_common.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 static void test_selection(void)
 {
@@ -42,6 +45,15 @@ static void test_selection(void)
 	CHECK_EQ_INT(nz_nn_create(&ctx, &o), NZ_OK);
 	CHECK_EQ_INT(nz_nn_backend(ctx), NZ_NN_BACKEND_SCALAR);
 	nz_nn_free(ctx);
+	/* a flush-to-zero environment is refused instead of giving other bits */
+	CHECK(nz_nn_fp_env_ok());
+#if defined(__x86_64__)
+	const unsigned csr = _mm_getcsr();
+	_mm_setcsr(csr | (1u << 15));
+	CHECK(!nz_nn_fp_env_ok());
+	CHECK_EQ_INT(nz_nn_create(&ctx, &o), NZ_ERR_UNSUPPORTED);
+	_mm_setcsr(csr);
+#endif
 	if (saved)
 		setenv("NZIP_BACKEND", saved, 1);
 	else
