@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const long rss = rss_mb();
-	double td = 0;
+	double td = 0, cd = 0;
 	int ok = -1;
 	if (decompress) {
 		u8 *back = malloc(n + 1);
@@ -213,20 +213,23 @@ int main(int argc, char **argv)
 		nz_dparams_init(&dp);
 		dp.threads = p.threads;
 		t0 = now();
+		c0 = cpu_now();
 		rc = nz_decompress(back, n + 1, &dsize, comp, csize, &dp);
 		td = now() - t0;
+		cd = cpu_now() - c0;
 		ok = rc == NZ_OK && dsize == n && memcmp(back, src, n) == 0;
 		free(back);
 	}
 	const char *preset = desc->preset_names[cfg.preset];
 	printf("model=%s lanes=%u context=%u hidden=%u ffn=%u lr=%g bytes=%zu out=%zu bpb=%.4f "
 	       "comp_kbs=%.2f decomp_kbs=%.2f comp_s=%.2f decomp_s=%.2f fwd_macs=%.0f "
-	       "train_macs=%.0f gflops=%.1f cpu_s=%.2f cpu_gflops=%.1f rss_mb=%ld ok=%d\n",
+	       "train_macs=%.0f gflops=%.1f cpu_s=%.2f cpu_gflops=%.1f cpu_kbs=%.2f decomp_cpu_kbs=%.2f rss_mb=%ld ok=%d\n",
 	       preset, cfg.lanes, cfg.context, cfg.hidden, cfg.ffn, (double)cfg.learning_rate, n,
 	       csize, n ? 8.0 * (double)csize / (double)n : 0.0, (double)n / 1000.0 / tc,
 	       decompress ? (double)n / 1000.0 / td : 0.0, tc, td, cost.fwd_macs,
 	       cost.train_macs, cost.train_macs * 2.0 * (double)n / tc / 1e9, cc,
-	       cost.train_macs * 2.0 * (double)n / cc / 1e9, rss, ok);
+	       cost.train_macs * 2.0 * (double)n / cc / 1e9, (double)n / 1000.0 / cc,
+	       cd > 0 ? (double)n / 1000.0 / cd : 0.0, rss, ok);
 	free(comp);
 	free(src);
 	return ok == 0 ? 1 : 0;

@@ -7,7 +7,7 @@
  *   window j (j = 0..NW-1, NW = Cin - C + 1) is s[j .. j+C-1] flattened  (H = C*E)
  *   mask_j = sigmoid((k_j - 0.5) * 10), k_j = 1 for j % stride == 0 (kept
  *            patches), else sigmoid(mparam_j)                          [stride 8]
- *   x = gelu(ub + sum_j uw_j * (window_j * mask_j))     (H)
+ *   x = gelu(ub + sum_j (uw_j * mask_j) * window_j)     (H)
  * i.e. a learned, masked mix of the NW overlapping C-byte patches, fed to the body.
  * Header keys: context Cin, hidden H (E = H / extra1), ffn F, extra0 NL,
  * extra1 C (window bytes), extra2 stride.
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "model/pac.h"
+#include "nn/kernels.h"
 
 typedef struct sep {
 	seed_model s;
@@ -146,18 +147,15 @@ static void sep_forward(seed_model *sm, const u8 *ctx, u32 B)
 		m->kk[j] = j % m->stride == 0 ? 1.0f : nz_sigmoidf(m->mparam[j]);
 		m->mask[j] = nz_sigmoidf((m->kk[j] - 0.5f) * 10.0f);
 	}
-	/* pre[b, f] = ub + sum over j in order of uw_j * (s[b, j*E + f] * mask_j) */
+	/* pre[b, f] = ub, then for j in order pre = fma(a_j, s[b, j*E + f], pre) with
+	 * a_j = uw_j * mask_j (the engine's axpy: one fma per element on every backend) */
 	for (size_t b = 0; b < B; b++) {
 		float *pre = m->pre + b * H;
 		const float *s = m->xs + b * CE;
 		for (u32 f = 0; f < H; f++)
 			pre[f] = m->ub[0];
-		for (u32 j = 0; j < NW; j++) {
-			const float w = m->uw[j], mk = m->mask[j];
-			const float *sj = s + (size_t)j * E;
-			for (u32 f = 0; f < H; f++)
-				pre[f] = fmaf(w, sj[f] * mk, pre[f]);
-		}
+		for (u32 j = 0; j < NW; j++)
+			c->k->axpy(pre, m->uw[j] * m->mask[j], s + (size_t)j * E, H);
 	}
 	nz_gelu_forward(c, m->x, m->pre, (size_t)B * H);
 	pac_body_forward(&m->b, c, m->x, B, sm->first, sm->probs);
@@ -172,7 +170,8 @@ static void sep_backward(seed_model *sm, const u8 *next, u32 B)
 	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
 	pac_body_backward(&m->b, c, sm->dlogits, B, m->dx);
 	nz_gelu_backward(c, m->dpre, m->dx, m->pre, (size_t)B * H, 0);
-	/* T_j = sum over lanes, then features, of dpre[b, f] * s[b, j*E + f];
+	/* T_j = sum over lanes, then features, of dpre[b, f] * s[b, j*E + f] (a plain
+	 * chain of products and sums);
 	 * d uw_j = T_j * mask_j, d mask_j = T_j * uw_j, d ub = sum of dpre */
 	float T[256 + 1];
 	for (u32 j = 0; j < NW; j++)
@@ -186,18 +185,14 @@ static void sep_backward(seed_model *sm, const u8 *next, u32 B)
 			const float *sj = s + (size_t)j * E;
 			float t = T[j];
 			for (u32 f = 0; f < H; f++)
-				t = fmaf(dp[f], sj[f], t);
+				t = t + dp[f] * sj[f];
 			T[j] = t;
 		}
 		/* ds[b, j*E + f] += dpre[b, f] * (uw_j * mask_j), j in order */
 		float *ds = m->dxs + b * CE;
 		memset(ds, 0, CE * sizeof(float));
-		for (u32 j = 0; j < NW; j++) {
-			const float a = m->uw[j] * m->mask[j];
-			float *dsj = ds + (size_t)j * E;
-			for (u32 f = 0; f < H; f++)
-				dsj[f] = fmaf(dp[f], a, dsj[f]);
-		}
+		for (u32 j = 0; j < NW; j++)
+			c->k->axpy(ds + (size_t)j * E, m->uw[j] * m->mask[j], dp, H);
 	}
 	m->gub[0] = m->gub[0] + sub;
 	for (u32 j = 0; j < NW; j++) {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "model/seed_common.h"
+#include "nn/kernels.h"
 
 #define EPS 1e-5f
 
@@ -206,18 +207,18 @@ static void trace_forward(seed_model *sm, const u8 *ctx, u32 B)
 				const float *k2 = m->k2 + b * TH + (size_t)s * H + h * hd;
 				float t = 0.0f;
 				for (u32 i = 0; i < hd; i++)
-					t = fmaf(q2[i], k2[i], t);
+					t = t + q2[i] * k2[i];
 				a[s] = t;
 				den = den + t;
 			}
 			m->den[b * NH + h] = den + 1e-16f;
+			/* num = fma chain over s of a_s * v_s (axpy), then / den */
 			float *att = m->att + b * H + h * hd;
-			for (u32 l = 0; l < hd; l++) {
-				float num = 0.0f;
-				for (u32 s = 0; s < T; s++)
-					num = fmaf(a[s], m->v[b * TH + (size_t)s * H + h * hd + l], num);
-				att[l] = num / m->den[b * NH + h];
-			}
+			memset(att, 0, hd * sizeof(float));
+			for (u32 s = 0; s < T; s++)
+				c->k->axpy(att, a[s], m->v + b * TH + (size_t)s * H + h * hd, hd);
+			for (u32 l = 0; l < hd; l++)
+				att[l] = att[l] / m->den[b * NH + h];
 		}
 	/* x = last token + attention, then R times the shared FFN */
 	nz_copy_rows(c, m->x0, H, m->xt + (T - 1) * H, TH, B, H, 0);
@@ -272,7 +273,7 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 			float dD = 0.0f;
 			for (u32 l = 0; l < hd; l++) {
 				dnum[l] = dout[l] / D;
-				dD = fmaf(dout[l], out[l], dD);
+				dD = dD + dout[l] * out[l];
 			}
 			dD = -dD / D;
 			float *dq = m->dq + b * H + hh * hd;
@@ -283,14 +284,13 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 				const float *v = m->v + o, *k2 = m->k2 + o, *k = m->k + o;
 				float da = dD;
 				for (u32 l = 0; l < hd; l++)
-					da = fmaf(dnum[l], v[l], da);
+					da = da + dnum[l] * v[l];
 				float *dv = m->dv + o, *dk = m->dk + o;
 				for (u32 l = 0; l < hd; l++)
 					dv[l] = a[s] * dnum[l];
-				for (u32 i = 0; i < hd; i++) {
-					dq[i] = fmaf(da, k2[i], dq[i]);
+				c->k->axpy(dq, da, k2, hd);
+				for (u32 i = 0; i < hd; i++)
 					dk[i] = ((da * q2[i]) * k[i]) * 2.0f;
-				}
 			}
 			const float *q = m->q + b * H + hh * hd;
 			for (u32 i = 0; i < hd; i++)
