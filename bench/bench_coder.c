@@ -95,7 +95,7 @@ static void model_overhead(const u8 *src, size_t n)
 	nz_params_set_model(&p, "order2");
 	nz_model_config cfg;
 	u32 block_log, k;
-	if (nz_config_from_params(&p, &cfg, &block_log, &k) != NZ_OK)
+	if (nz_config_from_params(&p, &cfg, &block_log, &k, NULL) != NZ_OK)
 		exit(1);
 	nz_block_codec *bc;
 	if (nz_codec_create(&cfg, &bc) != NZ_OK)

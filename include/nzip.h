@@ -120,6 +120,10 @@ int nz_params_set_model(nz_params *p, const char *name);
 /* The name of a model id, or NULL if unknown. */
 const char *nz_model_name(int model);
 
+/* The name of a model's size preset ("edpc-s"; preset 0 is the model's name), or
+ * NULL if unknown. */
+const char *nz_model_preset_name(int model, int preset);
+
 /* A list of the model names nz_params_set_model() accepts, separated by ", ". */
 const char *nz_model_names(void);
 
@@ -148,6 +152,12 @@ typedef struct nz_frame_info {
 	uint64_t memory_needed;  /* bytes the decoder will allocate for the model, about */
 	size_t header_size;      /* bytes of the frame header */
 } nz_frame_info;
+
+/* What compression parameters resolve to, without compressing: the model, preset
+ * and hyperparameters (defaults filled in), block size, substreams and memory a
+ * frame made with them would record (content_size as given). NZ_ERR_PARAM if the
+ * parameters are invalid; *detail (if detail is not NULL) then says why. */
+int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **detail);
 
 /* Parse the frame header at the start of src. NZ_ERR_TRUNCATED if more bytes are
  * needed to read the header. */

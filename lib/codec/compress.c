@@ -50,7 +50,7 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	if (!c)
 		return NZ_ERR_NOMEM;
 	c->params = *params;
-	int rc = nz_config_from_params(params, &c->cfg, &c->block_log, &c->k);
+	int rc = nz_config_from_params(params, &c->cfg, &c->block_log, &c->k, NULL);
 	if (rc == NZ_OK) {
 		c->block_size = (size_t)1 << c->block_log;
 		if (params->content_size != NZ_CONTENT_SIZE_UNKNOWN)
@@ -164,7 +164,8 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 	NZ_TRY(nz_buf_reserve(&c->out, NZ_BLOCK_HEADER_MAX + total));
 	c->out.size += nz_write_block_header(c->out.data + c->out.size, &b);
 	for (u32 j = 0; j < c->k; j++) {
-		memcpy(c->out.data + c->out.size, c->sub[j].data, c->sub[j].size);
+		if (c->sub[j].size) /* an unused substream has no buffer yet */
+			memcpy(c->out.data + c->out.size, c->sub[j].data, c->sub[j].size);
 		c->out.size += c->sub[j].size;
 	}
 	return NZ_OK;

@@ -28,17 +28,24 @@ static u32 log2_ceil(u64 x)
 }
 
 int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_log,
-			  u32 *k)
+			  u32 *k, const char **detail)
 {
+	const char *why_unused;
+	if (!detail)
+		detail = &why_unused;
 	memset(cfg, 0, sizeof(*cfg));
-	if (p->level < NZ_LEVEL_MIN || p->level > NZ_LEVEL_MAX)
+	if (p->level < NZ_LEVEL_MIN || p->level > NZ_LEVEL_MAX) {
+		*detail = "level out of range (0..9)";
 		return NZ_ERR_PARAM;
+	}
 	int model = p->model, preset = p->preset;
 	if (model == NZ_MODEL_AUTO)
 		nz_level_model(p->level, &model, &preset);
 	const nz_model_desc *d = nz_model_lookup(model);
-	if (!d || preset < 0)
+	if (!d || preset < 0) {
+		*detail = "unknown model";
 		return NZ_ERR_PARAM;
+	}
 	cfg->model = d->id;
 	cfg->coding = d->coding;
 	cfg->preset = (u32)preset;
@@ -50,14 +57,19 @@ int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_l
 	cfg->seed = p->seed;
 	cfg->threads = p->threads;
 	d->defaults(cfg, p->level);
-	if (nz_model_config_validate(cfg) != NZ_OK)
+	if (nz_model_config_validate(cfg) != NZ_OK) {
+		*detail = "a model parameter is out of the model's range";
 		return NZ_ERR_PARAM;
+	}
 
 	u32 log = d->default_block_log;
 	if (p->block_size) {
 		log = log2_ceil(p->block_size);
-		if (((u64)1 << log) != p->block_size)
-			return NZ_ERR_PARAM; /* a power of two */
+		if (((u64)1 << log) != p->block_size || log < NZ_BLOCK_LOG_MIN ||
+		    log > NZ_BLOCK_LOG_MAX) {
+			*detail = "block size must be a power of two from 1 KiB to 1 GiB";
+			return NZ_ERR_PARAM;
+		}
 	}
 	/* A small input of known size needs no bigger block: the header then tells
 	 * the decoder exactly how much to allocate. */
@@ -65,12 +77,12 @@ int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_l
 		log = NZ_MIN(log, log2_ceil(p->content_size));
 	if (log < NZ_BLOCK_LOG_MIN)
 		log = NZ_BLOCK_LOG_MIN;
-	if (log > NZ_BLOCK_LOG_MAX)
-		return NZ_ERR_PARAM;
 	*block_log = log;
 	*k = p->substreams ? p->substreams : 1;
-	if (*k > NZ_MAX_SUBSTREAMS)
+	if (*k > NZ_MAX_SUBSTREAMS) {
+		*detail = "substreams must be 1..255";
 		return NZ_ERR_PARAM;
+	}
 	return NZ_OK;
 }
 

@@ -9,9 +9,10 @@
 #include "format/frame.h"
 #include "model/model_config.h"
 
-/* Resolve user parameters into a validated config, block_log and substream count. */
+/* Resolve user parameters into a validated config, block_log and substream count.
+ * On NZ_ERR_PARAM, *detail (if detail is not NULL) says why. */
 int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_log,
-			  u32 *k);
+			  u32 *k, const char **detail);
 
 /* The model and preset a level (0..9) stands for. */
 void nz_level_model(int level, int *model, int *preset);

@@ -238,6 +238,11 @@ static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 			d->stage = ST_FOOTER; /* the footer includes the 4 bytes we have */
 			return 1;
 		}
+		if (d->fh.has_content_size &&
+		    d->bh.raw_size > d->fh.content_size - d->content_total) {
+			*rc = fail(d, NZ_ERR_CORRUPT, "block larger than the rest of the content size");
+			return 0;
+		}
 		if (d->bh.raw_size > d->out_limit - d->progress.bytes_out) {
 			*rc = fail(d, NZ_ERR_DST_SIZE, "the output buffer cannot hold the next block");
 			return 0;

@@ -136,6 +136,12 @@ static int lanes_decode(nz_block_codec *bc, u8 *dst, size_t n, int keep_state,
 			nz_cumulate(freq, cum);
 			const unsigned s = nz_rc_find_symbol(cum, nz_rc_decode_target(d));
 			nz_rc_decode_update(d, cum[s], freq[s]);
+			/* A valid substream is read at most 7 bytes past its end (the
+			 * decoder's 8-byte window runs ahead of the encoder, which
+			 * flushed one byte): more means corrupt data, so stop now
+			 * instead of decoding the rest of a huge block from zeros. */
+			if (nz_unlikely(d->pos > d->size + 7))
+				return NZ_ERR_CORRUPT;
 			dst[(size_t)i * len + t] = (u8)s;
 			lc->next[i] = (u8)s;
 		}
@@ -150,10 +156,8 @@ static int lanes_decode(nz_block_codec *bc, u8 *dst, size_t n, int keep_state,
 			next_tick = done + TICK_BYTES;
 		}
 	}
-	/* A valid substream is read at most 7 bytes past its end: the decoder's
-	 * 8-byte window runs ahead of the encoder, which flushed one byte. */
 	for (u32 j = 0; j < kk; j++)
-		if (dec[j].corrupt || dec[j].pos > dec[j].size + 7)
+		if (dec[j].corrupt)
 			return NZ_ERR_CORRUPT;
 	return NZ_OK;
 }

@@ -169,7 +169,8 @@ static void order2_defaults(nz_model_config *cfg, int level)
 	(void)level;
 	if (!cfg->lanes)
 		cfg->lanes = 1;
-	cfg->context = 2;
+	if (!cfg->context)
+		cfg->context = 2; /* anything else is refused by validate */
 }
 
 static int order2_validate(const nz_model_config *cfg)

@@ -75,6 +75,17 @@ const char *nz_model_name(int model)
 	return d ? d->name : NULL;
 }
 
+const char *nz_model_preset_name(int model, int preset)
+{
+	const nz_model_desc *d = nz_model_lookup(model);
+	if (!d || preset < 0)
+		return NULL;
+	for (int i = 0; d->preset_names[i]; i++)
+		if (i == preset)
+			return d->preset_names[i];
+	return NULL;
+}
+
 /* Kept as a constant (no lazily built global); test_models checks it against the
  * table above. */
 const char *nz_model_names(void)

@@ -164,14 +164,22 @@ void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A
 	/* Split K into equal blocks of at most kc: fewer passes over C. */
 	const u32 kblocks = (K + ctx->kc - 1) / ctx->kc;
 	g.kc = (K + kblocks - 1) / kblocks;
-	/* Tasks: one for small products; otherwise about 2 per thread, cutting the
-	 * dimension with more microkernel tiles into near-equal runs of tiles. */
+	/* Tasks: one for small products; otherwise about 2 per thread, cutting M or
+	 * N into near-equal runs of tiles. Each task packs all of the operand along
+	 * the dimension it does not cut (B when cutting M, A when cutting N), so cut
+	 * the longer one: the repacked operand is then the smaller. */
 	u32 pieces = 1;
 	const double flops = 2.0 * M * N * K;
-	if (ctx->threads > 1 && flops > 4e6)
-		pieces = 2 * ctx->threads;
 	const u32 mt = (M + k->mr - 1) / k->mr, nt = (N + k->nr - 1) / k->nr;
-	g.split_m = mt > nt;
+	g.split_m = M > N;
+	if (ctx->threads > 1 && flops > 4e6) {
+		/* The repacking costs about 16 * pieces / (cut length) of the work
+		 * (one packed element per 16-lane FMA of the task): take two pieces per
+		 * thread (better balance when a core is shared) only where that stays
+		 * near 1%. */
+		const u32 cut = g.split_m ? M : N;
+		pieces = ctx->threads * (cut >= 1600u * ctx->threads ? 2 : 1);
+	}
 	g.tiles = g.split_m ? mt : nt;
 	g.pieces = NZ_MIN(pieces, g.tiles);
 	nz_thread_pool_run(ctx->pool, gemm_task, &g, g.pieces);

@@ -1,0 +1,176 @@
+/*
+ * cli.h - what the parts of the nzip command-line tool share: the parsed options,
+ * messages, file I/O with atomic output, progress display, and the stream loops.
+ * The CLI uses nothing but the public API (nzip.h) and POSIX.
+ */
+#ifndef NZIP_CLI_H
+#define NZIP_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "nzip.h"
+
+/* Exit codes. */
+enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
+
+enum cli_mode { MODE_COMPRESS, MODE_DECOMPRESS, MODE_TEST, MODE_LIST };
+
+/* A model hyperparameter given on the command line (unset ones keep the level's default). */
+typedef struct opt_u32 {
+	int set;
+	uint32_t value;
+} opt_u32;
+
+typedef struct cli_options {
+	int mode;            /* enum cli_mode */
+	int keep;            /* -k */
+	int force;           /* -f */
+	int to_stdout;       /* -c (or -o -) */
+	const char *output;  /* -o FILE, NULL if none */
+	const char *suffix;  /* -S, ".nz" by default */
+	int recursive;       /* -r */
+	int verify;          /* --verify */
+	int quiet;           /* -q */
+	int verbose;         /* -v (counted) */
+	int progress;        /* -1 auto (stderr is a terminal), 0 never, 1 on a terminal even with -q */
+	int level;           /* -0 .. -9 */
+	const char *model;   /* --model NAME, NULL for the level's model */
+	opt_u32 lanes, context, hidden, ffn, substreams, block_size, threads;
+	int lr_set;
+	float lr;
+	int seed_set;
+	uint64_t seed;
+	uint64_t memlimit;   /* --memlimit, 0 = none */
+} cli_options;
+
+/* ---- args.c ---- */
+
+/* Parse argv into *o and the list of operands (pointers into argv; *operands is
+ * allocated, free it). Returns EXIT_OK, EXIT_USAGE after printing why, or -1 when
+ * the work is already done (-h, --version). */
+int cli_parse_args(int argc, char **argv, cli_options *o, char ***operands, int *n_operands);
+
+/* Compression parameters for one input of content_size bytes (NZ_CONTENT_SIZE_UNKNOWN). */
+int cli_make_params(const cli_options *o, uint64_t content_size, nz_params *p);
+void cli_make_dparams(const cli_options *o, nz_dparams *p);
+/* Before any file: if the model refuses the hyperparameters given, say which ones
+ * (a usage error). Returns EXIT_OK or EXIT_USAGE. */
+int cli_check_params(const cli_options *o);
+
+/* ---- msg.c ---- */
+
+const char *msg_program(void);
+void msg_set_quiet(int quiet);
+/* "nzip: FILE: message" (FILE may be NULL) on stderr. Errors are never silenced;
+ * warnings are silenced by -q; info is printed as asked by the caller. */
+void msg_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void msg_warn(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void msg_info(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error: the message, then a hint to run -h. */
+void msg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write a human size ("1.5 MiB") into buf. */
+const char *fmt_size(char *buf, size_t cap, uint64_t bytes);
+/* Seconds since an arbitrary start (monotonic). */
+double now_seconds(void);
+
+/* ---- fileio.c ---- */
+
+/* Read until n bytes or end of file; returns the count, or -1 (errno set). */
+ssize_t read_full(int fd, void *buf, size_t n);
+/* Write all n bytes; 0 or -1 (errno set). */
+int write_all(int fd, const void *buf, size_t n);
+
+/* Catch SIGINT, SIGTERM, SIGHUP and SIGPIPE (unless ignored at start): remove the
+ * temporary output, then die by the same signal. */
+void signals_install(void);
+
+/* An output being written: stdout, or a temporary file renamed over `path` when done. */
+typedef struct out_file {
+	int fd;
+	int is_stdout;
+	const char *path;    /* the final name (NULL for stdout) */
+	int open;            /* a temporary file exists */
+} out_file;
+
+/* Create a temporary file beside path (in the same directory), registered so a
+ * signal removes it. Returns 0, or -1 after printing an error. */
+int out_open_temp(out_file *out, const char *path);
+void out_open_stdout(out_file *out);
+/* Finish the output: copy mode, owner and times from st (if not NULL), fsync,
+ * rename to path (replacing an existing file only if replace), fsync the directory.
+ * On failure the temporary file is removed. Returns 0 or -1 after an error message. */
+int out_commit(out_file *out, const struct stat *st, int replace);
+/* Remove the temporary file (on any error). */
+void out_abort(out_file *out);
+
+/* ---- progress.c ---- */
+
+void progress_enable(int on);
+/* Start a job: name shown, total bytes of input (0 if unknown), decompressing? */
+void progress_start(const char *name, uint64_t total_in, int decompress);
+/* Tell the display how the caller's own loop stands (bytes read and written). */
+void progress_io(uint64_t in, uint64_t out);
+/* The library's callback (pass with a NULL opaque). Never cancels. */
+int progress_callback(void *opaque, const nz_progress *p);
+/* Set the uncompressed total when it becomes known (decompression). */
+void progress_set_raw_total(uint64_t raw_total);
+/* Remove the line (end of job, or before a message). */
+void progress_clear(void);
+void progress_end(void);
+
+/* ---- hash.c: a streaming 64-bit hash for --verify ---- */
+
+typedef struct cli_hash {
+	uint64_t h;
+	uint64_t len;
+	unsigned char tail[8];
+	unsigned ntail;
+} cli_hash;
+
+void hash_init(cli_hash *s);
+void hash_update(cli_hash *s, const void *data, size_t n);
+uint64_t hash_final(const cli_hash *s);
+
+/* ---- codec.c: the stream loops ---- */
+
+typedef struct job_stats {
+	uint64_t in_bytes;   /* bytes read */
+	uint64_t out_bytes;  /* bytes written (or decoded, for -t) */
+	double seconds;
+	double verify_seconds;
+} job_stats;
+
+/* Compress in_fd to out_fd through the streaming API; with verify, decode what was
+ * written as it is written and compare with the input. `name` is for messages.
+ * Returns EXIT_OK, EXIT_ERROR (message printed) or EXIT_USAGE (bad parameters). */
+int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
+		const nz_dparams *dparams, const char *name, job_stats *st);
+/* Decompress in_fd to out_fd (-1: test only, discard). */
+int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *name,
+		  job_stats *st);
+/* The I/O buffers' sizes. */
+#define CLI_IN_CHUNK ((size_t)1 << 20)
+#define CLI_OUT_CHUNK ((size_t)1 << 20)
+
+/* ---- list.c ---- */
+
+typedef struct list_totals {
+	int files;
+	uint64_t compressed, uncompressed;
+	int unknown;         /* some uncompressed size was unknown */
+} list_totals;
+
+void list_header(int verbose);
+int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_totals *t);
+void list_footer(const list_totals *t, int verbose);
+
+/* ---- file.c: one operand ---- */
+
+/* Compress, decompress, test or list one operand ("-" is stdin). Directories are
+ * walked with -r. Returns EXIT_OK, EXIT_ERROR or EXIT_USAGE (fatal: stop). */
+int process_operand(const cli_options *o, const char *path, list_totals *lt);
+
+#endif /* NZIP_CLI_H */

@@ -1,0 +1,274 @@
+/*
+ * codec.c - the stream loops between file descriptors and the library's streaming
+ * API: constant memory besides the library's own block buffers, whatever the input
+ * size, for files and pipes alike.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* After this many calls in a row that neither consume nor produce anything while
+ * they could, the library is stuck: fail instead of hanging. */
+#define MAX_STALLS 1000
+
+static unsigned char *in_buf, *out_buf, *verify_buf;
+
+static int buffers(void)
+{
+	if (!in_buf)
+		in_buf = malloc(CLI_IN_CHUNK);
+	if (!out_buf)
+		out_buf = malloc(CLI_OUT_CHUNK);
+	if (!verify_buf)
+		verify_buf = malloc(CLI_OUT_CHUNK);
+	return in_buf && out_buf && verify_buf ? 0 : -1;
+}
+
+/* One read() (more is not needed: the library buffers whole blocks itself, and a
+ * slow pipe is decoded as soon as its bytes arrive). 0 at end of file, -1 on error. */
+static ssize_t read_some(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, n);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
+static void lib_error(const char *name, const char *what, int rc, const char *detail)
+{
+	if (!detail)
+		detail = "";
+	msg_error(name, "%s%s%s%s", what, nz_error_string(rc), *detail ? ": " : "", detail);
+}
+
+static void memlimit_error(const char *name, const nz_dctx *d, const nz_dparams *dp)
+{
+	nz_frame_info fi;
+	char need[32], lim[32];
+	if (nz_dctx_frame_info(d, &fi) == NZ_OK && fi.memory_needed)
+		msg_error(name, "decoding needs %s of memory, more than the limit of %s (--memlimit)",
+			  fmt_size(need, sizeof(need), fi.memory_needed),
+			  fmt_size(lim, sizeof(lim), dp->memlimit));
+	else
+		msg_error(name, "%s (--memlimit %s)", nz_error_string(NZ_ERR_MEMLIMIT),
+			  fmt_size(lim, sizeof(lim), dp->memlimit));
+}
+
+/* ---- --verify: decode the compressed bytes as they are written ---- */
+
+typedef struct verifier {
+	nz_dctx *d;
+	cli_hash hash;
+	int frame_done;
+} verifier;
+
+/* Feed n compressed bytes (n = 0 flushes). Returns NZ_OK or an error code. */
+static int verify_feed(verifier *v, const void *src, size_t n)
+{
+	nz_inbuf in = {src, n, 0};
+	int stalls = 0;
+	for (;;) {
+		nz_outbuf out = {verify_buf, CLI_OUT_CHUNK, 0};
+		size_t before = in.pos;
+		int rc = nz_decompress_stream(v->d, &out, &in, &v->frame_done);
+		if (rc)
+			return rc;
+		hash_update(&v->hash, verify_buf, out.pos);
+		if (in.pos == in.size && out.pos < out.size)
+			return NZ_OK;
+		if (in.pos != before || out.pos)
+			stalls = 0;
+		else if (++stalls > MAX_STALLS)
+			return NZ_ERR_GENERIC;
+	}
+}
+
+int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
+		const nz_dparams *dparams, const char *name, job_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (buffers()) {
+		msg_error(name, "%s", nz_error_string(NZ_ERR_NOMEM));
+		return EXIT_ERROR;
+	}
+	nz_cctx *c = NULL;
+	int rc = nz_cctx_create(&c, params);
+	if (rc) {
+		if (rc == NZ_ERR_PARAM || rc == NZ_ERR_UNSUPPORTED) {
+			msg_error(NULL, "invalid compression parameters: %s", nz_error_string(rc));
+			return EXIT_USAGE;
+		}
+		lib_error(name, "", rc, NULL);
+		return EXIT_ERROR;
+	}
+	verifier v;
+	memset(&v, 0, sizeof(v));
+	if (verify) {
+		nz_dparams vp = *dparams;
+		vp.memlimit = 0;  /* we made this frame: its needs are known to be fine */
+		vp.progress = NULL;
+		hash_init(&v.hash);
+		rc = nz_dctx_create(&v.d, &vp);
+		if (rc) {
+			nz_cctx_free(c);
+			lib_error(name, "cannot verify: ", rc, NULL);
+			return EXIT_ERROR;
+		}
+	}
+	cli_hash in_hash;
+	hash_init(&in_hash);
+	double t0 = now_seconds(), tverify = 0;
+	int eof = 0, result = EXIT_ERROR, stalls = 0;
+	nz_inbuf in = {in_buf, 0, 0};
+	for (;;) {
+		if (in.pos == in.size && !eof) {
+			ssize_t r = read_some(in_fd, in_buf, CLI_IN_CHUNK);
+			if (r < 0) {
+				msg_error(name, "read error: %s", strerror(errno));
+				goto done;
+			}
+			eof = r == 0;
+			if (verify)
+				hash_update(&in_hash, in_buf, (size_t)r);
+			st->in_bytes += (uint64_t)r;
+			in = (nz_inbuf){in_buf, (size_t)r, 0};
+		}
+		nz_outbuf out = {out_buf, CLI_OUT_CHUNK, 0};
+		size_t pending = 0, before = in.pos;
+		rc = nz_compress_stream(c, &out, &in, eof, &pending);
+		if (rc) {
+			lib_error(name, "", rc, nz_cctx_error_detail(c));
+			goto done;
+		}
+		if (out.pos) {
+			if (write_all(out_fd, out_buf, out.pos)) {
+				msg_error(name, "write error: %s", strerror(errno));
+				goto done;
+			}
+			st->out_bytes += out.pos;
+			if (verify) {
+				double tv = now_seconds();
+				rc = verify_feed(&v, out_buf, out.pos);
+				tverify += now_seconds() - tv;
+				if (rc) {
+					lib_error(name, "verification failed: ", rc,
+						  nz_dctx_error_detail(v.d));
+					goto done;
+				}
+			}
+		}
+		progress_io(st->in_bytes, st->out_bytes);
+		if (eof && in.pos == in.size && pending == 0)
+			break;
+		/* No room was lacking, nothing was taken, nothing came out: stuck. */
+		if (in.pos != before || out.pos)
+			stalls = 0;
+		else if ((eof || in.pos < in.size) && ++stalls > MAX_STALLS) {
+			msg_error(name, "internal error: the compressor makes no progress");
+			goto done;
+		}
+	}
+	if (verify) {
+		double tv = now_seconds();
+		rc = verify_feed(&v, NULL, 0);
+		tverify += now_seconds() - tv;
+		if (rc) {
+			lib_error(name, "verification failed: ", rc, nz_dctx_error_detail(v.d));
+			goto done;
+		}
+		if (!v.frame_done || v.hash.len != st->in_bytes ||
+		    hash_final(&v.hash) != hash_final(&in_hash)) {
+			msg_error(name, "verification failed: decompressed data differs from the "
+				  "input (%llu bytes in, %llu bytes back)",
+				  (unsigned long long)st->in_bytes, (unsigned long long)v.hash.len);
+			goto done;
+		}
+	}
+	result = EXIT_OK;
+done:
+	st->seconds = now_seconds() - t0 - tverify;
+	st->verify_seconds = tverify;
+	nz_cctx_free(c);
+	nz_dctx_free(v.d);
+	return result;
+}
+
+int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *name,
+		  job_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (buffers()) {
+		msg_error(name, "%s", nz_error_string(NZ_ERR_NOMEM));
+		return EXIT_ERROR;
+	}
+	nz_dctx *d = NULL;
+	int rc = nz_dctx_create(&d, dparams);
+	if (rc) {
+		lib_error(name, "", rc, NULL);
+		return EXIT_ERROR;
+	}
+	double t0 = now_seconds();
+	int eof = 0, frame_done = 0, result = EXIT_ERROR, stalls = 0, have_info = 0;
+	nz_inbuf in = {in_buf, 0, 0};
+	for (;;) {
+		if (in.pos == in.size && !eof) {
+			ssize_t r = read_some(in_fd, in_buf, CLI_IN_CHUNK);
+			if (r < 0) {
+				msg_error(name, "read error: %s", strerror(errno));
+				goto done;
+			}
+			eof = r == 0;
+			st->in_bytes += (uint64_t)r;
+			in = (nz_inbuf){in_buf, (size_t)r, 0};
+		}
+		nz_outbuf out = {out_buf, CLI_OUT_CHUNK, 0};
+		size_t before = in.pos;
+		rc = nz_decompress_stream(d, &out, &in, &frame_done);
+		if (rc) {
+			if (rc == NZ_ERR_MEMLIMIT)
+				memlimit_error(name, d, dparams);
+			else
+				lib_error(name, "", rc, nz_dctx_error_detail(d));
+			goto done;
+		}
+		if (!have_info) {
+			nz_frame_info fi;
+			if (nz_dctx_frame_info(d, &fi) == NZ_OK) {
+				have_info = 1;
+				progress_set_raw_total(fi.content_size);
+			}
+		}
+		if (out.pos && out_fd >= 0 && write_all(out_fd, out_buf, out.pos)) {
+			msg_error(name, "write error: %s", strerror(errno));
+			goto done;
+		}
+		st->out_bytes += out.pos;
+		progress_io(st->in_bytes, st->out_bytes);
+		if (eof && in.pos == in.size && out.pos < out.size)
+			break;
+		if (in.pos != before || out.pos)
+			stalls = 0;
+		else if (in.pos < in.size && ++stalls > MAX_STALLS) {
+			msg_error(name, "internal error: the decompressor makes no progress");
+			goto done;
+		}
+	}
+	if (st->in_bytes == 0) {
+		msg_error(name, "file is empty: not in nzip format");
+		goto done;
+	}
+	if (!frame_done) {
+		msg_error(name, "%s", nz_error_string(NZ_ERR_TRUNCATED));
+		goto done;
+	}
+	result = EXIT_OK;
+done:
+	st->seconds = now_seconds() - t0;
+	nz_dctx_free(d);
+	return result;
+}

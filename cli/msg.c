@@ -1,0 +1,96 @@
+/*
+ * msg.c - messages on stderr in the gzip style ("nzip: FILE: message", one line),
+ * and small formatting helpers.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char *program = "nzip";
+static int quiet;
+
+const char *msg_program(void) { return program; }
+
+void msg_set_quiet(int q) { quiet = q; }
+
+/* Print a file name with control characters replaced, so a message stays one line. */
+static void put_name(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+}
+
+static void vmsg(const char *file, const char *fmt, va_list ap)
+{
+	progress_clear();
+	fprintf(stderr, "%s: ", program);
+	if (file) {
+		put_name(file);
+		fputs(": ", stderr);
+	}
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void msg_error(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(file, fmt, ap);
+	va_end(ap);
+}
+
+void msg_warn(const char *file, const char *fmt, ...)
+{
+	if (quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(file, fmt, ap);
+	va_end(ap);
+}
+
+void msg_info(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(file, fmt, ap);
+	va_end(ap);
+}
+
+void msg_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(NULL, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s -h' for more information.\n", program);
+}
+
+const char *fmt_size(char *buf, size_t cap, uint64_t bytes)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)bytes;
+	int u = 0;
+	while (v >= 1024.0 && u < 6) {
+		v /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, cap, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# What nzip refuses to do: overwrite without -f, compress names that already have the
+# suffix, decompress names without it, follow links, treat directories or special
+# files as data, remove files with other hard links, write over its own input.
+source "$(dirname "$0")/common.bash"
+
+make_text f 5000
+cp f f.orig
+
+# Never overwrite without -f; the existing output and the input stay as they were.
+echo "precious" > f.nz
+expect_error "$NZIP" f
+stderr_has "already exists"
+exists f; [ "$(cat f.nz)" = precious ] && pass || fail "existing f.nz was changed"
+expect 0 "$NZIP" -f f && absent f && expect 0 "$NZIP" -d f.nz && same f f.orig
+"$NZIP" -k f
+echo "precious" > f.2
+cp f.nz keep.nz
+echo "precious" > f
+expect_error "$NZIP" -d f.nz
+[ "$(cat f)" = precious ] && pass || fail "existing f was changed by -d"
+exists f.nz
+expect 0 "$NZIP" -df f.nz && same f f.orig
+expect_error "$NZIP" -o f.2 f
+[ "$(cat f.2)" = precious ] && pass || fail "-o overwrote without -f"
+expect 0 "$NZIP" -f -o f.2 f && "$NZIP" -dc f.2 | cmp -s - f.orig && pass || fail "-f -o"
+
+# Input and output the same file.
+cp keep.nz same.nz
+expect_error "$NZIP" -f -d -o same.nz same.nz
+same same.nz keep.nz
+
+# Suffix rules.
+cp keep.nz k2.nz
+expect_error "$NZIP" k2.nz
+stderr_has "already has .nz suffix"
+same k2.nz keep.nz
+cp f.orig plain
+expect_error "$NZIP" -d plain
+stderr_has "unknown suffix"
+exists plain
+cp keep.nz .nz
+expect_error "$NZIP" -d .nz
+# With -c the name does not matter.
+expect 0 "$NZIP" -dc keep.nz && same "$T_OUT" f.orig
+cp keep.nz noext
+expect 0 "$NZIP" -dc noext && same "$T_OUT" f.orig
+expect 0 "$NZIP" -d -o fromnoext noext && same fromnoext f.orig
+
+# Directories: an error without -r.
+mkdir dir
+expect_error "$NZIP" dir
+stderr_has "is a directory"
+expect_error "$NZIP" -d dir
+expect_error "$NZIP" -t dir
+# A directory where the output would go.
+cp f.orig blocked; mkdir blocked.nz
+expect_error "$NZIP" -f blocked
+exists blocked
+
+# Symbolic links: refused unless -f (or -c); the link is never removed without -f.
+ln -s f.orig link
+expect_error "$NZIP" link
+stderr_has "symbolic link"
+[ -L link ] && absent link.nz
+expect 0 "$NZIP" -c link && "$NZIP" -dc < "$T_OUT" | cmp -s - f.orig && pass || fail "-c link"
+
+# Hard links: refused unless -k or -f (removing one name frees nothing).
+cp f.orig h1; ln h1 h2
+expect_error "$NZIP" h1
+stderr_has "other link"
+exists h1; absent h1.nz
+expect 0 "$NZIP" -k h1 && exists h1.nz && exists h1
+
+# Special files: a FIFO is refused without -c, read with -c.
+if mkfifo fifo 2>/dev/null; then
+	expect_error "$NZIP" fifo
+	stderr_has "not a regular file"
+	( cat f.orig > fifo & )
+	expect 0 timeout 20 "$NZIP" -c fifo && "$NZIP" -dc < "$T_OUT" | cmp -s - f.orig && pass || fail "-c fifo"
+	[ -p fifo ] && pass || fail "fifo removed"
+fi
+expect 0 "$NZIP" -c /dev/null && "$NZIP" -dc < "$T_OUT" | cmp -s - /dev/null && pass || fail "/dev/null"
+
+# Unreadable files (not testable as root: root reads everything).
+if [ "$(id -u)" -ne 0 ]; then
+	cp f.orig secret; chmod 000 secret
+	expect_error "$NZIP" secret
+	stderr_has "Permission denied"
+	absent secret.nz
+	chmod 644 secret
+	# An unwritable directory: no output, input kept.
+	mkdir ro; cp f.orig ro/x; chmod 555 ro
+	expect_error "$NZIP" ro/x
+	exists ro/x; absent ro/x.nz
+	chmod 755 ro
+else
+	note "SKIP permission checks: running as root"
+fi
+
+# Write errors: /dev/full.
+if [ -w /dev/full ]; then
+	"$NZIP" -c f.orig > /dev/full 2> err; rc=$?
+	[ $rc -eq 1 ] && grep -q "No space left" err && pass || fail "write to /dev/full: rc=$rc $(cat err)"
+	"$NZIP" -dc keep.nz > /dev/full 2> err; rc=$?
+	[ $rc -eq 1 ] && pass || fail "-dc to /dev/full: rc=$rc"
+fi
+
+no_temp_files
+finish
