@@ -84,7 +84,7 @@ static int info(void)
 		nz_params_set_model(&p, names[i]);
 		nz_model_config cfg;
 		u32 bl, k;
-		if (nz_config_from_params(&p, &cfg, &bl, &k) != NZ_OK)
+		if (nz_config_from_params(&p, &cfg, &bl, &k, NULL) != NZ_OK)
 			return 1;
 		seed_cost c;
 		nz_seed_cost(&cfg, &c);
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	nz_model_config cfg;
 	u32 block_log, k;
 	p.content_size = n;
-	if (nz_config_from_params(&p, &cfg, &block_log, &k) != NZ_OK) {
+	if (nz_config_from_params(&p, &cfg, &block_log, &k, NULL) != NZ_OK) {
 		fprintf(stderr, "invalid parameters for %s\n", model ? model : "level");
 		return 2;
 	}

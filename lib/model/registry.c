@@ -90,6 +90,6 @@ const char *nz_model_preset_name(int model, int preset)
  * table above. */
 const char *nz_model_names(void)
 {
-	return "store, order2, edpc, edpc-m, edpc-s, edpc-xs, edpc-tiny, pac, pac-s, pac-xs, pac-tiny, "
+	return "store, order2, edpc, edpc-s, edpc-xs, edpc-tiny, edpc-m, pac, pac-s, pac-xs, pac-tiny, "
 	       "trace, trace-s, trace-xs, trace-tiny, sep, sep-s, sep-xs, sep-tiny";
 }

@@ -1,5 +1,5 @@
 /*
- * test_models.c - the neural seed models through the public API, on tiny presets
+ * test_seed_models.c - the neural seed models through the public API, on tiny presets
  * so the whole file runs in seconds:
  *   - round trips: sizes around the lane count (tails, fewer bytes than lanes),
  *     several blocks (keep_state), streaming with an unknown size, substreams;
@@ -272,5 +272,5 @@ int main(void)
 	cross_backend();
 	golden_vectors();
 	learning();
-	return nz_test_finish("test_models");
+	return nz_test_finish("test_seed_models");
 }

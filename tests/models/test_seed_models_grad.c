@@ -1,5 +1,5 @@
 /*
- * test_models_grad.c - the seed models' backward passes against finite
+ * test_seed_models_grad.c - the seed models' backward passes against finite
  * differences: for a tiny configuration of each model, the analytic gradient of
  * the mean cross-entropy (what update() feeds to Adam) is compared with central
  * differences of the loss, tensor by tensor, on a sample of entries.
@@ -7,7 +7,7 @@
  * The check runs at a block's first step, where every token of every level is
  * computed from scratch (so a forward can be repeated without moving the
  * caches); the rows-of-one path of later steps is covered by the round trips
- * and the learning test in test_models.c.
+ * and the learning test in test_seed_models.c.
  */
 #include <math.h>
 
@@ -139,5 +139,5 @@ int main(void)
 	cfg.context = 12, cfg.hidden = 24, cfg.ffn = 20, cfg.threads = 1;
 	cfg.extra[0] = 3, cfg.extra[1] = 2, cfg.extra[2] = 2;
 	check_model("trace", cfg, 2);
-	return nz_test_finish("test_models_grad");
+	return nz_test_finish("test_seed_models_grad");
 }
