@@ -9,11 +9,14 @@ typedef struct level_entry {
 	int preset;
 } level_entry;
 
+/* Levels 7-9 are the neural EDPC model at CPU sizes (docs/MODELS.md): edpc-xs
+ * (preset 2), edpc-s (1) and edpc-m (4), from fastest to strongest. The full-size
+ * seeds are only chosen by name (--model edpc). */
 static const level_entry levels[NZ_LEVEL_MAX + 1] = {
 	[0] = {NZ_MODEL_STORE, 0},
 	[1] = {NZ_MODEL_ORDER2, 0}, [2] = {NZ_MODEL_ORDER2, 0}, [3] = {NZ_MODEL_ORDER2, 0},
 	[4] = {NZ_MODEL_ORDER2, 0}, [5] = {NZ_MODEL_ORDER2, 0}, [6] = {NZ_MODEL_ORDER2, 0},
-	[7] = {NZ_MODEL_ORDER2, 0}, [8] = {NZ_MODEL_ORDER2, 0}, [9] = {NZ_MODEL_ORDER2, 0},
+	[7] = {NZ_MODEL_EDPC, 2}, [8] = {NZ_MODEL_EDPC, 1}, [9] = {NZ_MODEL_EDPC, 4},
 };
 
 void nz_level_model(int level, int *model, int *preset)

@@ -5,6 +5,10 @@
 #include "model/model_config.h"
 
 extern const nz_model_desc nz_model_order2;
+extern const nz_model_desc nz_model_edpc;
+extern const nz_model_desc nz_model_pac;
+extern const nz_model_desc nz_model_trace;
+extern const nz_model_desc nz_model_sep;
 
 static void store_defaults(nz_model_config *cfg, int level) { (void)cfg, (void)level; }
 static int store_validate(const nz_model_config *cfg) { (void)cfg; return NZ_OK; }
@@ -26,6 +30,10 @@ static const nz_model_desc nz_model_store = {
 static const nz_model_desc *const models[] = {
 	&nz_model_store,
 	&nz_model_order2,
+	&nz_model_edpc,
+	&nz_model_pac,
+	&nz_model_trace,
+	&nz_model_sep,
 };
 
 const nz_model_desc *nz_model_lookup(int id)
@@ -80,4 +88,8 @@ const char *nz_model_preset_name(int model, int preset)
 
 /* Kept as a constant (no lazily built global); test_models checks it against the
  * table above. */
-const char *nz_model_names(void) { return "store, order2"; }
+const char *nz_model_names(void)
+{
+	return "store, order2, edpc, edpc-s, edpc-xs, edpc-tiny, edpc-m, pac, pac-s, pac-xs, pac-tiny, "
+	       "trace, trace-s, trace-xs, trace-tiny, sep, sep-s, sep-xs, sep-tiny";
+}

@@ -1,0 +1,509 @@
+/*
+ * pac.c - the PAC model (damonwan1/SEP, 1PAC/): byte embeddings through a sigmoid,
+ * concatenated over the C context bytes (H = C * E), then the PAC body (pac.h).
+ * Header keys: context C, hidden H (E = H / C), ffn F, extra0 NL (levels).
+ * The body is shared with SEP (sep.c).
+ */
+#include <stdlib.h>
+
+#include "model/pac.h"
+
+#define EPS 1e-5f
+
+/* ---- the body ---- */
+
+int pac_body_check(const pac_dims *d)
+{
+	if (d->lanes < 1 || d->lanes > 65536 || d->C < 1 || d->C > 64 || d->E < 1 ||
+	    d->H != d->C * d->E || d->H > 4096 || d->F < 1 || d->F > 16384 || d->NL < 1 ||
+	    d->NL > PAC_MAX_LEVELS)
+		return NZ_ERR_UNSUPPORTED;
+	if (d->C % (1u << (d->NL - 1)))
+		return NZ_ERR_UNSUPPORTED; /* every level's tokens must tile H */
+	if ((u64)d->lanes * ((u64)d->H * d->H + 40 * (u64)d->H + 4 * (u64)d->F) > ((u64)1 << 30))
+		return NZ_ERR_UNSUPPORTED;
+	return NZ_OK;
+}
+
+/* The body's tensors in layout order: per level the BE layer then the Linear
+ * layer, then the output. `aff` says whether level l's BE LN1 has parameters. */
+static int be_ln1_affine(const pac_dims *d, u32 l) { return l == 0 || d->be_ln1_affine_all; }
+
+void pac_body_layout(const pac_dims *d, nz_nn_layout *l)
+{
+	const size_t H = d->H, F = d->F, L = d->lanes;
+	for (u32 k = 0; k < d->NL; k++) {
+		const size_t T = pac_tw(d, k);
+		if (be_ln1_affine(d, k)) {
+			nz_nn_layout_add(l, "be_ln1_g", T);
+			nz_nn_layout_add(l, "be_ln1_b", T);
+		}
+		nz_nn_layout_add(l, "be_U", L * T * T);
+		nz_nn_layout_add(l, "be_bias", L * T);
+		nz_nn_layout_add(l, "be_ln2_g", T);
+		nz_nn_layout_add(l, "be_ln2_b", T);
+		nz_nn_layout_add(l, "ln1_g", H);
+		nz_nn_layout_add(l, "ln1_b", H);
+		nz_nn_layout_add(l, "wu", F * H);
+		nz_nn_layout_add(l, "bu", F);
+		nz_nn_layout_add(l, "wv", H * F);
+		nz_nn_layout_add(l, "bv", H);
+		nz_nn_layout_add(l, "ln2_g", H);
+		nz_nn_layout_add(l, "ln2_b", H);
+	}
+	nz_nn_layout_add(l, "wo", 256 * H);
+	nz_nn_layout_add(l, "bo", 256);
+}
+
+void pac_body_carve(pac_body *b, const nz_nn_layout *l, u32 first, float *param, float *grad)
+{
+	const pac_dims *d = &b->d;
+	u32 i = first;
+#define NEXT(field)                                      \
+	do {                                             \
+		p->field = param + l->t[i].offset;       \
+		g->field = grad + l->t[i].offset;        \
+		i++;                                     \
+	} while (0)
+	for (u32 k = 0; k < d->NL; k++) {
+		pac_level_params *p = &b->p[k], *g = &b->g[k];
+		if (be_ln1_affine(d, k)) {
+			NEXT(be_ln1_g);
+			NEXT(be_ln1_b);
+		}
+		NEXT(U);
+		NEXT(bias);
+		NEXT(be_ln2_g);
+		NEXT(be_ln2_b);
+		NEXT(ln1_g);
+		NEXT(ln1_b);
+		NEXT(wu);
+		NEXT(bu);
+		NEXT(wv);
+		NEXT(bv);
+		NEXT(ln2_g);
+		NEXT(ln2_b);
+	}
+#undef NEXT
+	b->wo = param + l->t[i].offset;
+	b->gwo = grad + l->t[i].offset;
+	i++;
+	b->bo = param + l->t[i].offset;
+	b->gbo = grad + l->t[i].offset;
+}
+
+void pac_body_acts(pac_body *b, seed_arena *ar)
+{
+	const pac_dims *d = &b->d;
+	const size_t L = d->lanes, H = d->H, F = d->F;
+	for (u32 k = 0; k < d->NL; k++) {
+		pac_level_acts *a = &b->a[k];
+		const size_t NT = pac_nt(d, k);
+		seed_arena_add(ar, &a->tin, L * H);
+		seed_arena_add(ar, &a->y, L * H);
+		seed_arena_add(ar, &a->m1, L * NT);
+		seed_arena_add(ar, &a->r1, L * NT);
+		seed_arena_add(ar, &a->z, L * H);
+		seed_arena_add(ar, &a->zb, L * H);
+		seed_arena_add(ar, &a->n, L * H);
+		seed_arena_add(ar, &a->m2, L * NT);
+		seed_arena_add(ar, &a->r2, L * NT);
+		seed_arena_add(ar, &a->gg, L * H);
+		seed_arena_add(ar, &a->o, L * H);
+		seed_arena_add(ar, &a->out, L * H);
+		seed_arena_add(ar, &a->xl, L * H);
+		seed_arena_add(ar, &a->lm1, L);
+		seed_arena_add(ar, &a->lr1, L);
+		seed_arena_add(ar, &a->hpre, L * F);
+		seed_arena_add(ar, &a->h, L * F);
+		seed_arena_add(ar, &a->v, L * H);
+		seed_arena_add(ar, &a->n2, L * H);
+		seed_arena_add(ar, &a->lm2, L);
+		seed_arena_add(ar, &a->lr2, L);
+		seed_arena_add(ar, &a->gg2, L * H);
+		seed_arena_add(ar, &a->lout, L * H);
+	}
+	seed_arena_add(ar, &b->dA, L * H);
+	seed_arena_add(ar, &b->dB, L * H);
+	seed_arena_add(ar, &b->dC, L * H);
+	seed_arena_add(ar, &b->dD, L * H);
+	seed_arena_add(ar, &b->dE, L * H);
+	seed_arena_add(ar, &b->dF1, L * F);
+	seed_arena_add(ar, &b->dF2, L * F);
+	seed_arena_add(ar, &b->logits, L * 256);
+}
+
+u64 pac_body_act_floats(const pac_dims *d)
+{
+	const u64 L = d->lanes, H = d->H, F = d->F;
+	u64 t = 0;
+	for (u32 k = 0; k < d->NL; k++)
+		t += L * (15 * H + 2 * F + 4 * pac_nt(d, k) + 4) + 2 * L * H; /* + cache */
+	return t + L * (5 * H + 2 * F + 256);
+}
+
+/* Level k keeps a cache of its NT - 1 older token outputs when it has any and is
+ * not recomputed every step. */
+static int level_cached(const pac_dims *d, u32 k)
+{
+	return pac_nt(d, k) > 1 && (k > 0 || d->cache_level0);
+}
+
+int pac_body_caches(pac_body *b, nz_nn_ctx *ctx)
+{
+	const pac_dims *d = &b->d;
+	for (u32 k = 0; k < d->NL; k++)
+		if (level_cached(d, k)) {
+			const u32 s = pac_nt(d, k) - 1;
+			NZ_TRY(nz_slide_cache_init(ctx, &b->cache[k], d->lanes, s, pac_tw(d, k),
+						   NZ_MAX(2 * s, s + 1)));
+		}
+	return NZ_OK;
+}
+
+void pac_body_free(pac_body *b, nz_nn_ctx *ctx)
+{
+	for (u32 k = 0; k < PAC_MAX_LEVELS; k++)
+		if (b->cache[k].buf)
+			nz_slide_cache_free(ctx, &b->cache[k]);
+}
+
+void pac_body_reset_lanes(pac_body *b)
+{
+	for (u32 k = 0; k < b->d.NL; k++)
+		if (b->cache[k].buf) {
+			b->cache[k].lanes = b->d.lanes;
+			nz_slide_cache_clear(&b->cache[k]);
+		}
+}
+
+void pac_body_init(pac_body *b, nz_rng *r, int torch_default_out)
+{
+	const pac_dims *d = &b->d;
+	const size_t H = d->H, F = d->F, L = d->lanes;
+	for (u32 k = 0; k < d->NL; k++) {
+		const pac_level_params *p = &b->p[k];
+		const size_t T = pac_tw(d, k);
+		if (p->be_ln1_g)
+			nz_nn_init_const(p->be_ln1_g, T, 1.0f);
+		nz_nn_init_normal(p->U, L * T * T, 0.0f, 0.01f, r);
+		nz_nn_init_normal(p->bias, L * T, 0.0f, 0.01f, r);
+		nz_nn_init_const(p->be_ln2_g, T, 1.0f);
+		nz_nn_init_const(p->ln1_g, H, 1.0f);
+		nz_nn_init_normal(p->wu, F * H, 0.0f, 0.01f, r);
+		nz_nn_init_normal(p->bu, F, 0.0f, 0.01f, r);
+		nz_nn_init_normal(p->wv, H * F, 0.0f, 0.01f, r);
+		nz_nn_init_normal(p->bv, H, 0.0f, 0.01f, r);
+		nz_nn_init_const(p->ln2_g, H, 1.0f);
+	}
+	if (torch_default_out) {
+		nz_nn_init_linear(b->wo, b->bo, d->H, 256, r);
+	} else {
+		nz_nn_init_normal(b->wo, 256 * H, 0.0f, 0.01f, r);
+		nz_nn_init_normal(b->bo, 256, 0.0f, 0.01f, r);
+	}
+}
+
+void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,
+		      float *probs)
+{
+	const pac_dims *d = &b->d;
+	const u32 H = d->H, F = d->F;
+	const size_t BH = (size_t)B * H;
+	for (u32 k = 0; k < d->NL; k++) {
+		const pac_level_params *p = &b->p[k];
+		pac_level_acts *a = &b->a[k];
+		const u32 TW = pac_tw(d, k), NT = pac_nt(d, k);
+		const int cached = level_cached(d, k);
+		const u32 rows = (cached && !first) ? 1 : NT;
+		a->rows = rows;
+		const size_t n = (size_t)B * rows * TW;
+		/* BE layer */
+		if (rows == NT)
+			memcpy(a->tin, x, BH * sizeof(float));
+		else
+			nz_copy_rows(c, a->tin, TW, x + (H - TW), H, B, TW, 0);
+		nz_layernorm_forward(c, a->y, a->m1, a->r1, a->tin, p->be_ln1_g, p->be_ln1_b,
+				     B * rows, TW, EPS);
+		nz_bmm_forward(c, a->z, a->y, p->U, NULL, B, rows, TW, TW);
+		nx_lane_bias_forward(a->zb, a->z, p->bias, B, rows, TW);
+		nz_layernorm_forward(c, a->n, a->m2, a->r2, a->zb, p->be_ln2_g, p->be_ln2_b,
+				     B * rows, TW, EPS);
+		nz_gelu_forward(c, a->gg, a->n, n);
+		nz_avg2_forward(c, a->o, a->y, a->gg, n);
+		nz_slide_cache *cc = &b->cache[k];
+		if (rows == NT) {
+			memcpy(a->out, a->o, BH * sizeof(float));
+			if (cached) {
+				cc->lanes = B;
+				nz_slide_cache_set(c, cc, a->out + TW, H);
+			}
+		} else {
+			cc->lanes = B;
+			nz_copy_rows(c, a->out, H, nz_slide_cache_window(cc), cc->ld, B, H - TW, 0);
+			nz_copy_rows(c, a->out + (H - TW), H, a->o, TW, B, TW, 0);
+			nz_slide_cache_push(c, cc, a->o, TW);
+		}
+		/* Linear layer */
+		nz_layernorm_forward(c, a->xl, a->lm1, a->lr1, a->out, p->ln1_g, p->ln1_b, B, H, EPS);
+		nz_linear_forward(c, a->hpre, a->xl, p->wu, p->bu, B, H, F);
+		nz_gelu_forward(c, a->h, a->hpre, (size_t)B * F);
+		nz_linear_forward(c, a->v, a->h, p->wv, p->bv, B, F, H);
+		nz_layernorm_forward(c, a->n2, a->lm2, a->lr2, a->v, p->ln2_g, p->ln2_b, B, H, EPS);
+		nz_gelu_forward(c, a->gg2, a->n2, BH);
+		nz_avg2_forward(c, a->lout, a->xl, a->gg2, BH);
+		x = a->lout;
+	}
+	nz_linear_forward(c, b->logits, x, b->wo, b->bo, B, H, 256);
+	nz_softmax_forward(c, probs, b->logits, B, 256);
+}
+
+void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx)
+{
+	const pac_dims *d = &b->d;
+	const u32 H = d->H, F = d->F, NL = d->NL;
+	const size_t BH = (size_t)B * H;
+	float *dA = b->dA, *dB = b->dB, *dC = b->dC, *dD = b->dD, *dE = b->dE;
+	nz_linear_backward(c, dA, b->gwo, b->gbo, dlogits, b->a[NL - 1].lout, b->wo, B, H, 256, 0);
+	for (u32 k = NL; k-- > 0;) {
+		const pac_level_params *p = &b->p[k], *g = &b->g[k];
+		const pac_level_acts *a = &b->a[k];
+		const u32 TW = pac_tw(d, k), NT = pac_nt(d, k), rows = a->rows;
+		const size_t n = (size_t)B * rows * TW;
+		/* Linear layer: dA is d(lout) */
+		nz_avg2_backward(c, dB, dC, dA, BH, 0);           /* dB = d xl, dC = d gg2 */
+		nz_gelu_backward(c, dD, dC, a->n2, BH, 0);        /* dD = d n2 */
+		nz_layernorm_backward(c, dE, g->ln2_g, g->ln2_b, dD, a->v, a->lm2, a->lr2,
+				      p->ln2_g, B, H, 0);         /* dE = d v */
+		nz_linear_backward(c, b->dF1, g->wv, g->bv, dE, a->h, p->wv, B, F, H, 0);
+		nz_gelu_backward(c, b->dF2, b->dF1, a->hpre, (size_t)B * F, 0);
+		nz_linear_backward(c, dB, g->wu, g->bu, b->dF2, a->xl, p->wu, B, H, F, 1);
+		nz_layernorm_backward(c, dA, g->ln1_g, g->ln1_b, dB, a->out, a->lm1, a->lr1,
+				      p->ln1_g, B, H, 0);         /* dA = d out (BE output) */
+		/* BE layer: only the tokens computed this step carry gradient */
+		const float *dO = dA;
+		if (rows != NT) {
+			nz_copy_rows(c, dB, TW, dA + (H - TW), H, B, TW, 0);
+			dO = dB;
+		}
+		nz_avg2_backward(c, dC, dD, dO, n, 0);            /* dC = d y, dD = d gg */
+		nz_gelu_backward(c, dE, dD, a->n, n, 0);          /* dE = d n */
+		nz_layernorm_backward(c, dD, g->be_ln2_g, g->be_ln2_b, dE, a->zb, a->m2, a->r2,
+				      p->be_ln2_g, B * rows, TW, 0); /* dD = d zb = d z */
+		nx_lane_bias_backward(g->bias, dD, B, rows, TW);
+		nz_bmm_backward(c, dC, g->U, NULL, dD, a->y, p->U, B, rows, TW, TW, 1);
+		float *dt = k ? dA : dx;
+		if (rows == NT) {
+			nz_layernorm_backward(c, dt, g->be_ln1_g, g->be_ln1_b, dC, a->tin, a->m1,
+					      a->r1, p->be_ln1_g, B * rows, TW, 0);
+		} else {
+			nz_layernorm_backward(c, dE, g->be_ln1_g, g->be_ln1_b, dC, a->tin, a->m1,
+					      a->r1, p->be_ln1_g, B * rows, TW, 0);
+			memset(dt, 0, BH * sizeof(float));
+			nz_copy_rows(c, dt + (H - TW), H, dE, TW, B, TW, 0);
+		}
+	}
+}
+
+void pac_body_cost(const pac_dims *d, seed_cost *c)
+{
+	const double H = d->H, F = d->F;
+	double fwd = 256.0 * H, bwd = 2.0 * 256.0 * H;
+	u64 params = 256 * (u64)H + 256, lane = 0;
+	for (u32 k = 0; k < d->NL; k++) {
+		const double TW = pac_tw(d, k), rows = level_cached(d, k) ? 1 : pac_nt(d, k);
+		fwd += rows * TW * TW + 2.0 * H * F;
+		bwd += 2.0 * rows * TW * TW + 4.0 * H * F;
+		params += (be_ln1_affine(d, k) ? 2 : 0) * (u64)TW + 2 * (u64)TW +
+			  2 * (u64)H * d->F + d->F + 5 * (u64)H;
+		lane += (u64)TW * (u64)TW + (u64)TW;
+	}
+	c->fwd_macs += fwd;
+	c->train_macs += fwd + bwd;
+	c->params += params;
+	c->lane_params += lane;
+}
+
+/* ---- the PAC model ---- */
+
+typedef struct pac {
+	seed_model s;
+	pac_body b;
+	float *emb, *gemb;
+	float *xe, *xs, *dxs, *dxe;  /* (lanes, H) embedded, sigmoid, gradients */
+} pac;
+
+typedef struct pac_preset {
+	const char *name;
+	u32 lanes, C, H, F, NL;
+	float lr;
+} pac_preset;
+
+static const pac_preset pac_presets[] = {
+	{"pac", 512, 16, 256, 4096, 4, 1e-3f},
+	{"pac-s", 128, 16, 128, 1024, 4, 2e-3f},
+	{"pac-xs", 64, 16, 128, 512, 4, 2e-3f},
+	{"pac-tiny", 16, 8, 64, 64, 2, 2e-3f},
+};
+
+static const char *const pac_names[] = {"pac", "pac-s", "pac-xs", "pac-tiny", NULL};
+
+static void pac_dims_of(const nz_model_config *cfg, pac_dims *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->lanes = cfg->lanes;
+	d->C = cfg->context;
+	d->H = cfg->hidden;
+	d->E = d->C ? d->H / d->C : 0;
+	d->F = cfg->ffn;
+	d->NL = (u32)NZ_MIN(cfg->extra[0], (u64)1000);
+}
+
+static void pac_defaults(nz_model_config *cfg, int level)
+{
+	(void)level;
+	const pac_preset *p = &pac_presets[cfg->preset < NZ_ARRAY_LEN(pac_presets) ? cfg->preset : 0];
+	if (!cfg->lanes)
+		cfg->lanes = p->lanes;
+	if (!cfg->context)
+		cfg->context = p->C;
+	if (!cfg->hidden)
+		cfg->hidden = p->H;
+	if (!cfg->ffn)
+		cfg->ffn = p->F;
+	if (cfg->learning_rate == 0.0f)
+		cfg->learning_rate = p->lr;
+	if (!cfg->extra[0])
+		cfg->extra[0] = p->NL;
+}
+
+static int pac_validate(const nz_model_config *cfg)
+{
+	for (int i = 1; i < NZ_MODEL_EXTRA; i++)
+		if (cfg->extra[i])
+			return NZ_ERR_UNSUPPORTED;
+	pac_dims d;
+	pac_dims_of(cfg, &d);
+	const float lr = cfg->learning_rate;
+	if (!(lr > 0.0f && lr < 1.0f) || d.C == 0 || d.H % d.C)
+		return NZ_ERR_UNSUPPORTED;
+	return pac_body_check(&d);
+}
+
+void nz_pac_cost(const nz_model_config *cfg, seed_cost *c)
+{
+	pac_dims d;
+	pac_dims_of(cfg, &d);
+	pac_body_cost(&d, c);
+	c->params += 256 * (u64)d.E;
+}
+
+static u64 pac_memory(const nz_model_config *cfg)
+{
+	seed_cost c = {0};
+	pac_dims d;
+	pac_dims_of(cfg, &d);
+	nz_pac_cost(cfg, &c);
+	return seed_memory(&c, d.lanes, pac_body_act_floats(&d) + 4 * (u64)d.lanes * d.H);
+}
+
+static void pac_init(seed_model *sm)
+{
+	pac *m = (pac *)sm;
+	nz_rng r;
+	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_PAC);
+	nz_nn_init_normal(m->emb, 256 * (size_t)m->b.d.E, 0.0f, 0.01f, &r);
+	pac_body_init(&m->b, &r, 0);
+}
+
+static void pac_reset_lanes(seed_model *sm) { pac_body_reset_lanes(&((pac *)sm)->b); }
+
+static void pac_forward(seed_model *sm, const u8 *ctx, u32 B)
+{
+	pac *m = (pac *)sm;
+	const pac_dims *d = &m->b.d;
+	nz_embedding_forward(sm->ctx, m->xe, ctx, d->C, m->emb, B, d->C, d->E);
+	nz_sigmoid_forward(sm->ctx, m->xs, m->xe, (size_t)B * d->H);
+	pac_body_forward(&m->b, sm->ctx, m->xs, B, sm->first, sm->probs);
+}
+
+static void pac_backward(seed_model *sm, const u8 *next, u32 B)
+{
+	(void)next;
+	pac *m = (pac *)sm;
+	const pac_dims *d = &m->b.d;
+	pac_body_backward(&m->b, sm->ctx, sm->dlogits, B, m->dxs);
+	nz_sigmoid_backward(sm->ctx, m->dxe, m->dxs, m->xs, (size_t)B * d->H, 0);
+	nz_embedding_backward(sm->ctx, m->gemb, m->dxe, sm->ctx_bytes, d->C, B, d->C, d->E);
+}
+
+static void pac_destroy(seed_model *sm)
+{
+	if (sm->ctx)
+		pac_body_free(&((pac *)sm)->b, sm->ctx);
+}
+
+static const seed_hooks pac_hooks = {
+	.init = pac_init,
+	.reset_lanes = pac_reset_lanes,
+	.forward = pac_forward,
+	.backward = pac_backward,
+	.destroy = pac_destroy,
+};
+
+static int pac_create(const nz_model_config *cfg, nz_byte_model **out)
+{
+	*out = NULL;
+	if (pac_validate(cfg) != NZ_OK)
+		return NZ_ERR_PARAM;
+	pac *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NZ_ERR_NOMEM;
+	pac_dims_of(cfg, &m->b.d);
+	const pac_dims *d = &m->b.d;
+	int rc = seed_model_begin(&m->s, &pac_hooks, cfg, d->C, 1e-7f);
+	if (rc == NZ_OK) {
+		nz_nn_layout l;
+		nz_nn_layout_init(&l);
+		nz_nn_layout_add(&l, "emb", 256 * (size_t)d->E);
+		pac_body_layout(d, &l);
+		rc = nz_nn_params_init(m->s.ctx, &m->s.P, &l);
+		if (rc == NZ_OK) {
+			m->emb = m->s.P.param + l.t[0].offset;
+			m->gemb = m->s.P.grad + l.t[0].offset;
+			pac_body_carve(&m->b, &l, 1, m->s.P.param, m->s.P.grad);
+		}
+	}
+	if (rc == NZ_OK) {
+		seed_arena a;
+		seed_arena_init(&a);
+		const size_t LH = (size_t)d->lanes * d->H;
+		seed_arena_add(&a, &m->xe, LH);
+		seed_arena_add(&a, &m->xs, LH);
+		seed_arena_add(&a, &m->dxs, LH);
+		seed_arena_add(&a, &m->dxe, LH);
+		pac_body_acts(&m->b, &a);
+		rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
+	}
+	if (rc == NZ_OK)
+		rc = pac_body_caches(&m->b, m->s.ctx);
+	if (rc == NZ_OK)
+		rc = seed_model_finish(&m->s, out);
+	if (rc != NZ_OK) {
+		seed_model_ops.destroy(&m->s.base);
+		*out = NULL;
+	}
+	return rc;
+}
+
+const nz_model_desc nz_model_pac = {
+	.id = NZ_MODEL_PAC,
+	.name = "pac",
+	.preset_names = pac_names,
+	.coding = NZ_CODING_BYTES,
+	.default_block_log = 24,
+	.defaults = pac_defaults,
+	.validate = pac_validate,
+	.memory = pac_memory,
+	.create_byte_model = pac_create,
+};

@@ -1,0 +1,82 @@
+/*
+ * pac.h - the PAC network body (damonwan1/SEP 1PAC/mlp_scalable_bmm.py), shared by
+ * the PAC model (pac.c) and the SEP model (sep.c), which puts its patch
+ * front-end before it.
+ *
+ * The body reads x (lanes, H) and runs NL pairs (BE layer l, Linear layer l):
+ *   BE layer l cuts H into NT = H / TW tokens of TW = E * 2^l features; each token
+ *     goes through y = LN1(t); o = (y + gelu(LN2(y . U_l[lane] + bias_l[lane]))) / 2.
+ *     At a block's first step every token is computed; afterwards only the newest
+ *     (the last TW features of x) is, and the NT - 1 older outputs come from a
+ *     detached per-lane cache of the previous steps (PAC recomputes level 0 every
+ *     step; SEP caches it too).
+ *   Linear layer l: xl = LN1(x); out = (xl + gelu(LN2(V gelu(U xl + bu) + bv))) / 2,
+ *     H -> F -> H.
+ * then logits = Wo x + bo.
+ */
+#ifndef NZ_PAC_H
+#define NZ_PAC_H
+
+#include "model/seed_common.h"
+
+#define PAC_MAX_LEVELS 8
+
+typedef struct pac_dims {
+	u32 lanes;
+	u32 C;        /* bytes of one window (the body's tokens span C bytes) */
+	u32 E;        /* features per byte */
+	u32 H;        /* C * E */
+	u32 F;        /* Linear layers' inner width */
+	u32 NL;       /* levels (BE + Linear pairs) */
+	int be_ln1_affine_all;  /* SEP: LN1 affine in every BE layer; PAC: level 0 only */
+	int cache_level0;       /* SEP: level 0 uses the cache too */
+} pac_dims;
+
+typedef struct pac_level_params {
+	float *be_ln1_g, *be_ln1_b, *U, *bias, *be_ln2_g, *be_ln2_b;
+	float *ln1_g, *ln1_b, *wu, *bu, *wv, *bv, *ln2_g, *ln2_b;
+} pac_level_params;
+
+typedef struct pac_level_acts {
+	u32 rows;     /* tokens per lane computed at the last step */
+	float *tin, *y, *m1, *r1, *z, *zb, *n, *m2, *r2, *gg, *o, *out;
+	float *xl, *lm1, *lr1, *hpre, *h, *v, *n2, *lm2, *lr2, *gg2, *lout;
+} pac_level_acts;
+
+typedef struct pac_body {
+	pac_dims d;
+	pac_level_params p[PAC_MAX_LEVELS], g[PAC_MAX_LEVELS];
+	float *wo, *bo, *gwo, *gbo;
+	pac_level_acts a[PAC_MAX_LEVELS];
+	float *dA, *dB, *dC, *dD, *dE, *dF1, *dF2, *logits;
+	nz_slide_cache cache[PAC_MAX_LEVELS];
+} pac_body;
+
+/* Token width and count of level l. */
+NZ_INLINE u32 pac_tw(const pac_dims *d, u32 l) { return d->E << l; }
+NZ_INLINE u32 pac_nt(const pac_dims *d, u32 l) { return d->H / pac_tw(d, l); }
+
+/* Check a body's dims (NZ_OK or NZ_ERR_UNSUPPORTED). */
+int pac_body_check(const pac_dims *d);
+/* Add the body's trained tensors to a layout (after the caller's own) and record
+ * where they go: call pac_body_carve after nz_nn_params_init. */
+void pac_body_layout(const pac_dims *d, nz_nn_layout *l);
+void pac_body_carve(pac_body *b, const nz_nn_layout *l, u32 first, float *param, float *grad);
+/* Activations and caches. */
+void pac_body_acts(pac_body *b, seed_arena *a);
+int pac_body_caches(pac_body *b, nz_nn_ctx *ctx);
+void pac_body_free(pac_body *b, nz_nn_ctx *ctx);
+/* Initial weights; `seed_out` picks the output layer's init (PAC: N(0, 0.01) for
+ * weight and bias; SEP: torch's Linear default). */
+void pac_body_init(pac_body *b, nz_rng *r, int torch_default_out);
+void pac_body_reset_lanes(pac_body *b);
+/* Forward from x (B, H) to probs; backward from dlogits to dx (B, H), written. */
+void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,
+		      float *probs);
+void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx);
+
+/* Multiply-adds per byte of the body (steady state) and its tensor counts. */
+void pac_body_cost(const pac_dims *d, seed_cost *c);
+u64 pac_body_act_floats(const pac_dims *d);
+
+#endif /* NZ_PAC_H */

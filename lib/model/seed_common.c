@@ -1,0 +1,274 @@
+/*
+ * seed_common.c - see seed_common.h.
+ */
+#include <stdlib.h>
+
+#include "model/seed_common.h"
+
+/* ---- arenas ---- */
+
+void seed_arena_init(seed_arena *a) { memset(a, 0, sizeof(*a)); }
+
+void seed_arena_add(seed_arena *a, float **field, size_t count)
+{
+	if (a->n >= SEED_MAX_BUFS) {
+		a->overflow = 1;
+		return;
+	}
+	a->field[a->n] = field;
+	a->count[a->n++] = count;
+	a->total += (count + 15) & ~(size_t)15;
+}
+
+int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem)
+{
+	*mem = NULL;
+	if (a->overflow)
+		return NZ_ERR_PARAM;
+	float *p = nz_nn_calloc(ctx, NZ_MAX(a->total, (size_t)16));
+	if (!p)
+		return NZ_ERR_NOMEM;
+	*mem = p;
+	for (u32 i = 0; i < a->n; i++) {
+		*a->field[i] = p;
+		p += (a->count[i] + 15) & ~(size_t)15;
+	}
+	return NZ_OK;
+}
+
+/* ---- life cycle ---- */
+
+int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
+		     u32 context, float weight_decay)
+{
+	m->hooks = hooks;
+	m->cfg = *cfg;
+	m->lanes = cfg->lanes;
+	m->weight_decay = weight_decay;
+	m->base.ops = &seed_model_ops;
+	m->base.context = context;
+	m->base.max_lanes = cfg->lanes;
+	nz_nn_options o = {.backend = NZ_NN_BACKEND_AUTO, .threads = cfg->threads};
+	return nz_nn_create(&m->ctx, &o);
+}
+
+int seed_model_params(seed_model *m, const nz_nn_layout *l, float **const *pf,
+		      float **const *gf)
+{
+	NZ_TRY(nz_nn_params_init(m->ctx, &m->P, l));
+	nz_nn_layout_carve(l, m->P.param, pf);
+	nz_nn_layout_carve(l, m->P.grad, gf);
+	return NZ_OK;
+}
+
+/* Weights, moments and the step count back to the state fixed by the seed. */
+static void reset_weights(seed_model *m)
+{
+	memset(m->P.mem, 0, m->P.total * 4 * sizeof(float));
+	nz_adam_init(&m->P.adam);
+	m->P.adam.lr = m->cfg.learning_rate;
+	m->P.adam.weight_decay = m->weight_decay;
+	m->hooks->init(m);
+	m->fresh = 1;
+}
+
+int seed_model_finish(seed_model *m, nz_byte_model **out)
+{
+	const size_t L = m->lanes;
+	m->probs = nz_nn_alloc(m->ctx, L * 256);
+	m->dlogits = nz_nn_alloc(m->ctx, L * 256);
+	m->ctx_bytes = calloc(L, NZ_MAX(m->base.context, 1u));
+	if (!m->probs || !m->dlogits || !m->ctx_bytes)
+		return NZ_ERR_NOMEM;
+	reset_weights(m);
+	*out = &m->base;
+	return NZ_OK;
+}
+
+void seed_model_free(seed_model *m)
+{
+	if (!m)
+		return;
+	if (m->ctx) {
+		nz_nn_params_free(m->ctx, &m->P);
+		nz_nn_free_mem(m->ctx, m->fixed);
+		nz_nn_free_mem(m->ctx, m->act);
+		nz_nn_free_mem(m->ctx, m->probs);
+		nz_nn_free_mem(m->ctx, m->dlogits);
+		nz_nn_free(m->ctx);
+	}
+	free(m->ctx_bytes);
+}
+
+static int seed_begin_block(nz_byte_model *bm, u32 lanes, int keep_state)
+{
+	seed_model *m = (seed_model *)bm;
+	if (lanes > m->lanes || lanes == 0)
+		return NZ_ERR_PARAM;
+	if (!keep_state && !m->fresh)
+		reset_weights(m);
+	m->used = lanes;
+	m->first = 1;
+	m->active = 0;
+	if (m->hooks->reset_lanes)
+		m->hooks->reset_lanes(m);
+	return NZ_OK;
+}
+
+static int seed_predict(nz_byte_model *bm, const u8 *ctx, u32 active, float *probs)
+{
+	seed_model *m = (seed_model *)bm;
+	if (active > m->used || active == 0)
+		return NZ_ERR_PARAM;
+	const size_t C = m->base.context;
+	memcpy(m->ctx_bytes, ctx, (size_t)active * C);
+	m->active = active;
+	m->hooks->forward(m, m->ctx_bytes, active);
+	m->first = 0;
+	memcpy(probs, m->probs, (size_t)active * 256 * sizeof(float));
+	return NZ_OK;
+}
+
+static int seed_update(nz_byte_model *bm, const u8 *next, u32 active)
+{
+	seed_model *m = (seed_model *)bm;
+	if (active != m->active)
+		return NZ_ERR_PARAM;
+	nz_nn_params_zero_grad(m->ctx, &m->P);
+	nz_softmax_xent_backward(m->ctx, m->dlogits, m->probs, next, active, 256,
+				 1.0f / (float)active);
+	m->hooks->backward(m, next, active);
+	nz_nn_params_adam_step(m->ctx, &m->P);
+	m->fresh = 0;
+	m->steps++;
+	return NZ_OK;
+}
+
+static void seed_destroy(nz_byte_model *bm)
+{
+	seed_model *m = (seed_model *)bm;
+	if (!m)
+		return;
+	if (m->hooks && m->hooks->destroy)
+		m->hooks->destroy(m);
+	seed_model_free(m);
+	free(m);
+}
+
+const nz_byte_model_ops seed_model_ops = {
+	.begin_block = seed_begin_block,
+	.predict = seed_predict,
+	.update = seed_update,
+	.destroy = seed_destroy,
+};
+
+/* ---- small ops ---- */
+
+void nx_lane_bias_forward(float *y, const float *x, const float *bias, u32 B, u32 R, u32 D)
+{
+	for (size_t b = 0; b < B; b++)
+		for (size_t r = 0; r < R; r++) {
+			const size_t o = (b * R + r) * D;
+			for (size_t d = 0; d < D; d++)
+				y[o + d] = x[o + d] + bias[b * D + d];
+		}
+}
+
+void nx_lane_bias_backward(float *dbias, const float *dy, u32 B, u32 R, u32 D)
+{
+	for (size_t b = 0; b < B; b++)
+		for (size_t r = 0; r < R; r++) {
+			const float *g = dy + (b * R + r) * D;
+			for (size_t d = 0; d < D; d++)
+				dbias[b * D + d] = dbias[b * D + d] + g[d];
+		}
+}
+
+/* sin on [-pi/4, pi/4] and cos likewise, by their Taylor series in binary64
+ * (enough terms that the truncation is below 1e-19); x is reduced by multiples
+ * of pi/2 with a two-part constant. Used only for constant tables (TRACE's
+ * position embeddings), rounded to binary32 afterwards. */
+static double sin_kernel(double x)
+{
+	const double z = x * x;
+	double s = 0.0, t = 1.0;
+	/* sum of (-1)^k x^(2k+1)/(2k+1)!, from the smallest term */
+	double terms[12];
+	for (int k = 0; k < 12; k++) {
+		terms[k] = t;
+		t = -t * z / (double)((2 * k + 2) * (2 * k + 3));
+	}
+	for (int k = 11; k >= 0; k--)
+		s = s + terms[k];
+	return s * x;
+}
+
+static double cos_kernel(double x)
+{
+	const double z = x * x;
+	double s = 0.0, t = 1.0;
+	double terms[12];
+	for (int k = 0; k < 12; k++) {
+		terms[k] = t;
+		t = -t * z / (double)((2 * k + 1) * (2 * k + 2));
+	}
+	for (int k = 11; k >= 0; k--)
+		s = s + terms[k];
+	return s;
+}
+
+static void reduce_half_pi(double x, double *r, int *q)
+{
+	const double pio2_hi = 1.57079632679489655800e+00; /* 0x3FF921FB54442D18 */
+	const double pio2_lo = 6.12323399573676603587e-17; /* pi/2 - pio2_hi */
+	const double k = (double)(long long)(x / pio2_hi + (x >= 0 ? 0.5 : -0.5));
+	*r = (x - k * pio2_hi) - k * pio2_lo;
+	*q = (int)((long long)k & 3);
+}
+
+double nx_sin(double x)
+{
+	double r;
+	int q;
+	reduce_half_pi(x, &r, &q);
+	switch (q) {
+	case 0: return sin_kernel(r);
+	case 1: return cos_kernel(r);
+	case 2: return -sin_kernel(r);
+	default: return -cos_kernel(r);
+	}
+}
+
+double nx_cos(double x)
+{
+	double r;
+	int q;
+	reduce_half_pi(x, &r, &q);
+	switch (q) {
+	case 0: return cos_kernel(r);
+	case 1: return -sin_kernel(r);
+	case 2: return -cos_kernel(r);
+	default: return sin_kernel(r);
+	}
+}
+
+u64 seed_memory(const seed_cost *c, u32 lanes, u64 act_floats)
+{
+	const u64 trained = c->params + (u64)lanes * c->lane_params;
+	/* parameters, gradients and two moments; constants; activations; probs,
+	 * dlogits; the engine's GEMM scratch (a few MB) */
+	return 4 * (4 * trained + c->fixed + act_floats + 2 * 256 * (u64)lanes) +
+	       ((u64)8 << 20);
+}
+
+int nz_seed_cost(const nz_model_config *cfg, seed_cost *c)
+{
+	memset(c, 0, sizeof(*c));
+	switch (cfg->model) {
+	case NZ_MODEL_EDPC: nz_edpc_cost(cfg, c); return 1;
+	case NZ_MODEL_PAC: nz_pac_cost(cfg, c); return 1;
+	case NZ_MODEL_TRACE: nz_trace_cost(cfg, c); return 1;
+	case NZ_MODEL_SEP: nz_sep_cost(cfg, c); return 1;
+	default: return 0;
+	}
+}

@@ -1,0 +1,119 @@
+/*
+ * seed_common.h - what the four neural seed models (EDPC, PAC, TRACE, SEP) share:
+ * the engine context, the trained parameter block (parameters, gradients, Adam
+ * moments), a second block of constants that are never trained (the seeds'
+ * detached maps), activation blocks carved llm.c-style, the block/lane life cycle
+ * of byte_model.h, and a few small ops the engine does not have (nn_extra).
+ *
+ * A model embeds seed_model as its first member and fills in three hooks:
+ *   init(m)          set the initial weights from cfg.seed (host code, the same
+ *                    numbers everywhere);
+ *   forward(m, ctx)  the forward pass of the active lanes into m->probs;
+ *   backward(m, y)   the gradients of the mean cross-entropy (Adam runs after).
+ * seed_common.c turns them into the byte_model ops.
+ *
+ * Every float the models compute goes through the engine's ops or through plain
+ * C in this directory written under docs/NUMERICS.md's rules (fixed order, fmaf
+ * only where written, no libm), so the result is the same on every backend.
+ */
+#ifndef NZ_SEED_COMMON_H
+#define NZ_SEED_COMMON_H
+
+#include "model/byte_model.h"
+#include "nn/nn.h"
+
+/* A list of named float blocks carved from one allocation (activations,
+ * constants). Each entry is 16-float aligned. */
+#define SEED_MAX_BUFS 160
+
+typedef struct seed_arena {
+	float **field[SEED_MAX_BUFS];
+	size_t count[SEED_MAX_BUFS];
+	u32 n;
+	size_t total;
+	int overflow;
+} seed_arena;
+
+void seed_arena_init(seed_arena *a);
+void seed_arena_add(seed_arena *a, float **field, size_t count);
+/* Allocate (zeroed) and carve; *mem receives the block. */
+int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem);
+
+typedef struct seed_model seed_model;
+
+typedef struct seed_hooks {
+	void (*init)(seed_model *m);
+	/* Lanes start over: clear per-lane caches (weights untouched). */
+	void (*reset_lanes)(seed_model *m);
+	void (*forward)(seed_model *m, const u8 *ctx, u32 active);
+	void (*backward)(seed_model *m, const u8 *next, u32 active);
+	void (*destroy)(seed_model *m);
+} seed_hooks;
+
+struct seed_model {
+	nz_byte_model base;
+	const seed_hooks *hooks;
+	nz_model_config cfg;
+	nz_nn_ctx *ctx;
+	nz_nn_params P;       /* trained tensors (layout in P.layout) */
+	float *fixed;         /* constants: never trained */
+	float *act;           /* activations and their gradients */
+	float *probs;         /* (lanes, 256) softmax of the last forward */
+	float *dlogits;       /* (lanes, 256) */
+	u8 *ctx_bytes;        /* (lanes, context) copy of the last predict's context */
+	float weight_decay;   /* Adam's L2 decay (the seeds': 1e-7, TRACE 0) */
+	u32 lanes;            /* the most lanes */
+	u32 used;             /* lanes in use in this block */
+	u32 active;           /* lanes of the last predict */
+	int fresh;            /* weights still at their initial values */
+	int first;            /* the next predict is the block's first step */
+	u64 steps;            /* training steps since creation (for benches) */
+};
+
+/* Create the engine context (threads from cfg) and fill the base. */
+int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
+		     u32 context, float weight_decay);
+/* Allocate the trained block from a layout and carve it into two struct-of-
+ * pointers (fields in layout order): param and grad. */
+int seed_model_params(seed_model *m, const nz_nn_layout *l, float **const *pf,
+		      float **const *gf);
+/* Allocate probs/dlogits/ctx copies; call init; hand out the byte model. */
+int seed_model_finish(seed_model *m, nz_byte_model **out);
+void seed_model_free(seed_model *m);
+
+/* The byte_model ops shared by every seed model. */
+extern const nz_byte_model_ops seed_model_ops;
+
+/* ---- ops the engine lacks (plain C, NUMERICS.md order) ---- */
+
+/* y[b, r, :] = x[b, r, :] + bias[b, :] for R rows per lane (a per-lane bias shared by
+ * the rows of a lane). */
+void nx_lane_bias_forward(float *y, const float *x, const float *bias, u32 B, u32 R, u32 D);
+/* dbias[b, :] += dy[b, 0, :] + dy[b, 1, :] + ... (rows in order). */
+void nx_lane_bias_backward(float *dbias, const float *dy, u32 B, u32 R, u32 D);
+
+/* Deterministic sin and cos in binary64 (+ - * only), for constant tables. */
+double nx_sin(double x);
+double nx_cos(double x);
+
+/* Total multiply-adds of a seed model per byte (forward, and forward + training),
+ * for reports; defined by each model. */
+typedef struct seed_cost {
+	double fwd_macs;     /* per coded byte, steady state */
+	double train_macs;   /* forward + backward per byte */
+	u64 params;          /* trained floats shared by the lanes */
+	u64 lane_params;     /* trained floats per lane (batch ensemble) */
+	u64 fixed;           /* untrained constants */
+} seed_cost;
+
+void nz_edpc_cost(const nz_model_config *cfg, seed_cost *c);
+void nz_pac_cost(const nz_model_config *cfg, seed_cost *c);
+void nz_trace_cost(const nz_model_config *cfg, seed_cost *c);
+void nz_sep_cost(const nz_model_config *cfg, seed_cost *c);
+/* Dispatch by cfg->model; 0 if not a seed model. */
+int nz_seed_cost(const nz_model_config *cfg, seed_cost *c);
+
+/* Bytes a seed model allocates for a config, from its cost and activation sizes. */
+u64 seed_memory(const seed_cost *c, u32 lanes, u64 act_floats);
+
+#endif /* NZ_SEED_COMMON_H */

@@ -1,0 +1,299 @@
+/*
+ * sep.c - SEP on PAC (damonwan1/SEP, 2SEP+PAC/shiying1.py): the semantics-
+ * enhancement patch front-end, then the PAC body (pac.h) with five levels.
+ *
+ * Front-end, per lane, from the last Cin context bytes [48]:
+ *   s = sigmoid(emb[ctx])                               (Cin, E)       [48 x 16]
+ *   window j (j = 0..NW-1, NW = Cin - C + 1) is s[j .. j+C-1] flattened  (H = C*E)
+ *   mask_j = sigmoid((k_j - 0.5) * 10), k_j = 1 for j % stride == 0 (kept
+ *            patches), else sigmoid(mparam_j)                          [stride 8]
+ *   x = gelu(ub + sum_j (uw_j * mask_j) * window_j)     (H)
+ * i.e. a learned, masked mix of the NW overlapping C-byte patches, fed to the body.
+ * Header keys: context Cin, hidden H (E = H / extra1), ffn F, extra0 NL,
+ * extra1 C (window bytes), extra2 stride.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "model/pac.h"
+#include "nn/kernels.h"
+
+typedef struct sep {
+	seed_model s;
+	pac_body b;
+	u32 Cin, NW, stride;
+	float *emb, *mparam, *uw, *ub;      /* trained */
+	float *gemb, *gmparam, *guw, *gub;
+	float *xe, *xs, *pre, *x;           /* (lanes, Cin*E), .., (lanes, H) */
+	float *dx, *dpre, *dxs, *dxe;
+	float *kk, *mask;                   /* (NW) this step's k_j and mask_j */
+} sep;
+
+typedef struct sep_preset {
+	const char *name;
+	u32 lanes, Cin, C, H, F, NL, stride;
+	float lr;
+} sep_preset;
+
+static const sep_preset sep_presets[] = {
+	{"sep", 512, 48, 16, 256, 4096, 5, 8, 1e-3f},
+	{"sep-s", 128, 48, 16, 128, 1024, 5, 8, 2e-3f},
+	{"sep-xs", 64, 32, 16, 128, 512, 5, 8, 2e-3f},
+	{"sep-tiny", 16, 16, 8, 64, 64, 2, 4, 2e-3f},
+};
+
+static const char *const sep_names[] = {"sep", "sep-s", "sep-xs", "sep-tiny", NULL};
+
+static void sep_dims_of(const nz_model_config *cfg, pac_dims *d, u32 *Cin, u32 *stride)
+{
+	memset(d, 0, sizeof(*d));
+	d->lanes = cfg->lanes;
+	d->C = (u32)NZ_MIN(cfg->extra[1], (u64)1000);
+	d->H = cfg->hidden;
+	d->E = d->C ? d->H / d->C : 0;
+	d->F = cfg->ffn;
+	d->NL = (u32)NZ_MIN(cfg->extra[0], (u64)1000);
+	d->be_ln1_affine_all = 1;
+	d->cache_level0 = 1;
+	*Cin = cfg->context;
+	*stride = (u32)NZ_MIN(cfg->extra[2], (u64)1000);
+}
+
+static void sep_defaults(nz_model_config *cfg, int level)
+{
+	(void)level;
+	const sep_preset *p = &sep_presets[cfg->preset < NZ_ARRAY_LEN(sep_presets) ? cfg->preset : 0];
+	if (!cfg->lanes)
+		cfg->lanes = p->lanes;
+	if (!cfg->context)
+		cfg->context = p->Cin;
+	if (!cfg->hidden)
+		cfg->hidden = p->H;
+	if (!cfg->ffn)
+		cfg->ffn = p->F;
+	if (cfg->learning_rate == 0.0f)
+		cfg->learning_rate = p->lr;
+	if (!cfg->extra[0])
+		cfg->extra[0] = p->NL;
+	if (!cfg->extra[1])
+		cfg->extra[1] = p->C;
+	if (!cfg->extra[2])
+		cfg->extra[2] = p->stride;
+}
+
+static int sep_validate(const nz_model_config *cfg)
+{
+	for (int i = 3; i < NZ_MODEL_EXTRA; i++)
+		if (cfg->extra[i])
+			return NZ_ERR_UNSUPPORTED;
+	pac_dims d;
+	u32 Cin, stride;
+	sep_dims_of(cfg, &d, &Cin, &stride);
+	const float lr = cfg->learning_rate;
+	if (!(lr > 0.0f && lr < 1.0f) || d.C == 0 || d.H % d.C || Cin < d.C || Cin > 256 ||
+	    stride < 1 || stride > 256)
+		return NZ_ERR_UNSUPPORTED;
+	return pac_body_check(&d);
+}
+
+void nz_sep_cost(const nz_model_config *cfg, seed_cost *c)
+{
+	pac_dims d;
+	u32 Cin, stride;
+	sep_dims_of(cfg, &d, &Cin, &stride);
+	pac_body_cost(&d, c);
+	const double NW = Cin - d.C + 1;
+	c->fwd_macs += NW * d.H;
+	c->train_macs += 3.0 * NW * d.H;
+	c->params += 256 * (u64)d.E + 2 * (u64)(Cin - d.C + 1) + 1;
+}
+
+static u64 sep_memory(const nz_model_config *cfg)
+{
+	seed_cost c = {0};
+	pac_dims d;
+	u32 Cin, stride;
+	sep_dims_of(cfg, &d, &Cin, &stride);
+	nz_sep_cost(cfg, &c);
+	return seed_memory(&c, d.lanes, pac_body_act_floats(&d) +
+					    (u64)d.lanes * (4 * (u64)Cin * d.E + 4 * (u64)d.H));
+}
+
+static void sep_init(seed_model *sm)
+{
+	sep *m = (sep *)sm;
+	const pac_dims *d = &m->b.d;
+	nz_rng r;
+	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_SEP);
+	nz_nn_init_normal(m->emb, 256 * (size_t)d->E, 0.0f, 0.01f, &r);
+	/* xavier_normal_ on a (1, NW, 1) tensor: std = sqrt(2 / (NW + 1)) */
+	nz_nn_init_normal(m->mparam, m->NW, 0.0f, sqrtf(2.0f / (float)(m->NW + 1)), &r);
+	nz_nn_init_normal(m->uw, m->NW, 0.0f, 0.01f, &r);
+	nz_nn_init_normal(m->ub, 1, 0.0f, 0.01f, &r);
+	pac_body_init(&m->b, &r, 1);
+}
+
+static void sep_reset_lanes(seed_model *sm) { pac_body_reset_lanes(&((sep *)sm)->b); }
+
+static void sep_forward(seed_model *sm, const u8 *ctx, u32 B)
+{
+	sep *m = (sep *)sm;
+	nz_nn_ctx *c = sm->ctx;
+	const pac_dims *d = &m->b.d;
+	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
+	nz_embedding_forward(c, m->xe, ctx, m->Cin, m->emb, B, m->Cin, E);
+	nz_sigmoid_forward(c, m->xs, m->xe, (size_t)B * CE);
+	for (u32 j = 0; j < NW; j++) {
+		m->kk[j] = j % m->stride == 0 ? 1.0f : nz_sigmoidf(m->mparam[j]);
+		m->mask[j] = nz_sigmoidf((m->kk[j] - 0.5f) * 10.0f);
+	}
+	/* pre[b, f] = ub, then for j in order pre = fma(a_j, s[b, j*E + f], pre) with
+	 * a_j = uw_j * mask_j (the engine's axpy: one fma per element on every backend) */
+	for (size_t b = 0; b < B; b++) {
+		float *pre = m->pre + b * H;
+		const float *s = m->xs + b * CE;
+		for (u32 f = 0; f < H; f++)
+			pre[f] = m->ub[0];
+		for (u32 j = 0; j < NW; j++)
+			c->k->axpy(pre, m->uw[j] * m->mask[j], s + (size_t)j * E, H);
+	}
+	nz_gelu_forward(c, m->x, m->pre, (size_t)B * H);
+	pac_body_forward(&m->b, c, m->x, B, sm->first, sm->probs);
+}
+
+static void sep_backward(seed_model *sm, const u8 *next, u32 B)
+{
+	(void)next;
+	sep *m = (sep *)sm;
+	nz_nn_ctx *c = sm->ctx;
+	const pac_dims *d = &m->b.d;
+	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
+	pac_body_backward(&m->b, c, sm->dlogits, B, m->dx);
+	nz_gelu_backward(c, m->dpre, m->dx, m->pre, (size_t)B * H, 0);
+	/* T_j = sum over lanes, then features, of dpre[b, f] * s[b, j*E + f] (a plain
+	 * chain of products and sums);
+	 * d uw_j = T_j * mask_j, d mask_j = T_j * uw_j, d ub = sum of dpre */
+	float T[256 + 1];
+	for (u32 j = 0; j < NW; j++)
+		T[j] = 0.0f;
+	float sub = 0.0f;
+	for (size_t b = 0; b < B; b++) {
+		const float *dp = m->dpre + b * H, *s = m->xs + b * CE;
+		for (u32 f = 0; f < H; f++)
+			sub = sub + dp[f];
+		for (u32 j = 0; j < NW; j++) {
+			const float *sj = s + (size_t)j * E;
+			float t = T[j];
+			for (u32 f = 0; f < H; f++)
+				t = t + dp[f] * sj[f];
+			T[j] = t;
+		}
+		/* ds[b, j*E + f] += dpre[b, f] * (uw_j * mask_j), j in order */
+		float *ds = m->dxs + b * CE;
+		memset(ds, 0, CE * sizeof(float));
+		for (u32 j = 0; j < NW; j++)
+			c->k->axpy(ds + (size_t)j * E, m->uw[j] * m->mask[j], dp, H);
+	}
+	m->gub[0] = m->gub[0] + sub;
+	for (u32 j = 0; j < NW; j++) {
+		m->guw[j] = m->guw[j] + T[j] * m->mask[j];
+		if (j % m->stride) {
+			const float dm = T[j] * m->uw[j];
+			const float mk = m->mask[j], k = m->kk[j];
+			const float dk = dm * (mk * (1.0f - mk)) * 10.0f;
+			m->gmparam[j] = m->gmparam[j] + dk * (k * (1.0f - k));
+		}
+	}
+	nz_sigmoid_backward(c, m->dxe, m->dxs, m->xs, (size_t)B * CE, 0);
+	nz_embedding_backward(c, m->gemb, m->dxe, sm->ctx_bytes, m->Cin, B, m->Cin, E);
+}
+
+static void sep_destroy(seed_model *sm)
+{
+	sep *m = (sep *)sm;
+	if (sm->ctx)
+		pac_body_free(&m->b, sm->ctx);
+	free(m->kk);
+}
+
+static const seed_hooks sep_hooks = {
+	.init = sep_init,
+	.reset_lanes = sep_reset_lanes,
+	.forward = sep_forward,
+	.backward = sep_backward,
+	.destroy = sep_destroy,
+};
+
+static int sep_create(const nz_model_config *cfg, nz_byte_model **out)
+{
+	*out = NULL;
+	if (sep_validate(cfg) != NZ_OK)
+		return NZ_ERR_PARAM;
+	sep *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NZ_ERR_NOMEM;
+	sep_dims_of(cfg, &m->b.d, &m->Cin, &m->stride);
+	const pac_dims *d = &m->b.d;
+	m->NW = m->Cin - d->C + 1;
+	m->kk = calloc(2 * (size_t)m->NW, sizeof(float));
+	int rc = m->kk ? NZ_OK : NZ_ERR_NOMEM;
+	if (rc == NZ_OK) {
+		m->mask = m->kk + m->NW;
+		rc = seed_model_begin(&m->s, &sep_hooks, cfg, m->Cin, 1e-7f);
+	}
+	if (rc == NZ_OK) {
+		nz_nn_layout l;
+		nz_nn_layout_init(&l);
+		nz_nn_layout_add(&l, "emb", 256 * (size_t)d->E);
+		nz_nn_layout_add(&l, "mask", m->NW);
+		nz_nn_layout_add(&l, "uw", m->NW);
+		nz_nn_layout_add(&l, "ub", 1);
+		pac_body_layout(d, &l);
+		float **const pf[] = {&m->emb, &m->mparam, &m->uw, &m->ub};
+		float **const gf[] = {&m->gemb, &m->gmparam, &m->guw, &m->gub};
+		rc = nz_nn_params_init(m->s.ctx, &m->s.P, &l);
+		if (rc == NZ_OK) {
+			for (u32 i = 0; i < 4; i++) {
+				*pf[i] = m->s.P.param + l.t[i].offset;
+				*gf[i] = m->s.P.grad + l.t[i].offset;
+			}
+			pac_body_carve(&m->b, &l, 4, m->s.P.param, m->s.P.grad);
+		}
+	}
+	if (rc == NZ_OK) {
+		seed_arena a;
+		seed_arena_init(&a);
+		const size_t L = d->lanes, CE = (size_t)m->Cin * d->E;
+		seed_arena_add(&a, &m->xe, L * CE);
+		seed_arena_add(&a, &m->xs, L * CE);
+		seed_arena_add(&a, &m->dxs, L * CE);
+		seed_arena_add(&a, &m->dxe, L * CE);
+		seed_arena_add(&a, &m->pre, L * d->H);
+		seed_arena_add(&a, &m->x, L * d->H);
+		seed_arena_add(&a, &m->dx, L * d->H);
+		seed_arena_add(&a, &m->dpre, L * d->H);
+		pac_body_acts(&m->b, &a);
+		rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
+	}
+	if (rc == NZ_OK)
+		rc = pac_body_caches(&m->b, m->s.ctx);
+	if (rc == NZ_OK)
+		rc = seed_model_finish(&m->s, out);
+	if (rc != NZ_OK) {
+		seed_model_ops.destroy(&m->s.base);
+		*out = NULL;
+	}
+	return rc;
+}
+
+const nz_model_desc nz_model_sep = {
+	.id = NZ_MODEL_SEP,
+	.name = "sep",
+	.preset_names = sep_names,
+	.coding = NZ_CODING_BYTES,
+	.default_block_log = 24,
+	.defaults = sep_defaults,
+	.validate = sep_validate,
+	.memory = sep_memory,
+	.create_byte_model = sep_create,
+};
