@@ -9,6 +9,7 @@
  * layer combines those, and SSE stages refine the result. All integer arithmetic.
  * See docs/CM.md.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cm/cm_model.h"
@@ -36,7 +37,7 @@ NZ_INLINE u32 hc3(u32 a, u32 b, u32 c) { return hc(hc(a, b), c); }
 /* ---- the model ---- */
 
 typedef struct cm_apm {
-	u16 *t;      /* contexts x 33 16-bit probabilities */
+	u32 *t;      /* contexts x 33 entries: 22-bit probability, 10-bit count */
 	u32 nctx;
 	u32 idx;     /* entry to update */
 } cm_apm;
@@ -81,7 +82,7 @@ struct cm_model {
 	u32 mt_mask;
 	u32 mptr, mlen;
 	u32 mexp;             /* expected byte when mlen > 0 */
-	u32 match_sm[64 + 256];
+	u32 match_sm[64 * 256 + 256];
 	u32 *msm;
 
 	/* mixer */
@@ -108,6 +109,7 @@ struct cm_model {
 	u32 *ext_cum;         /* 257 cumulative weights of the current byte */
 	u32 ext_sm[2 * 256];
 	u32 ext_idx;
+	int T[16]; /* TUNING */
 };
 
 /* ---- tables ---- */
@@ -278,7 +280,7 @@ u64 cm_model_memory(const cm_params *p)
 	b += 2 * 256 + 2 * 65536 + 4 * 256 * 4;       /* indirect, record */
 	b += (u64)p->mixers * 256 * CM_MAXIN * 4;     /* weights (upper bound) */
 	for (u32 i = 0; i < p->sse; i++)
-		b += ((u64)33 << apm_ctx_bits[i]) * 2;
+		b += ((u64)33 << apm_ctx_bits[i]) * 4;
 	b += 257 * 4;
 	return b;
 }
@@ -313,6 +315,19 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	if (!m)
 		return NZ_ERR_NOMEM;
 	m->P = *p;
+	{ /* TUNING */
+		static const int defT[16] = {8, 16, 0, 2, 255, 1023, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+		memcpy(m->T, defT, sizeof(defT));
+		const char *e = getenv("NZ_CM_TUNE");
+		for (int i = 0; e && *e && i < 16; i++) {
+			if (*e != ',')
+				m->T[i] = atoi(e);
+			while (*e && *e != ',')
+				e++;
+			if (*e == ',')
+				e++;
+		}
+	}
 	build_tables(m);
 	m->nctx = 0;
 	for (u32 b = 0; b < 21; b++)
@@ -345,7 +360,7 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	m->w = nz_malloc_aligned((size_t)tot * 4);
 	for (u32 i = 0; i < p->sse; i++) {
 		m->apm[i].nctx = 1u << apm_ctx_bits[i];
-		m->apm[i].t = nz_malloc_aligned((size_t)m->apm[i].nctx * 33 * 2);
+		m->apm[i].t = nz_malloc_aligned((size_t)m->apm[i].nctx * 33 * 4);
 		if (!m->apm[i].t) {
 			cm_model_destroy(m);
 			return NZ_ERR_NOMEM;
@@ -386,7 +401,7 @@ void cm_model_reset(cm_model *m)
 	m->word = m->word1 = m->word2 = m->wordc = 0;
 	m->col = m->line_start = m->prev_line_start = 0;
 	m->mptr = m->mlen = m->mexp = 0;
-	for (u32 i = 0; i < 64 + 256; i++)
+	for (u32 i = 0; i < 64 * 256 + 256; i++)
 		m->match_sm[i] = 1u << 31;
 	m->msm = m->match_sm;
 	for (u32 i = 0; i < 2 * 256; i++)
@@ -396,13 +411,13 @@ void cm_model_reset(cm_model *m)
 	for (u32 i = 0; i < p->mixers; i++)
 		tot += m->nsets[i] * m->nin_pad;
 	for (u32 i = 0; i < tot; i++)
-		m->w[i] = (i % m->nin_pad) < m->nin ? (s32)(65536 * 3 / 10) : 0;
+		m->w[i] = (i % m->nin_pad) < m->nin ? (s32)m->T[2] : 0;
 	for (u32 i = 0; i < 8 * CM_MAX_MIXERS; i++)
 		m->fw[i] = (s32)(65536 / p->mixers);
 	for (u32 i = 0; i < p->sse; i++)
 		for (u32 c = 0; c < m->apm[i].nctx; c++)
 			for (int j = 0; j < 33; j++)
-				m->apm[i].t[c * 33 + j] = (u16)(squash_calc((j - 16) * 128) * 16);
+				m->apm[i].t[c * 33 + j] = ((u32)squash_calc((j - 16) * 128) << 20) | 6;
 	memset(m->x, 0, sizeof(m->x));
 	/* order 0 and 1 first, then the hashed contexts */
 	for (u32 i = 0; i < m->nctx + 2; i++)
@@ -543,7 +558,7 @@ static void update_byte(cm_model *m, u32 c)
 				       m->win[(cand - 1 - l) & m->win_mask] ==
 					       m->win[(pos32 - 1 - l) & m->win_mask])
 					l++;
-				if (l >= 4) {
+				if (l >= (u32)m->T[6]) {
 					m->mlen = l;
 					m->mptr = cand;
 				}
@@ -623,13 +638,12 @@ NZ_INLINE u32 apm_p(cm_model *m, cm_apm *a, u32 pr12, u32 ctx)
 	int lo = s >> 7, w = s & 127;
 	u32 idx = ctx * 33 + (u32)lo;
 	a->idx = idx + (w >> 6);
-	return (u32)((a->t[idx] * (128 - w) + a->t[idx + 1] * w) >> 7);
+	return (u32)(((u64)(a->t[idx] >> 10) * (u32)(128 - w) + (u64)(a->t[idx + 1] >> 10) * (u32)w) >> 13);
 }
 
-NZ_INLINE void apm_update(cm_apm *a, int y, int rate)
+NZ_INLINE void apm_update(cm_model *m, cm_apm *a, int y, u32 limit)
 {
-	int g = (y << 16) + (y << rate) - y - y;
-	a->t[a->idx] = (u16)(a->t[a->idx] + ((g - a->t[a->idx]) >> rate));
+	sm_update(m, &a->t[a->idx], y, limit);
 }
 
 static u32 predict(cm_model *m)
@@ -670,13 +684,13 @@ static u32 predict(cm_model *m)
 		u32 expect = (m->mexp | 256) >> (8 - m->bpos);
 		if (expect == c0) {
 			mbit = (m->mexp >> (7 - m->bpos)) & 1;
-			mi = match_q(m->mlen) * 2 + (u32)mbit;
+			mi = (match_q(m->mlen) * 2 + (u32)mbit) << 8 | (m->c4 & 0xff);
 		} else {
 			m->mlen = 0;
-			mi = 64 + c0;
+			mi = 64 * 256 + c0;
 		}
 	} else {
-		mi = 64 + c0;
+		mi = 64 * 256 + c0;
 	}
 	m->msm = m->match_sm + mi;
 	{
@@ -717,7 +731,17 @@ static u32 predict(cm_model *m)
 	if (order < 2)
 		oq = 0;
 	u32 sel[CM_MAX_MIXERS];
-	sel[0] = (oq * 3 + mlq) * 8 + (c1 >> 5);
+	if (m->T[7] == 1) {
+		u32 o = 0;
+		if (m->mlen == 0) {
+			for (u32 i = 2; i < 6 && i < n; i++)
+				o += *m->bh[i] != 0;
+		} else {
+			o = 5 + (m->mlen >= 8) + (m->mlen >= 12) + (m->mlen >= 16) + (m->mlen >= 32);
+		}
+		sel[0] = o + 10 * (c1 >> 5);
+	} else
+		sel[0] = (oq * 3 + mlq) * 8 + (c1 >> 5);
 	sel[1] = c0;
 	sel[2] = c1;
 	sel[3] = (m->mlen ? (match_q(m->mlen) >> 2) + 1 : 0) * 16 + (u32)mbit * 8 + m->bpos;
@@ -793,7 +817,7 @@ static void update(cm_model *m, int y)
 	/* state maps and bit histories */
 	for (u32 i = 0; i < n; i++) {
 		u8 *b = m->bh[i];
-		sm_update(m, m->smp[i] + *b, y, CM_SM_LIMIT);
+		sm_update(m, m->smp[i] + *b, y, (u32)m->T[5]);
 		*b = m->nex[*b][y];
 	}
 	sm_update(m, m->msm, y, 1023);
@@ -803,19 +827,20 @@ static void update(cm_model *m, int y)
 	u32 nm = p->mixers, np = m->nin_pad;
 	const s16 *x = m->x;
 	for (u32 i = 0; i < nm; i++) {
-		s32 err = ((y << 12) - m->mpr[i]) * 6;
+		s32 err = ((y << 12) - m->mpr[i]) * m->T[0];
 		s32 *w = m->wsel[i];
+		int sh = m->T[1];
 		for (u32 q = 0; q < np; q++)
-			w[q] += (x[q] * err + (1 << 13)) >> 14;
+			w[q] += (x[q] * err + (1 << (sh - 1))) >> sh;
 	}
 	if (nm > 1) {
-		s32 err = ((y << 12) - m->fpr) * 2;
+		s32 err = ((y << 12) - m->fpr) * m->T[3];
 		s32 *fw = m->fwsel;
 		for (u32 i = 0; i < nm; i++)
 			fw[i] += (m->mdot[i] * err + (1 << 13)) >> 14;
 	}
 	for (u32 i = 0; i < p->sse; i++)
-		apm_update(&m->apm[i], y, 7);
+		apm_update(m, &m->apm[i], y, (u32)m->T[4]);
 
 	/* advance */
 	m->c0 = (m->c0 << 1) | (u32)y;
