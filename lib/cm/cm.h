@@ -62,7 +62,11 @@ enum {
 enum {
 	CM_F_X86 = 1u << 0,     /* the encoder may apply the E8/E9 call transform per segment */
 	CM_F_RICH = 1u << 1,    /* two inputs per context (stretch + confidence) */
-	CM_F_ALL_ = (1u << 2) - 1
+	CM_F_RUN = 1u << 2,     /* run model: the last byte seen in each context and its
+				 * repeat count (a table of 2^(hash bits - 2) bytes) */
+	CM_F_EXT = 1u << 3,     /* two mixer inputs from an external byte predictor (the
+				 * neural engine); without one attached they are 0 */
+	CM_F_ALL_ = (1u << 4) - 1
 };
 
 #define CM_MAX_MIXERS 6

@@ -329,18 +329,19 @@ typedef struct cm_level {
 		    CM_C_SPARSE2 | CM_C_SPARSE3 | CM_C_IND2 | CM_C_RECORD | CM_C_WORDCTX)
 #define CTX_MAX (CTX_STRONG | CM_C_O10 | CM_C_SPARSE4 | CM_C_X86)
 
+/* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
-	{22, CTX_FAST, 22, 1, 1, CM_F_X86},
-	/* 1 */ {22, CTX_FAST, 22, 1, 1, CM_F_X86},
-	/* 2 */ {24, CTX_FAST, 24, 1, 2, CM_F_X86},
-	/* 3 */ {24, CTX_LPAQ, 24, 1, 2, CM_F_X86},
-	/* 4 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86},
-	/* 5 */ {26, CTX_MID, 26, 2, 2, CM_F_X86},
-	/* 6 */ {27, CTX_MID, 26, 3, 3, CM_F_X86 | CM_F_RICH},
-	/* 7 */ {28, CTX_STRONG, 27, 4, 3, CM_F_X86 | CM_F_RICH},
-	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_RICH},
-	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_RICH},
+	{24, CTX_FAST, 24, 1, 1, CM_F_X86},
+	/* 1 */ {24, CTX_FAST, 24, 1, 1, CM_F_X86},
+	/* 2 */ {26, CTX_FAST, 26, 1, 2, CM_F_X86},
+	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86},
+	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86},
+	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86},
+	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN},
+	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN},
+	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN},
+	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN},
 };
 
 void nz_cm_level_config(int level, nz_model_config *cfg)

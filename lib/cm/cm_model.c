@@ -9,16 +9,19 @@
  * layer combines those, and SSE stages refine the result. All integer arithmetic.
  * See docs/CM.md.
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "cm/cm_model.h"
 #include "coder/bit_coder.h"
 
 #define CM_MAXCTX 21
-#define CM_MAXIN 64      /* mixer inputs, a multiple of 8 */
+#define CM_MAXIN 96      /* mixer inputs, a multiple of 8 */
 #define CM_SM_LIMIT 1023 /* state map count limit */
 #define CM_WIN_MIN_BITS 16
+#define CM_MIX_LR 8      /* layer-1 mixer learning rate (x err >> 16) */
+#define CM_MIX2_LR 2     /* final mixer learning rate */
+#define CM_APM_LIMIT 255 /* SSE count limit */
+#define CM_MATCH_MIN 4   /* shortest verified match the match model follows */
 
 /* ---- hashing ---- */
 
@@ -64,6 +67,13 @@ struct cm_model {
 	u8 *bh[CM_MAXCTX + 2]; /* current bit-history state of each context */
 	u32 *sm;              /* (nctx + 2) x 256 state maps */
 	u32 *smp[CM_MAXCTX + 2];
+	/* run model: per context hash, chk:8 | byte:8 | count:8 */
+	u32 *rt;
+	u32 rt_mask;
+	u32 *rp[CM_MAXCTX];
+	u32 run[CM_MAXCTX];   /* byte | count << 8 (count 0: none) */
+	u32 run_sm[CM_MAXCTX * 64];
+	u32 *rsm[CM_MAXCTX];
 
 	/* history */
 	u8 *win;              /* the last 2^win_bits bytes */
@@ -109,7 +119,6 @@ struct cm_model {
 	u32 *ext_cum;         /* 257 cumulative weights of the current byte */
 	u32 ext_sm[2 * 256];
 	u32 ext_idx;
-	int T[16]; /* TUNING */
 };
 
 /* ---- tables ---- */
@@ -272,6 +281,8 @@ u64 cm_model_memory(const cm_params *p)
 	u32 nctx = popcount32(p->ctx_mask);
 	u64 b = sizeof(cm_model);
 	b += (u64)1 << p->hash_bits;
+	if (p->flags & CM_F_RUN)
+		b += (u64)1 << (p->hash_bits - 2);
 	b += 65536;                                   /* t1 */
 	b += (u64)(nctx + 2) * 256 * 4;               /* state maps */
 	b += (u64)1 << win_bits(p);                   /* window */
@@ -287,13 +298,14 @@ u64 cm_model_memory(const cm_params *p)
 
 /* ---- creation ---- */
 
-static const u32 mixer_sets[CM_MAX_MIXERS] = {12 * 3 * 8, 256, 256, 256, 256, 256};
+static const u32 mixer_sets[CM_MAX_MIXERS] = {80, 256, 256, 256, 256, 12 * 3 * 8};
 
 void cm_model_destroy(cm_model *m)
 {
 	if (!m)
 		return;
 	nz_free_aligned(m->ht);
+	nz_free_aligned(m->rt);
 	nz_free_aligned(m->t1);
 	nz_free_aligned(m->sm);
 	nz_free_aligned(m->win);
@@ -315,19 +327,6 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	if (!m)
 		return NZ_ERR_NOMEM;
 	m->P = *p;
-	{ /* TUNING */
-		static const int defT[16] = {8, 16, 0, 2, 255, 1023, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-		memcpy(m->T, defT, sizeof(defT));
-		const char *e = getenv("NZ_CM_TUNE");
-		for (int i = 0; e && *e && i < 16; i++) {
-			if (*e != ',')
-				m->T[i] = atoi(e);
-			while (*e && *e != ',')
-				e++;
-			if (*e == ',')
-				e++;
-		}
-	}
 	build_tables(m);
 	m->nctx = 0;
 	for (u32 b = 0; b < 21; b++)
@@ -335,6 +334,14 @@ int cm_model_create(const cm_params *p, cm_model **out)
 			m->ctype[m->nctx++] = (u8)b;
 	m->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
 	m->ht = nz_malloc_aligned((size_t)1 << p->hash_bits);
+	if (p->flags & CM_F_RUN) {
+		m->rt_mask = (u32)(((u64)1 << (p->hash_bits - 4)) - 1);
+		m->rt = nz_malloc_aligned((size_t)1 << (p->hash_bits - 2));
+		if (!m->rt) {
+			cm_model_destroy(m);
+			return NZ_ERR_NOMEM;
+		}
+	}
 	m->t1 = nz_malloc_aligned(65536);
 	m->sm = nz_malloc_aligned((size_t)(m->nctx + 2) * 256 * 4);
 	m->win_mask = (u32)(((u64)1 << win_bits(p)) - 1);
@@ -349,8 +356,9 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	/* mixer inputs: order 0, order 1, contexts (1 or 2 each), match (2),
 	 * external (2), bias (1) */
 	u32 per = (p->flags & CM_F_RICH) ? 2 : 1;
-	m->nin = 2 * per + m->nctx * per + 2 + 2 + 1;
+	m->nin = 2 * per + m->nctx * per + 2 + ((p->flags & CM_F_EXT) ? 2 : 0) + 1 + ((p->flags & CM_F_RUN) ? m->nctx : 0);
 	m->nin_pad = (m->nin + 7) & ~7u;
+	NZ_STATIC_ASSERT(2 * 2 + CM_MAXCTX * 3 + 2 + 2 + 1 <= CM_MAXIN);
 	u32 tot = 0;
 	for (u32 i = 0; i < p->mixers; i++) {
 		m->nsets[i] = mixer_sets[i];
@@ -383,6 +391,14 @@ void cm_model_reset(cm_model *m)
 {
 	const cm_params *p = &m->P;
 	memset(m->ht, 0, (size_t)1 << p->hash_bits);
+	if (m->rt)
+		memset(m->rt, 0, (size_t)1 << (p->hash_bits - 2));
+	for (u32 i = 0; i < CM_MAXCTX * 64; i++)
+		m->run_sm[i] = 1u << 31;
+	for (u32 i = 0; i < CM_MAXCTX; i++) {
+		m->rp[i] = NULL;
+		m->run[i] = 0;
+	}
 	memset(m->t0, 0, sizeof(m->t0));
 	memset(m->t1, 0, 65536);
 	for (u32 i = 0; i < (m->nctx + 2) * 256; i++)
@@ -411,7 +427,7 @@ void cm_model_reset(cm_model *m)
 	for (u32 i = 0; i < p->mixers; i++)
 		tot += m->nsets[i] * m->nin_pad;
 	for (u32 i = 0; i < tot; i++)
-		m->w[i] = (i % m->nin_pad) < m->nin ? (s32)m->T[2] : 0;
+		m->w[i] = 0;
 	for (u32 i = 0; i < 8 * CM_MAX_MIXERS; i++)
 		m->fw[i] = (s32)(65536 / p->mixers);
 	for (u32 i = 0; i < p->sse; i++)
@@ -558,7 +574,7 @@ static void update_byte(cm_model *m, u32 c)
 				       m->win[(cand - 1 - l) & m->win_mask] ==
 					       m->win[(pos32 - 1 - l) & m->win_mask])
 					l++;
-				if (l >= (u32)m->T[6]) {
+				if (l >= CM_MATCH_MIN) {
 					m->mlen = l;
 					m->mptr = cand;
 				}
@@ -569,6 +585,22 @@ static void update_byte(cm_model *m, u32 c)
 		if (m->mlen > 0 && pos32 - m->mptr > m->win_mask)
 			m->mlen = 0;
 		m->mexp = m->mlen ? m->win[m->mptr & m->win_mask] : 0;
+	}
+
+	/* run model: the byte just coded follows the previous contexts */
+	if (m->rt) {
+		for (u32 i = 0; i < m->nctx; i++) {
+			u32 *e = m->rp[i];
+			if (!e)
+				continue;
+			u32 chk = m->chash[i] >> 24;
+			if ((*e >> 24) == chk && ((*e >> 16) & 255) == c)
+				*e += ((*e >> 8) & 255) < 255 ? 256 : 0;
+			else if ((*e >> 24) != chk && ((*e >> 8) & 255) > 1)
+				*e -= 256; /* another context owns it: age it first */
+			else
+				*e = chk << 24 | c << 16 | 1u << 8;
+		}
 	}
 
 	/* hashed contexts */
@@ -605,6 +637,13 @@ static void update_byte(cm_model *m, u32 c)
 		default: h = hc(c4 & 0xff, c8 >> 16); break; /* 20: x86 (see docs/CM.md) */
 		}
 		m->chash[i] = hc(h, t);
+	}
+	if (m->rt) {
+		for (u32 i = 0; i < m->nctx; i++) {
+			u32 *e = m->rt + (m->chash[i] & m->rt_mask);
+			m->rp[i] = e;
+			m->run[i] = (*e >> 24) == (m->chash[i] >> 24) ? ((*e >> 16) & 255) | (*e & 0xff00) : 0;
+		}
 	}
 }
 
@@ -677,6 +716,21 @@ static u32 predict(cm_model *m)
 		}
 		order += s != 0;
 	}
+	/* run model */
+	if (m->rt) {
+		for (u32 i = 0; i < m->nctx; i++) {
+			u32 r = m->run[i];
+			m->rsm[i] = NULL;
+			if (r >> 8 && ((r & 255) | 256) >> (8 - m->bpos) == c0) {
+				u32 b = (r >> (7 - m->bpos)) & 1, cnt = r >> 8;
+				u32 q = cnt < 16 ? cnt : cnt < 32 ? 16 + (cnt - 16) / 4 : cnt < 64 ? 20 + (cnt - 32) / 8 : 24 + (cnt >= 128) ;
+				m->rsm[i] = &m->run_sm[i * 64 + q * 2 + b];
+				x[k++] = (s16)stretch(m, (int)sm_p12(*m->rsm[i]));
+			} else {
+				x[k++] = 0;
+			}
+		}
+	}
 	/* match model */
 	u32 mi;
 	int mbit = 0;
@@ -704,7 +758,7 @@ static u32 predict(cm_model *m)
 		}
 	}
 	/* external predictor */
-	if (m->has_ext) {
+	if (m->has_ext && (p->flags & CM_F_EXT)) {
 		u32 lo = c0 << (8 - m->bpos) & 255;
 		u32 half = 1u << (7 - m->bpos);
 		u32 n0 = m->ext_cum[lo + half] - m->ext_cum[lo];
@@ -717,7 +771,7 @@ static u32 predict(cm_model *m)
 		x[k++] = (s16)stretch(m, (int)pr);
 		m->ext_idx = (pr >> 4) + (m->bpos == 0 ? 256 : 0);
 		x[k++] = (s16)stretch(m, (int)sm_p12(m->ext_sm[m->ext_idx]));
-	} else {
+	} else if (p->flags & CM_F_EXT) {
 		x[k++] = 0;
 		x[k++] = 0;
 	}
@@ -731,7 +785,7 @@ static u32 predict(cm_model *m)
 	if (order < 2)
 		oq = 0;
 	u32 sel[CM_MAX_MIXERS];
-	if (m->T[7] == 1) {
+	{
 		u32 o = 0;
 		if (m->mlen == 0) {
 			for (u32 i = 2; i < 6 && i < n; i++)
@@ -740,20 +794,19 @@ static u32 predict(cm_model *m)
 			o = 5 + (m->mlen >= 8) + (m->mlen >= 12) + (m->mlen >= 16) + (m->mlen >= 32);
 		}
 		sel[0] = o + 10 * (c1 >> 5);
-	} else
-		sel[0] = (oq * 3 + mlq) * 8 + (c1 >> 5);
+	}
 	sel[1] = c0;
 	sel[2] = c1;
 	sel[3] = (m->mlen ? (match_q(m->mlen) >> 2) + 1 : 0) * 16 + (u32)mbit * 8 + m->bpos;
 	sel[4] = (m->c4 >> 8) & 0xff;
-	sel[5] = (m->col < 15 ? m->col : 15) * 16 + (is_letter(c1) ? 1 : 0) * 8 + m->bpos;
+	sel[5] = (oq * 3 + mlq) * 8 + m->bpos;
 	u32 nm = p->mixers;
-	u32 np = m->nin_pad;
+	u32 np = m->nin_pad, nin = m->nin;
 	for (u32 i = 0; i < nm; i++) {
 		s32 *w = m->w + m->wofs[i] + sel[i] * np;
 		m->wsel[i] = w;
 		s64 dot = 0;
-		for (u32 q = 0; q < np; q++)
+		for (u32 q = 0; q < nin; q++)
 			dot += (s64)x[q] * w[q];
 		s32 d = (s32)(dot >> 16);
 		if (d > 2047)
@@ -817,30 +870,33 @@ static void update(cm_model *m, int y)
 	/* state maps and bit histories */
 	for (u32 i = 0; i < n; i++) {
 		u8 *b = m->bh[i];
-		sm_update(m, m->smp[i] + *b, y, (u32)m->T[5]);
+		sm_update(m, m->smp[i] + *b, y, CM_SM_LIMIT);
 		*b = m->nex[*b][y];
 	}
 	sm_update(m, m->msm, y, 1023);
-	if (m->has_ext)
+	if (m->rt)
+		for (u32 i = 0; i < m->nctx; i++)
+			if (m->rsm[i])
+				sm_update(m, m->rsm[i], y, 1023);
+	if (m->has_ext && (p->flags & CM_F_EXT))
 		sm_update(m, &m->ext_sm[m->ext_idx], y, 1023);
 	/* mixers */
-	u32 nm = p->mixers, np = m->nin_pad;
+	u32 nm = p->mixers, nin = m->nin;
 	const s16 *x = m->x;
 	for (u32 i = 0; i < nm; i++) {
-		s32 err = ((y << 12) - m->mpr[i]) * m->T[0];
+		s32 err = ((y << 12) - m->mpr[i]) * CM_MIX_LR;
 		s32 *w = m->wsel[i];
-		int sh = m->T[1];
-		for (u32 q = 0; q < np; q++)
-			w[q] += (x[q] * err + (1 << (sh - 1))) >> sh;
+		for (u32 q = 0; q < nin; q++)
+			w[q] += (x[q] * err + (1 << 15)) >> 16;
 	}
 	if (nm > 1) {
-		s32 err = ((y << 12) - m->fpr) * m->T[3];
+		s32 err = ((y << 12) - m->fpr) * CM_MIX2_LR;
 		s32 *fw = m->fwsel;
 		for (u32 i = 0; i < nm; i++)
 			fw[i] += (m->mdot[i] * err + (1 << 13)) >> 14;
 	}
 	for (u32 i = 0; i < p->sse; i++)
-		apm_update(m, &m->apm[i], y, (u32)m->T[4]);
+		apm_update(m, &m->apm[i], y, CM_APM_LIMIT);
 
 	/* advance */
 	m->c0 = (m->c0 << 1) | (u32)y;
@@ -853,6 +909,13 @@ static void update(cm_model *m, int y)
 		set_bh(m);
 	} else if (m->bpos == 4) {
 		set_bh(m);
+	} else if (m->bpos == 3) {
+		/* the next nibble's slot is one of two: start loading both lines */
+		for (u32 i = 0; i < m->nctx; i++) {
+			u32 c = m->c0 << 1;
+			__builtin_prefetch(m->ht + ((size_t)(h32(m->chash[i] + c * 0x2545F491u) & m->ht_mask) << 6));
+			__builtin_prefetch(m->ht + ((size_t)(h32(m->chash[i] + (c + 1) * 0x2545F491u) & m->ht_mask) << 6));
+		}
 	}
 }
 
@@ -873,7 +936,7 @@ int cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		NZ_TRY(nz_bitenc_room(enc, 8 * NZ_BITENC_MAX_PER_BIT));
-		if (m->has_ext)
+		if (m->has_ext && (m->P.flags & CM_F_EXT))
 			NZ_TRY(ext_begin_byte(m, src, i));
 		u32 c = src[i];
 		for (int b = 7; b >= 0; b--) {
@@ -891,7 +954,7 @@ int cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t n,
 		    const nz_job *job, u64 job_base)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (m->has_ext)
+		if (m->has_ext && (m->P.flags & CM_F_EXT))
 			NZ_TRY(ext_begin_byte(m, dst, i));
 		u32 c = 0;
 		for (int b = 0; b < 8; b++) {
