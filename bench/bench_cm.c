@@ -8,7 +8,7 @@
  * file, later blocks keeping the model state; K substreams per block), then
  * decompresses (unless -c) and verifies. Prints one line:
  *   file level K threads bytes_in bytes_out bpb comp_MB/s decomp_MB/s peak_RSS_MB
- *   comp_MB/s_cpu decomp_MB/s_cpu
+ *   comp_MB/s_cpu decomp_MB/s_cpu output_hash
  * (wall-clock speeds, then speeds from the process's CPU time)
  * -x I=V overrides extra[I] of the level's configuration (for tuning).
  * MB = 10^6 bytes. Peak RSS is the process's (compression and decompression).
@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 	}
 	double t0 = now(), u0 = cpu();
 	size_t total = 0;
+	u64 hash = 0;
 	for (size_t b = 0; b < nblocks; b++) {
 		size_t off = b * block, len = NZ_MIN(block, n - off);
 		int rc = bc->ops->encode(bc, src + off, len, b > 0, subs + b * k, k, &job);
@@ -119,8 +120,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "encode failed: %d\n", rc);
 			return 1;
 		}
-		for (u32 j = 0; j < k; j++)
+		for (u32 j = 0; j < k; j++) {
 			total += subs[b * k + j].size;
+			hash = hash * 31 + nz_xxh64(subs[b * k + j].data, subs[b * k + j].size);
+		}
 	}
 	double t1 = now(), u1 = cpu();
 	bc->ops->destroy(bc);
@@ -157,8 +160,8 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	const char *name = strrchr(path, '/');
-	printf("%s %d %u %u %zu %zu %.4f %.3f %.3f %.0f %.3f %.3f\n", name ? name + 1 : path, level,
-	       k, threads, n, total, n ? total * 8.0 / n : 0.0, n / (t1 - t0) / 1e6, dspeed,
-	       ru.ru_maxrss / 1024.0, n / (u1 - u0) / 1e6, dcpu);
+	printf("%s %d %u %u %zu %zu %.4f %.3f %.3f %.0f %.3f %.3f %016llx\n", name ? name + 1 : path,
+	       level, k, threads, n, total, n ? total * 8.0 / n : 0.0, n / (t1 - t0) / 1e6, dspeed,
+	       ru.ru_maxrss / 1024.0, n / (u1 - u0) / 1e6, dcpu, (unsigned long long)hash);
 	return 0;
 }

@@ -14,6 +14,11 @@
 #include "cm/cm_model.h"
 #include "coder/bit_coder.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CM_HAVE_AVX2 1
+#endif
+
 #define CM_MAXCTX 21
 #define CM_MAXIN 96      /* mixer inputs, a multiple of 8 */
 #define CM_SM_LIMIT 1023 /* state map count limit */
@@ -96,8 +101,10 @@ struct cm_model {
 	u32 *msm;
 
 	/* mixer */
-	s16 x[CM_MAXIN];
+	s32 x[CM_MAXIN] __attribute__((aligned(64)));
 	u32 nin, nin_pad;
+	s32 (*dot)(const s32 *x, const s32 *w, u32 n);
+	void (*train)(const s32 *x, s32 *w, u32 n, s32 err);
 	s32 *w;               /* mixers x sets x nin_pad */
 	u32 nsets[CM_MAX_MIXERS], wofs[CM_MAX_MIXERS];
 	s32 *wsel[CM_MAX_MIXERS];
@@ -230,6 +237,61 @@ static void build_tables(cm_model *m)
 	build_states(m);
 }
 
+/* ---- mixer kernels ----
+ * Weights are 16.16 fixed point clamped to +-CM_WMAX, inputs are stretched
+ * probabilities (+-2047), so every product fits in 31 bits; the dot product sums
+ * the products shifted right by 8 (integer: the same result in any order, so the
+ * AVX2 kernel equals the plain one bit for bit). n is a multiple of 8 and the
+ * inputs past the real ones are 0. */
+#define CM_WMAX ((1 << 19) - 1)
+
+static s32 dot_c(const s32 *x, const s32 *w, u32 n)
+{
+	s32 s = 0;
+	for (u32 i = 0; i < n; i++)
+		s += (x[i] * w[i]) >> 8;
+	return s;
+}
+
+static void train_c(const s32 *x, s32 *w, u32 n, s32 err)
+{
+	for (u32 i = 0; i < n; i++) {
+		s32 v = w[i] + ((x[i] * err + 0x8000) >> 16);
+		w[i] = v > CM_WMAX ? CM_WMAX : v < -CM_WMAX ? -CM_WMAX : v;
+	}
+}
+
+#ifdef CM_HAVE_AVX2
+__attribute__((target("avx2"))) static s32 dot_avx2(const s32 *x, const s32 *w, u32 n)
+{
+	__m256i acc = _mm256_setzero_si256();
+	for (u32 i = 0; i < n; i += 8) {
+		__m256i a = _mm256_load_si256((const __m256i *)(x + i));
+		__m256i b = _mm256_loadu_si256((const __m256i *)(w + i));
+		acc = _mm256_add_epi32(acc, _mm256_srai_epi32(_mm256_mullo_epi32(a, b), 8));
+	}
+	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+	return _mm_cvtsi128_si32(s);
+}
+
+__attribute__((target("avx2"))) static void train_avx2(const s32 *x, s32 *w, u32 n, s32 err)
+{
+	__m256i e = _mm256_set1_epi32(err), r = _mm256_set1_epi32(0x8000);
+	__m256i hi = _mm256_set1_epi32(CM_WMAX), lo = _mm256_set1_epi32(-CM_WMAX);
+	for (u32 i = 0; i < n; i += 8) {
+		__m256i a = _mm256_load_si256((const __m256i *)(x + i));
+		__m256i b = _mm256_loadu_si256((__m256i *)(w + i));
+		__m256i d = _mm256_srai_epi32(_mm256_add_epi32(_mm256_mullo_epi32(a, e), r), 16);
+		b = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(b, d), lo), hi);
+		_mm256_storeu_si256((__m256i *)(w + i), b);
+	}
+}
+#endif
+
+NZ_INLINE u32 nin_pad_of(const cm_model *m) { return m->nin_pad; }
+
 /* ---- parameters ---- */
 
 int cm_params_from_config(const nz_model_config *cfg, cm_params *p)
@@ -358,6 +420,14 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	u32 per = (p->flags & CM_F_RICH) ? 2 : 1;
 	m->nin = 2 * per + m->nctx * per + 2 + ((p->flags & CM_F_EXT) ? 2 : 0) + 1 + ((p->flags & CM_F_RUN) ? m->nctx : 0);
 	m->nin_pad = (m->nin + 7) & ~7u;
+	m->dot = dot_c;
+	m->train = train_c;
+#ifdef CM_HAVE_AVX2
+	if (__builtin_cpu_supports("avx2")) {
+		m->dot = dot_avx2;
+		m->train = train_avx2;
+	}
+#endif
 	NZ_STATIC_ASSERT(2 * 2 + CM_MAXCTX * 3 + 2 + 2 + 1 <= CM_MAXIN);
 	u32 tot = 0;
 	for (u32 i = 0; i < p->mixers; i++) {
@@ -455,6 +525,12 @@ void cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext)
 }
 
 u64 cm_model_pos(const cm_model *m) { return m->pos; }
+
+void cm_model_use_plain_kernels(cm_model *m)
+{
+	m->dot = dot_c;
+	m->train = train_c;
+}
 
 /* ---- hash table ---- */
 
@@ -688,7 +764,7 @@ NZ_INLINE void apm_update(cm_model *m, cm_apm *a, int y, u32 limit)
 static u32 predict(cm_model *m)
 {
 	const cm_params *p = &m->P;
-	s16 *x = m->x;
+	s32 *x = m->x;
 	u32 k = 0;
 	int rich = (p->flags & CM_F_RICH) != 0;
 	u32 c0 = m->c0, bp = m->bpos & 3;
@@ -801,14 +877,11 @@ static u32 predict(cm_model *m)
 	sel[4] = (m->c4 >> 8) & 0xff;
 	sel[5] = (oq * 3 + mlq) * 8 + m->bpos;
 	u32 nm = p->mixers;
-	u32 np = m->nin_pad, nin = m->nin;
+	u32 np = m->nin_pad;
 	for (u32 i = 0; i < nm; i++) {
 		s32 *w = m->w + m->wofs[i] + sel[i] * np;
 		m->wsel[i] = w;
-		s64 dot = 0;
-		for (u32 q = 0; q < nin; q++)
-			dot += (s64)x[q] * w[q];
-		s32 d = (s32)(dot >> 16);
+		s32 d = m->dot(x, w, np) >> 8;
 		if (d > 2047)
 			d = 2047;
 		if (d < -2047)
@@ -881,13 +954,12 @@ static void update(cm_model *m, int y)
 	if (m->has_ext && (p->flags & CM_F_EXT))
 		sm_update(m, &m->ext_sm[m->ext_idx], y, 1023);
 	/* mixers */
-	u32 nm = p->mixers, nin = m->nin;
-	const s16 *x = m->x;
+	u32 nm = p->mixers;
+	const s32 *x = m->x;
 	for (u32 i = 0; i < nm; i++) {
 		s32 err = ((y << 12) - m->mpr[i]) * CM_MIX_LR;
 		s32 *w = m->wsel[i];
-		for (u32 q = 0; q < nin; q++)
-			w[q] += (x[q] * err + (1 << 15)) >> 16;
+		m->train(x, w, nin_pad_of(m), err);
 	}
 	if (nm > 1) {
 		s32 err = ((y << 12) - m->fpr) * CM_MIX2_LR;

@@ -44,6 +44,10 @@ int cm_encode_bytes(cm_model *m, struct nz_bitenc *enc, const u8 *src, size_t n,
 int cm_decode_bytes(cm_model *m, struct nz_bitdec *dec, u8 *dst, size_t n,
 		    const nz_job *job, u64 job_base);
 
+/* Use the plain C mixer kernels even where AVX2 exists (tests check that both
+ * give the same bits). */
+void cm_model_use_plain_kernels(cm_model *m);
+
 /* Bytes coded by this model state since its last reset (the position used by the
  * x86 transform). */
 u64 cm_model_pos(const cm_model *m);

@@ -6,6 +6,7 @@
  * (an error or wrong bytes, never a crash).
  */
 #include "cm/cm.h"
+#include "cm/cm_model.h"
 #include "codec/block_codec.h"
 #include "coder/bit_coder.h"
 #include "test_util.h"
@@ -139,6 +140,39 @@ static void test_bit_coder(void)
 		nz_bitdec_decode(&d, probs[i]);
 	CHECK_EQ_INT(nz_bitdec_finish(&d), NZ_ERR_TRUNCATED);
 	nz_buf_free(&out);
+}
+
+/* The AVX2 mixer kernels and the plain C ones give the same bits. */
+static void test_kernels_agree(void)
+{
+	size_t n = 60000;
+	u8 *buf = malloc(n);
+	REQUIRE(buf);
+	nz_test_fill(buf, n, 1, 77);
+	nz_test_fill(buf + 40000, 20000, 0, 78);
+	nz_model_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	nz_cm_level_config(9, &cfg);
+	cfg.extra[CM_X_HASHBITS] = 20;
+	cfg.extra[CM_X_MATCHBITS] = 20;
+	cm_params p;
+	REQUIRE(cm_params_from_config(&cfg, &p) == NZ_OK);
+	nz_buf out[2] = {{0}, {0}};
+	for (int v = 0; v < 2; v++) {
+		cm_model *m;
+		REQUIRE(cm_model_create(&p, &m) == NZ_OK);
+		if (v)
+			cm_model_use_plain_kernels(m);
+		nz_bitenc e;
+		nz_bitenc_init(&e, &out[v]);
+		CHECK_EQ_INT(cm_encode_bytes(m, &e, buf, n, NULL, 0), NZ_OK);
+		CHECK_EQ_INT(nz_bitenc_finish(&e), NZ_OK);
+		cm_model_destroy(m);
+	}
+	CHECK(out[0].size == out[1].size && memcmp(out[0].data, out[1].data, out[0].size) == 0);
+	nz_buf_free(&out[0]);
+	nz_buf_free(&out[1]);
+	free(buf);
 }
 
 static void test_validate(void)
@@ -392,6 +426,7 @@ static void test_progress_cancel(void)
 int main(void)
 {
 	test_bit_coder();
+	test_kernels_agree();
 	test_validate();
 	test_sizes_and_levels();
 	test_substreams_threads_blocks();
