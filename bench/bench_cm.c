@@ -2,7 +2,7 @@
 /*
  * bench_cm.c - benchmark of the context-mixing codec on one file.
  *
- *   bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-c] [-x I=V ...]
+ *   bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-r] [-c] [-x I=V ...]
  *
  * Compresses FILE with CM level LEVEL (blocks of BLOCK_MIB MiB, default the whole
  * file, later blocks keeping the model state; K substreams per block), then
@@ -10,7 +10,7 @@
  *   file level K threads bytes_in bytes_out bpb comp_MB/s decomp_MB/s peak_RSS_MB
  *   comp_MB/s_cpu decomp_MB/s_cpu output_hash
  * (wall-clock speeds, then speeds from the process's CPU time)
- * -x I=V overrides extra[I] of the level's configuration (for tuning).
+ * -r resets the model at every block (independent blocks). -x I=V overrides extra[I] of the level's configuration (for tuning).
  * MB = 10^6 bytes. Peak RSS is the process's (compression and decompression).
  */
 #include <stdio.h>
@@ -59,14 +59,14 @@ static u8 *read_file(const char *path, size_t *size)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-c] [-x I=V]\n");
+		fprintf(stderr, "usage: bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-r] [-c] [-x I=V]\n");
 		return 2;
 	}
 	const char *path = argv[1];
 	int level = atoi(argv[2]);
 	u32 k = 1, threads = 1;
 	size_t block = 0;
-	int comp_only = 0;
+	int comp_only = 0, reset = 0;
 	nz_model_config cfg = {0};
 	nz_cm_level_config(level, &cfg);
 	for (int i = 3; i < argc; i++) {
@@ -76,6 +76,8 @@ int main(int argc, char **argv)
 			threads = (u32)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "-b") && i + 1 < argc)
 			block = (size_t)atoi(argv[++i]) << 20;
+		else if (!strcmp(argv[i], "-r"))
+			reset = 1;
 		else if (!strcmp(argv[i], "-c"))
 			comp_only = 1;
 		else if (!strcmp(argv[i], "-x") && i + 1 < argc) {
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
 	u64 hash = 0;
 	for (size_t b = 0; b < nblocks; b++) {
 		size_t off = b * block, len = NZ_MIN(block, n - off);
-		int rc = bc->ops->encode(bc, src + off, len, b > 0, subs + b * k, k, &job);
+		int rc = bc->ops->encode(bc, src + off, len, b > 0 && !reset, subs + b * k, k, &job);
 		if (rc) {
 			fprintf(stderr, "encode failed: %d\n", rc);
 			return 1;
@@ -141,7 +143,7 @@ int main(int argc, char **argv)
 				ptr[j] = subs[b * k + j].data;
 				sz[j] = subs[b * k + j].size;
 			}
-			int rc = bc->ops->decode(bc, dst + off, len, b > 0, ptr, sz, k, &job);
+			int rc = bc->ops->decode(bc, dst + off, len, b > 0 && !reset, ptr, sz, k, &job);
 			if (rc) {
 				fprintf(stderr, "decode failed: %d\n", rc);
 				return 1;

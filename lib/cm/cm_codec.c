@@ -324,17 +324,18 @@ typedef struct cm_level {
 
 #define CTX_FAST (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_O6)
 #define CTX_LPAQ (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_O6 | CM_C_WORD)
-#define CTX_MID (CTX_LPAQ | CM_C_O5 | CM_C_WORD1 | CM_C_SPARSE1 | CM_C_IND1)
-#define CTX_STRONG (CTX_MID | CM_C_O7 | CM_C_WORD2 | CM_C_COLUMN | CM_C_ABOVE | \
-		    CM_C_SPARSE2 | CM_C_SPARSE3 | CM_C_IND2 | CM_C_RECORD | CM_C_WORDCTX)
-#define CTX_MAX (CTX_STRONG | CM_C_O10 | CM_C_SPARSE4 | CM_C_X86)
+#define CTX_MID (CTX_LPAQ | CM_C_O5 | CM_C_WORD1 | CM_C_SPARSE1 | CM_C_IND1 | CM_C_COLUMN | \
+		 CM_C_LINE)
+#define CTX_STRONG (CTX_MID | CM_C_O7 | CM_C_O10 | CM_C_WORD2 | CM_C_ABOVE | CM_C_SPARSE2 | \
+		    CM_C_SPARSE3 | CM_C_IND2 | CM_C_RECORD | CM_C_WORDCTX | CM_C_LINE2 | CM_C_NEST)
+#define CTX_MAX (CTX_STRONG | CM_C_SPARSE4 | CM_C_X86)
 
 /* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
-	{24, CTX_FAST, 24, 1, 1, CM_F_X86},
-	/* 1 */ {24, CTX_FAST, 24, 1, 1, CM_F_X86},
-	/* 2 */ {26, CTX_FAST, 26, 1, 2, CM_F_X86},
+	{25, CTX_FAST, 24, 1, 2, CM_F_X86},
+	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86},
+	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86},
 	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86},
 	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86},
 	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86},

@@ -10,6 +10,9 @@
  * See docs/CM.md.
  */
 #include <stdlib.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "cm/cm_model.h"
 #include "coder/bit_coder.h"
@@ -19,7 +22,7 @@
 #define CM_HAVE_AVX2 1
 #endif
 
-#define CM_MAXCTX 21
+#define CM_MAXCTX 24
 #define CM_MAXIN 96      /* mixer inputs, a multiple of 8 */
 #define CM_SM_LIMIT 1023 /* state map count limit */
 #define CM_WIN_MIN_BITS 16
@@ -87,6 +90,8 @@ struct cm_model {
 	u32 c0, c4, c8, bpos;
 	u32 word, word1, word2, wordc; /* word hashes, byte before current word */
 	u32 col, line_start, prev_line_start;
+	u32 line_first;       /* first byte of the current line */
+	u32 nest;             /* innermost open bracket kinds, 4 bits each */
 	u16 *ind1;            /* 256: last two bytes that followed each byte */
 	u16 *ind2;            /* 65536: same after each byte pair */
 	u32 *cpos;            /* 256 x 4 last positions of each byte (record detection) */
@@ -110,7 +115,7 @@ struct cm_model {
 	s32 *wsel[CM_MAX_MIXERS];
 	s32 mdot[CM_MAX_MIXERS];
 	s32 mpr[CM_MAX_MIXERS];
-	s32 fw[8 * CM_MAX_MIXERS]; /* final mixer, one set per bit position */
+	s32 fw[256 * CM_MAX_MIXERS]; /* final mixer, one set per partial byte */
 	s32 *fwsel;
 	s32 fdot, fpr;
 	u32 order;            /* contexts with a non-empty history at this bit */
@@ -328,7 +333,7 @@ static u32 win_bits(const cm_params *p)
 	return p->match_bits ? p->match_bits : CM_WIN_MIN_BITS;
 }
 
-static const u32 apm_ctx_bits[CM_MAX_SSE] = {8, 16, 16, 16};
+static const u32 apm_ctx_bits[CM_MAX_SSE] = {8, 14, 16, 16};
 
 static u32 popcount32(u32 v)
 {
@@ -360,18 +365,34 @@ u64 cm_model_memory(const cm_params *p)
 
 /* ---- creation ---- */
 
+/* The big tables are read at random: on Linux ask for transparent huge pages
+ * (2 MiB), which removes most TLB misses. Only a hint: the contents are the same. */
+static void *big_alloc(size_t size)
+{
+	size_t align = size >= ((size_t)2 << 20) ? (size_t)2 << 20 : 64;
+	size = (size + align - 1) & ~(align - 1);
+	void *p = aligned_alloc(align, size);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (p && align > 64)
+		(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void big_free(void *p) { free(p); }
+
 static const u32 mixer_sets[CM_MAX_MIXERS] = {80, 256, 256, 256, 256, 12 * 3 * 8};
 
 void cm_model_destroy(cm_model *m)
 {
 	if (!m)
 		return;
-	nz_free_aligned(m->ht);
-	nz_free_aligned(m->rt);
+	big_free(m->ht);
+	big_free(m->rt);
 	nz_free_aligned(m->t1);
 	nz_free_aligned(m->sm);
-	nz_free_aligned(m->win);
-	nz_free_aligned(m->mt);
+	big_free(m->win);
+	big_free(m->mt);
 	nz_free_aligned(m->ind1);
 	nz_free_aligned(m->ind2);
 	nz_free_aligned(m->cpos);
@@ -391,14 +412,14 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	m->P = *p;
 	build_tables(m);
 	m->nctx = 0;
-	for (u32 b = 0; b < 21; b++)
+	for (u32 b = 0; b < 24; b++)
 		if (p->ctx_mask & (1u << b))
 			m->ctype[m->nctx++] = (u8)b;
 	m->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
-	m->ht = nz_malloc_aligned((size_t)1 << p->hash_bits);
+	m->ht = big_alloc((size_t)1 << p->hash_bits);
 	if (p->flags & CM_F_RUN) {
 		m->rt_mask = (u32)(((u64)1 << (p->hash_bits - 4)) - 1);
-		m->rt = nz_malloc_aligned((size_t)1 << (p->hash_bits - 2));
+		m->rt = big_alloc((size_t)1 << (p->hash_bits - 2));
 		if (!m->rt) {
 			cm_model_destroy(m);
 			return NZ_ERR_NOMEM;
@@ -407,10 +428,10 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	m->t1 = nz_malloc_aligned(65536);
 	m->sm = nz_malloc_aligned((size_t)(m->nctx + 2) * 256 * 4);
 	m->win_mask = (u32)(((u64)1 << win_bits(p)) - 1);
-	m->win = nz_malloc_aligned((size_t)1 << win_bits(p));
+	m->win = big_alloc((size_t)1 << win_bits(p));
 	if (p->match_bits) {
 		m->mt_mask = (u32)(((u64)1 << (p->match_bits - 2)) - 1);
-		m->mt = nz_malloc_aligned((size_t)1 << p->match_bits);
+		m->mt = big_alloc((size_t)1 << p->match_bits);
 	}
 	m->ind1 = nz_malloc_aligned(256 * 2);
 	m->ind2 = nz_malloc_aligned(65536 * 2);
@@ -486,6 +507,7 @@ void cm_model_reset(cm_model *m)
 	m->bpos = 0;
 	m->word = m->word1 = m->word2 = m->wordc = 0;
 	m->col = m->line_start = m->prev_line_start = 0;
+	m->line_first = m->nest = 0;
 	m->mptr = m->mlen = m->mexp = 0;
 	for (u32 i = 0; i < 64 * 256 + 256; i++)
 		m->match_sm[i] = 1u << 31;
@@ -498,7 +520,7 @@ void cm_model_reset(cm_model *m)
 		tot += m->nsets[i] * m->nin_pad;
 	for (u32 i = 0; i < tot; i++)
 		m->w[i] = 0;
-	for (u32 i = 0; i < 8 * CM_MAX_MIXERS; i++)
+	for (u32 i = 0; i < 256 * CM_MAX_MIXERS; i++)
 		m->fw[i] = (s32)(65536 / p->mixers);
 	for (u32 i = 0; i < p->sse; i++)
 		for (u32 c = 0; c < m->apm[i].nctx; c++)
@@ -572,6 +594,40 @@ static void set_bh(cm_model *m)
 
 static int is_letter(u32 c) { return (c | 32) - 'a' < 26; }
 
+/* Orders 2..7 (context kinds 0..5) from the last 8 bytes. */
+NZ_INLINE u32 order_hash(u32 t, u32 c4, u32 c8)
+{
+	switch (t) {
+	case 0: return c4 & 0xffff;
+	case 1: return c4 & 0xffffff;
+	case 2: return c4;
+	case 3: return hc(c4, c8 & 0xff);
+	case 4: return hc(c4, c8 & 0xffff);
+	default: return hc(c4, c8 & 0xffffff);
+	}
+}
+NZ_INLINE u32 match_hash_long(u32 c4, u32 c8) { return hc(c4, c8); }        /* 8 bytes */
+NZ_INLINE u32 match_hash_short(u32 c4, u32 c8) { return hc(c4 ^ 0x5bd1e995u, c8 & 0xff); } /* 5 */
+
+/* One bit before the end of a byte, the byte is one of two: start loading the
+ * match index entries and the first slots of the order contexts for both. */
+static void prefetch_next_byte(const cm_model *m)
+{
+	for (u32 b = 0; b < 2; b++) {
+		u32 c = ((m->c0 << 1) | b) & 255;
+		u32 c4 = (m->c4 << 8) | c, c8 = (m->c8 << 8) | (m->c4 >> 24);
+		if (m->mt) {
+			__builtin_prefetch(&m->mt[match_hash_long(c4, c8) & m->mt_mask]);
+			__builtin_prefetch(&m->mt[match_hash_short(c4, c8) & m->mt_mask]);
+		}
+		for (u32 i = 0; i < m->nctx && m->ctype[i] <= 5; i++) {
+			u32 t = m->ctype[i];
+			u32 h = hc(order_hash(t, c4, c8), t);
+			__builtin_prefetch(m->ht + ((size_t)(h32(h + 1 * 0x2545F491u) & m->ht_mask) << 6));
+		}
+	}
+}
+
 static void update_byte(cm_model *m, u32 c)
 {
 	const cm_params *p = &m->P;
@@ -605,6 +661,26 @@ static void update_byte(cm_model *m, u32 c)
 		m->line_start = pos32;
 	}
 	m->col = pos32 - m->line_start;
+	if (m->col == 1)
+		m->line_first = c;
+	{ /* bracket nesting: ( [ { < and the two-sided \ and " markers */
+		static const char open[] = "([{<", close[] = ")]}>";
+		for (u32 q = 0; q < 4; q++) {
+			if (c == (u32)open[q])
+				m->nest = (m->nest << 4) | (q + 1);
+			else if (c == (u32)close[q] && (m->nest & 15) == q + 1)
+				m->nest >>= 4;
+		}
+		if (c == '\\' || c == '"') {
+			u32 q = c == '"' ? 5 : 6;
+			if ((m->nest & 15) == q)
+				m->nest >>= 4;
+			else
+				m->nest = (m->nest << 4) | q;
+		}
+		if (c == '\n')
+			m->nest = 0;
+	}
 	u32 above = 0;
 	if (m->prev_line_start + m->col < m->line_start && m->col < 1024)
 		above = m->win[(m->prev_line_start + m->col) & m->win_mask];
@@ -629,8 +705,8 @@ static void update_byte(cm_model *m, u32 c)
 
 	/* match model */
 	if (p->match_bits) {
-		u32 hl = hc(c4, c8) & m->mt_mask;          /* last 8 bytes */
-		u32 hs = hc(c4 ^ 0x5bd1e995u, c8 & 0xff) & m->mt_mask; /* last 5 bytes */
+		u32 hl = match_hash_long(c4, c8) & m->mt_mask;
+		u32 hs = match_hash_short(c4, c8) & m->mt_mask;
 		if (m->mlen > 0) {
 			if (m->mexp == c) {
 				if (m->mlen < 65535)
@@ -683,12 +759,9 @@ static void update_byte(cm_model *m, u32 c)
 	for (u32 i = 0; i < m->nctx; i++) {
 		u32 t = m->ctype[i], h;
 		switch (t) {
-		case 0: h = c4 & 0xffff; break;
-		case 1: h = c4 & 0xffffff; break;
-		case 2: h = c4; break;
-		case 3: h = hc(c4, c8 & 0xff); break;
-		case 4: h = hc(c4, c8 & 0xffff); break;
-		case 5: h = hc(c4, c8 & 0xffffff); break;
+		case 0: case 1: case 2: case 3: case 4: case 5:
+			h = order_hash(t, c4, c8);
+			break;
 		case 6: h = hc3(c4, c8, m->win[(pos32 - 9) & m->win_mask] |
 					       (u32)m->win[(pos32 - 10) & m->win_mask] << 8); break;
 		case 7: h = hc(m->word, m->word ? 0 : c); break;
@@ -710,7 +783,10 @@ static void update_byte(cm_model *m, u32 c)
 				h = hc(c4 & 0xffff, 0);
 			break;
 		case 19: h = hc(m->word, m->wordc); break;
-		default: h = hc(c4 & 0xff, c8 >> 16); break; /* 20: x86 (see docs/CM.md) */
+		case 20: h = hc(c4 & 0xff, c8 >> 16); break; /* x86 placeholder (docs/CM.md) */
+		case 21: h = hc3(m->col < 63 ? m->col : 63, m->line_first, c); break;
+		case 22: h = hc3(m->col < 63 ? m->col : 63, m->line_first, c4 & 0xffff); break;
+		default: h = hc3(m->nest & 0xff, m->word, m->word ? 0 : c); break; /* 23 */
 		}
 		m->chash[i] = hc(h, t);
 	}
@@ -874,7 +950,7 @@ static u32 predict(cm_model *m)
 	sel[1] = c0;
 	sel[2] = c1;
 	sel[3] = (m->mlen ? (match_q(m->mlen) >> 2) + 1 : 0) * 16 + (u32)mbit * 8 + m->bpos;
-	sel[4] = (m->c4 >> 8) & 0xff;
+	sel[4] = (m->col < 15 ? m->col : 15) << 4 | (m->nest & 15);
 	sel[5] = (oq * 3 + mlq) * 8 + m->bpos;
 	u32 nm = p->mixers;
 	u32 np = m->nin_pad;
@@ -893,7 +969,7 @@ static u32 predict(cm_model *m)
 	if (nm == 1) {
 		pr = (u32)m->mpr[0];
 	} else {
-		s32 *fw = m->fw + m->bpos * CM_MAX_MIXERS;
+		s32 *fw = m->fw + c0 * CM_MAX_MIXERS;
 		m->fwsel = fw;
 		s64 dot = 0;
 		for (u32 i = 0; i < nm; i++)
@@ -916,7 +992,7 @@ static u32 predict(cm_model *m)
 		p16 = (p16 + 3 * a) >> 2;
 	}
 	if (p->sse >= 2) {
-		u32 a = apm_p(m, &m->apm[1], pr, (c0 | c1 << 8) & 0xffff);
+		u32 a = apm_p(m, &m->apm[1], pr, (c0 ^ c1 << 6) & 0x3fff);
 		if (p->sse >= 3) {
 			u32 b = apm_p(m, &m->apm[2], pr, hc(m->c4 & 0xffff, c0) & 0xffff);
 			a = (a + b) >> 1;
@@ -981,6 +1057,8 @@ static void update(cm_model *m, int y)
 		set_bh(m);
 	} else if (m->bpos == 4) {
 		set_bh(m);
+	} else if (m->bpos == 7) {
+		prefetch_next_byte(m);
 	} else if (m->bpos == 3) {
 		/* the next nibble's slot is one of two: start loading both lines */
 		for (u32 i = 0; i < m->nctx; i++) {
