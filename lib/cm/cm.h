@@ -54,7 +54,7 @@ enum {
 	CM_C_IND2 = 1u << 17,     /* indirect: bytes 1-2 back + what followed them */
 	CM_C_RECORD = 1u << 18,   /* detected record length: bytes one record above */
 	CM_C_WORDCTX = 1u << 19,  /* current word + the byte before it */
-	CM_C_X86 = 1u << 20,      /* previous byte + bytes 7-8 back */
+	CM_C_SPARSE5 = 1u << 20,  /* previous byte + bytes 7-8 back */
 	CM_C_LINE = 1u << 21,     /* column + first byte of the line + previous byte */
 	CM_C_LINE2 = 1u << 22,    /* column + first byte of the line + previous two bytes */
 	CM_C_NEST = 1u << 23,     /* open brackets/quotes + current word */

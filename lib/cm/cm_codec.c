@@ -325,10 +325,10 @@ typedef struct cm_level {
 #define CTX_FAST (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_O6)
 #define CTX_LPAQ (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_O6 | CM_C_WORD)
 #define CTX_MID (CTX_LPAQ | CM_C_O5 | CM_C_WORD1 | CM_C_SPARSE1 | CM_C_IND1 | CM_C_COLUMN | \
-		 CM_C_LINE)
+		 CM_C_LINE | CM_C_RECORD | CM_C_SPARSE5)
 #define CTX_STRONG (CTX_MID | CM_C_O7 | CM_C_O10 | CM_C_WORD2 | CM_C_ABOVE | CM_C_SPARSE2 | \
-		    CM_C_SPARSE3 | CM_C_IND2 | CM_C_RECORD | CM_C_WORDCTX | CM_C_LINE2 | CM_C_NEST)
-#define CTX_MAX (CTX_STRONG | CM_C_SPARSE4 | CM_C_X86)
+		    CM_C_SPARSE3 | CM_C_IND2 | CM_C_WORDCTX | CM_C_LINE2 | CM_C_NEST)
+#define CTX_MAX (CTX_STRONG | CM_C_SPARSE4)
 
 /* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
 static const cm_level levels[10] = {

@@ -30,6 +30,7 @@
 #define CM_MIX2_LR 2     /* final mixer learning rate */
 #define CM_APM_LIMIT 255 /* SSE count limit */
 #define CM_MATCH_MIN 4   /* shortest verified match the match model follows */
+#define CM_K24 0x1688E435u /* 0x2F0F3C95^25 mod 2^32, see mh24 */
 
 /* ---- hashing ---- */
 
@@ -95,14 +96,22 @@ struct cm_model {
 	u16 *ind1;            /* 256: last two bytes that followed each byte */
 	u16 *ind2;            /* 65536: same after each byte pair */
 	u32 *cpos;            /* 256 x 4 last positions of each byte (record detection) */
-	u32 rlen, rcand, rcount;
+	u32 rlen, rcand, rcount, rhit, rchit;
+	u32 rexp, rrun;       /* byte one record above, run of right record predictions */
+	u32 *rec_sm;          /* 8 runs x 256 bytes x 8 bit positions */
+	u32 *rec_e;           /* entry used at this bit, or NULL */
 
 	/* match model */
 	u32 *mt;
 	u32 mt_mask;
 	u32 mptr, mlen;
+	u32 mh24;              /* rolling hash of the last 24 bytes */
+	u32 mptr2, mlen2, mexp2, mbad2; /* second match: the latest 5-byte context */
+	u32 m2_sm[32 * 256 + 256];
+	u32 *m2e;
 	u32 mexp;             /* expected byte when mlen > 0 */
-	u32 match_sm[64 * 256 + 256];
+	u32 mrec, mok, mbad;   /* after a miss: keep following (LZ's rep0), right in a row, off this byte */
+	u32 match_sm[96 * 256 + 256];
 	u32 *msm;
 
 	/* mixer */
@@ -396,6 +405,7 @@ void cm_model_destroy(cm_model *m)
 	nz_free_aligned(m->ind1);
 	nz_free_aligned(m->ind2);
 	nz_free_aligned(m->cpos);
+	nz_free_aligned(m->rec_sm);
 	nz_free_aligned(m->w);
 	for (int i = 0; i < CM_MAX_SSE; i++)
 		nz_free_aligned(m->apm[i].t);
@@ -436,10 +446,11 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	m->ind1 = nz_malloc_aligned(256 * 2);
 	m->ind2 = nz_malloc_aligned(65536 * 2);
 	m->cpos = nz_malloc_aligned(256 * 4 * 4);
+	m->rec_sm = nz_malloc_aligned(8 * 256 * 8 * 4);
 	/* mixer inputs: order 0, order 1, contexts (1 or 2 each), match (2),
 	 * external (2), bias (1) */
 	u32 per = (p->flags & CM_F_RICH) ? 2 : 1;
-	m->nin = 2 * per + m->nctx * per + 2 + ((p->flags & CM_F_EXT) ? 2 : 0) + 1 + ((p->flags & CM_F_RUN) ? m->nctx : 0);
+	m->nin = 2 * per + m->nctx * per + 2 + 1 + (p->match_bits ? 1 : 0) + ((p->flags & CM_F_EXT) ? 2 : 0) + 1 + ((p->flags & CM_F_RUN) ? m->nctx : 0);
 	m->nin_pad = (m->nin + 7) & ~7u;
 	m->dot = dot_c;
 	m->train = train_c;
@@ -449,7 +460,7 @@ int cm_model_create(const cm_params *p, cm_model **out)
 		m->train = train_avx2;
 	}
 #endif
-	NZ_STATIC_ASSERT(2 * 2 + CM_MAXCTX * 3 + 2 + 2 + 1 <= CM_MAXIN);
+	NZ_STATIC_ASSERT(2 * 2 + CM_MAXCTX * 3 + 2 + 1 + 1 + 2 + 1 <= CM_MAXIN);
 	u32 tot = 0;
 	for (u32 i = 0; i < p->mixers; i++) {
 		m->nsets[i] = mixer_sets[i];
@@ -467,7 +478,7 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	}
 	m->ext_cum = nz_malloc_aligned(257 * 4);
 	if (!m->ht || !m->t1 || !m->sm || !m->win || (p->match_bits && !m->mt) ||
-	    !m->ind1 || !m->ind2 || !m->cpos || !m->w || !m->ext_cum) {
+	    !m->ind1 || !m->ind2 || !m->cpos || !m->rec_sm || !m->w || !m->ext_cum) {
 		cm_model_destroy(m);
 		return NZ_ERR_NOMEM;
 	}
@@ -500,7 +511,11 @@ void cm_model_reset(cm_model *m)
 	memset(m->ind1, 0, 256 * 2);
 	memset(m->ind2, 0, 65536 * 2);
 	memset(m->cpos, 0, 256 * 4 * 4);
-	m->rlen = m->rcand = m->rcount = 0;
+	m->rlen = m->rcand = m->rcount = m->rhit = m->rchit = 0;
+	m->rexp = m->rrun = 0;
+	m->rec_e = NULL;
+	for (u32 i = 0; i < 8 * 256 * 8; i++)
+		m->rec_sm[i] = 1u << 31;
 	m->pos = 0;
 	m->c0 = 1;
 	m->c4 = m->c8 = 0;
@@ -509,7 +524,12 @@ void cm_model_reset(cm_model *m)
 	m->col = m->line_start = m->prev_line_start = 0;
 	m->line_first = m->nest = 0;
 	m->mptr = m->mlen = m->mexp = 0;
-	for (u32 i = 0; i < 64 * 256 + 256; i++)
+	m->mrec = m->mok = m->mbad = 0;
+	m->mh24 = 0;
+	m->mptr2 = m->mlen2 = m->mexp2 = m->mbad2 = 0;
+	for (u32 i = 0; i < 32 * 256 + 256; i++)
+		m->m2_sm[i] = 1u << 31;
+	for (u32 i = 0; i < 96 * 256 + 256; i++)
 		m->match_sm[i] = 1u << 31;
 	m->msm = m->match_sm;
 	for (u32 i = 0; i < 2 * 256; i++)
@@ -685,58 +705,119 @@ static void update_byte(cm_model *m, u32 c)
 	if (m->prev_line_start + m->col < m->line_start && m->col < 1024)
 		above = m->win[(m->prev_line_start + m->col) & m->win_mask];
 
-	/* record length: a byte that recurs at a constant distance */
-	if (p->ctx_mask & CM_C_RECORD) {
+	/* record length: distances at which a byte recurred three times in a row are
+	 * proposed as candidates; the candidate whose "byte one record above" was
+	 * right more often over the last 32 bytes than the current length's replaces
+	 * it. Then the byte one record above predicts the next one. */
+	{
 		u32 *cp = m->cpos + c * 4;
 		u32 r = pos32 - cp[0];
-		if (r > 1 && r < 65536 && r == cp[0] - cp[1] && r == cp[1] - cp[2]) {
-			if (r == m->rcand) {
-				if (++m->rcount > 8)
-					m->rlen = r;
-			} else {
-				m->rcand = r;
-				m->rcount = 0;
-			}
+		if (m->rlen)
+			m->rhit = m->rhit << 1 | (m->win[(pos32 - 1 - m->rlen) & m->win_mask] == c);
+		if (m->rcand)
+			m->rchit = m->rchit << 1 | (m->win[(pos32 - 1 - m->rcand) & m->win_mask] == c);
+		if (r > 1 && r < 4096 && r == cp[0] - cp[1] && r == cp[1] - cp[2] &&
+		    r != m->rlen && r != m->rcand && pos32 > 2 * r + 32 &&
+		    popcount32(m->rchit) <= popcount32(m->rhit)) {
+			u32 h = 0;
+			for (u32 i = 1; i <= 32; i++)
+				h = h << 1 | (m->win[(pos32 - i - r) & m->win_mask] ==
+					      m->win[(pos32 - i) & m->win_mask]);
+			m->rcand = r;
+			m->rchit = h;
+		}
+		if (m->rcand && popcount32(m->rchit) > popcount32(m->rhit) + 2) {
+			u32 t = m->rlen, th = m->rhit;
+			m->rlen = m->rcand;
+			m->rhit = m->rchit;
+			m->rcand = t;
+			m->rchit = th;
+			m->rrun = 0;
 		}
 		cp[2] = cp[1];
 		cp[1] = cp[0];
 		cp[0] = pos32;
+		if (m->rlen) {
+			m->rrun = c == m->rexp ? (m->rrun < 7 ? m->rrun + 1 : 7) : 0;
+			m->rexp = m->win[(pos32 - m->rlen) & m->win_mask];
+		}
 	}
 
 	/* match model */
 	if (p->match_bits) {
 		u32 hl = match_hash_long(c4, c8) & m->mt_mask;
 		u32 hs = match_hash_short(c4, c8) & m->mt_mask;
-		if (m->mlen > 0) {
+		/* rolling: h = sum of byte[i] * K^(age), K^24 precomputed below */
+		m->mh24 = (m->mh24 + c + 1) * 0x2F0F3C95u -
+			  ((u32)m->win[(pos32 - 25) & m->win_mask] + 1) * CM_K24;
+		u32 hv = h32(m->mh24) & m->mt_mask;
+		if (m->mlen > 0 || m->mrec) {
 			if (m->mexp == c) {
-				if (m->mlen < 65535)
+				if (m->mlen > 0 && m->mlen < 65535)
 					m->mlen++;
-				m->mptr++;
+				else if (m->mlen == 0 && m->mok < 15)
+					m->mok++;
 			} else {
 				m->mlen = 0;
+				m->mrec = 1;
+				m->mok = 0;
 			}
+			m->mptr++;
 		}
+		m->mbad = 0;
 		if (m->mlen == 0 && pos32 > 8) {
-			u32 cand = m->mt[hl];
-			if (!cand)
-				cand = m->mt[hs];
-			if (cand && pos32 - cand <= m->win_mask) {
+			/* the longer of the two candidates (verified backwards) */
+			u32 best = 0, bestl = 0;
+			for (int q = 0; q < 3; q++) {
+				u32 cand = q == 0 ? m->mt[hv] : q == 1 ? m->mt[hl] : m->mt[hs];
+				if (!cand || pos32 - cand > m->win_mask || cand == best)
+					continue;
 				u32 l = 0;
-				while (l < 32 && l < cand &&
+				while (l < 400 && l < cand &&
 				       m->win[(cand - 1 - l) & m->win_mask] ==
 					       m->win[(pos32 - 1 - l) & m->win_mask])
 					l++;
-				if (l >= CM_MATCH_MIN) {
-					m->mlen = l;
-					m->mptr = cand;
+				if (l > bestl) {
+					bestl = l;
+					best = cand;
 				}
 			}
+			if (bestl >= CM_MATCH_MIN) {
+				m->mlen = bestl;
+				m->mptr = best;
+				m->mrec = 0;
+			}
 		}
+		/* second match model: follow the latest occurrence of the last 5 bytes
+		 * when it differs from the first model's */
+		if (m->mlen2 > 0) {
+			if (m->mexp2 == c && !m->mbad2) {
+				if (m->mlen2 < 65535)
+					m->mlen2++;
+				m->mptr2++;
+			} else {
+				m->mlen2 = 0;
+			}
+		}
+		m->mbad2 = 0;
+		if (m->mlen2 == 0) {
+			u32 cand = m->mt[hs];
+			if (cand && pos32 - cand <= m->win_mask && cand != m->mptr &&
+			    m->win[(cand - 1) & m->win_mask] == c) {
+				m->mptr2 = cand;
+				m->mlen2 = 1;
+			}
+		}
+		if (m->mlen2 && pos32 - m->mptr2 > m->win_mask)
+			m->mlen2 = 0;
+		m->mexp2 = m->mlen2 ? m->win[m->mptr2 & m->win_mask] : 0;
 		m->mt[hl] = pos32;
 		m->mt[hs] = pos32;
-		if (m->mlen > 0 && pos32 - m->mptr > m->win_mask)
-			m->mlen = 0;
-		m->mexp = m->mlen ? m->win[m->mptr & m->win_mask] : 0;
+		if (pos32 >= 24)
+			m->mt[hv] = pos32;
+		if (pos32 - m->mptr > m->win_mask)
+			m->mlen = m->mrec = 0;
+		m->mexp = (m->mlen || m->mrec) ? m->win[m->mptr & m->win_mask] : 0;
 	}
 
 	/* run model: the byte just coded follows the previous contexts */
@@ -783,7 +864,7 @@ static void update_byte(cm_model *m, u32 c)
 				h = hc(c4 & 0xffff, 0);
 			break;
 		case 19: h = hc(m->word, m->wordc); break;
-		case 20: h = hc(c4 & 0xff, c8 >> 16); break; /* x86 placeholder (docs/CM.md) */
+		case 20: h = hc(c4 & 0xff, c8 >> 16); break; /* sparse: bytes 1, 7, 8 back */
 		case 21: h = hc3(m->col < 63 ? m->col : 63, m->line_first, c); break;
 		case 22: h = hc3(m->col < 63 ? m->col : 63, m->line_first, c4 & 0xffff); break;
 		default: h = hc3(m->nest & 0xff, m->word, m->word ? 0 : c); break; /* 23 */
@@ -883,6 +964,14 @@ static u32 predict(cm_model *m)
 			}
 		}
 	}
+	/* record model: the byte one record above */
+	m->rec_e = NULL;
+	if (m->rlen && ((m->rexp | 256) >> (8 - m->bpos)) == c0) {
+		m->rec_e = &m->rec_sm[((m->rrun << 8 | m->rexp) << 3) | m->bpos];
+		x[k++] = (s16)stretch(m, (int)sm_p12(*m->rec_e));
+	} else {
+		x[k++] = 0;
+	}
 	/* match model */
 	u32 mi;
 	int mbit = 0;
@@ -893,12 +982,29 @@ static u32 predict(cm_model *m)
 			mi = (match_q(m->mlen) * 2 + (u32)mbit) << 8 | (m->c4 & 0xff);
 		} else {
 			m->mlen = 0;
-			mi = 64 * 256 + c0;
+			m->mbad = 1;
+			mi = 96 * 256 + c0;
 		}
+	} else if (m->mrec && !m->mbad && ((m->mexp | 256) >> (8 - m->bpos)) == c0) {
+		int b = (m->mexp >> (7 - m->bpos)) & 1;
+		mi = ((32 + m->mok) * 2 + (u32)b) << 8 | (m->c4 & 0xff);
 	} else {
-		mi = 64 * 256 + c0;
+		m->mbad = 1;
+		mi = 96 * 256 + c0;
 	}
 	m->msm = m->match_sm + mi;
+	if (p->match_bits) {
+		u32 i2;
+		if (m->mlen2 && !m->mbad2 && ((m->mexp2 | 256) >> (8 - m->bpos)) == c0) {
+			u32 b2 = (m->mexp2 >> (7 - m->bpos)) & 1;
+			i2 = ((m->mlen2 < 15 ? m->mlen2 : 15) * 2 + b2) << 8 | (m->c4 & 0xff);
+		} else {
+			m->mbad2 = m->mlen2 != 0;
+			i2 = 32 * 256 + c0;
+		}
+		m->m2e = &m->m2_sm[i2];
+		x[k++] = (s16)stretch(m, (int)sm_p12(*m->m2e));
+	}
 	{
 		int st = stretch(m, (int)sm_p12(*m->msm));
 		x[k++] = (s16)st;
@@ -1023,6 +1129,10 @@ static void update(cm_model *m, int y)
 		*b = m->nex[*b][y];
 	}
 	sm_update(m, m->msm, y, 1023);
+	if (p->match_bits)
+		sm_update(m, m->m2e, y, 1023);
+	if (m->rec_e)
+		sm_update(m, m->rec_e, y, 255);
 	if (m->rt)
 		for (u32 i = 0; i < m->nctx; i++)
 			if (m->rsm[i])

@@ -16,10 +16,10 @@ static void small_config(int level, nz_model_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	nz_cm_level_config(level, cfg);
-	if (cfg->extra[CM_X_HASHBITS] > 22)
-		cfg->extra[CM_X_HASHBITS] = 22;
-	if (cfg->extra[CM_X_MATCHBITS] > 22)
-		cfg->extra[CM_X_MATCHBITS] = 22;
+	if (cfg->extra[CM_X_HASHBITS] > 20)
+		cfg->extra[CM_X_HASHBITS] = 20;
+	if (cfg->extra[CM_X_MATCHBITS] > 20)
+		cfg->extra[CM_X_MATCHBITS] = 20;
 }
 
 typedef struct coded {
@@ -238,11 +238,11 @@ static void test_sizes_and_levels(void)
 
 static void test_substreams_threads_blocks(void)
 {
-	size_t n = 150000;
+	size_t n = 90000;
 	u8 *buf = malloc(n);
 	REQUIRE(buf);
 	nz_test_fill(buf, n, 1, 7);
-	nz_test_fill(buf + 100000, 50000, 3, 8);
+	nz_test_fill(buf + 60000, 30000, 3, 8);
 	nz_model_config cfg;
 	small_config(6, &cfg);
 	static const u32 ks[] = {1, 2, 3, 5};
@@ -251,8 +251,8 @@ static void test_substreams_threads_blocks(void)
 		memset(a, 0, sizeof(a));
 		memset(b, 0, sizeof(b));
 		/* three blocks, the later ones keeping state; 1 thread vs 2 threads */
-		CHECK_EQ_INT(encode_blocks(&cfg, buf, n, 60000, ks[i], 1, a, 4), NZ_OK);
-		CHECK_EQ_INT(encode_blocks(&cfg, buf, n, 60000, ks[i], 2, b, 4), NZ_OK);
+		CHECK_EQ_INT(encode_blocks(&cfg, buf, n, 35000, ks[i], 1, a, 4), NZ_OK);
+		CHECK_EQ_INT(encode_blocks(&cfg, buf, n, 35000, ks[i], 2, b, 4), NZ_OK);
 		for (int blk = 0; blk < 3; blk++)
 			for (u32 j = 0; j < ks[i]; j++) {
 				CHECK_EQ_INT(a[blk].sub[j].size, b[blk].sub[j].size);
@@ -261,9 +261,9 @@ static void test_substreams_threads_blocks(void)
 			}
 		u8 *dst = malloc(n);
 		REQUIRE(dst);
-		for (u32 t = 1; t <= 3; t++) {
+		for (u32 t = 1; t <= 2; t++) {
 			memset(dst, 0, n);
-			CHECK_EQ_INT(decode_blocks(&cfg, dst, n, 60000, t, a), NZ_OK);
+			CHECK_EQ_INT(decode_blocks(&cfg, dst, n, 35000, t, a), NZ_OK);
 			CHECK(memcmp(dst, buf, n) == 0);
 		}
 		free(dst);
@@ -318,10 +318,10 @@ static void test_corpus(void)
 {
 	static const char *files[] = {"gcide", "linux", "cldr", "cc1", "small/alice29.txt",
 				      "small/kppkn.gtb", "small/fireworks.jpeg", "small/geo.protodata"};
-	static const int lv[] = {1, 4, 7, 9};
+	static const int lv[] = {1, 6, 9};
 	for (size_t f = 0; f < NZ_ARRAY_LEN(files); f++) {
 		size_t n;
-		u8 *data = nz_test_corpus(files[f], 48 * 1024, &n);
+		u8 *data = nz_test_corpus(files[f], 32 * 1024, &n);
 		if (!data)
 			continue;
 		for (size_t l = 0; l < NZ_ARRAY_LEN(lv); l++) {
