@@ -637,6 +637,9 @@ static void prefetch_next_byte(const cm_model *m)
 		u32 c = ((m->c0 << 1) | b) & 255;
 		u32 c4 = (m->c4 << 8) | c, c8 = (m->c8 << 8) | (m->c4 >> 24);
 		if (m->mt) {
+			u32 h24 = (m->mh24 + c + 1) * 0x2F0F3C95u -
+				  ((u32)m->win[((u32)m->pos - 24) & m->win_mask] + 1) * CM_K24;
+			__builtin_prefetch(&m->mt[h32(h24) & m->mt_mask]);
 			__builtin_prefetch(&m->mt[match_hash_long(c4, c8) & m->mt_mask]);
 			__builtin_prefetch(&m->mt[match_hash_short(c4, c8) & m->mt_mask]);
 		}
@@ -1115,6 +1118,23 @@ static u32 predict(cm_model *m)
 	if (p16 > 65535 - 16)
 		p16 = 65535 - 16;
 	m->pfinal = p16;
+	/* the SSE rows of the next bit (two candidates) do not fit in the caches:
+	 * start loading them now */
+	if (p->sse >= 2 && m->bpos < 7) {
+		for (u32 b = 0; b < 2; b++) {
+			u32 n0 = c0 * 2 + b;
+			const u32 *r = m->apm[1].t + ((n0 ^ c1 << 6) & 0x3fff) * 33;
+			__builtin_prefetch(r);
+			__builtin_prefetch(r + 16);
+			__builtin_prefetch(r + 32);
+			if (p->sse >= 3) {
+				r = m->apm[2].t + (hc(m->c4 & 0xffff, n0) & 0xffff) * 33;
+				__builtin_prefetch(r);
+				__builtin_prefetch(r + 16);
+				__builtin_prefetch(r + 32);
+			}
+		}
+	}
 	return p16;
 }
 
