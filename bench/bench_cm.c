@@ -2,7 +2,7 @@
 /*
  * bench_cm.c - benchmark of the context-mixing codec on one file.
  *
- *   bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-r] [-c] [-x I=V ...]
+ *   bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-r] [-s] [-c] [-x I=V ...]
  *
  * Compresses FILE with CM level LEVEL (blocks of BLOCK_MIB MiB, default the whole
  * file, later blocks keeping the model state; K substreams per block), then
@@ -10,7 +10,8 @@
  *   file level K threads bytes_in bytes_out bpb comp_MB/s decomp_MB/s peak_RSS_MB
  *   comp_MB/s_cpu decomp_MB/s_cpu output_hash
  * (wall-clock speeds, then speeds from the process's CPU time)
- * -r resets the model at every block (independent blocks). -x I=V overrides extra[I] of the level's configuration (for tuning).
+ * -r resets the model at every block (independent blocks). -s sizes the tables
+ * to the file (nz_cm_level_config_for_size). -x I=V overrides extra[I] of the level's configuration (for tuning).
  * MB = 10^6 bytes. Peak RSS is the process's (compression and decompression).
  */
 #include <stdio.h>
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
 	int level = atoi(argv[2]);
 	u32 k = 1, threads = 1;
 	size_t block = 0;
-	int comp_only = 0, reset = 0;
+	int comp_only = 0, reset = 0, sized = 0;
 	nz_model_config cfg = {0};
 	nz_cm_level_config(level, &cfg);
 	for (int i = 3; i < argc; i++) {
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
 			threads = (u32)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "-b") && i + 1 < argc)
 			block = (size_t)atoi(argv[++i]) << 20;
+		else if (!strcmp(argv[i], "-s"))
+			sized = 1;
 		else if (!strcmp(argv[i], "-r"))
 			reset = 1;
 		else if (!strcmp(argv[i], "-c"))
@@ -90,15 +93,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (nz_model_cm.validate(&cfg)) {
-		fprintf(stderr, "invalid configuration\n");
-		return 2;
-	}
 	size_t n;
 	u8 *src = read_file(path, &n);
 	if (!src) {
 		fprintf(stderr, "cannot read %s\n", path);
 		return 1;
+	}
+	if (sized) {
+		nz_model_config c2 = {0};
+		nz_cm_level_config_for_size(level, n, &c2);
+		cfg.extra[CM_X_HASHBITS] = NZ_MIN(cfg.extra[CM_X_HASHBITS], c2.extra[CM_X_HASHBITS]);
+		if (cfg.extra[CM_X_MATCHBITS])
+			cfg.extra[CM_X_MATCHBITS] = NZ_MIN(cfg.extra[CM_X_MATCHBITS], c2.extra[CM_X_MATCHBITS]);
+	}
+	if (nz_model_cm.validate(&cfg)) {
+		fprintf(stderr, "invalid configuration\n");
+		return 2;
 	}
 	if (block == 0 || block > n)
 		block = n ? n : 1;

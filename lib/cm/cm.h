@@ -80,6 +80,11 @@ enum {
  * other values are clamped). Fields already non-zero in extra[] are kept. */
 void nz_cm_level_config(int level, nz_model_config *cfg);
 
+/* As nz_cm_level_config, with the tables shrunk to fit an input of `size` bytes
+ * (NZ_CONTENT_SIZE_UNKNOWN: no change): small files then need far less memory
+ * and time to clear the tables, at no measurable cost in size. */
+void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg);
+
 /* Bytes one model state of cfg allocates (a block coded in K substreams by K
  * threads holds K states). */
 u64 nz_cm_state_memory(const nz_model_config *cfg);

@@ -366,6 +366,24 @@ void nz_cm_level_config(int level, nz_model_config *cfg)
 	}
 }
 
+void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg)
+{
+	nz_cm_level_config(level, cfg);
+	if (size == NZ_CONTENT_SIZE_UNKNOWN)
+		return;
+	u32 lg = 0;
+	while (lg < 40 && ((u64)1 << lg) < size)
+		lg++;
+	/* a hash table of 256 bytes per input byte and a window holding the whole
+	 * input lose nothing measurable against bigger ones, and cost less to clear */
+	u64 hb = NZ_MAX(16, NZ_MIN(lg + 8, 30));
+	if (cfg->extra[CM_X_HASHBITS] > hb)
+		cfg->extra[CM_X_HASHBITS] = hb;
+	u64 mb = NZ_MAX(16, NZ_MIN(lg + 1, 30));
+	if (cfg->extra[CM_X_MATCHBITS] > mb)
+		cfg->extra[CM_X_MATCHBITS] = mb;
+}
+
 u64 nz_cm_state_memory(const nz_model_config *cfg)
 {
 	cm_params p;
