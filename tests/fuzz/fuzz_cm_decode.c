@@ -8,6 +8,8 @@
  * bytes, never crash, hang or touch memory out of bounds. Seeds in
  * tests/fuzz/cm_decode/ are valid encodings made with the same layout.
  */
+#include <stdlib.h>
+
 #include "cm/cm.h"
 #include "codec/block_codec.h"
 
