@@ -69,7 +69,9 @@ enum {
 				 * repeat count (a table of 2^(hash bits - 2) bytes) */
 	CM_F_EXT = 1u << 3,     /* two mixer inputs from an external byte predictor (the
 				 * neural engine); without one attached they are 0 */
-	CM_F_ALL_ = (1u << 4) - 1
+	CM_F_REC = 1u << 4,     /* record model (the byte one record above) and a second
+				 * match model (the latest 5-byte context): 2 inputs */
+	CM_F_ALL_ = (1u << 5) - 1
 };
 
 #define CM_MAX_MIXERS 6

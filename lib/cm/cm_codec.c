@@ -336,13 +336,13 @@ static const cm_level levels[10] = {
 	{25, CTX_FAST, 24, 1, 2, CM_F_X86},
 	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86},
 	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86},
-	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86},
-	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86},
-	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86},
-	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN},
-	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN},
-	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN},
-	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN},
+	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_REC},
+	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_REC},
+	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_REC},
+	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
 };
 
 void nz_cm_level_config(int level, nz_model_config *cfg)

@@ -450,7 +450,8 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	/* mixer inputs: order 0, order 1, contexts (1 or 2 each), match (2),
 	 * external (2), bias (1) */
 	u32 per = (p->flags & CM_F_RICH) ? 2 : 1;
-	m->nin = 2 * per + m->nctx * per + 2 + 1 + (p->match_bits ? 1 : 0) + ((p->flags & CM_F_EXT) ? 2 : 0) + 1 + ((p->flags & CM_F_RUN) ? m->nctx : 0);
+	m->nin = 2 * per + m->nctx * per + 2 + ((p->flags & CM_F_REC) ? 1 : 0) +
+		 ((p->match_bits && (p->flags & CM_F_REC)) ? 1 : 0) + ((p->flags & CM_F_EXT) ? 2 : 0) + 1 + ((p->flags & CM_F_RUN) ? m->nctx : 0);
 	m->nin_pad = (m->nin + 7) & ~7u;
 	m->dot = dot_c;
 	m->train = train_c;
@@ -712,7 +713,7 @@ static void update_byte(cm_model *m, u32 c)
 	 * proposed as candidates; the candidate whose "byte one record above" was
 	 * right more often over the last 32 bytes than the current length's replaces
 	 * it. Then the byte one record above predicts the next one. */
-	{
+	if ((p->flags & CM_F_REC) || (p->ctx_mask & CM_C_RECORD)) {
 		u32 *cp = m->cpos + c * 4;
 		u32 r = pos32 - cp[0];
 		if (m->rlen)
@@ -793,7 +794,8 @@ static void update_byte(cm_model *m, u32 c)
 		}
 		/* second match model: follow the latest occurrence of the last 5 bytes
 		 * when it differs from the first model's */
-		if (m->mlen2 > 0) {
+		if (!(p->flags & CM_F_REC)) {
+		} else if (m->mlen2 > 0) {
 			if (m->mexp2 == c && !m->mbad2) {
 				if (m->mlen2 < 65535)
 					m->mlen2++;
@@ -803,7 +805,7 @@ static void update_byte(cm_model *m, u32 c)
 			}
 		}
 		m->mbad2 = 0;
-		if (m->mlen2 == 0) {
+		if (m->mlen2 == 0 && (p->flags & CM_F_REC)) {
 			u32 cand = m->mt[hs];
 			if (cand && pos32 - cand <= m->win_mask && cand != m->mptr &&
 			    m->win[(cand - 1) & m->win_mask] == c) {
@@ -969,7 +971,8 @@ static u32 predict(cm_model *m)
 	}
 	/* record model: the byte one record above */
 	m->rec_e = NULL;
-	if (m->rlen && ((m->rexp | 256) >> (8 - m->bpos)) == c0) {
+	if (!(p->flags & CM_F_REC)) {
+	} else if (m->rlen && ((m->rexp | 256) >> (8 - m->bpos)) == c0) {
 		m->rec_e = &m->rec_sm[((m->rrun << 8 | m->rexp) << 3) | m->bpos];
 		x[k++] = (s16)stretch(m, (int)sm_p12(*m->rec_e));
 	} else {
@@ -996,7 +999,7 @@ static u32 predict(cm_model *m)
 		mi = 96 * 256 + c0;
 	}
 	m->msm = m->match_sm + mi;
-	if (p->match_bits) {
+	if (p->match_bits && (p->flags & CM_F_REC)) {
 		u32 i2;
 		if (m->mlen2 && !m->mbad2 && ((m->mexp2 | 256) >> (8 - m->bpos)) == c0) {
 			u32 b2 = (m->mexp2 >> (7 - m->bpos)) & 1;
@@ -1149,7 +1152,7 @@ static void update(cm_model *m, int y)
 		*b = m->nex[*b][y];
 	}
 	sm_update(m, m->msm, y, 1023);
-	if (p->match_bits)
+	if (p->match_bits && (p->flags & CM_F_REC))
 		sm_update(m, m->m2e, y, 1023);
 	if (m->rec_e)
 		sm_update(m, m->rec_e, y, 255);
