@@ -1,0 +1,116 @@
+/*
+ * cm.h - the bit-wise context-mixing coding mode (model id NZ_MODEL_CM, coding
+ * NZ_CODING_BITS): a block codec built from hashed context models, a match model,
+ * a gated logistic mixer and SSE stages, coded with the binary arithmetic coder.
+ * Design, levels and memory: docs/CM.md.
+ *
+ * Header parameters (nz_model_config.extra[], all validated by the descriptor):
+ *   extra[0]  CM_X_VERSION   layout version of these parameters, must be 1
+ *   extra[1]  CM_X_HASHBITS  log2 bytes of the context hash table (16..30)
+ *   extra[2]  CM_X_CTXMASK   which hashed contexts are used (CM_C_* bits)
+ *   extra[3]  CM_X_MATCHBITS log2 bytes of the match model window (0 = none, 16..30)
+ *   extra[4]  CM_X_MIXERS    layer-1 mixers (1 = one mixer, 2..CM_MAX_MIXERS: two layers)
+ *   extra[5]  CM_X_SSE       SSE stages after the mixer (0..CM_MAX_SSE)
+ *   extra[6]  CM_X_FLAGS     CM_F_* bits
+ * preset is not used by this model (0).
+ */
+#ifndef NZ_CM_H
+#define NZ_CM_H
+
+#include "model/model_config.h"
+
+extern const nz_model_desc nz_model_cm;
+
+enum {
+	CM_X_VERSION = 0,
+	CM_X_HASHBITS = 1,
+	CM_X_CTXMASK = 2,
+	CM_X_MATCHBITS = 3,
+	CM_X_MIXERS = 4,
+	CM_X_SSE = 5,
+	CM_X_FLAGS = 6
+};
+
+/* Hashed contexts (bits of extra[CM_X_CTXMASK]). Orders 0 and 1 are always
+ * present (direct tables). */
+enum {
+	CM_C_O2 = 1u << 0,
+	CM_C_O3 = 1u << 1,
+	CM_C_O4 = 1u << 2,
+	CM_C_O5 = 1u << 3,
+	CM_C_O6 = 1u << 4,
+	CM_C_O7 = 1u << 5,
+	CM_C_O10 = 1u << 6,
+	CM_C_WORD = 1u << 7,      /* the current word (letters, case-folded) */
+	CM_C_WORD1 = 1u << 8,     /* current word + previous word */
+	CM_C_WORD2 = 1u << 9,     /* current word + the word before the previous */
+	CM_C_COLUMN = 1u << 10,   /* text column + byte above */
+	CM_C_ABOVE = 1u << 11,    /* byte above + previous byte */
+	CM_C_SPARSE1 = 1u << 12,  /* bytes 2-3 back */
+	CM_C_SPARSE2 = 1u << 13,  /* bytes 2 and 4 back */
+	CM_C_SPARSE3 = 1u << 14,  /* bytes 1 and 3 back */
+	CM_C_SPARSE4 = 1u << 15,  /* byte 2 back */
+	CM_C_IND1 = 1u << 16,     /* indirect: byte 1 back + what followed it before */
+	CM_C_IND2 = 1u << 17,     /* indirect: bytes 1-2 back + what followed them */
+	CM_C_RECORD = 1u << 18,   /* detected record length: bytes one record above */
+	CM_C_WORDCTX = 1u << 19,  /* current word + the byte before it */
+	CM_C_SPARSE5 = 1u << 20,  /* previous byte + bytes 7-8 back */
+	CM_C_LINE = 1u << 21,     /* column + first byte of the line + previous byte */
+	CM_C_LINE2 = 1u << 22,    /* column + first byte of the line + previous two bytes */
+	CM_C_NEST = 1u << 23,     /* open brackets/quotes + current word */
+	CM_C_ALL_ = (1u << 24) - 1
+};
+
+/* Flags (bits of extra[CM_X_FLAGS]). */
+enum {
+	CM_F_X86 = 1u << 0,     /* the encoder may apply the E8/E9 call transform per segment */
+	CM_F_RICH = 1u << 1,    /* two inputs per context (stretch + confidence) */
+	CM_F_RUN = 1u << 2,     /* run model: the last byte seen in each context and its
+				 * repeat count (a table of 2^(hash bits - 2) bytes) */
+	CM_F_EXT = 1u << 3,     /* two mixer inputs from an external byte predictor (the
+				 * neural engine); without one attached they are 0 */
+	CM_F_REC = 1u << 4,     /* record model (the byte one record above) and a second
+				 * match model (the latest 5-byte context): 2 inputs */
+	CM_F_ALL_ = (1u << 5) - 1
+};
+
+#define CM_MAX_MIXERS 6
+#define CM_MAX_SSE 4
+#define CM_MAX_SUBSTREAMS 64
+
+/* Set cfg->extra[] and preset for level 1..9 (0 is store, handled by the caller;
+ * other values are clamped). Fields already non-zero in extra[] are kept. */
+void nz_cm_level_config(int level, nz_model_config *cfg);
+
+/* As nz_cm_level_config, with the tables shrunk to fit an input of `size` bytes
+ * (NZ_CONTENT_SIZE_UNKNOWN: no change): small files then need far less memory
+ * and time to clear the tables, at no measurable cost in size. */
+void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg);
+
+/* Bytes one model state of cfg allocates (a block coded in K substreams by K
+ * threads holds K states). */
+u64 nz_cm_state_memory(const nz_model_config *cfg);
+
+/*
+ * Hook for external predictors (a neural byte model of the engine). Before each
+ * byte is coded, the codec asks the predictor for a 256-way distribution of the
+ * next byte; the CM model turns it into bit predictions (P(next bit | bits so
+ * far) from the sums over the byte values that agree with the known bits) and
+ * mixes their stretched values as two more mixer inputs. `predict` must be a
+ * deterministic function of the bytes before (same on encode and decode);
+ * probs[] are 16-bit fixed-point weights (any positive scale; 0 allowed).
+ * Not recorded in the header yet: a model id for it is to be added with the
+ * engine integration (docs/CM.md).
+ */
+typedef struct nz_cm_ext_predictor {
+	void *opaque;
+	/* history[0..n) are the bytes of the current segment (one substream of
+	 * one block) coded so far; earlier blocks are not shown. */
+	int (*predict)(void *opaque, const u8 *history, size_t n, u16 probs[256]);
+} nz_cm_ext_predictor;
+
+struct nz_block_codec;
+/* Attach (or with NULL detach) an external predictor to a CM block codec. */
+void nz_cm_codec_set_ext(struct nz_block_codec *bc, const nz_cm_ext_predictor *ext);
+
+#endif /* NZ_CM_H */

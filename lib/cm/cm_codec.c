@@ -1,0 +1,419 @@
+/*
+ * cm_codec.c - the context-mixing block codec: substreams, threads, the x86
+ * transform, levels and the model descriptor (nz_model_cm).
+ *
+ * A block of n bytes coded in K substreams is cut into K contiguous segments,
+ * segment j = [n*j/K, n*(j+1)/K). Segment j is coded by model state j (its own
+ * hash tables, mixer and SSE), which continues from state j of the previous block
+ * when keep_state is set. The segments are independent, so up to K threads code
+ * them at once; the output never depends on the number of threads.
+ *
+ * Substream layout: one flags byte (bit 0: the x86 call transform was applied to
+ * this segment), then, if the segment is not empty, the arithmetic-coded bits.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cm/cm_model.h"
+#include "codec/block_codec.h"
+#include "coder/bit_coder.h"
+
+#define SEG_X86 1u
+
+typedef struct cm_codec {
+	nz_block_codec base;
+	cm_params P;
+	cm_model *st[CM_MAX_SUBSTREAMS];
+	nz_cm_ext_predictor ext;
+	int has_ext;
+} cm_codec;
+
+/* ---- x86 transform: E8/E9 (call/jmp rel32) targets made absolute, stored
+ * big-endian so that the predictable high bytes come first ---- */
+
+static int x86_detect(const u8 *b, size_t n)
+{
+	if (n < 4096)
+		return 0;
+	size_t hits = 0, e8 = 0;
+	for (size_t i = 0; i + 5 <= n; i++) {
+		if ((b[i] & 0xfe) == 0xe8) {
+			e8++;
+			u8 top = b[i + 4];
+			if (top == 0x00 || top == 0xff)
+				hits++;
+		}
+	}
+	/* code: many E8/E9 whose offsets are small (top byte 00 or ff) */
+	return hits * 200 > n && hits * 4 > e8 * 3;
+}
+
+static void x86_forward(u8 *b, size_t n, u32 base)
+{
+	for (size_t i = 0; i + 5 <= n;) {
+		if ((b[i] & 0xfe) == 0xe8) {
+			u32 a = nz_load_le32(b + i + 1) + base + (u32)i;
+			b[i + 1] = (u8)(a >> 24);
+			b[i + 2] = (u8)(a >> 16);
+			b[i + 3] = (u8)(a >> 8);
+			b[i + 4] = (u8)a;
+			i += 5;
+		} else {
+			i++;
+		}
+	}
+}
+
+static void x86_inverse(u8 *b, size_t n, u32 base)
+{
+	for (size_t i = 0; i + 5 <= n;) {
+		if ((b[i] & 0xfe) == 0xe8) {
+			u32 a = (u32)b[i + 1] << 24 | (u32)b[i + 2] << 16 | (u32)b[i + 3] << 8 | b[i + 4];
+			nz_store_le32(b + i + 1, a - base - (u32)i);
+			i += 5;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* ---- one segment ---- */
+
+typedef struct seg_job {
+	cm_codec *c;
+	u32 j;
+	const u8 *src;
+	u8 *dst;
+	size_t n;
+	nz_buf *out;
+	const u8 *in;
+	size_t in_size;
+	const nz_job *job;   /* only the calling thread reports progress */
+	u64 job_base;
+	int rc;
+} seg_job;
+
+static int get_state(cm_codec *c, u32 j, int keep_state)
+{
+	if (!c->st[j]) {
+		NZ_TRY(cm_model_create(&c->P, &c->st[j]));
+		if (c->has_ext)
+			cm_model_set_ext(c->st[j], &c->ext);
+	} else if (!keep_state) {
+		cm_model_reset(c->st[j]);
+	}
+	return NZ_OK;
+}
+
+static int encode_seg(seg_job *s)
+{
+	cm_model *m = s->c->st[s->j];
+	u8 flags = 0;
+	const u8 *src = s->src;
+	u8 *tmp = NULL;
+	if ((s->c->P.flags & CM_F_X86) && x86_detect(src, s->n)) {
+		tmp = malloc(s->n);
+		if (!tmp)
+			return NZ_ERR_NOMEM;
+		memcpy(tmp, src, s->n);
+		x86_forward(tmp, s->n, (u32)cm_model_pos(m));
+		src = tmp;
+		flags |= SEG_X86;
+	}
+	int rc = nz_buf_append(s->out, &flags, 1);
+	if (!rc && s->n) {
+		nz_bitenc enc;
+		nz_bitenc_init(&enc, s->out);
+		rc = cm_encode_bytes(m, &enc, src, s->n, s->job, s->job_base);
+		if (!rc)
+			rc = nz_bitenc_finish(&enc);
+	}
+	free(tmp);
+	return rc;
+}
+
+static int decode_seg(seg_job *s)
+{
+	cm_model *m = s->c->st[s->j];
+	if (s->in_size < 1)
+		return NZ_ERR_TRUNCATED;
+	u8 flags = s->in[0];
+	if (flags & ~SEG_X86)
+		return NZ_ERR_CORRUPT;
+	if (s->n == 0)
+		return s->in_size == 1 ? NZ_OK : NZ_ERR_CORRUPT;
+	if ((flags & SEG_X86) && !(s->c->P.flags & CM_F_X86))
+		return NZ_ERR_CORRUPT;
+	u32 base = (u32)cm_model_pos(m);
+	nz_bitdec dec;
+	nz_bitdec_init(&dec, s->in + 1, s->in_size - 1);
+	NZ_TRY(cm_decode_bytes(m, &dec, s->dst, s->n, s->job, s->job_base));
+	NZ_TRY(nz_bitdec_finish(&dec));
+	if (flags & SEG_X86)
+		x86_inverse(s->dst, s->n, base);
+	return NZ_OK;
+}
+
+/* ---- threads ---- */
+
+typedef struct worker {
+	seg_job *jobs;
+	u32 k, t, nthreads;
+	int encode;
+	atomic_int *failed;
+	pthread_t th;
+} worker;
+
+static void run_worker(worker *w)
+{
+	for (u32 j = w->t; j < w->k; j += w->nthreads) {
+		if (atomic_load(w->failed))
+			return;
+		seg_job *s = &w->jobs[j];
+		s->rc = w->encode ? encode_seg(s) : decode_seg(s);
+		if (s->rc)
+			atomic_store(w->failed, 1);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	run_worker(arg);
+	return NULL;
+}
+
+static u32 thread_count(const nz_job *job, u32 k)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	u32 t = job && job->threads ? job->threads : (u32)(cores > 0 ? cores : 1);
+	if (t > k)
+		t = k;
+	return t ? t : 1;
+}
+
+static int run_segments(seg_job *jobs, u32 k, int encode, const nz_job *job)
+{
+	u32 nt = thread_count(job, k);
+	atomic_int failed;
+	atomic_init(&failed, 0);
+	worker w[CM_MAX_SUBSTREAMS];
+	u32 started = 0;
+	for (u32 t = 0; t < nt; t++) {
+		w[t] = (worker){jobs, k, t, nt, encode, &failed, 0};
+		if (t > 0) {
+			if (pthread_create(&w[t].th, NULL, worker_main, &w[t]))
+				break;
+			started++;
+		}
+	}
+	int rc = NZ_OK;
+	if (started + 1 < nt) {
+		rc = NZ_ERR_THREAD;
+		atomic_store(&failed, 1);
+	} else {
+		run_worker(&w[0]);
+	}
+	for (u32 t = 1; t <= started; t++)
+		pthread_join(w[t].th, NULL);
+	if (rc)
+		return rc;
+	for (u32 j = 0; j < k; j++)
+		if (jobs[j].rc)
+			return jobs[j].rc;
+	return NZ_OK;
+}
+
+/* Segment j of n bytes in k parts; the calling thread (thread 0) codes segments
+ * 0, nt, 2nt, ... and reports progress for them. */
+static void plan(seg_job *jobs, cm_codec *c, size_t n, u32 k, const nz_job *job)
+{
+	u32 nt = thread_count(job, k);
+	for (u32 j = 0; j < k; j++) {
+		size_t a = (size_t)((u64)n * j / k), b = (size_t)((u64)n * (j + 1) / k);
+		jobs[j] = (seg_job){0};
+		jobs[j].c = c;
+		jobs[j].j = j;
+		jobs[j].n = b - a;
+		jobs[j].job = (j % nt == 0) ? job : NULL;
+		jobs[j].job_base = (u64)a;
+	}
+}
+
+static int cm_encode(nz_block_codec *bc, const u8 *src, size_t n, int keep_state,
+		     nz_buf *sub, u32 k, const nz_job *job)
+{
+	cm_codec *c = (cm_codec *)bc;
+	if (k < 1 || k > CM_MAX_SUBSTREAMS)
+		return NZ_ERR_PARAM;
+	seg_job jobs[CM_MAX_SUBSTREAMS];
+	plan(jobs, c, n, k, job);
+	for (u32 j = 0; j < k; j++) {
+		NZ_TRY(get_state(c, j, keep_state));
+		jobs[j].src = src + jobs[j].job_base;
+		jobs[j].out = &sub[j];
+	}
+	return run_segments(jobs, k, 1, job);
+}
+
+static int cm_decode(nz_block_codec *bc, u8 *dst, size_t n, int keep_state,
+		     const u8 *const *sub, const size_t *sub_size, u32 k, const nz_job *job)
+{
+	cm_codec *c = (cm_codec *)bc;
+	if (k < 1 || k > CM_MAX_SUBSTREAMS)
+		return NZ_ERR_CORRUPT;
+	seg_job jobs[CM_MAX_SUBSTREAMS];
+	plan(jobs, c, n, k, job);
+	for (u32 j = 0; j < k; j++) {
+		NZ_TRY(get_state(c, j, keep_state));
+		jobs[j].dst = dst + jobs[j].job_base;
+		jobs[j].in = sub[j];
+		jobs[j].in_size = sub_size[j];
+	}
+	return run_segments(jobs, k, 0, job);
+}
+
+static void cm_destroy(nz_block_codec *bc)
+{
+	cm_codec *c = (cm_codec *)bc;
+	if (!c)
+		return;
+	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++)
+		cm_model_destroy(c->st[j]);
+	free(c);
+}
+
+static const nz_block_codec_ops cm_ops = {cm_encode, cm_decode, cm_destroy};
+
+static int cm_create_block_codec(const nz_model_config *cfg, nz_block_codec **out)
+{
+	*out = NULL;
+	cm_codec *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NZ_ERR_NOMEM;
+	int rc = cm_params_from_config(cfg, &c->P);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	c->base.ops = &cm_ops;
+	c->base.max_substreams = CM_MAX_SUBSTREAMS;
+	*out = &c->base;
+	return NZ_OK;
+}
+
+/* Attach an external predictor to every model state of a CM block codec (the
+ * hook for the neural engine; see cm.h). */
+void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
+{
+	cm_codec *c = (cm_codec *)bc;
+	c->has_ext = ext != NULL;
+	if (ext)
+		c->ext = *ext;
+	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++)
+		if (c->st[j])
+			cm_model_set_ext(c->st[j], ext);
+}
+
+/* ---- levels ---- */
+
+typedef struct cm_level {
+	u32 hash_bits, ctx_mask, match_bits, mixers, sse, flags;
+} cm_level;
+
+#define CTX_FAST (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_O6)
+#define CTX_LPAQ (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_O6 | CM_C_WORD)
+#define CTX_MID (CTX_LPAQ | CM_C_O5 | CM_C_WORD1 | CM_C_SPARSE1 | CM_C_IND1 | CM_C_COLUMN | \
+		 CM_C_LINE | CM_C_RECORD | CM_C_SPARSE5)
+#define CTX_STRONG (CTX_MID | CM_C_O7 | CM_C_O10 | CM_C_WORD2 | CM_C_ABOVE | CM_C_SPARSE2 | \
+		    CM_C_SPARSE3 | CM_C_IND2 | CM_C_WORDCTX | CM_C_LINE2 | CM_C_NEST)
+#define CTX_MAX (CTX_STRONG | CM_C_SPARSE4)
+
+/* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
+static const cm_level levels[10] = {
+	/* 0: not used (store) */
+	{25, CTX_FAST, 24, 1, 2, CM_F_X86},
+	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86},
+	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86},
+	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_REC},
+	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_REC},
+	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_REC},
+	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+};
+
+void nz_cm_level_config(int level, nz_model_config *cfg)
+{
+	if (level < 1)
+		level = 1;
+	if (level > 9)
+		level = 9;
+	const cm_level *L = &levels[level];
+	cfg->model = NZ_MODEL_CM;
+	cfg->coding = NZ_CODING_BITS;
+	cfg->preset = 0;
+	if (cfg->extra[CM_X_VERSION] == 0) {
+		cfg->extra[CM_X_VERSION] = 1;
+		cfg->extra[CM_X_HASHBITS] = L->hash_bits;
+		cfg->extra[CM_X_CTXMASK] = L->ctx_mask;
+		cfg->extra[CM_X_MATCHBITS] = L->match_bits;
+		cfg->extra[CM_X_MIXERS] = L->mixers;
+		cfg->extra[CM_X_SSE] = L->sse;
+		cfg->extra[CM_X_FLAGS] = L->flags;
+	}
+}
+
+void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg)
+{
+	nz_cm_level_config(level, cfg);
+	if (size == NZ_CONTENT_SIZE_UNKNOWN)
+		return;
+	u32 lg = 0;
+	while (lg < 40 && ((u64)1 << lg) < size)
+		lg++;
+	/* a hash table of 256 bytes per input byte and a window holding the whole
+	 * input lose nothing measurable against bigger ones, and cost less to clear */
+	u64 hb = NZ_MAX(16, NZ_MIN(lg + 8, 30));
+	if (cfg->extra[CM_X_HASHBITS] > hb)
+		cfg->extra[CM_X_HASHBITS] = hb;
+	u64 mb = NZ_MAX(16, NZ_MIN(lg + 1, 30));
+	if (cfg->extra[CM_X_MATCHBITS] > mb)
+		cfg->extra[CM_X_MATCHBITS] = mb;
+}
+
+u64 nz_cm_state_memory(const nz_model_config *cfg)
+{
+	cm_params p;
+	if (cm_params_from_config(cfg, &p))
+		return 0;
+	return cm_model_memory(&p);
+}
+
+static void cm_defaults(nz_model_config *cfg, int level)
+{
+	nz_cm_level_config(level, cfg);
+}
+
+static int cm_validate(const nz_model_config *cfg)
+{
+	cm_params p;
+	if (cfg->preset != 0)
+		return NZ_ERR_PARAM;
+	return cm_params_from_config(cfg, &p);
+}
+
+static u64 cm_memory(const nz_model_config *cfg) { return nz_cm_state_memory(cfg); }
+
+const nz_model_desc nz_model_cm = {
+	.id = NZ_MODEL_CM,
+	.name = "cm",
+	.coding = NZ_CODING_BITS,
+	.defaults = cm_defaults,
+	.validate = cm_validate,
+	.memory = cm_memory,
+	.create_byte_model = NULL,
+	.create_block_codec = cm_create_block_codec,
+};

@@ -1,0 +1,55 @@
+/*
+ * cm_model.h - the bit predictor of the context-mixing codec (internal).
+ *
+ * One cm_model is one model state: it predicts P(next bit = 1) as a 16-bit
+ * probability and learns from the coded bit. cm_codec.c drives it with the binary
+ * arithmetic coder. Everything is integer arithmetic (docs/CM.md, "Determinism").
+ */
+#ifndef NZ_CM_MODEL_H
+#define NZ_CM_MODEL_H
+
+#include "cm/cm.h"
+#include "codec/job.h"
+
+typedef int16_t s16;
+
+typedef struct cm_params {
+	u32 hash_bits;
+	u32 ctx_mask;
+	u32 match_bits;
+	u32 mixers;
+	u32 sse;
+	u32 flags;
+} cm_params;
+
+typedef struct cm_model cm_model;
+
+/* Decode and check extra[]: NZ_ERR_PARAM if out of range. */
+int cm_params_from_config(const nz_model_config *cfg, cm_params *p);
+u64 cm_model_memory(const cm_params *p);
+
+int cm_model_create(const cm_params *p, cm_model **out);
+void cm_model_destroy(cm_model *m);
+/* Back to the initial state (all statistics forgotten). */
+void cm_model_reset(cm_model *m);
+/* Attach an external byte predictor (NULL to detach). */
+void cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext);
+
+/* Code one byte with the model: encode writes through the coder, decode returns
+ * the byte (or a negative nz_error). Defined in cm_model.c for speed. */
+struct nz_bitenc;
+struct nz_bitdec;
+int cm_encode_bytes(cm_model *m, struct nz_bitenc *enc, const u8 *src, size_t n,
+		    const nz_job *job, u64 job_base);
+int cm_decode_bytes(cm_model *m, struct nz_bitdec *dec, u8 *dst, size_t n,
+		    const nz_job *job, u64 job_base);
+
+/* Use the plain C mixer kernels even where AVX2 exists (tests check that both
+ * give the same bits). */
+void cm_model_use_plain_kernels(cm_model *m);
+
+/* Bytes coded by this model state since its last reset (the position used by the
+ * x86 transform). */
+u64 cm_model_pos(const cm_model *m);
+
+#endif /* NZ_CM_MODEL_H */

@@ -1,0 +1,438 @@
+/*
+ * test_cm.c - the binary arithmetic coder and the context-mixing block codec:
+ * round trips of many sizes and kinds at every level, substreams and threads
+ * (same output whatever the thread count), model state kept across blocks,
+ * corpus prefixes, parameter validation, and corrupt or truncated substreams
+ * (an error or wrong bytes, never a crash).
+ */
+#include "cm/cm.h"
+#include "cm/cm_model.h"
+#include "codec/block_codec.h"
+#include "coder/bit_coder.h"
+#include "test_util.h"
+
+/* The level's configuration with the big tables shrunk so tests stay quick. */
+static void small_config(int level, nz_model_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	nz_cm_level_config(level, cfg);
+	if (cfg->extra[CM_X_HASHBITS] > 20)
+		cfg->extra[CM_X_HASHBITS] = 20;
+	if (cfg->extra[CM_X_MATCHBITS] > 20)
+		cfg->extra[CM_X_MATCHBITS] = 20;
+}
+
+typedef struct coded {
+	nz_buf sub[CM_MAX_SUBSTREAMS];
+	u32 k;
+} coded;
+
+static void coded_free(coded *c)
+{
+	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++)
+		nz_buf_free(&c->sub[j]);
+}
+
+static size_t coded_size(const coded *c)
+{
+	size_t t = 0;
+	for (u32 j = 0; j < c->k; j++)
+		t += c->sub[j].size;
+	return t;
+}
+
+/* Encode src as blocks of `block` bytes (the later ones keeping state). */
+static int encode_blocks(const nz_model_config *cfg, const u8 *src, size_t n, size_t block,
+			 u32 k, u32 threads, coded *out, size_t nblocks_max)
+{
+	nz_block_codec *bc;
+	REQUIRE(nz_model_cm.create_block_codec(cfg, &bc) == NZ_OK);
+	nz_job job = {0};
+	job.threads = threads;
+	size_t nb = n ? (n + block - 1) / block : 1;
+	REQUIRE(nb <= nblocks_max);
+	int rc = NZ_OK;
+	for (size_t b = 0; b < nb && !rc; b++) {
+		size_t off = b * block, len = NZ_MIN(block, n - off);
+		out[b].k = k;
+		rc = bc->ops->encode(bc, src + off, len, b > 0, out[b].sub, k, &job);
+	}
+	bc->ops->destroy(bc);
+	return rc;
+}
+
+static int decode_blocks(const nz_model_config *cfg, u8 *dst, size_t n, size_t block, u32 threads,
+			 coded *in)
+{
+	nz_block_codec *bc;
+	REQUIRE(nz_model_cm.create_block_codec(cfg, &bc) == NZ_OK);
+	nz_job job = {0};
+	job.threads = threads;
+	size_t nb = n ? (n + block - 1) / block : 1;
+	int rc = NZ_OK;
+	for (size_t b = 0; b < nb && !rc; b++) {
+		size_t off = b * block, len = NZ_MIN(block, n - off);
+		const u8 *ptr[CM_MAX_SUBSTREAMS];
+		size_t sz[CM_MAX_SUBSTREAMS];
+		for (u32 j = 0; j < in[b].k; j++) {
+			ptr[j] = in[b].sub[j].data;
+			sz[j] = in[b].sub[j].size;
+		}
+		rc = bc->ops->decode(bc, dst + off, len, b > 0, ptr, sz, in[b].k, &job);
+	}
+	bc->ops->destroy(bc);
+	return rc;
+}
+
+/* Round trip; returns the compressed size. */
+static size_t round_trip(const nz_model_config *cfg, const u8 *src, size_t n, size_t block,
+			 u32 k, u32 threads)
+{
+	if (block == 0)
+		block = n ? n : 1;
+	coded cs[8];
+	memset(cs, 0, sizeof(cs));
+	CHECK_EQ_INT(encode_blocks(cfg, src, n, block, k, threads, cs, 8), NZ_OK);
+	u8 *dst = malloc(n + 1);
+	REQUIRE(dst);
+	CHECK_EQ_INT(decode_blocks(cfg, dst, n, block, threads, cs), NZ_OK);
+	CHECK(memcmp(dst, src, n) == 0);
+	size_t total = 0;
+	for (int b = 0; b < 8; b++) {
+		total += coded_size(&cs[b]);
+		coded_free(&cs[b]);
+	}
+	free(dst);
+	return total;
+}
+
+static void test_bit_coder(void)
+{
+	nz_test_rng r = {42};
+	enum { N = 200000 };
+	static u8 bits[N];
+	static u16 probs[N];
+	for (int i = 0; i < N; i++) {
+		u32 p = (u32)(nz_test_next(&r) % 65535) + 1;
+		if (i % 3 == 0)
+			p = (i & 8) ? 1 : 65535; /* extremes */
+		probs[i] = (u16)p;
+		bits[i] = nz_test_uniform(&r) * 65536.0 < p;
+	}
+	nz_buf out = {0};
+	nz_bitenc e;
+	nz_bitenc_init(&e, &out);
+	for (int i = 0; i < N; i++) {
+		REQUIRE(nz_bitenc_room(&e, NZ_BITENC_MAX_PER_BIT) == NZ_OK);
+		nz_bitenc_encode(&e, bits[i], probs[i]);
+	}
+	REQUIRE(nz_bitenc_finish(&e) == NZ_OK);
+	nz_bitdec d;
+	nz_bitdec_init(&d, out.data, out.size);
+	int bad = 0;
+	for (int i = 0; i < N; i++)
+		bad += nz_bitdec_decode(&d, probs[i]) != bits[i];
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(nz_bitdec_finish(&d), NZ_OK);
+	/* truncated: the decoder notices it ran past the end */
+	nz_bitdec_init(&d, out.data, out.size - 2);
+	for (int i = 0; i < N; i++)
+		nz_bitdec_decode(&d, probs[i]);
+	CHECK_EQ_INT(nz_bitdec_finish(&d), NZ_ERR_TRUNCATED);
+	nz_buf_free(&out);
+}
+
+/* The AVX2 mixer kernels and the plain C ones give the same bits. */
+static void test_kernels_agree(void)
+{
+	size_t n = 60000;
+	u8 *buf = malloc(n);
+	REQUIRE(buf);
+	nz_test_fill(buf, n, 1, 77);
+	nz_test_fill(buf + 40000, 20000, 0, 78);
+	nz_model_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	nz_cm_level_config(9, &cfg);
+	cfg.extra[CM_X_HASHBITS] = 20;
+	cfg.extra[CM_X_MATCHBITS] = 20;
+	cm_params p;
+	REQUIRE(cm_params_from_config(&cfg, &p) == NZ_OK);
+	nz_buf out[2] = {{0}, {0}};
+	for (int v = 0; v < 2; v++) {
+		cm_model *m;
+		REQUIRE(cm_model_create(&p, &m) == NZ_OK);
+		if (v)
+			cm_model_use_plain_kernels(m);
+		nz_bitenc e;
+		nz_bitenc_init(&e, &out[v]);
+		CHECK_EQ_INT(cm_encode_bytes(m, &e, buf, n, NULL, 0), NZ_OK);
+		CHECK_EQ_INT(nz_bitenc_finish(&e), NZ_OK);
+		cm_model_destroy(m);
+	}
+	CHECK(out[0].size == out[1].size && memcmp(out[0].data, out[1].data, out[0].size) == 0);
+	nz_buf_free(&out[0]);
+	nz_buf_free(&out[1]);
+	free(buf);
+}
+
+static void test_validate(void)
+{
+	nz_model_config cfg;
+	for (int level = 1; level <= 9; level++) {
+		memset(&cfg, 0, sizeof(cfg));
+		nz_cm_level_config(level, &cfg);
+		CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
+		CHECK(nz_model_cm.memory(&cfg) > 0);
+		CHECK_EQ_INT(cfg.model, NZ_MODEL_CM);
+		CHECK_EQ_INT(cfg.coding, NZ_CODING_BITS);
+	}
+	static const struct { int idx; u64 v; } bad[] = {
+		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
+		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
+		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
+		{CM_X_FLAGS, 1u << 10}, {9, 1}, {15, 7},
+	};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		nz_cm_level_config(5, &cfg);
+		cfg.extra[bad[i].idx] = bad[i].v;
+		CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_ERR_PARAM);
+		nz_block_codec *bc = NULL;
+		CHECK_EQ_INT(nz_model_cm.create_block_codec(&cfg, &bc), NZ_ERR_PARAM);
+		CHECK(bc == NULL);
+	}
+	/* levels grow in memory */
+	u64 prev = 0;
+	for (int level = 1; level <= 9; level++) {
+		memset(&cfg, 0, sizeof(cfg));
+		nz_cm_level_config(level, &cfg);
+		u64 mem = nz_model_cm.memory(&cfg);
+		CHECK(mem >= prev);
+		prev = mem;
+	}
+}
+
+static void test_sizes_and_levels(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 3, 7, 100, 1000, 4097, 30001};
+	u8 *buf = malloc(30001);
+	REQUIRE(buf);
+	for (int level = 1; level <= 9; level++) {
+		nz_model_config cfg;
+		small_config(level, &cfg);
+		for (size_t s = 0; s < NZ_ARRAY_LEN(sizes); s++) {
+			for (int kind = 0; kind <= 4; kind++) {
+				if (sizes[s] > 4097 && level != 1 && level != 5 && level != 9 && kind != 1)
+					continue;
+				nz_test_fill(buf, sizes[s], kind, 1000 + sizes[s] + (u64)kind);
+				size_t c = round_trip(&cfg, buf, sizes[s], 0, 1, 1);
+				if (kind == 4 && sizes[s] == 30001)
+					CHECK(c < sizes[s] / 2);
+				if (kind == 0 && sizes[s] == 30001)
+					CHECK(c < sizes[s] + sizes[s] / 50);
+			}
+		}
+	}
+	free(buf);
+}
+
+static void test_substreams_threads_blocks(void)
+{
+	size_t n = 90000;
+	u8 *buf = malloc(n);
+	REQUIRE(buf);
+	nz_test_fill(buf, n, 1, 7);
+	nz_test_fill(buf + 60000, 30000, 3, 8);
+	nz_model_config cfg;
+	small_config(6, &cfg);
+	static const u32 ks[] = {1, 2, 3, 5};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(ks); i++) {
+		coded a[4], b[4];
+		memset(a, 0, sizeof(a));
+		memset(b, 0, sizeof(b));
+		/* three blocks, the later ones keeping state; 1 thread vs 2 threads */
+		CHECK_EQ_INT(encode_blocks(&cfg, buf, n, 35000, ks[i], 1, a, 4), NZ_OK);
+		CHECK_EQ_INT(encode_blocks(&cfg, buf, n, 35000, ks[i], 2, b, 4), NZ_OK);
+		for (int blk = 0; blk < 3; blk++)
+			for (u32 j = 0; j < ks[i]; j++) {
+				CHECK_EQ_INT(a[blk].sub[j].size, b[blk].sub[j].size);
+				CHECK(a[blk].sub[j].size == b[blk].sub[j].size &&
+				      memcmp(a[blk].sub[j].data, b[blk].sub[j].data, a[blk].sub[j].size) == 0);
+			}
+		u8 *dst = malloc(n);
+		REQUIRE(dst);
+		for (u32 t = 1; t <= 2; t++) {
+			memset(dst, 0, n);
+			CHECK_EQ_INT(decode_blocks(&cfg, dst, n, 35000, t, a), NZ_OK);
+			CHECK(memcmp(dst, buf, n) == 0);
+		}
+		free(dst);
+		for (int blk = 0; blk < 4; blk++) {
+			coded_free(&a[blk]);
+			coded_free(&b[blk]);
+		}
+	}
+	/* more substreams than bytes */
+	round_trip(&cfg, buf, 3, 0, 5, 2);
+	/* keeping state helps: the second block of a repeated text is cheaper */
+	u8 *rep = malloc(2 * 20000);
+	REQUIRE(rep);
+	nz_test_fill(rep, 20000, 1, 99);
+	memcpy(rep + 20000, rep, 20000);
+	coded c[2];
+	memset(c, 0, sizeof(c));
+	CHECK_EQ_INT(encode_blocks(&cfg, rep, 40000, 20000, 1, 1, c, 2), NZ_OK);
+	CHECK(c[1].sub[0].size * 4 < c[0].sub[0].size);
+	coded_free(&c[0]);
+	coded_free(&c[1]);
+	free(rep);
+	free(buf);
+}
+
+static void test_x86(void)
+{
+	/* synthetic code: calls with small relative offsets between random bytes */
+	size_t n = 100000;
+	u8 *buf = malloc(n);
+	REQUIRE(buf);
+	nz_test_rng r = {5};
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (u8)(nz_test_next(&r) % 16);
+	for (size_t i = 0; i + 5 <= n; i += 37) {
+		u32 target = (u32)(nz_test_next(&r) % 64) * 256;
+		nz_store_le32(buf + i + 1, target - (u32)i);
+		buf[i] = (i & 1) ? 0xe8 : 0xe9;
+	}
+	buf[n - 3] = 0xe8; /* a call cut by the end */
+	nz_model_config cfg;
+	small_config(3, &cfg);
+	size_t with = round_trip(&cfg, buf, n, 0, 1, 1);
+	round_trip(&cfg, buf, n, 30000, 3, 2);
+	cfg.extra[CM_X_FLAGS] &= ~(u64)CM_F_X86;
+	size_t without = round_trip(&cfg, buf, n, 0, 1, 1);
+	CHECK(with < without);
+	free(buf);
+}
+
+static void test_corpus(void)
+{
+	static const char *files[] = {"gcide", "linux", "cldr", "cc1", "small/alice29.txt",
+				      "small/kppkn.gtb", "small/fireworks.jpeg", "small/geo.protodata"};
+	static const int lv[] = {1, 6, 9};
+	for (size_t f = 0; f < NZ_ARRAY_LEN(files); f++) {
+		size_t n;
+		u8 *data = nz_test_corpus(files[f], 32 * 1024, &n);
+		if (!data)
+			continue;
+		for (size_t l = 0; l < NZ_ARRAY_LEN(lv); l++) {
+			nz_model_config cfg;
+			small_config(lv[l], &cfg);
+			size_t c = round_trip(&cfg, data, n, 0, 1, 1);
+			if (f < 4)
+				CHECK(c < n);
+		}
+		free(data);
+	}
+}
+
+static void test_corruption(void)
+{
+	size_t n = 40000;
+	u8 *buf = malloc(n), *dst = malloc(n);
+	REQUIRE(buf && dst);
+	nz_test_fill(buf, n, 4, 3);
+	nz_model_config cfg;
+	small_config(5, &cfg);
+	coded c[1];
+	memset(c, 0, sizeof(c));
+	REQUIRE(encode_blocks(&cfg, buf, n, n, 2, 1, c, 1) == NZ_OK);
+	nz_block_codec *bc;
+	REQUIRE(nz_model_cm.create_block_codec(&cfg, &bc) == NZ_OK);
+	nz_test_rng r = {11};
+	int errors = 0, mismatches = 0;
+	for (int t = 0; t < 60; t++) {
+		u8 *copy[2];
+		size_t sz[2];
+		for (u32 j = 0; j < 2; j++) {
+			sz[j] = c[0].sub[j].size;
+			copy[j] = malloc(sz[j] + 1);
+			REQUIRE(copy[j]);
+			memcpy(copy[j], c[0].sub[j].data, sz[j]);
+		}
+		u32 j = t & 1;
+		if (t < 20) {
+			sz[j] = (size_t)(nz_test_next(&r) % sz[j]); /* truncate */
+		} else if (t < 50) {
+			size_t at = (size_t)(nz_test_next(&r) % sz[j]);
+			copy[j][at] ^= (u8)(1 + nz_test_next(&r) % 255);
+		} else {
+			copy[j][sz[j]] = 0; /* one byte too many */
+			sz[j]++;
+		}
+		const u8 *ptr[2] = {copy[0], copy[1]};
+		int rc = bc->ops->decode(bc, dst, n, 0, ptr, sz, 2, NULL);
+		if (rc)
+			errors++;
+		else if (memcmp(dst, buf, n) != 0)
+			mismatches++;
+		else
+			CHECK(0); /* every corruption must be noticed */
+		for (u32 q = 0; q < 2; q++)
+			free(copy[q]);
+	}
+	CHECK(errors > 20);
+	(void)mismatches;
+	/* a wrong substream count is refused */
+	const u8 *ptr[1] = {c[0].sub[0].data};
+	size_t sz1[1] = {0};
+	CHECK(bc->ops->decode(bc, dst, n, 0, ptr, sz1, 1, NULL) != NZ_OK);
+	CHECK(bc->ops->decode(bc, dst, n, 0, ptr, sz1, 0, NULL) != NZ_OK);
+	bc->ops->destroy(bc);
+	coded_free(&c[0]);
+	free(buf);
+	free(dst);
+}
+
+static int cancel_cb(void *opaque, const nz_progress *p)
+{
+	int *calls = opaque;
+	(*calls)++;
+	return p->raw_done > 100000;
+}
+
+static void test_progress_cancel(void)
+{
+	size_t n = 300000;
+	u8 *buf = malloc(n);
+	REQUIRE(buf);
+	nz_test_fill(buf, n, 1, 5);
+	nz_model_config cfg;
+	small_config(1, &cfg);
+	nz_block_codec *bc;
+	REQUIRE(nz_model_cm.create_block_codec(&cfg, &bc) == NZ_OK);
+	int calls = 0;
+	nz_job job = {0};
+	job.fn = cancel_cb;
+	job.opaque = &calls;
+	job.threads = 1;
+	nz_buf sub[1] = {{0}};
+	CHECK_EQ_INT(bc->ops->encode(bc, buf, n, 0, sub, 1, &job), NZ_ERR_CANCELLED);
+	CHECK(calls >= 2);
+	nz_buf_free(&sub[0]);
+	bc->ops->destroy(bc);
+	free(buf);
+}
+
+int main(void)
+{
+	test_bit_coder();
+	test_kernels_agree();
+	test_validate();
+	test_sizes_and_levels();
+	test_substreams_threads_blocks();
+	test_x86();
+	test_corpus();
+	test_corruption();
+	test_progress_cancel();
+	return nz_test_finish("test_cm");
+}
