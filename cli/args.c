@@ -164,8 +164,12 @@ static void print_levels(void)
 			fmt_size(block, sizeof(block), fi.block_size);
 		if (resolved && fi.memory_needed)
 			fmt_size(mem, sizeof(mem), fi.memory_needed);
-		printf("  -%-4d  %-10s %6u %8u %7u %6u %9s %9s%s\n", level, model, fi.lanes,
-		       fi.context, fi.hidden, fi.ffn, block, mem,
+		char dims[4][16];
+		const uint32_t v[4] = {fi.lanes, fi.context, fi.hidden, fi.ffn};
+		for (int i = 0; i < 4; i++) /* 0: the model has no such dimension */
+			snprintf(dims[i], sizeof(dims[i]), v[i] ? "%u" : "-", v[i]);
+		printf("  -%-4d  %-10s %6s %8s %7s %6s %9s %9s%s\n", level, model, dims[0],
+		       dims[1], dims[2], dims[3], block, mem,
 		       level == NZ_LEVEL_DEFAULT ? "  (default)" : "");
 	}
 }
@@ -224,6 +228,11 @@ static void print_help(void)
 "\n", NZ_LEVEL_DEFAULT);
 	print_levels();
 	printf("\nModels: %s\n", nz_model_names());
+	printf("  cm-1 .. cm-9   context mixing, the levels' models (about 1 MB/s .. 100 KB/s)\n"
+	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
+	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
+	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"
+	       "  order2         adaptive order-0/1/2 counts;  store  no compression\n");
 	printf("\nExit status: 0 success, 1 error (any file), 2 usage error. On SIGINT, SIGTERM,\n"
 	       "SIGHUP or SIGPIPE the partial output is removed and nzip dies by the signal.\n");
 }

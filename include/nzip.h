@@ -149,7 +149,9 @@ typedef struct nz_frame_info {
 	float learning_rate;
 	uint64_t seed;
 	uint32_t substreams;
-	uint64_t memory_needed;  /* bytes the decoder will allocate for the model, about */
+	uint64_t memory_needed;  /* bytes the decoder will allocate, about (model + block
+	                          * buffers; bit-wise models need one more model state
+	                          * per extra substream of a block) */
 	size_t header_size;      /* bytes of the frame header */
 } nz_frame_info;
 

@@ -392,25 +392,38 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	return cm_model_memory(&p);
 }
 
-static void cm_defaults(nz_model_config *cfg, int level)
+/* Preset k (k >= 1, "cm-k") is level k whatever -N says; preset 0 follows -N. */
+static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
-	nz_cm_level_config(level, cfg);
+	const u32 preset = cfg->preset;
+	nz_cm_level_config_for_size(preset ? (int)preset : level, content_size, cfg);
+	cfg->preset = preset;
 }
 
 static int cm_validate(const nz_model_config *cfg)
 {
 	cm_params p;
-	if (cfg->preset != 0)
+	if (cfg->preset > 9) /* the presets only name levels: extra[] says it all */
+		return NZ_ERR_PARAM;
+	/* Refuse the byte models' parameters rather than ignore them silently. */
+	if (cfg->lanes || cfg->context || cfg->hidden || cfg->ffn ||
+	    cfg->learning_rate != 0.0f || cfg->seed)
 		return NZ_ERR_PARAM;
 	return cm_params_from_config(cfg, &p);
 }
 
 static u64 cm_memory(const nz_model_config *cfg) { return nz_cm_state_memory(cfg); }
 
+static const char *const cm_presets[] = {"cm", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
+					 "cm-6", "cm-7", "cm-8", "cm-9", NULL};
+
 const nz_model_desc nz_model_cm = {
 	.id = NZ_MODEL_CM,
 	.name = "cm",
+	.preset_names = cm_presets,
 	.coding = NZ_CODING_BITS,
+	.default_block_log = 24,
+	.state_per_substream = 1,
 	.defaults = cm_defaults,
 	.validate = cm_validate,
 	.memory = cm_memory,

@@ -56,7 +56,7 @@ int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_l
 	cfg->learning_rate = p->learning_rate;
 	cfg->seed = p->seed;
 	cfg->threads = p->threads;
-	d->defaults(cfg, p->level);
+	d->defaults(cfg, p->level, p->content_size);
 	if (nz_model_config_validate(cfg) != NZ_OK) {
 		*detail = "a model parameter is out of the model's range";
 		return NZ_ERR_PARAM;

@@ -243,6 +243,16 @@ static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 			*rc = fail(d, NZ_ERR_CORRUPT, "block larger than the rest of the content size");
 			return 0;
 		}
+		if (d->bh.type == NZ_BLOCK_CODED && d->dp.memlimit) {
+			/* Bit-wise models hold one state per substream. */
+			const nz_model_desc *desc = nz_model_lookup(d->cfg.model);
+			u64 extra = desc && desc->state_per_substream && d->bh.k > 1
+					    ? (d->bh.k - 1) * desc->memory(&d->cfg) : 0;
+			if (d->info.memory_needed + extra > d->dp.memlimit) {
+				*rc = fail(d, NZ_ERR_MEMLIMIT, "raise the limit with --memlimit");
+				return 0;
+			}
+		}
 		if (d->bh.raw_size > d->out_limit - d->progress.bytes_out) {
 			*rc = fail(d, NZ_ERR_DST_SIZE, "the output buffer cannot hold the next block");
 			return 0;

@@ -9,14 +9,15 @@ typedef struct level_entry {
 	int preset;
 } level_entry;
 
-/* Levels 7-9 are the neural EDPC model at CPU sizes (docs/MODELS.md): edpc-xs
- * (preset 2), edpc-s (1) and edpc-m (4), from fastest to strongest. The full-size
- * seeds are only chosen by name (--model edpc). */
+/* Levels 1-9 are the context-mixing model's levels (docs/CM.md): from orders 2-6
+ * at about 1 MB/s to 24 context kinds at about 100 KB/s. It beats the neural seed
+ * models on every corpus file at a small fraction of their cost (docs/BENCHMARKS.md),
+ * so they are chosen by name (--model edpc-s ...). */
 static const level_entry levels[NZ_LEVEL_MAX + 1] = {
 	[0] = {NZ_MODEL_STORE, 0},
-	[1] = {NZ_MODEL_ORDER2, 0}, [2] = {NZ_MODEL_ORDER2, 0}, [3] = {NZ_MODEL_ORDER2, 0},
-	[4] = {NZ_MODEL_ORDER2, 0}, [5] = {NZ_MODEL_ORDER2, 0}, [6] = {NZ_MODEL_ORDER2, 0},
-	[7] = {NZ_MODEL_EDPC, 2}, [8] = {NZ_MODEL_EDPC, 1}, [9] = {NZ_MODEL_EDPC, 4},
+	[1] = {NZ_MODEL_CM, 1}, [2] = {NZ_MODEL_CM, 2}, [3] = {NZ_MODEL_CM, 3},
+	[4] = {NZ_MODEL_CM, 4}, [5] = {NZ_MODEL_CM, 5}, [6] = {NZ_MODEL_CM, 6},
+	[7] = {NZ_MODEL_CM, 7}, [8] = {NZ_MODEL_CM, 8}, [9] = {NZ_MODEL_CM, 9},
 };
 
 void nz_level_model(int level, int *model, int *preset)

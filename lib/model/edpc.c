@@ -126,8 +126,9 @@ static void edpc_dims_of(const nz_model_config *cfg, edpc_dims *d)
 	d->HB = d->R ? d->H / d->R : 0;
 }
 
-static void edpc_defaults(nz_model_config *cfg, int level)
+static void edpc_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
+	(void)content_size;
 	(void)level;
 	const edpc_preset *p = &edpc_presets[cfg->preset < NZ_ARRAY_LEN(edpc_presets) ? cfg->preset : 0];
 	if (!cfg->lanes)

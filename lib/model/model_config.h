@@ -47,13 +47,17 @@ typedef struct nz_model_desc {
 	const char *const *preset_names;
 	int coding;
 	u32 default_block_log; /* block size the encoder uses unless told otherwise */
-	/* Fill the zero fields of cfg with defaults for a level and preset. */
-	void (*defaults)(nz_model_config *cfg, int level);
+	/* Fill the zero fields of cfg with defaults for a level and preset; tables may
+	 * be sized to content_size (NZ_CONTENT_SIZE_UNKNOWN when streaming). */
+	void (*defaults)(nz_model_config *cfg, int level, u64 content_size);
 	/* Check values read from a header (or set by a user): NZ_OK, NZ_ERR_PARAM if
 	 * out of range. Must bound every dimension so memory and time stay bounded. */
 	int (*validate)(const nz_model_config *cfg);
 	/* Bytes the model allocates, about (for -l, memory limits). */
 	u64 (*memory)(const nz_model_config *cfg);
+	/* Non-zero if a block coded in K substreams holds K model states (so the
+	 * decoder needs K * memory()), as the bit-wise models do. */
+	int state_per_substream;
 	/* Exactly one of these is set, by coding. */
 	int (*create_byte_model)(const nz_model_config *cfg, struct nz_byte_model **out);
 	int (*create_block_codec)(const nz_model_config *cfg, struct nz_block_codec **out);

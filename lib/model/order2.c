@@ -164,8 +164,9 @@ static int order2_create(const nz_model_config *cfg, nz_byte_model **out)
 	return NZ_OK;
 }
 
-static void order2_defaults(nz_model_config *cfg, int level)
+static void order2_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
+	(void)content_size;
 	(void)level;
 	if (!cfg->lanes)
 		cfg->lanes = 1;

@@ -359,8 +359,9 @@ static void pac_dims_of(const nz_model_config *cfg, pac_dims *d)
 	d->NL = (u32)NZ_MIN(cfg->extra[0], (u64)1000);
 }
 
-static void pac_defaults(nz_model_config *cfg, int level)
+static void pac_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
+	(void)content_size;
 	(void)level;
 	const pac_preset *p = &pac_presets[cfg->preset < NZ_ARRAY_LEN(pac_presets) ? cfg->preset : 0];
 	if (!cfg->lanes)

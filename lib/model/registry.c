@@ -9,8 +9,12 @@ extern const nz_model_desc nz_model_edpc;
 extern const nz_model_desc nz_model_pac;
 extern const nz_model_desc nz_model_trace;
 extern const nz_model_desc nz_model_sep;
+extern const nz_model_desc nz_model_cm;
 
-static void store_defaults(nz_model_config *cfg, int level) { (void)cfg, (void)level; }
+static void store_defaults(nz_model_config *cfg, int level, u64 content_size)
+{
+	(void)cfg, (void)level, (void)content_size;
+}
 static int store_validate(const nz_model_config *cfg) { (void)cfg; return NZ_OK; }
 static u64 store_memory(const nz_model_config *cfg) { (void)cfg; return 0; }
 
@@ -34,6 +38,7 @@ static const nz_model_desc *const models[] = {
 	&nz_model_pac,
 	&nz_model_trace,
 	&nz_model_sep,
+	&nz_model_cm,
 };
 
 const nz_model_desc *nz_model_lookup(int id)
@@ -91,5 +96,6 @@ const char *nz_model_preset_name(int model, int preset)
 const char *nz_model_names(void)
 {
 	return "store, order2, edpc, edpc-s, edpc-xs, edpc-tiny, edpc-m, pac, pac-s, pac-xs, pac-tiny, "
-	       "trace, trace-s, trace-xs, trace-tiny, sep, sep-s, sep-xs, sep-tiny";
+	       "trace, trace-s, trace-xs, trace-tiny, sep, sep-s, sep-xs, sep-tiny, cm, cm-1, cm-2, cm-3, "
+	       "cm-4, cm-5, cm-6, cm-7, cm-8, cm-9";
 }

@@ -59,8 +59,9 @@ static void sep_dims_of(const nz_model_config *cfg, pac_dims *d, u32 *Cin, u32 *
 	*stride = (u32)NZ_MIN(cfg->extra[2], (u64)1000);
 }
 
-static void sep_defaults(nz_model_config *cfg, int level)
+static void sep_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
+	(void)content_size;
 	(void)level;
 	const sep_preset *p = &sep_presets[cfg->preset < NZ_ARRAY_LEN(sep_presets) ? cfg->preset : 0];
 	if (!cfg->lanes)

@@ -75,8 +75,9 @@ static void trace_dims_of(const nz_model_config *cfg, trace_dims *d)
 	d->hd = d->NH ? d->H / d->NH : 0;
 }
 
-static void trace_defaults(nz_model_config *cfg, int level)
+static void trace_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
+	(void)content_size;
 	(void)level;
 	const trace_preset *p =
 		&trace_presets[cfg->preset < NZ_ARRAY_LEN(trace_presets) ? cfg->preset : 0];

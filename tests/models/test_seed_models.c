@@ -236,7 +236,7 @@ static void configs(void)
 		nz_model_config cfg;
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.model = id, cfg.coding = d->coding, cfg.preset = preset;
-		d->defaults(&cfg, 6);
+		d->defaults(&cfg, 6, NZ_CONTENT_SIZE_UNKNOWN);
 		CHECK(nz_model_config_validate(&cfg) == NZ_OK);
 		CHECK(d->memory(&cfg) > 0);
 		CHECK(strstr(nz_model_names(), names[i]) != NULL);

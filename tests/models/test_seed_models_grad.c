@@ -28,7 +28,7 @@ static void check_model(const char *name, nz_model_config cfg, int steps_before)
 {
 	const nz_model_desc *d = nz_model_lookup(cfg.model);
 	REQUIRE(d);
-	d->defaults(&cfg, 6);
+	d->defaults(&cfg, 6, NZ_CONTENT_SIZE_UNKNOWN);
 	REQUIRE(d->validate(&cfg) == NZ_OK);
 	nz_byte_model *bm;
 	REQUIRE(d->create_byte_model(&cfg, &bm) == NZ_OK);

@@ -126,18 +126,31 @@ static void test_lanes_substreams_blocks(void)
 		for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
 			nz_params p;
 			nz_params_init(&p, 6);
+			nz_params_set_model(&p, "order2");
 			p.lanes = lanes[li];
 			p.substreams = ks[ki];
 			one(&p, buf, n);
 			one(&p, buf, 1 + li * 37 + ki); /* fewer bytes than lanes */
 		}
+	/* The bit-wise model cuts a block into K segments. */
+	for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
+		nz_params p;
+		nz_params_init(&p, 1);
+		p.substreams = ks[ki];
+		one(&p, buf, n);
+		one(&p, buf, 1 + ki * 37);
+	}
 	/* Many blocks, model state carried across them, and a stored block inside. */
-	nz_params p;
-	nz_params_init(&p, 6);
-	p.block_size = 1024;
 	nz_test_fill(buf + 20000, 3000, 0, 5); /* incompressible stretch */
-	one(&p, buf, n);
-	streaming(&p, buf, n, 777);
+	for (int level = 1; level <= 6; level += 5) {
+		nz_params p;
+		nz_params_init(&p, level);
+		if (level == 6)
+			nz_params_set_model(&p, "order2");
+		p.block_size = 1024;
+		one(&p, buf, n);
+		streaming(&p, buf, n, 777);
+	}
 	free(buf);
 }
 
