@@ -2,6 +2,7 @@
 #   make demo    - install what is missing, build, compress + verify a real file
 #   make check   - install what is missing, build, run every test
 BUILD ?= build
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
