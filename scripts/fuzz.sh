@@ -21,10 +21,16 @@ for name in "${names[@]}"; do
   work=$(mktemp -d)
   [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/ 2>/dev/null || true
   echo "fuzz: $name for ${secs}s"
+  log=$(mktemp)
+  rc=0
   build-fuzz/tests/"$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 "$work" 2>&1 | tail -n 4
-  rc=${PIPESTATUS[0]}
+    -print_final_stats=1 "$work" >"$log" 2>&1 || rc=$?
   rm -rf "$work"
-  if [ "$rc" -ne 0 ]; then echo "fuzz: $name FAILED"; exit 1; fi
+  if [ "$rc" -ne 0 ]; then
+    # The whole report (sanitizer trace, crashing input name) is what one needs.
+    tail -n 60 "$log"; rm -f "$log"
+    echo "fuzz: $name FAILED (exit $rc)"; exit 1
+  fi
+  tail -n 4 "$log"; rm -f "$log"
 done
 echo "fuzz: all targets clean"
