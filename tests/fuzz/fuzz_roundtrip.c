@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (pick <= 2) {
 		nz_params_init(&p, 1);
 		p.model = NZ_MODEL_ORDER2;
+		p.preset = 0;
 		p.lanes = 1 + data[1] % 50;
 		p.substreams = 1 + data[2] % 8;
 	} else {
