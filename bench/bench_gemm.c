@@ -3,7 +3,7 @@
  * against the core's measured fp32 FMA peak.
  *
  *   bench_gemm [--backend NAME] [--threads T] [--reps R] [--peak]
- *              [--cpu-time] [--openblas] [--block mc,kc,nc]
+ *              [--cpu-time] [--openblas] [--block mc,kc,nc] [--pack auto|always|never]
  *              [--shape M,N,K,ta,tb] ... | [--table [--full]]
  *
  * --table runs the shapes of the seed models (lanes B = 256, 1024, 8192, hidden
@@ -194,6 +194,11 @@ int main(int argc, char **argv)
 				fprintf(stderr, "--block wants mc,kc,nc\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--pack") && i + 1 < argc) {
+			const char *v = argv[++i];
+			o.gemm_pack = !strcmp(v, "always") ? NZ_NN_GEMM_PACK_ALWAYS
+				      : !strcmp(v, "never") ? NZ_NN_GEMM_PACK_NEVER
+							    : NZ_NN_GEMM_PACK_AUTO;
 		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
 			reps = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--table")) {

@@ -134,7 +134,7 @@ static int seed_update(nz_byte_model *bm, const u8 *next, u32 active)
 	seed_model *m = (seed_model *)bm;
 	if (active != m->active)
 		return NZ_ERR_PARAM;
-	nz_nn_params_zero_grad(m->ctx, &m->P);
+	/* the gradients are zero here: calloc'ed, then zeroed by every Adam step */
 	nz_softmax_xent_backward(m->ctx, m->dlogits, m->probs, next, active, 256,
 				 1.0f / (float)active);
 	m->hooks->backward(m, next, active);

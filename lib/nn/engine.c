@@ -136,7 +136,9 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 	c->kc = o.gemm_kc ? o.gemm_kc : k->kc;
 	c->nc = o.gemm_nc ? o.gemm_nc : k->nc;
 	c->nc = (c->nc + k->nr - 1) / k->nr * k->nr;
-	if (c->mc > (1u << 16) || c->kc > (1u << 16) || c->nc > (1u << 20)) {
+	c->gemm_pack = o.gemm_pack;
+	if (c->mc > (1u << 16) || c->kc > (1u << 16) || c->nc > (1u << 20) ||
+	    o.gemm_pack < NZ_NN_GEMM_PACK_AUTO || o.gemm_pack > NZ_NN_GEMM_PACK_NEVER) {
 		nz_nn_free(c);
 		return NZ_ERR_PARAM;
 	}

@@ -2,11 +2,18 @@
  * gemm.c - the matrix product of nn.h, BLIS style: the output is cut into
  * rectangles (one task each, threads share the tasks); inside a task, column
  * blocks of nc, then k blocks of kc IN INCREASING ORDER, then row blocks of mc;
- * B's block is packed into nr-wide k-major panels, A's into mr-high panels, and
  * the backend's microkernel runs an mr x nr tile over one k block. The first k
  * block starts each output from zero, the bias or C; later blocks continue from
  * the tile stored by the previous one, so every output is one fma chain over
- * k = 0..K-1 in order, whatever the blocking, the tile sizes or the threads.
+ * k = 0..K-1 in order, whatever the blocking, the tile sizes, the packing or the
+ * threads.
+ *
+ * Packing copies B's block into nr-wide k-major panels and A's into mr-high
+ * ones. It pays where an operand is reused many times (large products); for the
+ * seed models' small ones (64-512 lanes) the copies cost more than they save,
+ * so the microkernel reads an operand in place instead: A always can (it is
+ * broadcast one element at a time, any strides), B when it is not transposed
+ * (rows of opB are then contiguous). See choose_packing().
  */
 #include "nn/kernels.h"
 #include "nn/nn.h"
@@ -36,6 +43,7 @@ typedef struct gemm_job {
 	const float *A, *B, *bias;
 	size_t lda, ldb, ldc;
 	float *C;
+	int pack_a, pack_b; /* copy the operand into panels (else read it in place) */
 	int split_m;       /* tasks cut M (else N) into pieces of whole tiles */
 	u32 tiles, pieces; /* tiles along the cut dimension, tasks */
 	u32 mc, kc, nc;    /* cache blocking */
@@ -123,21 +131,64 @@ static void gemm_task(void *arg, u32 task, u32 worker)
 		for (u32 pc = 0; pc < g->K; pc += g->kc) {
 			const u32 kc = NZ_MIN(g->kc, g->K - pc);
 			const int init = pc == 0 ? g->init0 : NZ_GEMM_INIT_LOAD;
-			pack_b(Bp, g, jc, nc, pc, kc);
+			/* B's block: panel jr starts at b0 + jr * bstep, rows ldb apart */
+			const float *b0;
+			size_t bstep, ldb;
+			if (g->pack_b) {
+				pack_b(Bp, g, jc, nc, pc, kc);
+				b0 = Bp, bstep = kc, ldb = k->nr;
+			} else {
+				b0 = g->B + (size_t)pc * g->ldb + jc, bstep = 1, ldb = g->ldb;
+			}
 			for (u32 ic = i_beg; ic < i_end; ic += g->mc) {
 				const u32 mc = NZ_MIN(g->mc, i_end - ic);
-				pack_a(Ap, g, ic, mc, pc, kc);
+				/* A's block: row i at a0 + i * rsa, k steps csa apart; a panel
+				 * of mr rows starts at a0 + ir * astep */
+				const float *a0;
+				size_t rsa, csa, astep;
+				if (g->pack_a) {
+					pack_a(Ap, g, ic, mc, pc, kc);
+					a0 = Ap, rsa = 1, csa = k->mr, astep = kc;
+				} else if (g->ta) {
+					a0 = g->A + (size_t)pc * g->lda + ic, rsa = 1, csa = g->lda, astep = 1;
+				} else {
+					a0 = g->A + (size_t)ic * g->lda + pc, rsa = g->lda, csa = 1;
+					astep = g->lda;
+				}
 				for (u32 jr = 0; jr < nc; jr += k->nr) {
-					const float *bp = Bp + (size_t)jr * kc;
+					const float *bp = b0 + (size_t)jr * bstep;
 					const float *bias = g->bias ? g->bias + jc + jr : NULL;
 					for (u32 ir = 0; ir < mc; ir += k->mr)
-						k->gemm_micro(kc, Ap + (size_t)ir * kc, bp,
+						k->gemm_micro(kc, a0 + (size_t)ir * astep, rsa, csa, bp, ldb,
 							      g->C + (size_t)(ic + ir) * g->ldc + jc + jr,
 							      g->ldc, NZ_MIN(k->mr, mc - ir),
 							      NZ_MIN(k->nr, nc - jr), init, bias);
 				}
 			}
 		}
+	}
+}
+
+/* Which operands to pack. Measured on Zen 4 (bench_gemm --pack, M = 64..8192):
+ * reading B in place is as fast as packing it or faster at every size, and so
+ * is a transposed A (the microkernel's broadcasts then come from one row of
+ * memory); an untransposed A read in place means mr rows lda apart, which only
+ * loses where it is reused over many column panels (N >= 512: 5% slower at
+ * K = 2048..8192) and wins on narrow products (5-10% at N = 128..256). A
+ * transposed B must be packed (the microkernel loads rows of opB as vectors). */
+static void choose_packing(const nz_nn_ctx *ctx, gemm_job *g)
+{
+	switch (ctx->gemm_pack) {
+	case NZ_NN_GEMM_PACK_ALWAYS:
+		g->pack_a = g->pack_b = 1;
+		return;
+	case NZ_NN_GEMM_PACK_NEVER:
+		g->pack_a = 0;
+		g->pack_b = g->tb;
+		return;
+	default:
+		g->pack_a = !g->ta && g->N > NZ_GEMM_DIRECT_A_MAX_N;
+		g->pack_b = g->tb;
 	}
 }
 
@@ -161,6 +212,7 @@ void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A
 		.init0 = accumulate ? NZ_GEMM_INIT_LOAD : bias ? NZ_GEMM_INIT_BIAS : NZ_GEMM_INIT_ZERO,
 		.scratch = ctx->scratch, .mc = ctx->mc, .kc = ctx->kc, .nc = ctx->nc,
 	};
+	choose_packing(ctx, &g);
 	/* Split K into equal blocks of at most kc: fewer passes over C. */
 	const u32 kblocks = (K + ctx->kc - 1) / ctx->kc;
 	g.kc = (K + kblocks - 1) / kblocks;

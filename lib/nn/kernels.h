@@ -18,6 +18,12 @@
 
 #include "common/common.h"
 
+/* Products with at most this many columns (N) read an untransposed A in place
+ * instead of packing it (gemm.c, choose_packing). */
+#ifndef NZ_GEMM_DIRECT_A_MAX_N
+#define NZ_GEMM_DIRECT_A_MAX_N 384
+#endif
+
 /* How a GEMM tile starts its accumulators before the first k. */
 enum { NZ_GEMM_INIT_ZERO = 0, NZ_GEMM_INIT_BIAS = 1, NZ_GEMM_INIT_LOAD = 2 };
 
@@ -30,6 +36,7 @@ typedef struct nz_adam_scalars {
 	float c2;               /* 1 / sqrt(1 - beta2^t) */
 	float eps;
 	float decay;            /* AdamW: p *= decay first (1 - lr*wd); 1 for Adam */
+	int zero_grad;          /* the kernel sets g to 0 once read (saves a pass) */
 } nz_adam_scalars;
 
 typedef struct nz_nn_kernels {
@@ -37,13 +44,23 @@ typedef struct nz_nn_kernels {
 	int id;                 /* NZ_NN_BACKEND_* */
 
 	/* ---- GEMM microkernel and blocking (gemm.c packs and loops) ----
-	 * C[0..m, 0..n) = start + sum_k Ap[k*mr + i] * Bp[k*nr + j], k = 0..kc-1 in
-	 * order, as one fma per k. start is 0, bias[j] or C[i*ldc + j] by init.
-	 * Ap is an mr-row panel, Bp an nr-column panel, both k-major and zero
-	 * padded; m <= mr and n <= nr say which part of the tile to read/write. */
+	 * C[0..m, 0..n) = start + sum_k opA[i, k] * opB[k, j], k = 0..kc-1 in order,
+	 * as one fma per k, with opA[i, k] = A[i*rsa + k*csa] and
+	 * opB[k, j] = B[k*ldb + j]. start is 0, bias[j] or C[i*ldc + j] by init.
+	 * A is read only for rows i < m and B only for columns j < n (m <= mr,
+	 * n <= nr), so the operands can be packed panels (rsa = 1, csa = mr,
+	 * ldb = nr) or the caller's matrices read in place. */
 	u32 mr, nr, mc, kc, nc;
-	void (*gemm_micro)(size_t kc, const float *Ap, const float *Bp, float *C,
-			   size_t ldc, u32 m, u32 n, int init, const float *bias);
+	void (*gemm_micro)(size_t kc, const float *A, size_t rsa, size_t csa, const float *B,
+			   size_t ldb, float *C, size_t ldc, u32 m, u32 n, int init,
+			   const float *bias);
+	/* Small products (the per-lane matrices of nz_bmm): C (M, N) = start +
+	 * opA (M, K) . B (K, N), opA[i, k] = A[i*rsa + k*csa], B[k*ldb + j]; start
+	 * 0, bias[i*ldbias + j] or C[i*ldc + j] by init; each output one in-order
+	 * fma chain over k, as above, in tiles of a few rows (any M >= 1). */
+	void (*gemm_small)(size_t M, size_t N, size_t K, const float *A, size_t rsa,
+			   size_t csa, const float *B, size_t ldb, float *C, size_t ldc,
+			   int init, const float *bias, size_t ldbias);
 	/* Transposing pack (optional; copies only, so any version is exact):
 	 * dst[k*stride + r] = r < rows ? src[r*lds + k] : 0, k < kc, r < stride. */
 	void (*pack_t)(float *dst, u32 stride, const float *src, size_t lds, u32 rows,
@@ -83,7 +100,7 @@ typedef struct nz_nn_kernels {
 	void (*softmax)(float *p, const float *logits, size_t rows, size_t V);
 
 	/* ---- optimiser ---- */
-	void (*adam)(float *p, const float *g, float *m, float *v, size_t n,
+	void (*adam)(float *p, float *g, float *m, float *v, size_t n,
 		     const nz_adam_scalars *s);
 } nz_nn_kernels;
 

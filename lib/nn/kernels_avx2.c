@@ -19,8 +19,12 @@ VINL __m256i tail_mask8(u32 n)
 	return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), idx);
 }
 
-ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, float *C,
-				 size_t ldc, u32 m, u32 n, int init, const float *bias)
+/* The tile body; rs1 and fullb as in kernels_avx512.c: one A pointer when the
+ * rows are consecutive and all present (else one clamped pointer per row), and
+ * unmasked B loads when all ANR columns exist. */
+VINL void micro_body(size_t kc, const float *A, size_t rsa, size_t csa, const float *B,
+		     size_t ldb, float *C, size_t ldc, u32 m, u32 n, int init,
+		     const float *bias, const int rs1, const int fullb)
 {
 	__m256 c[AMR][2];
 	const u32 n0 = n < 8 ? n : 8, n1 = n > 8 ? n - 8 : 0;
@@ -57,16 +61,20 @@ ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, floa
 #pragma GCC unroll 8
 	for (int i = 0; i < AMR; i++)
 		_mm_prefetch((const char *)(C + (AMR + i) * ldc), _MM_HINT_T0);
-	for (size_t k = 0; k < kc; k++) {
-		const __m256 b0 = _mm256_loadu_ps(B), b1 = _mm256_loadu_ps(B + 8);
+	const float *ap[AMR];
+#pragma GCC unroll 8
+	for (int i = 0; i < AMR; i++)
+		ap[i] = A + (size_t)((u32)i < m ? (u32)i : m - 1) * rsa;
+	for (size_t k = 0, ko = 0; k < kc; k++, ko += csa) {
+		const __m256 b0 = fullb ? _mm256_loadu_ps(B) : _mm256_maskload_ps(B, m0);
+		const __m256 b1 = fullb ? _mm256_loadu_ps(B + 8) : _mm256_maskload_ps(B + 8, m1);
 #pragma GCC unroll 8
 		for (int i = 0; i < AMR; i++) {
-			const __m256 a = _mm256_broadcast_ss(A + i);
+			const __m256 a = _mm256_broadcast_ss(rs1 ? A + ko + i : ap[i] + ko);
 			c[i][0] = _mm256_fmadd_ps(a, b0, c[i][0]);
 			c[i][1] = _mm256_fmadd_ps(a, b1, c[i][1]);
 		}
-		A += AMR;
-		B += ANR;
+		B += ldb;
 	}
 	if (full) {
 #pragma GCC unroll 8
@@ -82,6 +90,24 @@ ATTR static void gemm_micro_avx2(size_t kc, const float *A, const float *B, floa
 				_mm256_maskstore_ps(C + i * ldc + 8, m1, c[i][1]);
 			}
 		}
+	}
+}
+
+ATTR static void gemm_micro_avx2(size_t kc, const float *A, size_t rsa, size_t csa,
+				 const float *B, size_t ldb, float *C, size_t ldc, u32 m, u32 n,
+				 int init, const float *bias)
+{
+	const int rs1 = rsa == 1 && m == AMR;
+	if (n == ANR) {
+		if (rs1)
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 1, 1);
+		else
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 0, 1);
+	} else {
+		if (rs1)
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 1, 0);
+		else
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 0, 0);
 	}
 }
 

@@ -25,10 +25,18 @@
 
 VINL __mmask16 tail_mask16(u32 n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1); }
 
-/* Every loop over the tile has constant bounds and is unrolled, so the
+/* The tile body, specialised by the always-inline flags:
+ *   rs1    A's rows are consecutive floats (rsa == 1) and all XMR rows exist, so
+ *          one pointer serves the 12 broadcasts (packed panels, transposed A);
+ *          otherwise each row has its own pointer and rows past m repeat row
+ *          m - 1 (computed, never stored), so nothing past the operand is read;
+ *   fullb  all XNR columns exist (unmasked B loads); otherwise masked loads
+ *          that read nothing past column n.
+ * Every loop over the tile has constant bounds and is unrolled, so the
  * accumulators stay in registers. */
-ATTR static void gemm_micro_avx512(size_t kc, const float *A, const float *B, float *C,
-				   size_t ldc, u32 m, u32 n, int init, const float *bias)
+VINL void micro_body(size_t kc, const float *A, size_t rsa, size_t csa, const float *B,
+		     size_t ldb, float *C, size_t ldc, u32 m, u32 n, int init,
+		     const float *bias, const int rs1, const int fullb)
 {
 	__m512 c[XMR][XNV];
 	__mmask16 mk[XNV];
@@ -65,20 +73,43 @@ ATTR static void gemm_micro_avx512(size_t kc, const float *A, const float *B, fl
 #pragma GCC unroll 8
 		for (int v = 0; v < XNV; v++)
 			_mm_prefetch((const char *)(C + (XMR + i) * ldc + 16 * v), _MM_HINT_T0);
-	for (size_t k = 0; k < kc; k++) {
-		__m512 b[XNV];
-#pragma GCC unroll 8
-		for (int v = 0; v < XNV; v++)
-			b[v] = _mm512_loadu_ps(B + 16 * v);
-#pragma GCC unroll 16
-		for (int i = 0; i < XMR; i++) {
-			const __m512 a = _mm512_set1_ps(A[i]);
+	if (rs1) {
+		for (size_t k = 0; k < kc; k++) {
+			__m512 b[XNV];
 #pragma GCC unroll 8
 			for (int v = 0; v < XNV; v++)
-				c[i][v] = _mm512_fmadd_ps(a, b[v], c[i][v]);
+				b[v] = fullb ? _mm512_loadu_ps(B + 16 * v)
+					     : _mm512_maskz_loadu_ps(mk[v], B + 16 * v);
+#pragma GCC unroll 16
+			for (int i = 0; i < XMR; i++) {
+				const __m512 a = _mm512_set1_ps(A[i]);
+#pragma GCC unroll 8
+				for (int v = 0; v < XNV; v++)
+					c[i][v] = _mm512_fmadd_ps(a, b[v], c[i][v]);
+			}
+			A += csa;
+			B += ldb;
 		}
-		A += XMR;
-		B += XNR;
+	} else {
+		const float *ap[XMR];
+#pragma GCC unroll 16
+		for (int i = 0; i < XMR; i++)
+			ap[i] = A + (size_t)((u32)i < m ? (u32)i : m - 1) * rsa;
+		for (size_t k = 0, ko = 0; k < kc; k++, ko += csa) {
+			__m512 b[XNV];
+#pragma GCC unroll 8
+			for (int v = 0; v < XNV; v++)
+				b[v] = fullb ? _mm512_loadu_ps(B + 16 * v)
+					     : _mm512_maskz_loadu_ps(mk[v], B + 16 * v);
+#pragma GCC unroll 16
+			for (int i = 0; i < XMR; i++) {
+				const __m512 a = _mm512_set1_ps(ap[i][ko]);
+#pragma GCC unroll 8
+				for (int v = 0; v < XNV; v++)
+					c[i][v] = _mm512_fmadd_ps(a, b[v], c[i][v]);
+			}
+			B += ldb;
+		}
 	}
 	if (m == XMR && n == XNR) {
 #pragma GCC unroll 16
@@ -93,6 +124,24 @@ ATTR static void gemm_micro_avx512(size_t kc, const float *A, const float *B, fl
 #pragma GCC unroll 8
 				for (int v = 0; v < XNV; v++)
 					_mm512_mask_storeu_ps(C + i * ldc + 16 * v, mk[v], c[i][v]);
+	}
+}
+
+ATTR static void gemm_micro_avx512(size_t kc, const float *A, size_t rsa, size_t csa,
+				   const float *B, size_t ldb, float *C, size_t ldc, u32 m,
+				   u32 n, int init, const float *bias)
+{
+	const int rs1 = rsa == 1 && m == XMR;
+	if (n == XNR) {
+		if (rs1)
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 1, 1);
+		else
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 0, 1);
+	} else {
+		if (rs1)
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 1, 0);
+		else
+			micro_body(kc, A, rsa, csa, B, ldb, C, ldc, m, n, init, bias, 0, 0);
 	}
 }
 

@@ -11,9 +11,11 @@
 #define SMR 4
 #define SNR 8
 
-/* A 4x8 tile: each C element is one in-order fmaf chain over k. */
-static void gemm_micro_scalar(size_t kc, const float *A, const float *B, float *C,
-			      size_t ldc, u32 m, u32 n, int init, const float *bias)
+/* A 4x8 tile: each C element is one in-order fmaf chain over k. Reads A only
+ * for rows i < m and B only for columns j < n. */
+static void gemm_micro_scalar(size_t kc, const float *A, size_t rsa, size_t csa,
+			      const float *B, size_t ldb, float *C, size_t ldc, u32 m, u32 n,
+			      int init, const float *bias)
 {
 	float c[SMR][SNR];
 	for (u32 i = 0; i < SMR; i++)
@@ -27,10 +29,12 @@ static void gemm_micro_scalar(size_t kc, const float *A, const float *B, float *
 			}
 			c[i][j] = v;
 		}
-	for (size_t k = 0; k < kc; k++, A += SMR, B += SNR)
-		for (u32 i = 0; i < SMR; i++)
-			for (u32 j = 0; j < SNR; j++)
-				c[i][j] = fmaf(A[i], B[j], c[i][j]);
+	for (size_t k = 0; k < kc; k++, B += ldb)
+		for (u32 i = 0; i < m; i++) {
+			const float a = A[i * rsa + k * csa];
+			for (u32 j = 0; j < n; j++)
+				c[i][j] = fmaf(a, B[j], c[i][j]);
+		}
 	for (u32 i = 0; i < m; i++)
 		for (u32 j = 0; j < n; j++)
 			C[i * ldc + j] = c[i][j];

@@ -8,8 +8,9 @@
  *
  * Row sums use 16 partial sums (element i goes to partial i mod 16, in increasing
  * i) combined by nz_tree16(); with VW lanes a partial group is 16/VW vectors.
- * Tails shorter than a vector are processed in a zero-padded (or neutral-padded)
- * stack buffer, so no kernel reads or writes past the end of its arrays.
+ * Tails shorter than a vector are loaded and stored with masks (v_loadn fills
+ * the missing lanes with zero or a neutral value), so no kernel reads or writes
+ * past the end of its arrays.
  */
 
 #define NACC (16 / VW)
@@ -28,22 +29,6 @@ VINL V v_copysign(V mag, V sgn)
 {
 	return v_frombits(vi_or(vi_and(v_bits(mag), vi_set1(0x7fffffff)),
 				vi_and(v_bits(sgn), vi_set1((s32)0x80000000u))));
-}
-
-VINL V v_loadn(const float *p, size_t n, float fill)
-{
-	float t[VW];
-	for (size_t i = 0; i < VW; i++)
-		t[i] = i < n ? p[i] : fill;
-	return v_load(t);
-}
-
-VINL void v_storen(float *p, V a, size_t n)
-{
-	float t[VW];
-	v_store(t, a);
-	for (size_t i = 0; i < n; i++)
-		p[i] = t[i];
 }
 
 /* ---- math functions ---- */
@@ -467,8 +452,87 @@ ATTR static void KSUFFIX(k_softmax)(float *p, const float *logits, size_t rows, 
 	}
 }
 
+/* ---- small products ----
+ * C (M, N) = start + opA (M, K) . B (K, N) with opA[i, k] = A[i*rsa + k*csa],
+ * B[k*ldb + j]; start is 0, bias[i*ldbias + j] or C[i*ldc + j] by init. Each
+ * output is one fma chain over k = 0..K-1 in order, like gemm_micro, but in
+ * tiles of SG_MR rows by SG_NV vectors, so products of one or two rows (the
+ * per-lane matrices) do not pay for a 12-row tile. */
+VINL void sg_tile(size_t K, const float *A, size_t rsa, size_t csa, const float *B,
+		  size_t ldb, float *C, size_t ldc, size_t n, int init, const float *bias,
+		  size_t ldbias, const int rows, const int full)
+{
+	V c[SG_MR][SG_NV];
+	size_t cnt[SG_NV];
+	for (int v = 0; v < SG_NV; v++) {
+		const size_t at = (size_t)v * VW;
+		cnt[v] = n > at ? (n - at < VW ? n - at : VW) : 0;
+	}
+#define SG_LD(p, v) (full ? v_load((p) + (v) * VW) : v_loadn((p) + (v) * VW, cnt[v], 0.0f))
+	for (int r = 0; r < rows; r++)
+		for (int v = 0; v < SG_NV; v++)
+			c[r][v] = init == NZ_GEMM_INIT_ZERO ? v_zero()
+				  : init == NZ_GEMM_INIT_BIAS ? SG_LD(bias + r * ldbias, v)
+							      : SG_LD(C + r * ldc, v);
+	for (size_t k = 0; k < K; k++) {
+		V b[SG_NV];
+		for (int v = 0; v < SG_NV; v++)
+			b[v] = SG_LD(B + k * ldb, v);
+		for (int r = 0; r < rows; r++) {
+			const V a = v_set1(A[r * rsa + k * csa]);
+			for (int v = 0; v < SG_NV; v++)
+				c[r][v] = v_fma(a, b[v], c[r][v]);
+		}
+	}
+#undef SG_LD
+	for (int r = 0; r < rows; r++)
+		for (int v = 0; v < SG_NV; v++) {
+			if (full)
+				v_store(C + r * ldc + v * VW, c[r][v]);
+			else if (cnt[v])
+				v_storen(C + r * ldc + v * VW, c[r][v], cnt[v]);
+		}
+}
+
+ATTR static void KSUFFIX(k_gemm_small)(size_t M, size_t N, size_t K, const float *A,
+				       size_t rsa, size_t csa, const float *B, size_t ldb,
+				       float *C, size_t ldc, int init, const float *bias,
+				       size_t ldbias)
+{
+	const size_t NB = (size_t)SG_NV * VW;
+	for (size_t j = 0; j < N; j += NB) {
+		const size_t n = N - j < NB ? N - j : NB;
+		const float *bj = init == NZ_GEMM_INIT_BIAS ? bias + j : NULL;
+		for (size_t i = 0; i < M; i += SG_MR) {
+			const size_t rows = M - i < SG_MR ? M - i : SG_MR;
+			const float *a = A + i * rsa, *bb = bj ? bj + i * ldbias : NULL;
+			float *c = C + i * ldc + j;
+#define SG_CASE(R)                                                                      \
+	case R:                                                                         \
+		if (n == NB)                                                            \
+			sg_tile(K, a, rsa, csa, B + j, ldb, c, ldc, n, init, bb, ldbias, R, 1); \
+		else                                                                    \
+			sg_tile(K, a, rsa, csa, B + j, ldb, c, ldc, n, init, bb, ldbias, R, 0); \
+		break;
+			switch (rows) {
+				SG_CASE(1)
+#if SG_MR >= 2
+				SG_CASE(2)
+#endif
+#if SG_MR >= 3
+				SG_CASE(3)
+#endif
+#if SG_MR >= 4
+				SG_CASE(4)
+#endif
+			}
+#undef SG_CASE
+		}
+	}
+}
+
 /* ---- Adam ---- */
-ATTR static void KSUFFIX(k_adam)(float *p, const float *g, float *m, float *v, size_t n,
+ATTR static void KSUFFIX(k_adam)(float *p, float *g, float *m, float *v, size_t n,
 				 const nz_adam_scalars *s)
 {
 	const V b1 = v_set1(s->beta1), b2 = v_set1(s->beta2), omb1 = v_set1(s->omb1);
@@ -485,6 +549,8 @@ ATTR static void KSUFFIX(k_adam)(float *p, const float *g, float *m, float *v, s
 		ST(m, vm);
 		ST(v, vv);
 		ST(p, np);
+		if (s->zero_grad)
+			ST(g, v_zero());
 	})
 }
 
@@ -498,4 +564,5 @@ ATTR static void KSUFFIX(k_adam)(float *p, const float *g, float *m, float *v, s
 	.axpy = KSUFFIX(k_axpy), .fma_vv = KSUFFIX(k_fma_vv), .add = KSUFFIX(k_add), \
 	.layernorm = KSUFFIX(k_layernorm), .layernorm_bwd = KSUFFIX(k_layernorm_bwd), \
 	.layernorm_dgb_row = KSUFFIX(k_layernorm_dgb_row), \
-	.softmax = KSUFFIX(k_softmax), .adam = KSUFFIX(k_adam)
+	.softmax = KSUFFIX(k_softmax), .adam = KSUFFIX(k_adam), \
+	.gemm_small = KSUFFIX(k_gemm_small)

@@ -47,7 +47,16 @@ typedef struct nz_nn_options {
 	/* GEMM cache blocking (0 = the backend's defaults); for tuning and tests:
 	 * never changes results. mc is rounded to the microkernel height. */
 	u32 gemm_mc, gemm_kc, gemm_nc;
+	/* GEMM operand packing (NZ_NN_GEMM_PACK_*; 0 = by shape); for tuning and
+	 * tests: never changes results. */
+	int gemm_pack;
 } nz_nn_options;
+
+enum {
+	NZ_NN_GEMM_PACK_AUTO = 0,   /* pack where the operand is reused enough */
+	NZ_NN_GEMM_PACK_ALWAYS = 1, /* pack both operands */
+	NZ_NN_GEMM_PACK_NEVER = 2   /* read both in place (a transposed B is still packed) */
+};
 
 typedef struct nz_nn_ctx {
 	const struct nz_nn_kernels *k;  /* the backend's kernel table */
@@ -55,6 +64,7 @@ typedef struct nz_nn_ctx {
 	int own_pool;
 	u32 threads;
 	u32 mc, kc, nc;                 /* GEMM cache blocking in use */
+	int gemm_pack;                  /* NZ_NN_GEMM_PACK_* */
 	float **scratch;                /* per-thread GEMM packing buffers */
 	size_t scratch_floats;          /* size of each */
 } nz_nn_ctx;
@@ -269,15 +279,19 @@ typedef struct nz_nn_params {
 int nz_nn_params_init(nz_nn_ctx *ctx, nz_nn_params *p, const nz_nn_layout *layout);
 void nz_nn_params_free(nz_nn_ctx *ctx, nz_nn_params *p);
 void nz_nn_params_zero_grad(nz_nn_ctx *ctx, nz_nn_params *p);
-/* One Adam step over every parameter (threads split the range). */
+/* One Adam step over every parameter (threads split the range). It leaves the
+ * gradients zero (in the same pass), so the next backward pass can accumulate
+ * into them without nz_nn_params_zero_grad (which only a caller that ran a
+ * backward pass without this step needs). */
 void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p);
 /* XXH64 of parameters, both moments and the step count. */
 u64 nz_nn_params_hash(const nz_nn_params *p);
 
 /* Compute the step scalars of a (after incrementing its step), then apply it to
- * n elements. For models that keep their own blocks. */
-void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, const float *g, float *m,
-		    float *v, size_t n);
+ * n elements; with zero_grad, g is set to 0 as it is read. For models that keep
+ * their own blocks. */
+void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, float *g, float *m, float *v,
+		    size_t n, int zero_grad);
 
 /* ---- seeded initialisation (the same numbers everywhere) ---- */
 typedef struct nz_rng {

@@ -145,16 +145,8 @@ static void bmm_fwd_lanes(nz_nn_ctx *ctx, void *arg, size_t n0, size_t n1, u32 w
 	for (size_t n = n0; n < n1; n++) {
 		const float *x = a->i0 + n * R * D1, *u = a->i1 + n * D1 * D2;
 		const float *bias = a->i2 ? a->i2 + n * R * D2 : NULL;
-		float *y = a->o0 + n * R * D2;
-		for (u32 r = 0; r < R; r++) {
-			float *yr = y + (size_t)r * D2;
-			if (bias)
-				memcpy(yr, bias + (size_t)r * D2, D2 * sizeof(float));
-			else
-				memset(yr, 0, D2 * sizeof(float));
-			for (u32 k = 0; k < D1; k++)
-				ctx->k->axpy(yr, x[(size_t)r * D1 + k], u + (size_t)k * D2, D2);
-		}
+		ctx->k->gemm_small(R, D2, D1, x, D1, 1, u, D2, a->o0 + n * R * D2, D2,
+				   bias ? NZ_GEMM_INIT_BIAS : NZ_GEMM_INIT_ZERO, bias, D2);
 	}
 }
 
@@ -162,12 +154,25 @@ void nz_bmm_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *u,
 		    const float *bias, u32 B, u32 R, u32 D1, u32 D2)
 {
 	op_args a = {.o0 = y, .i0 = x, .i1 = u, .i2 = bias, .d0 = R, .d1 = D1, .d2 = D2};
-	par_range(ctx, B, 1, 2.0 * R * D1 * D2, bmm_fwd_lanes, &a);
+	par_range(ctx, B, 1, 2.0 * R * D1 * D2 + (double)D1 * D2, bmm_fwd_lanes, &a);
+}
+
+/* ut (D2, D1) = u (D1, D2) transposed: exact copies. */
+static void transpose(const nz_nn_kernels *k, float *ut, const float *u, u32 D1, u32 D2)
+{
+	if (k->pack_t) {
+		k->pack_t(ut, D1, u, D2, D1, D2);
+		return;
+	}
+	for (u32 i = 0; i < D1; i++)
+		for (u32 j = 0; j < D2; j++)
+			ut[(size_t)j * D1 + i] = u[(size_t)i * D2 + j];
 }
 
 static void bmm_bwd_lanes(nz_nn_ctx *ctx, void *arg, size_t n0, size_t n1, u32 w)
 {
 	const op_args *a = arg;
+	const nz_nn_kernels *k = ctx->k;
 	const u32 R = a->d0, D1 = a->d1, D2 = a->d2;
 	float *ut = ctx->scratch[w];
 	const int use_ut = (size_t)D1 * D2 <= ctx->scratch_floats;
@@ -175,39 +180,31 @@ static void bmm_bwd_lanes(nz_nn_ctx *ctx, void *arg, size_t n0, size_t n1, u32 w
 		const float *dy = a->i0 + n * R * D2, *x = a->i1 + n * R * D1;
 		const float *u = a->i2 + n * D1 * D2;
 		if (a->o0) {
+			/* dx (R, D1) = dy (R, D2) . u^T: chains over j, vectorised over k
+			 * through a transposed copy of u */
 			float *dx = a->o0 + n * R * D1;
+			const int init = a->acc ? NZ_GEMM_INIT_LOAD : NZ_GEMM_INIT_ZERO;
 			if (use_ut) {
-				for (u32 k = 0; k < D1; k++)
-					for (u32 j = 0; j < D2; j++)
-						ut[(size_t)j * D1 + k] = u[(size_t)k * D2 + j];
-			}
-			for (u32 r = 0; r < R; r++) {
-				float *dxr = dx + (size_t)r * D1;
-				const float *dyr = dy + (size_t)r * D2;
-				if (use_ut) {
-					if (!a->acc)
-						memset(dxr, 0, D1 * sizeof(float));
-					for (u32 j = 0; j < D2; j++)
-						ctx->k->axpy(dxr, dyr[j], ut + (size_t)j * D1, D1);
-				} else {
-					for (u32 k = 0; k < D1; k++) {
-						float c = a->acc ? dxr[k] : 0.0f;
+				transpose(k, ut, u, D1, D2);
+				k->gemm_small(R, D1, D2, dy, D2, 1, ut, D1, dx, D1, init, NULL, 0);
+			} else {
+				for (u32 r = 0; r < R; r++)
+					for (u32 kk = 0; kk < D1; kk++) {
+						float *dxr = dx + (size_t)r * D1;
+						const float *dyr = dy + (size_t)r * D2;
+						float c = a->acc ? dxr[kk] : 0.0f;
 						for (u32 j = 0; j < D2; j++)
-							c = fmaf(dyr[j], u[(size_t)k * D2 + j], c);
-						dxr[k] = c;
+							c = fmaf(dyr[j], u[(size_t)kk * D2 + j], c);
+						dxr[kk] = c;
 					}
-				}
 			}
 		}
-		if (a->o1) {
-			float *du = a->o1 + n * D1 * D2;
-			for (u32 r = 0; r < R; r++)
-				for (u32 k = 0; k < D1; k++)
-					ctx->k->axpy(du + (size_t)k * D2, x[(size_t)r * D1 + k],
-						     dy + (size_t)r * D2, D2);
-		}
+		/* du (D1, D2) += x^T (D1, R) . dy (R, D2): chains over r */
+		if (a->o1)
+			k->gemm_small(D1, D2, R, x, 1, D1, dy, D2, a->o1 + n * D1 * D2, D2,
+				      NZ_GEMM_INIT_LOAD, NULL, 0);
 		if (a->o2)
-			ctx->k->add(a->o2 + n * R * D2, dy, (size_t)R * D2);
+			k->add(a->o2 + n * R * D2, dy, (size_t)R * D2);
 	}
 }
 
@@ -216,7 +213,7 @@ void nz_bmm_backward(nz_nn_ctx *ctx, float *dx, float *du, float *dbias, const f
 {
 	op_args a = {.o0 = dx, .o1 = du, .o2 = dbias, .i0 = dy, .i1 = x, .i2 = u,
 		     .d0 = R, .d1 = D1, .d2 = D2, .acc = acc};
-	par_range(ctx, B, 1, 4.0 * R * D1 * D2, bmm_bwd_lanes, &a);
+	par_range(ctx, B, 1, 4.0 * R * D1 * D2 + 3.0 * D1 * D2, bmm_bwd_lanes, &a);
 }
 
 /* ---- layernorm ---- */

@@ -71,7 +71,7 @@ void nz_nn_params_zero_grad(nz_nn_ctx *ctx, nz_nn_params *p)
 
 void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p)
 {
-	nz_adam_update(ctx, &p->adam, p->param, p->grad, p->m, p->v, p->total);
+	nz_adam_update(ctx, &p->adam, p->param, p->grad, p->m, p->v, p->total, 1);
 }
 
 u64 nz_nn_params_hash(const nz_nn_params *p)
@@ -108,8 +108,7 @@ void nz_adam_init(nz_adam *a)
 
 typedef struct adam_job {
 	nz_nn_ctx *ctx;
-	float *p, *m, *v;
-	const float *g;
+	float *p, *m, *v, *g;
 	size_t n, chunk;
 	nz_adam_scalars s;
 } adam_job;
@@ -122,8 +121,8 @@ static void adam_task(void *arg, u32 task, u32 worker)
 	j->ctx->k->adam(j->p + b, j->g + b, j->m + b, j->v + b, e - b, &j->s);
 }
 
-void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, const float *g, float *m,
-		    float *v, size_t n)
+void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, float *g, float *m, float *v,
+		    size_t n, int zero_grad)
 {
 	a->t++;
 	a->beta1_t *= (double)a->beta1;
@@ -136,6 +135,7 @@ void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, const float *g, float 
 	s.step_size = (float)((double)a->lr / (1.0 - a->beta1_t));
 	s.c2 = (float)(1.0 / sqrt(1.0 - a->beta2_t));
 	s.eps = a->eps;
+	s.zero_grad = zero_grad;
 	if (a->decoupled) {
 		s.weight_decay = 0.0f;
 		s.decay = 1.0f - a->lr * a->weight_decay;

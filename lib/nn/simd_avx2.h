@@ -51,4 +51,19 @@ VINL VI vi_xor(VI a, VI b) { return _mm256_xor_si256(a, b); }
 #define vi_sra(a, n) _mm256_srai_epi32((a), (n))
 VINL V v_cvt_i2f(VI a) { return _mm256_cvtepi32_ps(a); }
 
+/* Tails: the first n < VW lanes from memory, the others `fill`; masked, so
+ * nothing past p + n is read or written. */
+VINL __m256i v_nmask(size_t n)
+{
+	return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+VINL V v_loadn(const float *p, size_t n, float fill)
+{
+	const __m256i m = v_nmask(n);
+	return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+VINL void v_storen(float *p, V a, size_t n) { _mm256_maskstore_ps(p, v_nmask(n), a); }
+#define SG_MR 2
+#define SG_NV 4
+
 #endif /* NZ_NN_SIMD_AVX2_H */

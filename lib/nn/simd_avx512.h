@@ -51,4 +51,16 @@ VINL VI vi_xor(VI a, VI b) { return _mm512_xor_si512(a, b); }
 #define vi_sra(a, n) _mm512_srai_epi32((a), (n))
 VINL V v_cvt_i2f(VI a) { return _mm512_cvtepi32_ps(a); }
 
+/* Tails: the first n < VW lanes from memory, the others `fill`; masked, so
+ * nothing past p + n is read or written. */
+VINL __mmask16 v_nmask(size_t n) { return (__mmask16)((1u << n) - 1); }
+VINL V v_loadn(const float *p, size_t n, float fill)
+{
+	return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), v_nmask(n), p);
+}
+VINL void v_storen(float *p, V a, size_t n) { _mm512_mask_storeu_ps(p, v_nmask(n), a); }
+/* Rows of the small-product kernel's tile, and vectors per row. */
+#define SG_MR 4
+#define SG_NV 4
+
 #endif /* NZ_NN_SIMD_AVX512_H */

@@ -61,4 +61,14 @@ NZ_INLINE VI vi_xor(VI a, VI b) { return a ^ b; }
 #define vi_sra(a, n) ((VI)((a) >> (n)))
 NZ_INLINE V v_cvt_i2f(VI a) { return (float)a; }
 
+/* Tails (n is 0 here: a lane of one is never a tail). */
+NZ_INLINE V v_loadn(const float *p, size_t n, float fill) { return n ? *p : fill; }
+NZ_INLINE void v_storen(float *p, V a, size_t n)
+{
+	if (n)
+		*p = a;
+}
+#define SG_MR 4
+#define SG_NV 4
+
 #endif /* NZ_NN_SIMD_SCALAR_H */

@@ -1,7 +1,8 @@
 /*
  * test_nn_gemm.c - the matrix product: every backend, thread count and
- * transpose, on random shapes (odd sizes, sizes around the block edges), must
- * equal the naive in-order fma loops bit for bit.
+ * transpose and packing mode (operands packed into panels, or read in place), on
+ * random shapes (odd sizes, sizes around the block edges), must equal the naive
+ * in-order fma loops bit for bit.
  */
 #include "nn_test_common.h"
 
@@ -38,13 +39,21 @@ int main(void)
 {
 	nz_test_rng r = {12345};
 	static const u32 threads[] = {1, 2, 3};
+	static const char *const packs[] = {"auto", "always", "never"};
 	for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
-		for (u32 ti = 0; ti < NZ_ARRAY_LEN(threads); ti++) {
-			nz_nn_ctx *ctx = make_ctx(be, threads[ti]);
-			if (!ctx)
-				break;
+		if (!nz_nn_backend_supported(be)) {
+			printf("skip: backend %s not supported on this CPU\n", nz_nn_backend_name(be));
+			continue;
+		}
+		for (u32 ti = 0; ti < 3 * NZ_ARRAY_LEN(threads); ti++) {
+			const int pack = (int)(ti / NZ_ARRAY_LEN(threads));
+			nz_nn_options o = {.backend = be, .threads = threads[ti % NZ_ARRAY_LEN(threads)],
+					   .gemm_pack = pack};
+			nz_nn_ctx *ctx;
+			REQUIRE(nz_nn_create(&ctx, &o) == NZ_OK);
 			char tag[64];
-			snprintf(tag, sizeof tag, "%s/%u", nz_nn_backend_name(be), threads[ti]);
+			snprintf(tag, sizeof tag, "%s/%u/%s", nz_nn_backend_name(be), ctx->threads,
+				 packs[pack]);
 			int cases = 0;
 			/* small random shapes, every transpose and start mode */
 			for (int c = 0; c < 60; c++) {

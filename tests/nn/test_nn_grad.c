@@ -380,7 +380,7 @@ static void test_adam(nz_nn_ctx *ctx, nz_test_rng *r)
 		double err = 0;
 		for (int t = 1; t <= 20; t++) {
 			rand_fill(g, n, -1, 1, r);
-			nz_adam_update(ctx, &a, p, g, m, v, n);
+			nz_adam_update(ctx, &a, p, g, m, v, n, 0);
 			for (size_t i = 0; i < n; i++) {
 				double gr = g[i];
 				if (decoupled)

@@ -196,13 +196,24 @@ static void run_ops(nz_nn_ctx *ctx, u64 seed, results *res)
 		nz_adam a;
 		nz_adam_init(&a);
 		for (int s = 0; s < 3; s++)
-			nz_adam_update(ctx, &a, p, dy, m, v, n);
+			nz_adam_update(ctx, &a, p, dy, m, v, n, 0);
 		rec(res, "adam_p", p, n);
 		rec(res, "adam_m", m, n);
 		rec(res, "adam_v", v, n);
 		a.decoupled = 1;
 		a.weight_decay = 0.01f;
-		nz_adam_update(ctx, &a, p, dy, m, v, n);
+		/* the step that also zeroes the gradient computes the same numbers */
+		const size_t bytes = n * sizeof(float);
+		float *p2 = malloc(bytes), *m2 = malloc(bytes), *v2 = malloc(bytes), *g2 = malloc(bytes);
+		REQUIRE(p2 && m2 && v2 && g2);
+		memcpy(p2, p, bytes), memcpy(m2, m, bytes), memcpy(v2, v, bytes), memcpy(g2, dy, bytes);
+		nz_adam a2 = a;
+		nz_adam_update(ctx, &a, p, dy, m, v, n, 0);
+		nz_adam_update(ctx, &a2, p2, g2, m2, v2, n, 1);
+		REQUIRE(!memcmp(p, p2, bytes) && !memcmp(m, m2, bytes) && !memcmp(v, v2, bytes));
+		for (size_t i = 0; i < n; i++)
+			REQUIRE(g2[i] == 0.0f);
+		free(p2), free(m2), free(v2), free(g2);
 		rec(res, "adamw_p", p, n);
 		nz_free_aligned(p), nz_free_aligned(m), nz_free_aligned(v);
 	}
