@@ -12,7 +12,9 @@
  *   extra[4]  CM_X_MIXERS    layer-1 mixers (1 = one mixer, 2..CM_MAX_MIXERS: two layers)
  *   extra[5]  CM_X_SSE       SSE stages after the mixer (0..CM_MAX_SSE)
  *   extra[6]  CM_X_FLAGS     CM_F_* bits
- * preset is not used by this model (0).
+ *   extra[7]  CM_X_NNMODEL   with CM_F_EXT: the neural byte model (nz_model id)
+ *   extra[8]  CM_X_NNPRESET  with CM_F_EXT: its size preset (one lane, defaults)
+ * preset only names the level (cm-1 .. cm-9, cm-nn); extra[] says it all.
  */
 #ifndef NZ_CM_H
 #define NZ_CM_H
@@ -28,7 +30,9 @@ enum {
 	CM_X_MATCHBITS = 3,
 	CM_X_MIXERS = 4,
 	CM_X_SSE = 5,
-	CM_X_FLAGS = 6
+	CM_X_FLAGS = 6,
+	CM_X_NNMODEL = 7,
+	CM_X_NNPRESET = 8
 };
 
 /* Hashed contexts (bits of extra[CM_X_CTXMASK]). Orders 0 and 1 are always
@@ -67,8 +71,8 @@ enum {
 	CM_F_RICH = 1u << 1,    /* two inputs per context (stretch + confidence) */
 	CM_F_RUN = 1u << 2,     /* run model: the last byte seen in each context and its
 				 * repeat count (a table of 2^(hash bits - 2) bytes) */
-	CM_F_EXT = 1u << 3,     /* two mixer inputs from an external byte predictor (the
-				 * neural engine); without one attached they are 0 */
+	CM_F_EXT = 1u << 3,     /* two mixer inputs from a neural byte model of the engine
+				 * (extra[CM_X_NNMODEL], cm_neural.c) */
 	CM_F_REC = 1u << 4,     /* record model (the byte one record above) and a second
 				 * match model (the latest 5-byte context): 2 inputs */
 	CM_F_ALL_ = (1u << 5) - 1
@@ -99,8 +103,8 @@ u64 nz_cm_state_memory(const nz_model_config *cfg);
  * mixes their stretched values as two more mixer inputs. `predict` must be a
  * deterministic function of the bytes before (same on encode and decode);
  * probs[] are 16-bit fixed-point weights (any positive scale; 0 allowed).
- * Not recorded in the header yet: a model id for it is to be added with the
- * engine integration (docs/CM.md).
+ * With CM_F_EXT the codec attaches a neural model itself (cm_neural.c); this
+ * hook lets tests and experiments attach another one.
  */
 typedef struct nz_cm_ext_predictor {
 	void *opaque;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cm/cm_model.h"
+#include "cm/cm_neural.h"
 #include "codec/block_codec.h"
 #include "coder/bit_coder.h"
 
@@ -25,8 +26,10 @@
 typedef struct cm_codec {
 	nz_block_codec base;
 	cm_params P;
+	nz_model_config cfg;
 	cm_model *st[CM_MAX_SUBSTREAMS];
-	nz_cm_ext_predictor ext;
+	cm_neural *nn[CM_MAX_SUBSTREAMS]; /* CM_F_EXT: state j's neural predictor */
+	nz_cm_ext_predictor ext;          /* one attached by nz_cm_codec_set_ext */
 	int has_ext;
 } cm_codec;
 
@@ -99,10 +102,17 @@ static int get_state(cm_codec *c, u32 j, int keep_state)
 {
 	if (!c->st[j]) {
 		NZ_TRY(cm_model_create(&c->P, &c->st[j]));
-		if (c->has_ext)
+		if (c->has_ext) {
 			cm_model_set_ext(c->st[j], &c->ext);
+		} else if (c->P.flags & CM_F_EXT) {
+			NZ_TRY(cm_neural_create(&c->cfg, &c->nn[j]));
+			const nz_cm_ext_predictor e = cm_neural_predictor(c->nn[j]);
+			cm_model_set_ext(c->st[j], &e);
+		}
 	} else if (!keep_state) {
 		cm_model_reset(c->st[j]);
+		if (c->nn[j])
+			NZ_TRY(cm_neural_reset(c->nn[j]));
 	}
 	return NZ_OK;
 }
@@ -279,8 +289,10 @@ static void cm_destroy(nz_block_codec *bc)
 	cm_codec *c = (cm_codec *)bc;
 	if (!c)
 		return;
-	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++)
+	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++) {
 		cm_model_destroy(c->st[j]);
+		cm_neural_destroy(c->nn[j]);
+	}
 	free(c);
 }
 
@@ -292,6 +304,7 @@ static int cm_create_block_codec(const nz_model_config *cfg, nz_block_codec **ou
 	cm_codec *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NZ_ERR_NOMEM;
+	c->cfg = *cfg;
 	int rc = cm_params_from_config(cfg, &c->P);
 	if (rc) {
 		free(c);
@@ -317,6 +330,11 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 }
 
 /* ---- levels ---- */
+
+/* cm-nn: level 9 plus the neural model below, one lane per model state */
+#define CM_PRESET_NN 10
+#define CM_NN_MODEL NZ_MODEL_EDPC
+#define CM_NN_PRESET 3 /* edpc-tiny */
 
 typedef struct cm_level {
 	u32 hash_bits, ctx_mask, match_bits, mixers, sse, flags;
@@ -389,21 +407,29 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	cm_params p;
 	if (cm_params_from_config(cfg, &p))
 		return 0;
-	return cm_model_memory(&p);
+	return cm_model_memory(&p) + ((p.flags & CM_F_EXT) ? cm_neural_memory(cfg) : 0);
 }
 
-/* Preset k (k >= 1, "cm-k") is level k whatever -N says; preset 0 follows -N. */
+/* Preset k (1..9, "cm-k") is level k whatever -N says; preset 0 follows -N;
+ * preset CM_PRESET_NN ("cm-nn") is level 9 with a neural model mixed in. */
 static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
 	const u32 preset = cfg->preset;
-	nz_cm_level_config_for_size(preset ? (int)preset : level, content_size, cfg);
+	const int fresh = cfg->extra[CM_X_VERSION] == 0;
+	const int lv = preset == CM_PRESET_NN ? 9 : preset ? (int)preset : level;
+	nz_cm_level_config_for_size(lv, content_size, cfg);
+	if (fresh && preset == CM_PRESET_NN) {
+		cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
+		cfg->extra[CM_X_NNMODEL] = CM_NN_MODEL;
+		cfg->extra[CM_X_NNPRESET] = CM_NN_PRESET;
+	}
 	cfg->preset = preset;
 }
 
 static int cm_validate(const nz_model_config *cfg)
 {
 	cm_params p;
-	if (cfg->preset > 9) /* the presets only name levels: extra[] says it all */
+	if (cfg->preset > CM_PRESET_NN) /* the presets only name levels: extra[] says it all */
 		return NZ_ERR_PARAM;
 	/* Refuse the byte models' parameters rather than ignore them silently. */
 	if (cfg->lanes || cfg->context || cfg->hidden || cfg->ffn ||
@@ -415,7 +441,7 @@ static int cm_validate(const nz_model_config *cfg)
 static u64 cm_memory(const nz_model_config *cfg) { return nz_cm_state_memory(cfg); }
 
 static const char *const cm_presets[] = {"cm", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
-					 "cm-6", "cm-7", "cm-8", "cm-9", NULL};
+					 "cm-6", "cm-7", "cm-8", "cm-9", "cm-nn", NULL};
 
 const nz_model_desc nz_model_cm = {
 	.id = NZ_MODEL_CM,

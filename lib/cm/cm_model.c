@@ -15,6 +15,7 @@
 #endif
 
 #include "cm/cm_model.h"
+#include "cm/cm_neural.h"
 #include "coder/bit_coder.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -325,9 +326,13 @@ int cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 		return NZ_ERR_PARAM;
 	if (x[CM_X_FLAGS] & ~(u64)CM_F_ALL_)
 		return NZ_ERR_PARAM;
+	/* the neural model's fields: set exactly when CM_F_EXT is */
+	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
 	for (int i = CM_X_FLAGS + 1; i < NZ_MODEL_EXTRA; i++)
-		if (x[i])
+		if (x[i] && !(ext && (i == CM_X_NNMODEL || i == CM_X_NNPRESET)))
 			return NZ_ERR_PARAM;
+	if (ext && cm_neural_check(cfg))
+		return NZ_ERR_PARAM;
 	p->hash_bits = (u32)x[CM_X_HASHBITS];
 	p->ctx_mask = (u32)x[CM_X_CTXMASK];
 	p->match_bits = (u32)x[CM_X_MATCHBITS];

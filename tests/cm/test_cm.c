@@ -3,12 +3,17 @@
  * round trips of many sizes and kinds at every level, substreams and threads
  * (same output whatever the thread count), model state kept across blocks,
  * corpus prefixes, parameter validation, and corrupt or truncated substreams
- * (an error or wrong bytes, never a crash).
+ * (an error or wrong bytes, never a crash), and the neural input (CM_F_EXT):
+ * header validation, round trips, and decoding on another engine backend.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+
 #include "cm/cm.h"
 #include "cm/cm_model.h"
 #include "codec/block_codec.h"
 #include "coder/bit_coder.h"
+#include "nn/nn.h"
 #include "test_util.h"
 
 /* The level's configuration with the big tables shrunk so tests stay quick. */
@@ -210,6 +215,87 @@ static void test_validate(void)
 		CHECK(mem >= prev);
 		prev = mem;
 	}
+}
+
+/* A small level-5 configuration with edpc-tiny mixed in. */
+static void neural_config(nz_model_config *cfg)
+{
+	small_config(5, cfg);
+	cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
+	cfg->extra[CM_X_NNMODEL] = NZ_MODEL_EDPC;
+	cfg->extra[CM_X_NNPRESET] = 3; /* edpc-tiny */
+}
+
+static void set_backend(int b)
+{
+	if (b == NZ_NN_BACKEND_AUTO)
+		unsetenv("NZIP_BACKEND");
+	else
+		setenv("NZIP_BACKEND", nz_nn_backend_name(b), 1);
+}
+
+static void test_neural(void)
+{
+	nz_model_config cfg, plain;
+	neural_config(&cfg);
+	small_config(5, &plain);
+	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
+	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&plain));
+	/* the neural fields come exactly with CM_F_EXT and name a byte model preset */
+	static const struct { u64 flags_xor; int idx; u64 v; } bad[] = {
+		{CM_F_EXT, -1, 0},                   /* fields without the flag */
+		{0, CM_X_NNMODEL, 0},                /* flag without a model */
+		{0, CM_X_NNMODEL, NZ_MODEL_CM},      /* not a byte model */
+		{0, CM_X_NNMODEL, NZ_MODEL_STORE},
+		{0, CM_X_NNMODEL, 1000},
+		{0, CM_X_NNPRESET, 99},              /* no such preset */
+	};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
+		nz_model_config b = cfg;
+		b.extra[CM_X_FLAGS] ^= bad[i].flags_xor;
+		if (bad[i].idx >= 0)
+			b.extra[bad[i].idx] = bad[i].v;
+		CHECK_EQ_INT(nz_model_cm.validate(&b), NZ_ERR_PARAM);
+		nz_block_codec *bc = NULL;
+		CHECK_EQ_INT(nz_model_cm.create_block_codec(&b, &bc), NZ_ERR_PARAM);
+		CHECK(bc == NULL);
+	}
+
+	/* text in 2 blocks (the second keeps the state) of 2 substreams: the
+	 * output is the same with 1 and 2 threads and on every engine backend,
+	 * and each backend decodes what another encoded */
+	enum { N = 6000 };
+	u8 *src = malloc(N), *dst = malloc(N);
+	REQUIRE(src && dst);
+	nz_test_fill(src, N, 1, 77);
+	CHECK(round_trip(&cfg, src, N, N / 2, 2, 1) == round_trip(&cfg, src, N, N / 2, 2, 2));
+	coded ref[2], cs[2];
+	memset(ref, 0, sizeof(ref));
+	set_backend(NZ_NN_BACKEND_SCALAR);
+	CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, ref, 2), NZ_OK);
+	for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
+		if (!nz_nn_backend_supported(be))
+			continue;
+		set_backend(be);
+		memset(cs, 0, sizeof(cs));
+		CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, cs, 2), NZ_OK);
+		for (int b = 0; b < 2; b++)
+			for (u32 j = 0; j < 2; j++)
+				CHECK(cs[b].sub[j].size == ref[b].sub[j].size &&
+				      !memcmp(cs[b].sub[j].data, ref[b].sub[j].data, ref[b].sub[j].size));
+		memset(dst, 0, N);
+		CHECK_EQ_INT(decode_blocks(&cfg, dst, N, N / 2, 1, ref), NZ_OK);
+		CHECK(!memcmp(dst, src, N));
+		for (int b = 0; b < 2; b++)
+			coded_free(&cs[b]);
+	}
+	set_backend(NZ_NN_BACKEND_AUTO);
+	for (int b = 0; b < 2; b++)
+		coded_free(&ref[b]);
+	/* the neural input helps on text: smaller than the same level without it */
+	CHECK(round_trip(&cfg, src, N, 0, 1, 1) < round_trip(&plain, src, N, 0, 1, 1));
+	free(src);
+	free(dst);
 }
 
 static void test_sizes_and_levels(void)
@@ -430,6 +516,7 @@ int main(void)
 	test_validate();
 	test_sizes_and_levels();
 	test_substreams_threads_blocks();
+	test_neural();
 	test_x86();
 	test_corpus();
 	test_corruption();

@@ -1,0 +1,132 @@
+/*
+ * cm_neural.c - a neural byte model of the engine as the CM model's external
+ * predictor (flag CM_F_EXT; docs/CM.md, "Neural input").
+ *
+ * Each CM model state (one per substream) owns one neural byte model with one
+ * lane, trained online on the bytes of its segments: before byte i the model
+ * learns from byte i - 1 (if it predicted it), then predicts byte i from the
+ * `context` bytes before it (zeros before the segment start). Its float
+ * probabilities are identical on every backend (docs/NUMERICS.md) and are turned
+ * into 16-bit weights by one IEEE multiplication and truncation, so the CM model
+ * sees the same integers when encoding and decoding on any machine.
+ */
+#include <stdlib.h>
+
+#include "cm/cm_neural.h"
+#include "model/byte_model.h"
+
+struct cm_neural {
+	nz_byte_model *m;
+	u32 context;
+	int pending;         /* predicted a byte that it has not learnt from yet */
+	u8 *ctx;             /* context bytes of the lane */
+	float probs[256];
+};
+
+/* The byte model's configuration for a CM configuration with CM_F_EXT. */
+static int neural_config(const nz_model_config *cm_cfg, nz_model_config *out,
+			 const nz_model_desc **desc)
+{
+	const u64 id = cm_cfg->extra[CM_X_NNMODEL], preset = cm_cfg->extra[CM_X_NNPRESET];
+	const nz_model_desc *d = id <= 255 ? nz_model_lookup((int)id) : NULL;
+	if (!d || !d->create_byte_model || preset > 255 ||
+	    !nz_model_preset_name((int)id, (int)preset))
+		return NZ_ERR_PARAM;
+	*out = (nz_model_config){0};
+	out->model = d->id;
+	out->coding = d->coding;
+	out->preset = (u32)preset;
+	out->lanes = 1;
+	d->defaults(out, 0, NZ_CONTENT_SIZE_UNKNOWN);
+	out->threads = 1; /* each CM state runs in its own worker thread */
+	NZ_TRY(d->validate(out));
+	*desc = d;
+	return NZ_OK;
+}
+
+int cm_neural_check(const nz_model_config *cm_cfg)
+{
+	nz_model_config c;
+	const nz_model_desc *d;
+	return neural_config(cm_cfg, &c, &d);
+}
+
+u64 cm_neural_memory(const nz_model_config *cm_cfg)
+{
+	nz_model_config c;
+	const nz_model_desc *d;
+	if (neural_config(cm_cfg, &c, &d))
+		return 0;
+	return d->memory(&c);
+}
+
+int cm_neural_create(const nz_model_config *cm_cfg, cm_neural **out)
+{
+	*out = NULL;
+	nz_model_config c;
+	const nz_model_desc *d;
+	NZ_TRY(neural_config(cm_cfg, &c, &d));
+	cm_neural *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NZ_ERR_NOMEM;
+	int rc = d->create_byte_model(&c, &n->m);
+	if (rc == NZ_OK) {
+		n->context = n->m->context;
+		n->ctx = calloc(n->context ? n->context : 1, 1);
+		if (!n->ctx)
+			rc = NZ_ERR_NOMEM;
+	}
+	if (rc == NZ_OK)
+		rc = n->m->ops->begin_block(n->m, 1, 0);
+	if (rc != NZ_OK) {
+		cm_neural_destroy(n);
+		return rc;
+	}
+	*out = n;
+	return NZ_OK;
+}
+
+void cm_neural_destroy(cm_neural *n)
+{
+	if (!n)
+		return;
+	if (n->m)
+		n->m->ops->destroy(n->m);
+	free(n->ctx);
+	free(n);
+}
+
+int cm_neural_reset(cm_neural *n)
+{
+	n->pending = 0;
+	return n->m->ops->begin_block(n->m, 1, 0);
+}
+
+static int neural_predict(void *opaque, const u8 *hist, size_t i, u16 probs[256])
+{
+	cm_neural *n = opaque;
+	if (i == 0) {
+		/* a new segment: the lane restarts, the weights are kept */
+		n->pending = 0;
+		NZ_TRY(n->m->ops->begin_block(n->m, 1, 1));
+	} else if (n->pending) {
+		NZ_TRY(n->m->ops->update(n->m, &hist[i - 1], 1));
+	}
+	const u32 C = n->context;
+	for (u32 k = 0; k < C; k++) {
+		const size_t back = C - k; /* ctx[k] is the byte `back` positions before i */
+		n->ctx[k] = back <= i ? hist[i - back] : 0;
+	}
+	NZ_TRY(n->m->ops->predict(n->m, n->ctx, 1, n->probs));
+	n->pending = 1;
+	for (int s = 0; s < 256; s++) {
+		float w = n->probs[s] * 65535.0f;
+		probs[s] = w >= 65535.0f ? 65535 : w > 0.0f ? (u16)w : 0;
+	}
+	return NZ_OK;
+}
+
+nz_cm_ext_predictor cm_neural_predictor(cm_neural *n)
+{
+	return (nz_cm_ext_predictor){.opaque = n, .predict = neural_predict};
+}
