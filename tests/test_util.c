@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_util.h"
 
+#include "nn/nn.h"
+
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,4 +134,12 @@ double nz_test_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void nz_test_set_backend(int backend)
+{
+	if (backend == NZ_NN_BACKEND_AUTO)
+		unsetenv("NZIP_BACKEND");
+	else
+		setenv("NZIP_BACKEND", nz_nn_backend_name(backend), 1);
 }

@@ -62,4 +62,8 @@ uint8_t *nz_test_read_file(const char *path, size_t *size);
 /* Monotonic seconds. */
 double nz_test_seconds(void);
 
+/* Make engines created from now on use NZ_NN_BACKEND_* `backend` (through
+ * $NZIP_BACKEND; NZ_NN_BACKEND_AUTO unsets it). */
+void nz_test_set_backend(int backend);
+
 #endif /* NZ_TEST_UTIL_H */

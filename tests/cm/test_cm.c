@@ -6,9 +6,6 @@
  * (an error or wrong bytes, never a crash), and the neural input (CM_F_EXT):
  * header validation, round trips, and decoding on another engine backend.
  */
-#define _POSIX_C_SOURCE 200809L
-#include <stdlib.h>
-
 #include "cm/cm.h"
 #include "cm/cm_model.h"
 #include "codec/block_codec.h"
@@ -226,14 +223,6 @@ static void neural_config(nz_model_config *cfg)
 	cfg->extra[CM_X_NNPRESET] = 3; /* edpc-tiny */
 }
 
-static void set_backend(int b)
-{
-	if (b == NZ_NN_BACKEND_AUTO)
-		unsetenv("NZIP_BACKEND");
-	else
-		setenv("NZIP_BACKEND", nz_nn_backend_name(b), 1);
-}
-
 static void test_neural(void)
 {
 	nz_model_config cfg, plain;
@@ -271,12 +260,12 @@ static void test_neural(void)
 	CHECK(round_trip(&cfg, src, N, N / 2, 2, 1) == round_trip(&cfg, src, N, N / 2, 2, 2));
 	coded ref[2], cs[2];
 	memset(ref, 0, sizeof(ref));
-	set_backend(NZ_NN_BACKEND_SCALAR);
+	nz_test_set_backend(NZ_NN_BACKEND_SCALAR);
 	CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, ref, 2), NZ_OK);
 	for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
 		if (!nz_nn_backend_supported(be))
 			continue;
-		set_backend(be);
+		nz_test_set_backend(be);
 		memset(cs, 0, sizeof(cs));
 		CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, cs, 2), NZ_OK);
 		for (int b = 0; b < 2; b++)
@@ -289,7 +278,7 @@ static void test_neural(void)
 		for (int b = 0; b < 2; b++)
 			coded_free(&cs[b]);
 	}
-	set_backend(NZ_NN_BACKEND_AUTO);
+	nz_test_set_backend(NZ_NN_BACKEND_AUTO);
 	for (int b = 0; b < 2; b++)
 		coded_free(&ref[b]);
 	/* the neural input helps on text: smaller than the same level without it */

@@ -59,14 +59,6 @@ static int decompress_ok(const u8 *comp, size_t csize, const u8 *src, size_t n, 
 	return ok;
 }
 
-static void set_backend(int b)
-{
-	if (b == NZ_NN_BACKEND_AUTO)
-		unsetenv("NZIP_BACKEND");
-	else
-		setenv("NZIP_BACKEND", nz_nn_backend_name(b), 1);
-}
-
 static void roundtrips(void)
 {
 	static const size_t sizes[] = {1, 2, 15, 16, 17, 33, 1000, 3001};
@@ -129,7 +121,7 @@ static void cross_backend(void)
 		u8 *ref = NULL;
 		size_t ref_size = 0;
 		for (int i = 0; i < nb; i++) {
-			set_backend(backends[i]);
+			nz_test_set_backend(backends[i]);
 			u8 *comp;
 			const u32 threads = 1 + (u32)(i % 2);
 			const size_t cs = compress_with(tiny[m], buf, 3000, &comp, threads, 2, 0, 0);
@@ -141,7 +133,7 @@ static void cross_backend(void)
 				free(comp);
 			}
 			for (int j = 0; j < nb; j++) {
-				set_backend(backends[j]);
+				nz_test_set_backend(backends[j]);
 				if (!decompress_ok(ref, ref_size, buf, 3000, 3 - threads)) {
 					fprintf(stderr, "%s: compressed with %s, decompress with %s failed\n",
 						tiny[m], nz_nn_backend_name(backends[i]),
@@ -152,7 +144,7 @@ static void cross_backend(void)
 		}
 		free(ref);
 	}
-	set_backend(NZ_NN_BACKEND_AUTO);
+	nz_test_set_backend(NZ_NN_BACKEND_AUTO);
 	printf("cross-backend: %d backends\n", nb);
 	free(buf);
 }
@@ -178,7 +170,7 @@ static void golden_vectors(void)
 	for (int b = NZ_NN_BACKEND_SCALAR; b < NZ_NN_BACKEND_COUNT_; b++) {
 		if (!nz_nn_backend_supported(b))
 			continue;
-		set_backend(b);
+		nz_test_set_backend(b);
 		for (size_t m = 0; m < NZ_ARRAY_LEN(golden); m++) {
 			u8 *comp;
 			const size_t cs = compress_with(golden[m].model, buf, 4096, &comp, 1 + (u32)(b % 2), 1, 0, 0);
@@ -192,7 +184,7 @@ static void golden_vectors(void)
 			free(comp);
 		}
 	}
-	set_backend(NZ_NN_BACKEND_AUTO);
+	nz_test_set_backend(NZ_NN_BACKEND_AUTO);
 	free(buf);
 }
 
