@@ -76,8 +76,8 @@ int cm_neural_create(const nz_model_config *cm_cfg, cm_neural **out)
 		if (!n->ctx)
 			rc = NZ_ERR_NOMEM;
 	}
-	if (rc == NZ_OK)
-		rc = n->m->ops->begin_block(n->m, 1, 0);
+	/* no begin_block here: the first predict of every segment (byte 0) starts
+	 * the lane */
 	if (rc != NZ_OK) {
 		cm_neural_destroy(n);
 		return rc;
