@@ -10,7 +10,8 @@
  *   file level K threads bytes_in bytes_out bpb comp_MB/s decomp_MB/s peak_RSS_MB
  *   comp_MB/s_cpu decomp_MB/s_cpu output_hash
  * (wall-clock speeds, then speeds from the process's CPU time)
- * -r resets the model at every block (independent blocks). -s sizes the tables
+ * -r resets the model at every block (independent blocks). -T applies the
+ * encoder's table profile (nz_cm_tune) to the whole file. -s sizes the tables
  * to the file (nz_cm_level_config_for_size). -x I=V overrides extra[I] of the level's configuration (for tuning).
  * MB = 10^6 bytes. Peak RSS is the process's (compression and decompression).
  */
@@ -60,14 +61,14 @@ static u8 *read_file(const char *path, size_t *size)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-r] [-c] [-x I=V]\n");
+		fprintf(stderr, "usage: bench_cm FILE LEVEL [-k K] [-t THREADS] [-b BLOCK_MIB] [-r] [-s] [-T] [-c] [-x I=V]\n");
 		return 2;
 	}
 	const char *path = argv[1];
 	int level = atoi(argv[2]);
 	u32 k = 1, threads = 1;
 	size_t block = 0;
-	int comp_only = 0, reset = 0, sized = 0;
+	int comp_only = 0, reset = 0, sized = 0, tune = 0;
 	nz_model_config cfg = {0};
 	nz_cm_level_config(level, &cfg);
 	for (int i = 3; i < argc; i++) {
@@ -79,6 +80,8 @@ int main(int argc, char **argv)
 			block = (size_t)atoi(argv[++i]) << 20;
 		else if (!strcmp(argv[i], "-s"))
 			sized = 1;
+		else if (!strcmp(argv[i], "-T"))
+			tune = 1;
 		else if (!strcmp(argv[i], "-r"))
 			reset = 1;
 		else if (!strcmp(argv[i], "-c"))
@@ -106,6 +109,8 @@ int main(int argc, char **argv)
 		if (cfg.extra[CM_X_MATCHBITS])
 			cfg.extra[CM_X_MATCHBITS] = NZ_MIN(cfg.extra[CM_X_MATCHBITS], c2.extra[CM_X_MATCHBITS]);
 	}
+	if (tune && nz_cm_tune(&cfg, src, n))
+		fprintf(stderr, "table profile\n");
 	if (nz_model_cm.validate(&cfg)) {
 		fprintf(stderr, "invalid configuration\n");
 		return 2;

@@ -50,7 +50,8 @@ for f in $FILES; do
   label=$f${PREFIX:+ (${PREFIX} B)}
   for l in $levels; do
     for t in $threads; do
-      r=$("$bench" "$in" "$l" -k "$t" -t "$t")
+      # -s -T: tables sized to the file and the table profile, as nzip does
+      r=$("$bench" "$in" "$l" -k "$t" -t "$t" -s -T 2>/dev/null)
       # file level K threads in out bpb comp decomp rss comp_cpu decomp_cpu
       echo "$r" | awk -v f="$label" '{
         c = ($4 == 1) ? $11 : $8; d = ($4 == 1) ? $12 : $9;

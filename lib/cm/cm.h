@@ -13,7 +13,11 @@
  *   extra[5]  CM_X_SSE       SSE stages after the mixer (0..CM_MAX_SSE)
  *   extra[6]  CM_X_FLAGS     CM_F_* bits
  *   extra[7]  CM_X_NNMODEL   with CM_F_EXT: the neural byte model (nz_model id)
- *   extra[8]  CM_X_NNPRESET  with CM_F_EXT: its size preset (one lane, defaults)
+ *   extra[8]  CM_X_NNPRESET  with CM_F_EXT: its size preset (defaults otherwise)
+ *   extra[9]  CM_X_NNLANES   with CM_F_EXT: 0 or 1 = one lane per segment; 2..64 =
+ *                            the segment is cut into that many lanes, coded step by
+ *                            step, sharing the CM statistics and one neural model
+ *                            that predicts all lanes at once
  * preset only names the level (cm-1 .. cm-9, cm-nn); extra[] says it all.
  */
 #ifndef NZ_CM_H
@@ -32,7 +36,8 @@ enum {
 	CM_X_SSE = 5,
 	CM_X_FLAGS = 6,
 	CM_X_NNMODEL = 7,
-	CM_X_NNPRESET = 8
+	CM_X_NNPRESET = 8,
+	CM_X_NNLANES = 9
 };
 
 /* Hashed contexts (bits of extra[CM_X_CTXMASK]). Orders 0 and 1 are always
@@ -62,7 +67,9 @@ enum {
 	CM_C_LINE = 1u << 21,     /* column + first byte of the line + previous byte */
 	CM_C_LINE2 = 1u << 22,    /* column + first byte of the line + previous two bytes */
 	CM_C_NEST = 1u << 23,     /* open brackets/quotes + current word */
-	CM_C_ALL_ = (1u << 24) - 1
+	CM_C_REC2D = 1u << 24,    /* bytes above, above-left, above-right and left */
+	CM_C_RECCOL = 1u << 25,   /* byte above + position in the record */
+	CM_C_ALL_ = (1u << 26) - 1
 };
 
 /* Flags (bits of extra[CM_X_FLAGS]). */
@@ -81,6 +88,7 @@ enum {
 #define CM_MAX_MIXERS 6
 #define CM_MAX_SSE 4
 #define CM_MAX_SUBSTREAMS 64
+#define CM_MAX_NNLANES 64
 
 /* Set cfg->extra[] and preset for level 1..9 (0 is store, handled by the caller;
  * other values are clamped). Fields already non-zero in extra[] are kept. */
@@ -94,6 +102,12 @@ void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg);
 /* Bytes one model state of cfg allocates (a block coded in K substreams by K
  * threads holds K states). */
 u64 nz_cm_state_memory(const nz_model_config *cfg);
+
+/* The encoder's look at the data before it writes the header: if `sample`
+ * looks like a table of fixed-length records, add the record contexts, the
+ * record model and a second mixer to cfg (docs/CM.md, "Table profile").
+ * Returns 1 if it changed cfg. */
+int nz_cm_tune(nz_model_config *cfg, const u8 *sample, size_t n);
 
 /*
  * Hook for external predictors (a neural byte model of the engine). Before each

@@ -10,6 +10,11 @@
  *
  * Substream layout: one flags byte (bit 0: the x86 call transform was applied to
  * this segment), then, if the segment is not empty, the arithmetic-coded bits.
+ *
+ * With a neural input in lanes (extra[CM_X_NNLANES] > 1) a segment is cut into
+ * lanes like a block of the lane driver; step t codes byte t of every lane, lane
+ * after lane, each lane with its own history and the shared statistics of model
+ * state j, and the neural model predicts the step's bytes in one batch.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,6 +24,7 @@
 #include "cm/cm_model.h"
 #include "cm/cm_neural.h"
 #include "codec/block_codec.h"
+#include "codec/lanes.h"
 #include "coder/bit_coder.h"
 
 #define SEG_X86 1u
@@ -29,6 +35,8 @@ typedef struct cm_codec {
 	nz_model_config cfg;
 	cm_model *st[CM_MAX_SUBSTREAMS];
 	cm_neural *nn[CM_MAX_SUBSTREAMS]; /* CM_F_EXT: state j's neural predictor */
+	cm_model **lane[CM_MAX_SUBSTREAMS]; /* lanes > 1: lane[j][b], lane[j][0] = st[j] */
+	u16 *lprobs[CM_MAX_SUBSTREAMS];     /* lanes x 256 weights of one step */
 	nz_cm_ext_predictor ext;          /* one attached by nz_cm_codec_set_ext */
 	int has_ext;
 } cm_codec;
@@ -108,14 +116,61 @@ static int get_state(cm_codec *c, u32 j, int keep_state)
 			NZ_TRY(cm_neural_create(&c->cfg, &c->nn[j]));
 			const nz_cm_ext_predictor e = cm_neural_predictor(c->nn[j]);
 			cm_model_set_ext(c->st[j], &e);
+			const u32 B = c->P.nnlanes;
+			if (B > 1) {
+				c->lane[j] = calloc(B, sizeof(cm_model *));
+				c->lprobs[j] = malloc((size_t)B * 256 * sizeof(u16));
+				if (!c->lane[j] || !c->lprobs[j])
+					return NZ_ERR_NOMEM;
+				c->lane[j][0] = c->st[j];
+				for (u32 b = 1; b < B; b++)
+					NZ_TRY(cm_model_create_lane(c->st[j], &c->lane[j][b]));
+			}
 		}
 	} else if (!keep_state) {
 		cm_model_reset(c->st[j]);
 		if (c->nn[j])
 			NZ_TRY(cm_neural_reset(c->nn[j]));
+		if (c->lane[j])
+			for (u32 b = 1; b < c->P.nnlanes; b++)
+				cm_model_reset(c->lane[j][b]);
 	}
 	return NZ_OK;
 }
+
+/* Lanes: step t codes byte t of every lane longer than t, lane after lane; the
+ * neural model predicts the step first. seg holds the source (encode) or the
+ * bytes decoded so far (decode). */
+static int code_lanes(seg_job *s, const u8 *src, nz_bitenc *enc, nz_bitdec *dec)
+{
+	cm_codec *c = s->c;
+	const u32 j = s->j;
+	size_t L;
+	u32 used;
+	nz_lanes_geometry(s->n, c->P.nnlanes, &L, &used);
+	const size_t last = s->n - (size_t)(used - 1) * L;
+	u8 *dst = s->dst;
+	const u8 *seg = enc ? src : dst;
+	u16 *probs = c->lprobs[j];
+	for (size_t t = 0; t < L; t++) {
+		NZ_TRY(cm_neural_step(c->nn[j], seg, L, used, last, t, probs));
+		const u32 active = t < last ? used : used - 1;
+		for (u32 b = 0; b < active; b++) {
+			cm_model *m = c->lane[j][b];
+			const size_t at = (size_t)b * L + t;
+			if (enc)
+				NZ_TRY(cm_encode_byte_ext(m, enc, src[at], probs + (size_t)b * 256));
+			else
+				NZ_TRY(cm_decode_byte_ext(m, dec, probs + (size_t)b * 256, &dst[at]));
+		}
+		if ((t & 1023) == 1023 && s->job)
+			NZ_TRY(nz_job_tick(s->job, s->job_base + (t + 1) * used,
+					   enc ? (u64)enc->out->size * 8 : 0));
+	}
+	return NZ_OK;
+}
+
+static int use_lanes(const cm_codec *c) { return c->P.nnlanes > 1 && !c->has_ext; }
 
 static int encode_seg(seg_job *s)
 {
@@ -136,7 +191,8 @@ static int encode_seg(seg_job *s)
 	if (!rc && s->n) {
 		nz_bitenc enc;
 		nz_bitenc_init(&enc, s->out);
-		rc = cm_encode_bytes(m, &enc, src, s->n, s->job, s->job_base);
+		rc = use_lanes(s->c) ? code_lanes(s, src, &enc, NULL)
+				     : cm_encode_bytes(m, &enc, src, s->n, s->job, s->job_base);
 		if (!rc)
 			rc = nz_bitenc_finish(&enc);
 	}
@@ -159,7 +215,10 @@ static int decode_seg(seg_job *s)
 	u32 base = (u32)cm_model_pos(m);
 	nz_bitdec dec;
 	nz_bitdec_init(&dec, s->in + 1, s->in_size - 1);
-	NZ_TRY(cm_decode_bytes(m, &dec, s->dst, s->n, s->job, s->job_base));
+	if (use_lanes(s->c))
+		NZ_TRY(code_lanes(s, NULL, NULL, &dec));
+	else
+		NZ_TRY(cm_decode_bytes(m, &dec, s->dst, s->n, s->job, s->job_base));
 	NZ_TRY(nz_bitdec_finish(&dec));
 	if (flags & SEG_X86)
 		x86_inverse(s->dst, s->n, base);
@@ -290,6 +349,11 @@ static void cm_destroy(nz_block_codec *bc)
 	if (!c)
 		return;
 	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++) {
+		if (c->lane[j])
+			for (u32 b = 1; b < c->P.nnlanes; b++)
+				cm_model_destroy(c->lane[j][b]);
+		free(c->lane[j]);
+		free(c->lprobs[j]);
 		cm_model_destroy(c->st[j]);
 		cm_neural_destroy(c->nn[j]);
 	}
@@ -407,7 +471,8 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	cm_params p;
 	if (cm_params_from_config(cfg, &p))
 		return 0;
-	return cm_model_memory(&p) + ((p.flags & CM_F_EXT) ? cm_neural_memory(cfg) : 0);
+	return cm_model_memory(&p) + (u64)(p.nnlanes - 1) * cm_lane_memory(&p) +
+	       ((p.flags & CM_F_EXT) ? cm_neural_memory(cfg) : 0);
 }
 
 /* Preset k (1..9, "cm-k") is level k whatever -N says; preset 0 follows -N;
@@ -424,6 +489,55 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 		cfg->extra[CM_X_NNPRESET] = CM_NN_PRESET;
 	}
 	cfg->preset = preset;
+}
+
+/* ---- table profile ---- */
+
+/* Fixed-length records: some distance r in 2..1024 at which a quarter of the
+ * sampled bytes repeat, clearly more often than at distance 1 (so that runs or
+ * zero fill alone do not count). Text peaks at 0.08-0.14. The sample is 16 KiB:
+ * four 4 KiB windows spread over a large input, so that one table inside a
+ * program does not decide for the whole of it. */
+static int table_detect(const u8 *b, size_t n)
+{
+	if (n < 4096)
+		return 0;
+	const size_t nw = n >= 65536 ? 4 : 1;
+	const size_t w = nw > 1 ? 4096 : NZ_MIN(n, (size_t)16384);
+	size_t best = 0, e1 = 0;
+	for (size_t r = 1; r <= 1024 && 2 * r < w; r++) {
+		size_t eq = 0;
+		for (size_t q = 0; q < nw; q++) {
+			const u8 *s = b + (n - w) * (2 * q + 1) / (2 * nw);
+			for (size_t i = r; i < w; i++)
+				eq += s[i] == s[i - r];
+		}
+		if (r == 1)
+			e1 = eq;
+		else if (eq > best)
+			best = eq;
+	}
+	return best * 4 >= nw * w && best > e1 + nw * w / 32;
+}
+
+#define CTX_TABLE (CM_C_O10 | CM_C_SPARSE1 | CM_C_SPARSE5 | CM_C_RECORD | CM_C_REC2D | \
+		   CM_C_RECCOL)
+
+int nz_cm_tune(nz_model_config *cfg, const u8 *sample, size_t n)
+{
+	if (cfg->model != NZ_MODEL_CM || cfg->extra[CM_X_VERSION] != 1 ||
+	    !table_detect(sample, n))
+		return 0;
+	cfg->extra[CM_X_CTXMASK] |= CTX_TABLE;
+	cfg->extra[CM_X_FLAGS] |= CM_F_REC;
+	if (cfg->extra[CM_X_MIXERS] < 2)
+		cfg->extra[CM_X_MIXERS] = 2;
+	return 1;
+}
+
+static void cm_tune(nz_model_config *cfg, const u8 *sample, size_t n)
+{
+	(void)nz_cm_tune(cfg, sample, n);
 }
 
 static int cm_validate(const nz_model_config *cfg)
@@ -451,6 +565,7 @@ const nz_model_desc nz_model_cm = {
 	.default_block_log = 24,
 	.state_per_substream = 1,
 	.defaults = cm_defaults,
+	.tune = cm_tune,
 	.validate = cm_validate,
 	.memory = cm_memory,
 	.create_byte_model = NULL,

@@ -23,7 +23,7 @@
 #define CM_HAVE_AVX2 1
 #endif
 
-#define CM_MAXCTX 24
+#define CM_MAXCTX 26
 #define CM_MAXIN 96      /* mixer inputs, a multiple of 8 */
 #define CM_SM_LIMIT 1023 /* state map count limit */
 #define CM_WIN_MIN_BITS 16
@@ -139,6 +139,7 @@ struct cm_model {
 	nz_cm_ext_predictor ext;
 	int has_ext;
 	u32 *ext_cum;         /* 257 cumulative weights of the current byte */
+	int shared;           /* a lane: the statistics belong to another model */
 	u32 ext_sm[2 * 256];
 	u32 ext_idx;
 };
@@ -329,9 +330,9 @@ int cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 	/* the neural model's fields: set exactly when CM_F_EXT is */
 	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
 	for (int i = CM_X_FLAGS + 1; i < NZ_MODEL_EXTRA; i++)
-		if (x[i] && !(ext && (i == CM_X_NNMODEL || i == CM_X_NNPRESET)))
+		if (x[i] && !(ext && (i == CM_X_NNMODEL || i == CM_X_NNPRESET || i == CM_X_NNLANES)))
 			return NZ_ERR_PARAM;
-	if (ext && cm_neural_check(cfg))
+	if (ext && (x[CM_X_NNLANES] > CM_MAX_NNLANES || cm_neural_check(cfg)))
 		return NZ_ERR_PARAM;
 	p->hash_bits = (u32)x[CM_X_HASHBITS];
 	p->ctx_mask = (u32)x[CM_X_CTXMASK];
@@ -339,12 +340,34 @@ int cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 	p->mixers = (u32)x[CM_X_MIXERS];
 	p->sse = (u32)x[CM_X_SSE];
 	p->flags = (u32)x[CM_X_FLAGS];
+	p->nnlanes = ext && x[CM_X_NNLANES] > 1 ? (u32)x[CM_X_NNLANES] : 1;
 	return NZ_OK;
 }
 
 static u32 win_bits(const cm_params *p)
 {
 	return p->match_bits ? p->match_bits : CM_WIN_MIN_BITS;
+}
+
+/* Lanes 1.. of a segment share one window's memory: each gets 1/lanes of it
+ * (at least 64 KiB). */
+static u32 lane_match_bits(const cm_params *p)
+{
+	if (!p->match_bits)
+		return 0;
+	u32 b = p->match_bits, l = 1;
+	while (l < p->nnlanes && b > 16) {
+		l <<= 1;
+		b--;
+	}
+	return b;
+}
+
+u64 cm_lane_memory(const cm_params *p)
+{
+	const u32 mb = lane_match_bits(p);
+	return sizeof(cm_model) + ((u64)1 << (mb ? mb : CM_WIN_MIN_BITS)) +
+	       (mb ? (u64)1 << mb : 0) + 2 * 256 + 2 * 65536 + 4 * 256 * 4 + 257 * 4;
 }
 
 static const u32 apm_ctx_bits[CM_MAX_SSE] = {8, 14, 16, 16};
@@ -401,20 +424,24 @@ void cm_model_destroy(cm_model *m)
 {
 	if (!m)
 		return;
-	big_free(m->ht);
-	big_free(m->rt);
-	nz_free_aligned(m->t1);
-	nz_free_aligned(m->sm);
 	big_free(m->win);
 	big_free(m->mt);
 	nz_free_aligned(m->ind1);
 	nz_free_aligned(m->ind2);
 	nz_free_aligned(m->cpos);
+	nz_free_aligned(m->ext_cum);
+	if (m->shared) {
+		nz_free_aligned(m);
+		return;
+	}
+	big_free(m->ht);
+	big_free(m->rt);
+	nz_free_aligned(m->t1);
+	nz_free_aligned(m->sm);
 	nz_free_aligned(m->rec_sm);
 	nz_free_aligned(m->w);
 	for (int i = 0; i < CM_MAX_SSE; i++)
 		nz_free_aligned(m->apm[i].t);
-	nz_free_aligned(m->ext_cum);
 	nz_free_aligned(m);
 }
 
@@ -427,7 +454,7 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	m->P = *p;
 	build_tables(m);
 	m->nctx = 0;
-	for (u32 b = 0; b < 24; b++)
+	for (u32 b = 0; b < 26; b++)
 		if (p->ctx_mask & (1u << b))
 			m->ctype[m->nctx++] = (u8)b;
 	m->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
@@ -495,12 +522,34 @@ int cm_model_create(const cm_params *p, cm_model **out)
 
 static void set_bh(cm_model *m);
 
-void cm_model_reset(cm_model *m)
+/* The statistics: what lanes share (see cm_model_create_lane). */
+static void reset_shared(cm_model *m)
 {
 	const cm_params *p = &m->P;
 	memset(m->ht, 0, (size_t)1 << p->hash_bits);
 	if (m->rt)
 		memset(m->rt, 0, (size_t)1 << (p->hash_bits - 2));
+	memset(m->t1, 0, 65536);
+	for (u32 i = 0; i < (m->nctx + 2) * 256; i++)
+		m->sm[i] = m->init_sm[i & 255];
+	for (u32 i = 0; i < 8 * 256 * 8; i++)
+		m->rec_sm[i] = 1u << 31;
+	/* layer-1 weights start at 0 */
+	u32 tot = 0;
+	for (u32 i = 0; i < p->mixers; i++)
+		tot += m->nsets[i] * m->nin_pad;
+	for (u32 i = 0; i < tot; i++)
+		m->w[i] = 0;
+	for (u32 i = 0; i < p->sse; i++)
+		for (u32 c = 0; c < m->apm[i].nctx; c++)
+			for (int j = 0; j < 33; j++)
+				m->apm[i].t[c * 33 + j] = ((u32)squash_calc((j - 16) * 128) << 20) | 6;
+}
+
+/* The history and the small tables of one lane. */
+static void reset_lane(cm_model *m)
+{
+	const cm_params *p = &m->P;
 	for (u32 i = 0; i < CM_MAXCTX * 64; i++)
 		m->run_sm[i] = 1u << 31;
 	for (u32 i = 0; i < CM_MAXCTX; i++) {
@@ -508,9 +557,6 @@ void cm_model_reset(cm_model *m)
 		m->run[i] = 0;
 	}
 	memset(m->t0, 0, sizeof(m->t0));
-	memset(m->t1, 0, 65536);
-	for (u32 i = 0; i < (m->nctx + 2) * 256; i++)
-		m->sm[i] = m->init_sm[i & 255];
 	memset(m->win, 0, (size_t)m->win_mask + 1);
 	if (m->mt)
 		memset(m->mt, 0, (size_t)1 << p->match_bits);
@@ -520,8 +566,6 @@ void cm_model_reset(cm_model *m)
 	m->rlen = m->rcand = m->rcount = m->rhit = m->rchit = 0;
 	m->rexp = m->rrun = 0;
 	m->rec_e = NULL;
-	for (u32 i = 0; i < 8 * 256 * 8; i++)
-		m->rec_sm[i] = 1u << 31;
 	m->pos = 0;
 	m->c0 = 1;
 	m->c4 = m->c8 = 0;
@@ -540,18 +584,8 @@ void cm_model_reset(cm_model *m)
 	m->msm = m->match_sm;
 	for (u32 i = 0; i < 2 * 256; i++)
 		m->ext_sm[i] = 1u << 31;
-	/* weights: 0.3 for every input */
-	u32 tot = 0;
-	for (u32 i = 0; i < p->mixers; i++)
-		tot += m->nsets[i] * m->nin_pad;
-	for (u32 i = 0; i < tot; i++)
-		m->w[i] = 0;
 	for (u32 i = 0; i < 256 * CM_MAX_MIXERS; i++)
 		m->fw[i] = (s32)(65536 / p->mixers);
-	for (u32 i = 0; i < p->sse; i++)
-		for (u32 c = 0; c < m->apm[i].nctx; c++)
-			for (int j = 0; j < 33; j++)
-				m->apm[i].t[c * 33 + j] = ((u32)squash_calc((j - 16) * 128) << 20) | 6;
 	memset(m->x, 0, sizeof(m->x));
 	/* order 0 and 1 first, then the hashed contexts */
 	for (u32 i = 0; i < m->nctx + 2; i++)
@@ -560,6 +594,51 @@ void cm_model_reset(cm_model *m)
 	for (u32 i = 0; i < m->nctx; i++)
 		m->chash[i] = hc(i, 0);
 	set_bh(m);
+}
+
+void cm_model_reset(cm_model *m)
+{
+	if (!m->shared)
+		reset_shared(m);
+	reset_lane(m);
+}
+
+/* A lane: its own history, window, match index and small tables; the hash
+ * tables, state maps, mixer weights and SSE of `base`. Lanes are coded one
+ * byte after another, so nothing runs at once. */
+int cm_model_create_lane(const cm_model *base, cm_model **out)
+{
+	*out = NULL;
+	const cm_params *p = &base->P;
+	cm_model *m = nz_malloc_aligned(sizeof(*m));
+	if (!m)
+		return NZ_ERR_NOMEM;
+	memcpy(m, base, sizeof(*m));
+	m->shared = 1;
+	m->P.match_bits = lane_match_bits(p);
+	m->win_mask = (u32)(((u64)1 << win_bits(&m->P)) - 1);
+	m->mt_mask = m->P.match_bits ? (u32)(((u64)1 << (m->P.match_bits - 2)) - 1) : 0;
+	p = &m->P;
+	m->win = NULL;
+	m->mt = NULL;
+	m->ind1 = NULL;
+	m->ind2 = NULL;
+	m->cpos = NULL;
+	m->ext_cum = NULL;
+	m->win = big_alloc((size_t)1 << win_bits(p));
+	m->mt = p->match_bits ? big_alloc((size_t)1 << p->match_bits) : NULL;
+	m->ind1 = nz_malloc_aligned(256 * 2);
+	m->ind2 = nz_malloc_aligned(65536 * 2);
+	m->cpos = nz_malloc_aligned(256 * 4 * 4);
+	m->ext_cum = nz_malloc_aligned(257 * 4);
+	if (!m->win || (p->match_bits && !m->mt) || !m->ind1 || !m->ind2 || !m->cpos ||
+	    !m->ext_cum) {
+		cm_model_destroy(m);
+		return NZ_ERR_NOMEM;
+	}
+	reset_lane(m);
+	*out = m;
+	return NZ_OK;
 }
 
 void cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext)
@@ -877,7 +956,19 @@ static void update_byte(cm_model *m, u32 c)
 		case 20: h = hc(c4 & 0xff, c8 >> 16); break; /* sparse: bytes 1, 7, 8 back */
 		case 21: h = hc3(m->col < 63 ? m->col : 63, m->line_first, c); break;
 		case 22: h = hc3(m->col < 63 ? m->col : 63, m->line_first, c4 & 0xffff); break;
-		default: h = hc3(m->nest & 0xff, m->word, m->word ? 0 : c); break; /* 23 */
+		case 23: h = hc3(m->nest & 0xff, m->word, m->word ? 0 : c); break;
+		case 24:
+			h = m->rlen ? hc3(m->win[(pos32 - m->rlen) & m->win_mask] |
+						  (u32)m->win[(pos32 - m->rlen - 1) & m->win_mask] << 8,
+					  (u32)m->win[(pos32 - m->rlen + 1) & m->win_mask], c)
+				    : hc(c4 & 0xffffff, 1);
+			break;
+		default:
+			h = m->rlen ? hc3(m->win[(pos32 - m->rlen) & m->win_mask] |
+						  (u32)m->win[(pos32 - 2 * m->rlen) & m->win_mask] << 8, m->rlen,
+					  pos32 % m->rlen)
+				    : hc(c4 & 0xff, 2);
+			break;
 		}
 		m->chash[i] = hc(h, t);
 	}
@@ -1207,16 +1298,39 @@ static void update(cm_model *m, int y)
 	}
 }
 
-static int ext_begin_byte(cm_model *m, const u8 *hist, size_t n)
+static void set_ext_cum(cm_model *m, const u16 probs[256])
 {
-	u16 probs[256];
-	int rc = m->ext.predict(m->ext.opaque, hist, n, probs);
-	if (rc)
-		return rc;
 	m->ext_cum[0] = 0;
 	for (int i = 0; i < 256; i++)
 		m->ext_cum[i + 1] = m->ext_cum[i] + probs[i] + 1;
+}
+
+static int ext_begin_byte(cm_model *m, const u8 *hist, size_t n)
+{
+	u16 probs[256];
+	NZ_TRY(m->ext.predict(m->ext.opaque, hist, n, probs));
+	set_ext_cum(m, probs);
 	return NZ_OK;
+}
+
+NZ_INLINE void encode_byte(cm_model *m, nz_bitenc *enc, u32 c)
+{
+	for (int b = 7; b >= 0; b--) {
+		int y = (c >> b) & 1;
+		nz_bitenc_encode(enc, y, predict(m));
+		update(m, y);
+	}
+}
+
+NZ_INLINE u32 decode_byte(cm_model *m, nz_bitdec *dec)
+{
+	u32 c = 0;
+	for (int b = 0; b < 8; b++) {
+		int y = nz_bitdec_decode(dec, predict(m));
+		update(m, y);
+		c = (c << 1) | (u32)y;
+	}
+	return c;
 }
 
 int cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
@@ -1226,12 +1340,7 @@ int cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
 		NZ_TRY(nz_bitenc_room(enc, 8 * NZ_BITENC_MAX_PER_BIT));
 		if (m->has_ext && (m->P.flags & CM_F_EXT))
 			NZ_TRY(ext_begin_byte(m, src, i));
-		u32 c = src[i];
-		for (int b = 7; b >= 0; b--) {
-			int y = (c >> b) & 1;
-			nz_bitenc_encode(enc, y, predict(m));
-			update(m, y);
-		}
+		encode_byte(m, enc, src[i]);
 		if ((i & 0xffff) == 0xffff && job)
 			NZ_TRY(nz_job_tick(job, job_base + i + 1, (u64)enc->out->size * 8));
 	}
@@ -1244,17 +1353,28 @@ int cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (m->has_ext && (m->P.flags & CM_F_EXT))
 			NZ_TRY(ext_begin_byte(m, dst, i));
-		u32 c = 0;
-		for (int b = 0; b < 8; b++) {
-			int y = nz_bitdec_decode(dec, predict(m));
-			update(m, y);
-			c = (c << 1) | (u32)y;
-		}
-		dst[i] = (u8)c;
+		dst[i] = (u8)decode_byte(m, dec);
 		if (nz_unlikely(dec->overrun))
 			return NZ_ERR_TRUNCATED;
 		if ((i & 0xffff) == 0xffff && job)
 			NZ_TRY(nz_job_tick(job, job_base + i + 1, 0));
 	}
 	return NZ_OK;
+}
+
+int cm_encode_byte_ext(cm_model *m, nz_bitenc *enc, u32 c, const u16 probs[256])
+{
+	NZ_TRY(nz_bitenc_room(enc, 8 * NZ_BITENC_MAX_PER_BIT));
+	m->has_ext = 1;
+	set_ext_cum(m, probs);
+	encode_byte(m, enc, c);
+	return NZ_OK;
+}
+
+int cm_decode_byte_ext(cm_model *m, nz_bitdec *dec, const u16 probs[256], u8 *out)
+{
+	m->has_ext = 1;
+	set_ext_cum(m, probs);
+	*out = (u8)decode_byte(m, dec);
+	return dec->overrun ? NZ_ERR_TRUNCATED : NZ_OK;
 }

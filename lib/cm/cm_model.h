@@ -20,6 +20,7 @@ typedef struct cm_params {
 	u32 mixers;
 	u32 sse;
 	u32 flags;
+	u32 nnlanes;  /* lanes per segment (1 unless CM_F_EXT and extra[CM_X_NNLANES] > 1) */
 } cm_params;
 
 typedef struct cm_model cm_model;
@@ -43,6 +44,18 @@ int cm_encode_bytes(cm_model *m, struct nz_bitenc *enc, const u8 *src, size_t n,
 		    const nz_job *job, u64 job_base);
 int cm_decode_bytes(cm_model *m, struct nz_bitdec *dec, u8 *dst, size_t n,
 		    const nz_job *job, u64 job_base);
+
+/* Lanes (extra[CM_X_NNLANES] > 1): a lane codes its own part of a segment with
+ * its own history, window and match model, and shares the statistics (hash
+ * tables, state maps, mixers, SSE) of `base`, which must outlive it. Reset a
+ * lane with cm_model_reset (its history only). */
+int cm_model_create_lane(const cm_model *base, cm_model **out);
+/* Bytes one lane adds to its base. */
+u64 cm_lane_memory(const cm_params *p);
+/* Code one byte with the neural input's 256 weights given (the lane driver's
+ * batched predictions) instead of asking the attached predictor. */
+int cm_encode_byte_ext(cm_model *m, struct nz_bitenc *enc, u32 c, const u16 probs[256]);
+int cm_decode_byte_ext(cm_model *m, struct nz_bitdec *dec, const u16 probs[256], u8 *out);
 
 /* Use the plain C mixer kernels even where AVX2 exists (tests check that both
  * give the same bits). */

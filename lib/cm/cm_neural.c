@@ -2,10 +2,13 @@
  * cm_neural.c - a neural byte model of the engine as the CM model's external
  * predictor (flag CM_F_EXT; docs/CM.md, "Neural input").
  *
- * Each CM model state (one per substream) owns one neural byte model with one
- * lane, trained online on the bytes of its segments: before byte i the model
+ * Each CM model state (one per substream) owns one neural byte model, trained
+ * online on the bytes of its segments. With one lane: before byte i the model
  * learns from byte i - 1 (if it predicted it), then predicts byte i from the
- * `context` bytes before it (zeros before the segment start). Its float
+ * `context` bytes before it (zeros before the segment start). With B lanes
+ * (extra[CM_X_NNLANES]) the segment is cut as the lane driver cuts a block
+ * (docs/FORMAT.md, "Lanes") and one call predicts byte t of every lane, after
+ * learning from byte t - 1 of every lane: one batched step serves B bytes. Its float
  * probabilities are identical on every backend (docs/NUMERICS.md) and are turned
  * into 16-bit weights by one IEEE multiplication and truncation, so the CM model
  * sees the same integers when encoding and decoding on any machine.
@@ -18,9 +21,12 @@
 struct cm_neural {
 	nz_byte_model *m;
 	u32 context;
+	u32 lanes;
 	int pending;         /* predicted a byte that it has not learnt from yet */
-	u8 *ctx;             /* context bytes of the lane */
-	float probs[256];
+	u32 pending_active;  /* lanes of that prediction */
+	u8 *ctx;             /* context bytes of the lanes */
+	u8 *next;            /* the lanes' bytes of the last step */
+	float *probs;        /* lanes x 256 */
 };
 
 /* The byte model's configuration for a CM configuration with CM_F_EXT. */
@@ -36,7 +42,7 @@ static int neural_config(const nz_model_config *cm_cfg, nz_model_config *out,
 	out->model = d->id;
 	out->coding = d->coding;
 	out->preset = (u32)preset;
-	out->lanes = 1;
+	out->lanes = cm_cfg->extra[CM_X_NNLANES] > 1 ? (u32)cm_cfg->extra[CM_X_NNLANES] : 1;
 	d->defaults(out, 0, NZ_CONTENT_SIZE_UNKNOWN);
 	out->threads = 1; /* each CM state runs in its own worker thread */
 	NZ_TRY(d->validate(out));
@@ -72,8 +78,11 @@ int cm_neural_create(const nz_model_config *cm_cfg, cm_neural **out)
 	int rc = d->create_byte_model(&c, &n->m);
 	if (rc == NZ_OK) {
 		n->context = n->m->context;
-		n->ctx = calloc(n->context ? n->context : 1, 1);
-		if (!n->ctx)
+		n->lanes = c.lanes;
+		n->ctx = calloc((size_t)n->lanes * (n->context ? n->context : 1), 1);
+		n->next = calloc(n->lanes, 1);
+		n->probs = malloc((size_t)n->lanes * 256 * sizeof(float));
+		if (!n->ctx || !n->next || !n->probs)
 			rc = NZ_ERR_NOMEM;
 	}
 	/* no begin_block here: the first predict of every segment (byte 0) starts
@@ -93,13 +102,55 @@ void cm_neural_destroy(cm_neural *n)
 	if (n->m)
 		n->m->ops->destroy(n->m);
 	free(n->ctx);
+	free(n->next);
+	free(n->probs);
 	free(n);
 }
 
 int cm_neural_reset(cm_neural *n)
 {
 	n->pending = 0;
-	return n->m->ops->begin_block(n->m, 1, 0);
+	return n->m->ops->begin_block(n->m, n->lanes, 0);
+}
+
+u32 cm_neural_lanes(const cm_neural *n) { return n->lanes; }
+
+/* float -> 16-bit weight: one IEEE multiplication and a truncation */
+static void quantise(const float *p, u16 *out)
+{
+	for (int s = 0; s < 256; s++) {
+		float w = p[s] * 65535.0f;
+		out[s] = w >= 65535.0f ? 65535 : w > 0.0f ? (u16)w : 0;
+	}
+}
+
+int cm_neural_step(cm_neural *n, const u8 *seg, size_t lane_len, u32 used, size_t last_len,
+		   size_t t, u16 *probs)
+{
+	const u32 C = n->context;
+	if (t == 0) {
+		n->pending = 0;
+		NZ_TRY(n->m->ops->begin_block(n->m, used, 1));
+	} else if (n->pending) {
+		for (u32 b = 0; b < n->pending_active; b++)
+			n->next[b] = seg[b * lane_len + t - 1];
+		NZ_TRY(n->m->ops->update(n->m, n->next, n->pending_active));
+	}
+	const u32 active = t < last_len ? used : used - 1;
+	for (u32 b = 0; b < active; b++) {
+		const u8 *lane = seg + b * lane_len;
+		u8 *ctx = n->ctx + (size_t)b * C;
+		for (u32 k = 0; k < C; k++) {
+			const size_t back = C - k;
+			ctx[k] = back <= t ? lane[t - back] : 0;
+		}
+	}
+	NZ_TRY(n->m->ops->predict(n->m, n->ctx, active, n->probs));
+	n->pending = 1;
+	n->pending_active = active;
+	for (u32 b = 0; b < active; b++)
+		quantise(n->probs + (size_t)b * 256, probs + (size_t)b * 256);
+	return NZ_OK;
 }
 
 static int neural_predict(void *opaque, const u8 *hist, size_t i, u16 probs[256])
@@ -119,10 +170,7 @@ static int neural_predict(void *opaque, const u8 *hist, size_t i, u16 probs[256]
 	}
 	NZ_TRY(n->m->ops->predict(n->m, n->ctx, 1, n->probs));
 	n->pending = 1;
-	for (int s = 0; s < 256; s++) {
-		float w = n->probs[s] * 65535.0f;
-		probs[s] = w >= 65535.0f ? 65535 : w > 0.0f ? (u16)w : 0;
-	}
+	quantise(n->probs, probs);
 	return NZ_OK;
 }
 

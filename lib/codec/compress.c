@@ -3,6 +3,9 @@
  * codes each block with the model's block codec (or stores it when coding does not
  * shrink it), and writes header, blocks, end marker and footer (docs/FORMAT.md).
  *
+ * The header is written with the first block, not before: a model may tune
+ * its parameters to that block (nz_model_desc.tune) and the header records them.
+ *
  * Memory: one block of input, the block's coded output, and the model.
  */
 #include <stdio.h>
@@ -14,7 +17,9 @@ enum { STAGE_START, STAGE_BLOCKS, STAGE_DONE };
 
 struct nz_cctx {
 	nz_params params;
-	nz_model_config cfg;
+	nz_model_config base_cfg; /* from the parameters */
+	nz_model_config cfg;      /* base_cfg tuned to this frame's first block */
+	nz_model_config codec_cfg; /* what codec was created with */
 	u32 block_log;
 	u32 k;
 	nz_block_codec *codec;  /* created at the first coded block */
@@ -27,6 +32,7 @@ struct nz_cctx {
 	u64 content_total;
 	nz_progress progress;
 	int stage;
+	int header_done;
 	int model_fresh;        /* next coded block must restart the model */
 	int error;              /* sticky */
 	char detail[160];
@@ -50,8 +56,9 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	if (!c)
 		return NZ_ERR_NOMEM;
 	c->params = *params;
-	int rc = nz_config_from_params(params, &c->cfg, &c->block_log, &c->k, NULL);
+	int rc = nz_config_from_params(params, &c->base_cfg, &c->block_log, &c->k, NULL);
 	if (rc == NZ_OK) {
+		c->cfg = c->base_cfg;
 		c->block_size = (size_t)1 << c->block_log;
 		if (params->content_size != NZ_CONTENT_SIZE_UNKNOWN)
 			c->block_size = (size_t)NZ_MIN((u64)c->block_size,
@@ -96,6 +103,7 @@ int nz_cctx_reset(nz_cctx *c)
 	c->content_total = 0;
 	memset(&c->progress, 0, sizeof(c->progress));
 	c->stage = STAGE_START;
+	c->header_done = 0;
 	c->model_fresh = 1;
 	c->error = NZ_OK;
 	c->detail[0] = 0;
@@ -104,8 +112,20 @@ int nz_cctx_reset(nz_cctx *c)
 
 const char *nz_cctx_error_detail(const nz_cctx *c) { return c ? c->detail : ""; }
 
-static int write_header(nz_cctx *c)
+/* Tune the configuration to the first block (n bytes, maybe 0) and write the
+ * header; a codec made for another configuration is dropped. */
+static int write_header(nz_cctx *c, const u8 *first, size_t n)
 {
+	c->cfg = c->base_cfg;
+	const nz_model_desc *d = nz_model_lookup(c->cfg.model);
+	if (d && d->tune)
+		d->tune(&c->cfg, first, n);
+	if (c->codec && (c->codec_cfg.model != c->cfg.model ||
+			 memcmp(c->codec_cfg.extra, c->cfg.extra, sizeof(c->cfg.extra)))) {
+		c->codec->ops->destroy(c->codec);
+		c->codec = NULL;
+	}
+	c->header_done = 1;
 	nz_frame_header h;
 	memset(&h, 0, sizeof(h));
 	nz_config_to_header(&c->cfg, &h);
@@ -138,6 +158,7 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 		return write_stored(c, src, n, check);
 	if (!c->codec) {
 		NZ_TRY(nz_codec_create(&c->cfg, &c->codec));
+		c->codec_cfg = c->cfg;
 		if (c->k > c->codec->max_substreams)
 			c->k = c->codec->max_substreams;
 	}
@@ -174,6 +195,8 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 /* Code the gathered block, if any, and account for it in the progress totals. */
 static int flush_block(nz_cctx *c)
 {
+	if (!c->header_done)
+		NZ_TRY(write_header(c, c->block, c->block_fill));
 	if (c->block_fill == 0)
 		return NZ_OK;
 	const size_t before = c->out.size;
@@ -216,8 +239,6 @@ int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
 	}
 	int rc = NZ_OK;
 	if (c->stage == STAGE_START) {
-		if ((rc = write_header(c)))
-			return fail(c, rc, "writing the frame header");
 		c->stage = STAGE_BLOCKS;
 		c->progress.total_in = c->params.content_size == NZ_CONTENT_SIZE_UNKNOWN
 					       ? 0 : c->params.content_size;

@@ -50,6 +50,9 @@ typedef struct nz_model_desc {
 	/* Fill the zero fields of cfg with defaults for a level and preset; tables may
 	 * be sized to content_size (NZ_CONTENT_SIZE_UNKNOWN when streaming). */
 	void (*defaults)(nz_model_config *cfg, int level, u64 content_size);
+	/* Optional: adjust the defaults to the first block of data (n bytes) before
+	 * the header is written; the header records the result. */
+	void (*tune)(nz_model_config *cfg, const u8 *sample, size_t n);
 	/* Check values read from a header (or set by a user): NZ_OK, NZ_ERR_PARAM if
 	 * out of range. Must bound every dimension so memory and time stay bounded. */
 	int (*validate)(const nz_model_config *cfg);

@@ -238,6 +238,7 @@ static void test_neural(void)
 		{0, CM_X_NNMODEL, NZ_MODEL_STORE},
 		{0, CM_X_NNMODEL, 1000},
 		{0, CM_X_NNPRESET, 99},              /* no such preset */
+		{0, CM_X_NNLANES, CM_MAX_NNLANES + 1},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		nz_model_config b = cfg;
@@ -250,37 +251,49 @@ static void test_neural(void)
 		CHECK(bc == NULL);
 	}
 
-	/* text in 2 blocks (the second keeps the state) of 2 substreams: the
-	 * output is the same with 1 and 2 threads and on every engine backend,
-	 * and each backend decodes what another encoded */
+	/* text in 2 blocks (the second keeps the state) of 2 substreams, with one
+	 * lane and with 7 lanes (the last one shorter): the output is the same with
+	 * 1 and 2 threads and on every engine backend, and each backend decodes
+	 * what another encoded */
 	enum { N = 6000 };
 	u8 *src = malloc(N), *dst = malloc(N);
 	REQUIRE(src && dst);
 	nz_test_fill(src, N, 1, 77);
-	CHECK(round_trip(&cfg, src, N, N / 2, 2, 1) == round_trip(&cfg, src, N, N / 2, 2, 2));
-	coded ref[2], cs[2];
-	memset(ref, 0, sizeof(ref));
-	nz_test_set_backend(NZ_NN_BACKEND_SCALAR);
-	CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, ref, 2), NZ_OK);
-	for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
-		if (!nz_nn_backend_supported(be))
-			continue;
-		nz_test_set_backend(be);
-		memset(cs, 0, sizeof(cs));
-		CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, cs, 2), NZ_OK);
+	static const u32 lane_counts[] = {0, 7};
+	for (size_t lc = 0; lc < NZ_ARRAY_LEN(lane_counts); lc++) {
+		cfg.extra[CM_X_NNLANES] = lane_counts[lc];
+		CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
+		CHECK(round_trip(&cfg, src, N, N / 2, 2, 1) == round_trip(&cfg, src, N, N / 2, 2, 2));
+		coded ref[2], cs[2];
+		memset(ref, 0, sizeof(ref));
+		nz_test_set_backend(NZ_NN_BACKEND_SCALAR);
+		CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, ref, 2), NZ_OK);
+		for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
+			if (!nz_nn_backend_supported(be))
+				continue;
+			nz_test_set_backend(be);
+			memset(cs, 0, sizeof(cs));
+			CHECK_EQ_INT(encode_blocks(&cfg, src, N, N / 2, 2, 1, cs, 2), NZ_OK);
+			for (int b = 0; b < 2; b++)
+				for (u32 j = 0; j < 2; j++)
+					CHECK(cs[b].sub[j].size == ref[b].sub[j].size &&
+					      !memcmp(cs[b].sub[j].data, ref[b].sub[j].data,
+						      ref[b].sub[j].size));
+			memset(dst, 0, N);
+			CHECK_EQ_INT(decode_blocks(&cfg, dst, N, N / 2, 1, ref), NZ_OK);
+			CHECK(!memcmp(dst, src, N));
+			for (int b = 0; b < 2; b++)
+				coded_free(&cs[b]);
+		}
+		nz_test_set_backend(NZ_NN_BACKEND_AUTO);
 		for (int b = 0; b < 2; b++)
-			for (u32 j = 0; j < 2; j++)
-				CHECK(cs[b].sub[j].size == ref[b].sub[j].size &&
-				      !memcmp(cs[b].sub[j].data, ref[b].sub[j].data, ref[b].sub[j].size));
-		memset(dst, 0, N);
-		CHECK_EQ_INT(decode_blocks(&cfg, dst, N, N / 2, 1, ref), NZ_OK);
-		CHECK(!memcmp(dst, src, N));
-		for (int b = 0; b < 2; b++)
-			coded_free(&cs[b]);
+			coded_free(&ref[b]);
+		/* segments shorter than the lanes, and an empty one */
+		static const size_t tiny[] = {0, 1, 2, 3, 8, 13};
+		for (size_t i = 0; i < NZ_ARRAY_LEN(tiny); i++)
+			round_trip(&cfg, src, tiny[i], 0, 2, 1);
 	}
-	nz_test_set_backend(NZ_NN_BACKEND_AUTO);
-	for (int b = 0; b < 2; b++)
-		coded_free(&ref[b]);
+	cfg.extra[CM_X_NNLANES] = 0;
 	/* the neural input helps on text: smaller than the same level without it */
 	CHECK(round_trip(&cfg, src, N, 0, 1, 1) < round_trip(&plain, src, N, 0, 1, 1));
 	free(src);
@@ -387,6 +400,82 @@ static void test_x86(void)
 	size_t without = round_trip(&cfg, buf, n, 0, 1, 1);
 	CHECK(with < without);
 	free(buf);
+}
+
+/* A table of 64-byte records, each a copy of the one above with a few cells
+ * changed (like an endgame table or a spreadsheet dump). */
+static void make_table(u8 *buf, size_t n)
+{
+	nz_test_rng r = {11};
+	for (size_t i = 0; i < n; i++) {
+		if (i < 64)
+			buf[i] = (u8)(3 + 4 * (nz_test_next(&r) % 6));
+		else if (nz_test_next(&r) % 8 == 0)
+			buf[i] = (u8)(3 + 4 * (nz_test_next(&r) % 6));
+		else
+			buf[i] = buf[i - 64];
+	}
+}
+
+/* Compress with the public streaming API, one call, into out (cap bytes). */
+static size_t cctx_compress(nz_cctx *c, const u8 *src, size_t n, u8 *out, size_t cap)
+{
+	nz_inbuf in = {src, n, 0};
+	nz_outbuf o = {out, cap, 0};
+	size_t pending = 1;
+	CHECK_EQ_INT(nz_compress_stream(c, &o, &in, 1, &pending), NZ_OK);
+	CHECK(pending == 0 && in.pos == n);
+	return o.pos;
+}
+
+/* The table profile: detected on records, not on text or zeros; it shrinks a
+ * table; the header written by the public API records it, so the decoder needs
+ * nothing else; a context reused for another kind of data codes as a new one. */
+static void test_table_profile(void)
+{
+	const size_t n = 60000;
+	u8 *table = malloc(n), *text = malloc(n), *zero = calloc(1, n);
+	REQUIRE(table && text && zero);
+	make_table(table, n);
+	nz_test_fill(text, n, 1, 3);
+	nz_model_config cfg, tuned;
+	small_config(1, &cfg);
+	tuned = cfg;
+	CHECK_EQ_INT(nz_cm_tune(&tuned, table, n), 1);
+	CHECK(tuned.extra[CM_X_CTXMASK] & CM_C_RECCOL);
+	CHECK_EQ_INT(nz_cm_tune(&cfg, text, n), 0);
+	CHECK_EQ_INT(nz_cm_tune(&cfg, zero, n), 0);
+	CHECK_EQ_INT(nz_cm_tune(&cfg, table, 100), 0);
+	CHECK(round_trip(&tuned, table, n, 0, 1, 1) < round_trip(&cfg, table, n, 0, 1, 1));
+	round_trip(&tuned, text, n, 20000, 2, 2);
+
+	nz_params p;
+	nz_params_init(&p, 1);
+	p.threads = 1;
+	const size_t cap = nz_compress_bound(n);
+	u8 *a = malloc(cap), *b = malloc(cap), *back = malloc(n);
+	REQUIRE(a && b && back);
+	nz_cctx *reused, *fresh;
+	REQUIRE(nz_cctx_create(&reused, &p) == NZ_OK);
+	for (int round = 0; round < 3; round++) {
+		const u8 *src = round == 1 ? text : table;
+		REQUIRE(nz_cctx_create(&fresh, &p) == NZ_OK);
+		size_t na = cctx_compress(reused, src, n, a, cap);
+		size_t nb = cctx_compress(fresh, src, n, b, cap);
+		CHECK(na == nb && memcmp(a, b, na) == 0);
+		nz_cctx_free(fresh);
+		CHECK_EQ_INT(nz_cctx_reset(reused), NZ_OK);
+		size_t got = 0;
+		CHECK_EQ_INT(nz_decompress(back, n, &got, a, na, NULL), NZ_OK);
+		CHECK(got == n && memcmp(back, src, n) == 0);
+	}
+	nz_cctx_free(reused);
+	free(a);
+	free(b);
+	free(back);
+	free(table);
+	free(text);
+	free(zero);
 }
 
 static void test_corpus(void)
@@ -507,6 +596,7 @@ int main(void)
 	test_substreams_threads_blocks();
 	test_neural();
 	test_x86();
+	test_table_profile();
 	test_corpus();
 	test_corruption();
 	test_progress_cancel();
