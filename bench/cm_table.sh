@@ -45,7 +45,8 @@ echo "| file | coder | bytes | bpb | comp MB/s | decomp MB/s | RSS MB |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 for f in $FILES; do
   in=$tmp/in
-  if [ -n "${PREFIX:-}" ]; then zstd -dc "$corpus/$f.zst" | head -c "$PREFIX" > "$in"
+  # (not a pipe into head: zstd's SIGPIPE would end the script under pipefail)
+  if [ -n "${PREFIX:-}" ]; then head -c "$PREFIX" < <(zstd -dc "$corpus/$f.zst") > "$in"
   else zstd -dc "$corpus/$f.zst" > "$in"; fi
   label=$f${PREFIX:+ (${PREFIX} B)}
   for l in $levels; do

@@ -109,12 +109,12 @@ int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_t
 	printf("%14llu %14s %8s %6s  %-10s %5u %6s %7s  %s\n", (unsigned long long)comp, raw,
 	       ratio, bpb, model, fi.lanes, short_size(block, sizeof(block), fi.block_size),
 	       short_size(mem, sizeof(mem), fi.memory_needed), name);
-	if (verbose)
-		printf("    format %d, coding %d, preset %d, context %u, hidden %u, ffn %u, "
-		       "lr %g, seed %llu, substreams %u, header %zu bytes\n",
-		       fi.format_version, fi.coding, fi.preset, fi.context, fi.hidden, fi.ffn,
-		       (double)fi.learning_rate, (unsigned long long)fi.seed, fi.substreams,
-		       fi.header_size);
+	if (verbose) {
+		static const char *const codings[] = {"stored", "byte-wise", "bit-wise"};
+		const char *coding = fi.coding >= 0 && fi.coding < 3 ? codings[fi.coding] : "?";
+		printf("    format %d, %s coding, header %zu bytes%s%s\n", fi.format_version, coding,
+		       fi.header_size, fi.model_detail[0] ? "; " : "", fi.model_detail);
+	}
 	t->files++;
 	t->compressed += comp;
 	if (known)

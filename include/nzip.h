@@ -153,6 +153,8 @@ typedef struct nz_frame_info {
 	                          * buffers; bit-wise models need one more model state
 	                          * per extra substream of a block) */
 	size_t header_size;      /* bytes of the frame header */
+	char model_detail[160];  /* the model's parameters in words, for display
+	                          * ("hash 1G, match 256M, 24 context kinds, ...") */
 } nz_frame_info;
 
 /* What compression parameters resolve to, without compressing: the model, preset

@@ -18,6 +18,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -540,6 +541,41 @@ static void cm_tune(nz_model_config *cfg, const u8 *sample, size_t n)
 	(void)nz_cm_tune(cfg, sample, n);
 }
 
+/* "1G", "256M", "64K": a power of two of bytes, for describe. */
+static const char *pow2_size(char *buf, size_t cap, u32 bits)
+{
+	snprintf(buf, cap, "%u%c", 1u << (bits % 10), " KMG"[bits / 10]);
+	return buf;
+}
+
+static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
+{
+	cm_params p;
+	buf[0] = 0;
+	if (cm_params_from_config(cfg, &p))
+		return;
+	u32 kinds = 0; /* of extra[CM_X_CTXMASK]; orders 0 and 1 are always there */
+	for (u32 m = p.ctx_mask; m; m &= m - 1)
+		kinds++;
+	char hash[8], match[16] = "none";
+	if (p.match_bits)
+		pow2_size(match, sizeof(match), p.match_bits);
+	size_t len = (size_t)snprintf(buf, cap,
+				      "hash %s, match %s, orders 0-1 + %u context kinds, %u mixer%s, %u SSE",
+				      pow2_size(hash, sizeof(hash), p.hash_bits), match, kinds,
+				      p.mixers, p.mixers > 1 ? "s" : "", p.sse);
+	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record"};
+	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
+		if (p.flags & (1u << i))
+			len += (size_t)snprintf(buf + len, cap - len, ", %s", flag_names[i]);
+	if ((p.flags & CM_F_EXT) && len < cap) {
+		const char *nn = nz_model_preset_name((int)cfg->extra[CM_X_NNMODEL],
+						      (int)cfg->extra[CM_X_NNPRESET]);
+		snprintf(buf + len, cap - len, " (%s, %u lane%s)", nn ? nn : "?", p.nnlanes,
+			 p.nnlanes > 1 ? "s" : "");
+	}
+}
+
 static int cm_validate(const nz_model_config *cfg)
 {
 	cm_params p;
@@ -566,6 +602,7 @@ const nz_model_desc nz_model_cm = {
 	.state_per_substream = 1,
 	.defaults = cm_defaults,
 	.tune = cm_tune,
+	.describe = cm_describe,
 	.validate = cm_validate,
 	.memory = cm_memory,
 	.create_byte_model = NULL,

@@ -1,6 +1,8 @@
 /*
  * config.c - see config.h.
  */
+#include <stdio.h>
+
 #include "codec/config.h"
 #include "codec/lanes.h"
 #include "model/byte_model.h"
@@ -172,6 +174,25 @@ int nz_codec_create(const nz_model_config *cfg, nz_block_codec **out)
 	}
 }
 
+/* The generic dimensions that are set, in words: "lanes 16, context 32, ...". */
+static void describe_dims(const nz_model_config *cfg, char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	const char *names[] = {"lanes", "context", "hidden", "ffn"};
+	const u32 v[] = {cfg->lanes, cfg->context, cfg->hidden, cfg->ffn};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(v) && len < cap; i++)
+		if (v[i])
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s %u", len ? ", " : "",
+						names[i], v[i]);
+	if (cfg->learning_rate != 0 && len < cap)
+		len += (size_t)snprintf(buf + len, cap - len, "%slr %g", len ? ", " : "",
+					(double)cfg->learning_rate);
+	if (cfg->seed && len < cap)
+		snprintf(buf + len, cap - len, "%sseed %llu", len ? ", " : "",
+			 (unsigned long long)cfg->seed);
+}
+
 void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 			size_t header_size, nz_frame_info *info)
 {
@@ -191,4 +212,8 @@ void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 	info->seed = cfg->seed;
 	info->memory_needed = (d ? d->memory(cfg) : 0) + 2 * (u64)info->block_size;
 	info->header_size = header_size;
+	if (d && d->describe)
+		d->describe(cfg, info->model_detail, sizeof(info->model_detail));
+	else
+		describe_dims(cfg, info->model_detail, sizeof(info->model_detail));
 }

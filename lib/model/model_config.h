@@ -53,6 +53,9 @@ typedef struct nz_model_desc {
 	/* Optional: adjust the defaults to the first block of data (n bytes) before
 	 * the header is written; the header records the result. */
 	void (*tune)(nz_model_config *cfg, const u8 *sample, size_t n);
+	/* Optional: one line describing cfg's model-specific parameters for -lv
+	 * (the generic dimensions are described without it). */
+	void (*describe)(const nz_model_config *cfg, char *buf, size_t cap);
 	/* Check values read from a header (or set by a user): NZ_OK, NZ_ERR_PARAM if
 	 * out of range. Must bound every dimension so memory and time stay bounded. */
 	int (*validate)(const nz_model_config *cfg);

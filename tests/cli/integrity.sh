@@ -38,6 +38,9 @@ expect 0 "$NZIP" -l txt.nz rnd.nz
 [ "$(wc -l < "$T_OUT")" -eq 4 ] && grep -q totals "$T_OUT" && pass || fail "-l totals: $(cat "$T_OUT")"
 expect 0 "$NZIP" -lv txt.nz
 grep -q 'format 1' "$T_OUT" && pass || fail "-lv: $(cat "$T_OUT")"
+# the default level is context mixing: its tables and mixers are described
+grep -q 'bit-wise coding.*hash [0-9]*[KMG], match .*context kinds' "$T_OUT" && pass ||
+  fail "-lv model parameters: $(cat "$T_OUT")"
 # From a pipe: the size is unknown to the header, and shown as such.
 "$NZIP" < txt > piped.nz
 expect 0 "$NZIP" -l piped.nz
