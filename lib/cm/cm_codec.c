@@ -492,6 +492,23 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 	cfg->preset = preset;
 }
 
+/* Two cores for large inputs: from CM_PARALLEL_MIN bytes (known size) the fast
+ * and default levels code each block in two substreams, which threads code at
+ * once, for 1-2 % in size (docs/CM.md). The strong levels (7-9,
+ * cm-nn) stay at one: there ratio comes first, and K states cost K times the
+ * memory. */
+#define CM_PARALLEL_MIN ((u64)64 << 20)
+#define CM_PARALLEL_MAX_LEVEL 6
+
+static u32 cm_default_substreams(const nz_model_config *cfg, int level, u64 content_size)
+{
+	const int lv = cfg->preset == CM_PRESET_NN ? 9 : cfg->preset ? (int)cfg->preset : level;
+	if (content_size == NZ_CONTENT_SIZE_UNKNOWN || content_size < CM_PARALLEL_MIN ||
+	    lv > CM_PARALLEL_MAX_LEVEL || (cfg->extra[CM_X_FLAGS] & CM_F_EXT))
+		return 1;
+	return 2;
+}
+
 /* ---- table profile ---- */
 
 /* Fixed-length records: some distance r in 2..1024 at which a quarter of the
@@ -602,6 +619,7 @@ const nz_model_desc nz_model_cm = {
 	.state_per_substream = 1,
 	.defaults = cm_defaults,
 	.tune = cm_tune,
+	.default_substreams = cm_default_substreams,
 	.describe = cm_describe,
 	.validate = cm_validate,
 	.memory = cm_memory,

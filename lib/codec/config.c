@@ -80,7 +80,11 @@ int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_l
 	if (log < NZ_BLOCK_LOG_MIN)
 		log = NZ_BLOCK_LOG_MIN;
 	*block_log = log;
-	*k = p->substreams ? p->substreams : 1;
+	*k = 1;
+	if (p->substreams)
+		*k = p->substreams;
+	else if (d->default_substreams)
+		*k = d->default_substreams(cfg, p->level, p->content_size);
 	if (*k > NZ_MAX_SUBSTREAMS) {
 		*detail = "substreams must be 1..255";
 		return NZ_ERR_PARAM;

@@ -53,6 +53,11 @@ typedef struct nz_model_desc {
 	/* Optional: adjust the defaults to the first block of data (n bytes) before
 	 * the header is written; the header records the result. */
 	void (*tune)(nz_model_config *cfg, const u8 *sample, size_t n);
+	/* Optional: substreams per block when the user does not choose (1 without
+	 * it), for a level and an input of content_size bytes (NZ_CONTENT_SIZE_UNKNOWN
+	 * when streaming). Never from the machine, so that the output is the same
+	 * everywhere. */
+	u32 (*default_substreams)(const nz_model_config *cfg, int level, u64 content_size);
 	/* Optional: one line describing cfg's model-specific parameters for -lv
 	 * (the generic dimensions are described without it). */
 	void (*describe)(const nz_model_config *cfg, char *buf, size_t cap);

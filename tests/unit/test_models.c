@@ -48,5 +48,24 @@ int main(void)
 	p.substreams = 0;
 	p.level = 11;
 	CHECK(nz_params_resolve(&p, &fi, &why) == NZ_ERR_PARAM);
+
+	/* Default substreams come from the level and the content size, never from
+	 * the machine: two for a large input at levels 1-6, else one. */
+	static const struct { int level; uint64_t size; uint32_t k; } ks[] = {
+		{6, (uint64_t)100 << 20, 2}, {1, (uint64_t)64 << 20, 2},
+		{6, ((uint64_t)64 << 20) - 1, 1}, {6, NZ_CONTENT_SIZE_UNKNOWN, 1},
+		{7, (uint64_t)1 << 30, 1}, {9, (uint64_t)1 << 30, 1}};
+	for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		nz_params_init(&p, ks[i].level);
+		p.content_size = ks[i].size;
+		p.threads = 1;
+		CHECK(nz_params_resolve(&p, &fi, NULL) == NZ_OK && fi.substreams == ks[i].k);
+		p.substreams = 3; /* the user's choice wins */
+		CHECK(nz_params_resolve(&p, &fi, NULL) == NZ_OK && fi.substreams == 3);
+	}
+	nz_params_init(&p, 6);
+	p.content_size = (uint64_t)1 << 30;
+	CHECK(nz_params_set_model(&p, "cm-nn") == NZ_OK);
+	CHECK(nz_params_resolve(&p, &fi, NULL) == NZ_OK && fi.substreams == 1);
 	return nz_test_finish("test_models");
 }
