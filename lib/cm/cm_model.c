@@ -454,7 +454,7 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	m->P = *p;
 	build_tables(m);
 	m->nctx = 0;
-	for (u32 b = 0; b < 26; b++)
+	for (u32 b = 0; b < CM_MAXCTX; b++)
 		if (p->ctx_mask & (1u << b))
 			m->ctype[m->nctx++] = (u8)b;
 	m->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
@@ -619,12 +619,6 @@ int cm_model_create_lane(const cm_model *base, cm_model **out)
 	m->win_mask = (u32)(((u64)1 << win_bits(&m->P)) - 1);
 	m->mt_mask = m->P.match_bits ? (u32)(((u64)1 << (m->P.match_bits - 2)) - 1) : 0;
 	p = &m->P;
-	m->win = NULL;
-	m->mt = NULL;
-	m->ind1 = NULL;
-	m->ind2 = NULL;
-	m->cpos = NULL;
-	m->ext_cum = NULL;
 	m->win = big_alloc((size_t)1 << win_bits(p));
 	m->mt = p->match_bits ? big_alloc((size_t)1 << p->match_bits) : NULL;
 	m->ind1 = nz_malloc_aligned(256 * 2);
