@@ -23,6 +23,7 @@
 
 #include "cm/cm.h"
 #include "codec/block_codec.h"
+#include "nn/exec.h"
 
 static double now(void)
 {
@@ -120,10 +121,14 @@ int main(int argc, char **argv)
 	size_t nblocks = n ? (n + block - 1) / block : 1;
 	nz_buf *subs = calloc(nblocks * k, sizeof(nz_buf));
 	nz_job job = {0};
-	job.threads = threads;
+	nz_exec *ex;
+	if (nz_exec_create(&ex, threads, 0)) {
+		fprintf(stderr, "cannot start %u threads\n", threads);
+		return 1;
+	}
 
 	nz_block_codec *bc;
-	if (nz_model_cm.create_block_codec(&cfg, &bc)) {
+	if (nz_model_cm.create_block_codec(&cfg, ex, &bc)) {
 		fprintf(stderr, "create failed\n");
 		return 1;
 	}
@@ -147,7 +152,7 @@ int main(int argc, char **argv)
 	double dspeed = 0, dcpu = 0;
 	if (!comp_only) {
 		u8 *dst = malloc(n ? n : 1);
-		if (nz_model_cm.create_block_codec(&cfg, &bc))
+		if (nz_model_cm.create_block_codec(&cfg, ex, &bc))
 			return 1;
 		double t2 = now(), u2 = cpu();
 		for (size_t b = 0; b < nblocks; b++) {

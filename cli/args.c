@@ -20,7 +20,7 @@ enum opt_id {
 	OPT_KEEP, OPT_FORCE, OPT_SUFFIX, OPT_RECURSIVE, OPT_VERIFY, OPT_NO_VERIFY,
 	OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_PROGRESS, OPT_NO_PROGRESS,
 	OPT_FAST, OPT_BEST, OPT_LEVEL, OPT_MODEL, OPT_LANES, OPT_LR, OPT_HIDDEN, OPT_FFN,
-	OPT_CONTEXT, OPT_SEED, OPT_BLOCK_SIZE, OPT_THREADS, OPT_MEMLIMIT, OPT_SUBSTREAMS,
+	OPT_CONTEXT, OPT_SEED, OPT_BLOCK_SIZE, OPT_THREADS, OPT_MEMLIMIT, OPT_SUBSTREAMS, OPT_BACKEND,
 };
 
 typedef struct long_opt {
@@ -47,6 +47,7 @@ static const long_opt long_opts[] = {
 	{"context", 1, OPT_CONTEXT},       {"seed", 1, OPT_SEED},
 	{"block-size", 1, OPT_BLOCK_SIZE}, {"threads", 1, OPT_THREADS},
 	{"memlimit", 1, OPT_MEMLIMIT},     {"substreams", 1, OPT_SUBSTREAMS},
+	{"backend", 1, OPT_BACKEND},
 };
 
 /* Short options: letter, takes an argument, id. Digits are levels. */
@@ -212,6 +213,8 @@ static void print_help(void)
 "      --block-size=SIZE bytes per block, a power of two\n"
 "      --substreams=K    entropy-coder substreams per block (expert)\n"
 "  -T, --threads=N       worker threads (0 = all cores); never changes the output\n"
+"      --backend=NAME    where neural models compute: auto, scalar, avx2, avx512;\n"
+"                        never changes the output (also for -d)\n"
 "\n"
 "Decompression:\n"
 "      --memlimit=SIZE   refuse files needing more memory than SIZE (or N%% of RAM)\n"
@@ -321,6 +324,19 @@ static int apply(cli_options *o, int id, const char *name, const char *arg)
 	case OPT_CONTEXT: return set_u32(&o->context, name, arg, 1) ? EXIT_USAGE : 0;
 	case OPT_SUBSTREAMS: return set_u32(&o->substreams, name, arg, 0) ? EXIT_USAGE : 0;
 	case OPT_THREADS: return set_u32(&o->threads, name, arg, 0) ? EXIT_USAGE : 0;
+	case OPT_BACKEND: {
+		const int b = nz_backend_from_name(arg);
+		if (b < 0) {
+			msg_usage("unknown backend '%s': expected auto, scalar, avx2 or avx512", arg);
+			return EXIT_USAGE;
+		}
+		if (!nz_backend_supported(b)) {
+			msg_usage("backend '%s' cannot run on this machine", arg);
+			return EXIT_USAGE;
+		}
+		o->backend = b;
+		break;
+	}
 	case OPT_BLOCK_SIZE:
 		if (set_u32(&o->block_size, name, arg, 1))
 			return EXIT_USAGE;
@@ -524,6 +540,7 @@ int cli_make_params(const cli_options *o, uint64_t content_size, nz_params *p)
 	char desc[64];
 	for (int i = 0; i < N_HYPER; i++)
 		apply_hyper(o, i, p, desc, sizeof(desc));
+	p->backend = o->backend;
 	p->content_size = content_size;
 	p->progress = progress_callback;
 	p->progress_opaque = NULL;
@@ -581,6 +598,7 @@ void cli_make_dparams(const cli_options *o, nz_dparams *p)
 	p->memlimit = o->memlimit;
 	if (o->threads.set)
 		p->threads = o->threads.value;
+	p->backend = o->backend;
 	p->progress = progress_callback;
 	p->progress_opaque = NULL;
 }

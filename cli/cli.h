@@ -44,6 +44,7 @@ typedef struct cli_options {
 	int seed_set;
 	uint64_t seed;
 	uint64_t memlimit;   /* --memlimit, 0 = none */
+	int backend;         /* --backend, an nz_backend (0 = auto) */
 } cli_options;
 
 /* ---- args.c ---- */

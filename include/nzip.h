@@ -89,6 +89,26 @@ typedef int (*nz_progress_fn)(void *opaque, const nz_progress *progress);
 #define NZ_CONTENT_SIZE_UNKNOWN UINT64_MAX
 
 /*
+ * Where the neural models compute. Every backend gives the same bits
+ * (docs/NUMERICS.md), so this is a speed choice only: a file made on one decodes
+ * on any other. NZ_BACKEND_AUTO takes the best the machine has, or the one named
+ * by the environment variable NZIP_BACKEND.
+ */
+typedef enum nz_backend {
+	NZ_BACKEND_AUTO = 0,
+	NZ_BACKEND_SCALAR = 1,   /* plain C */
+	NZ_BACKEND_AVX2 = 2,     /* x86-64 AVX2 + FMA */
+	NZ_BACKEND_AVX512 = 3    /* x86-64 AVX-512 F/DQ/BW/VL */
+} nz_backend;
+
+/* The backend named "auto", "scalar", "avx2" or "avx512", or -1. */
+int nz_backend_from_name(const char *name);
+/* The name of a backend, or NULL. */
+const char *nz_backend_name(int backend);
+/* Non-zero if this machine can run the backend (AUTO: always). */
+int nz_backend_supported(int backend);
+
+/*
  * Compression parameters. Initialise with nz_params_init(), then change fields.
  * A zero model hyperparameter means "the model's default for this level".
  */
@@ -105,6 +125,7 @@ typedef struct nz_params {
 	uint32_t substreams;     /* K entropy-coder substreams per block (0 = default) */
 	uint32_t block_size;     /* bytes per block, a power of two (0 = default) */
 	uint32_t threads;        /* worker threads (0 = all cores); never changes the output */
+	int backend;             /* an nz_backend (0 = auto); never changes the output */
 	uint64_t content_size;   /* total input size if known (streaming), else NZ_CONTENT_SIZE_UNKNOWN */
 	nz_progress_fn progress; /* optional */
 	void *progress_opaque;
@@ -131,6 +152,7 @@ const char *nz_model_names(void);
 typedef struct nz_dparams {
 	uint64_t memlimit;       /* refuse frames needing more memory (bytes; 0 = no limit) */
 	uint32_t threads;        /* worker threads (0 = all cores) */
+	int backend;             /* an nz_backend (0 = auto) */
 	nz_progress_fn progress;
 	void *progress_opaque;
 } nz_dparams;

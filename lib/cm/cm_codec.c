@@ -16,17 +16,16 @@
  * after lane, each lane with its own history and the shared statistics of model
  * state j, and the neural model predicts the step's bytes in one batch.
  */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cm/cm_model.h"
 #include "cm/cm_neural.h"
 #include "codec/block_codec.h"
 #include "codec/lanes.h"
 #include "coder/bit_coder.h"
+#include "nn/exec.h"
 
 #define SEG_X86 1u
 
@@ -39,6 +38,7 @@ typedef struct cm_codec {
 	cm_model **lane[CM_MAX_SUBSTREAMS]; /* lanes > 1: lane[j][b], lane[j][0] = st[j] */
 	u16 *lprobs[CM_MAX_SUBSTREAMS];     /* lanes x 256 weights of one step */
 	nz_cm_ext_predictor ext;          /* one attached by nz_cm_codec_set_ext */
+	nz_exec *ex;                      /* the compression's pool (not owned) */
 	int has_ext;
 } cm_codec;
 
@@ -114,7 +114,7 @@ static int get_state(cm_codec *c, u32 j, int keep_state)
 		if (c->has_ext) {
 			cm_model_set_ext(c->st[j], &c->ext);
 		} else if (c->P.flags & CM_F_EXT) {
-			NZ_TRY(cm_neural_create(&c->cfg, &c->nn[j]));
+			NZ_TRY(cm_neural_create(&c->cfg, nz_exec_backend(c->ex), &c->nn[j]));
 			const nz_cm_ext_predictor e = cm_neural_predictor(c->nn[j]);
 			cm_model_set_ext(c->st[j], &e);
 			const u32 B = c->P.nnlanes;
@@ -228,78 +228,53 @@ static int decode_seg(seg_job *s)
 
 /* ---- threads ---- */
 
-typedef struct worker {
+/* Segments go to the execution context's pool as nt tasks: task t codes segments
+ * t, t + nt, t + 2nt, ... in turn, so only task 0 (which alone reports progress)
+ * calls the progress callback, never two threads at once. Which thread runs a
+ * task does not matter: segments are independent. */
+typedef struct seg_batch {
 	seg_job *jobs;
-	u32 k, t, nthreads;
+	u32 k, nt;
 	int encode;
-	atomic_int *failed;
-	pthread_t th;
-} worker;
-
-static void run_worker(worker *w)
-{
-	for (u32 j = w->t; j < w->k; j += w->nthreads) {
-		if (atomic_load(w->failed))
-			return;
-		seg_job *s = &w->jobs[j];
-		s->rc = w->encode ? encode_seg(s) : decode_seg(s);
-		if (s->rc)
-			atomic_store(w->failed, 1);
-	}
-}
-
-static void *worker_main(void *arg)
-{
-	run_worker(arg);
-	return NULL;
-}
-
-static u32 thread_count(const nz_job *job, u32 k)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	u32 t = job && job->threads ? job->threads : (u32)(cores > 0 ? cores : 1);
-	if (t > k)
-		t = k;
-	return t ? t : 1;
-}
-
-static int run_segments(seg_job *jobs, u32 k, int encode, const nz_job *job)
-{
-	u32 nt = thread_count(job, k);
 	atomic_int failed;
-	atomic_init(&failed, 0);
-	worker w[CM_MAX_SUBSTREAMS];
-	u32 started = 0;
-	for (u32 t = 0; t < nt; t++) {
-		w[t] = (worker){jobs, k, t, nt, encode, &failed, 0};
-		if (t > 0) {
-			if (pthread_create(&w[t].th, NULL, worker_main, &w[t]))
-				break;
-			started++;
-		}
+} seg_batch;
+
+static void seg_task(void *arg, u32 t, u32 worker)
+{
+	(void)worker;
+	seg_batch *sb = arg;
+	for (u32 j = t; j < sb->k; j += sb->nt) {
+		if (atomic_load(&sb->failed))
+			return;
+		seg_job *s = &sb->jobs[j];
+		s->rc = sb->encode ? encode_seg(s) : decode_seg(s);
+		if (s->rc)
+			atomic_store(&sb->failed, 1);
 	}
-	int rc = NZ_OK;
-	if (started + 1 < nt) {
-		rc = NZ_ERR_THREAD;
-		atomic_store(&failed, 1);
-	} else {
-		run_worker(&w[0]);
-	}
-	for (u32 t = 1; t <= started; t++)
-		pthread_join(w[t].th, NULL);
-	if (rc)
-		return rc;
+}
+
+static u32 thread_count(const cm_codec *c, u32 k)
+{
+	const u32 t = nz_exec_threads(c->ex);
+	return NZ_MAX(NZ_MIN(t, k), 1u);
+}
+
+static int run_segments(cm_codec *c, seg_job *jobs, u32 k, int encode)
+{
+	seg_batch sb = {.jobs = jobs, .k = k, .nt = thread_count(c, k), .encode = encode};
+	atomic_init(&sb.failed, 0);
+	nz_thread_pool_run(nz_exec_pool(c->ex), seg_task, &sb, sb.nt);
 	for (u32 j = 0; j < k; j++)
 		if (jobs[j].rc)
 			return jobs[j].rc;
 	return NZ_OK;
 }
 
-/* Segment j of n bytes in k parts; the calling thread (thread 0) codes segments
- * 0, nt, 2nt, ... and reports progress for them. */
+/* Segment j of n bytes in k parts; task 0 codes segments 0, nt, 2nt, ... and
+ * reports progress for them. */
 static void plan(seg_job *jobs, cm_codec *c, size_t n, u32 k, const nz_job *job)
 {
-	u32 nt = thread_count(job, k);
+	u32 nt = thread_count(c, k);
 	for (u32 j = 0; j < k; j++) {
 		size_t a = (size_t)((u64)n * j / k), b = (size_t)((u64)n * (j + 1) / k);
 		jobs[j] = (seg_job){0};
@@ -324,7 +299,7 @@ static int cm_encode(nz_block_codec *bc, const u8 *src, size_t n, int keep_state
 		jobs[j].src = src + jobs[j].job_base;
 		jobs[j].out = &sub[j];
 	}
-	return run_segments(jobs, k, 1, job);
+	return run_segments(c, jobs, k, 1);
 }
 
 static int cm_decode(nz_block_codec *bc, u8 *dst, size_t n, int keep_state,
@@ -341,7 +316,7 @@ static int cm_decode(nz_block_codec *bc, u8 *dst, size_t n, int keep_state,
 		jobs[j].in = sub[j];
 		jobs[j].in_size = sub_size[j];
 	}
-	return run_segments(jobs, k, 0, job);
+	return run_segments(c, jobs, k, 0);
 }
 
 static void cm_destroy(nz_block_codec *bc)
@@ -363,13 +338,15 @@ static void cm_destroy(nz_block_codec *bc)
 
 static const nz_block_codec_ops cm_ops = {cm_encode, cm_decode, cm_destroy};
 
-static int cm_create_block_codec(const nz_model_config *cfg, nz_block_codec **out)
+static int cm_create_block_codec(const nz_model_config *cfg, nz_exec *ex,
+				 nz_block_codec **out)
 {
 	*out = NULL;
 	cm_codec *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NZ_ERR_NOMEM;
 	c->cfg = *cfg;
+	c->ex = ex;
 	int rc = cm_params_from_config(cfg, &c->P);
 	if (rc) {
 		free(c);

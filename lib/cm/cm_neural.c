@@ -17,8 +17,10 @@
 
 #include "cm/cm_neural.h"
 #include "model/byte_model.h"
+#include "nn/exec.h"
 
 struct cm_neural {
+	nz_exec *ex;         /* serial: one thread, its own engine */
 	nz_byte_model *m;
 	u32 context;
 	u32 lanes;
@@ -44,7 +46,6 @@ static int neural_config(const nz_model_config *cm_cfg, nz_model_config *out,
 	out->preset = (u32)preset;
 	out->lanes = cm_cfg->extra[CM_X_NNLANES] > 1 ? (u32)cm_cfg->extra[CM_X_NNLANES] : 1;
 	d->defaults(out, 0, NZ_CONTENT_SIZE_UNKNOWN);
-	out->threads = 1; /* each CM state runs in its own worker thread */
 	NZ_TRY(d->validate(out));
 	*desc = d;
 	return NZ_OK;
@@ -66,7 +67,7 @@ u64 cm_neural_memory(const nz_model_config *cm_cfg)
 	return d->memory(&c);
 }
 
-int cm_neural_create(const nz_model_config *cm_cfg, cm_neural **out)
+int cm_neural_create(const nz_model_config *cm_cfg, int backend, cm_neural **out)
 {
 	*out = NULL;
 	nz_model_config c;
@@ -75,7 +76,9 @@ int cm_neural_create(const nz_model_config *cm_cfg, cm_neural **out)
 	cm_neural *n = calloc(1, sizeof(*n));
 	if (!n)
 		return NZ_ERR_NOMEM;
-	int rc = d->create_byte_model(&c, &n->m);
+	int rc = nz_exec_create(&n->ex, 1, backend);
+	if (rc == NZ_OK)
+		rc = d->create_byte_model(&c, n->ex, &n->m);
 	if (rc == NZ_OK) {
 		n->context = n->m->context;
 		n->lanes = c.lanes;
@@ -101,6 +104,7 @@ void cm_neural_destroy(cm_neural *n)
 		return;
 	if (n->m)
 		n->m->ops->destroy(n->m);
+	nz_exec_free(n->ex);
 	free(n->ctx);
 	free(n->next);
 	free(n->probs);

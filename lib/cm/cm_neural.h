@@ -15,7 +15,9 @@ int cm_neural_check(const nz_model_config *cm_cfg);
 /* Bytes one neural predictor allocates (0 if the configuration is invalid). */
 u64 cm_neural_memory(const nz_model_config *cm_cfg);
 
-int cm_neural_create(const nz_model_config *cm_cfg, cm_neural **out);
+/* The predictor runs inside the CM codec's pool tasks, so it takes a serial
+ * execution context of its own (one thread, no pool) on `backend`. */
+int cm_neural_create(const nz_model_config *cm_cfg, int backend, cm_neural **out);
 void cm_neural_destroy(cm_neural *n);
 /* Back to the initial weights (the CM state was reset). */
 int cm_neural_reset(cm_neural *n);

@@ -7,6 +7,8 @@
  * its parameters to that block (nz_model_desc.tune) and the header records them.
  *
  * Memory: one block of input, the block's coded output, and the model.
+ * Threads: the context's execution context (nn/exec.h), made once here and lent
+ * to the codec and its model.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ struct nz_cctx {
 	nz_model_config codec_cfg; /* what codec was created with */
 	u32 block_log;
 	u32 k;
+	nz_exec *ex;            /* threads, engine and backend of this context */
 	nz_block_codec *codec;  /* created at the first coded block */
 	u8 *block;              /* input being gathered */
 	size_t block_size, block_fill;
@@ -57,6 +60,8 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 		return NZ_ERR_NOMEM;
 	c->params = *params;
 	int rc = nz_config_from_params(params, &c->base_cfg, &c->block_log, &c->k, NULL);
+	if (rc == NZ_OK)
+		rc = nz_exec_create(&c->ex, params->threads, params->backend);
 	if (rc == NZ_OK) {
 		c->cfg = c->base_cfg;
 		c->block_size = (size_t)1 << c->block_log;
@@ -83,6 +88,7 @@ void nz_cctx_free(nz_cctx *c)
 		return;
 	if (c->codec)
 		c->codec->ops->destroy(c->codec);
+	nz_exec_free(c->ex);
 	free(c->block);
 	nz_buf_free(&c->out);
 	for (u32 j = 0; j < NZ_MAX_SUBSTREAMS; j++)
@@ -157,7 +163,7 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 	if (c->cfg.coding == NZ_CODING_STORED)
 		return write_stored(c, src, n, check);
 	if (!c->codec) {
-		NZ_TRY(nz_codec_create(&c->cfg, &c->codec));
+		NZ_TRY(nz_codec_create(&c->cfg, c->ex, &c->codec));
 		c->codec_cfg = c->cfg;
 		if (c->k > c->codec->max_substreams)
 			c->k = c->codec->max_substreams;
@@ -165,7 +171,7 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 	for (u32 j = 0; j < c->k; j++)
 		nz_buf_clear(&c->sub[j]);
 	nz_job job = {.fn = c->params.progress, .opaque = c->params.progress_opaque,
-		      .base = c->progress, .threads = c->params.threads};
+		      .base = c->progress};
 	const int keep_state = !c->model_fresh;
 	NZ_TRY(c->codec->ops->encode(c->codec, src, n, keep_state, c->sub, c->k, &job));
 	c->model_fresh = 0;

@@ -57,7 +57,6 @@ int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_l
 	cfg->ffn = p->ffn;
 	cfg->learning_rate = p->learning_rate;
 	cfg->seed = p->seed;
-	cfg->threads = p->threads;
 	d->defaults(cfg, p->level, p->content_size);
 	if (nz_model_config_validate(cfg) != NZ_OK) {
 		*detail = "a model parameter is out of the model's range";
@@ -159,7 +158,7 @@ int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,
 	return NZ_OK;
 }
 
-int nz_codec_create(const nz_model_config *cfg, nz_block_codec **out)
+int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **out)
 {
 	*out = NULL;
 	const nz_model_desc *d = nz_model_lookup(cfg->model);
@@ -170,11 +169,11 @@ int nz_codec_create(const nz_model_config *cfg, nz_block_codec **out)
 		return NZ_OK;
 	case NZ_CODING_BYTES: {
 		nz_byte_model *m;
-		NZ_TRY(d->create_byte_model(cfg, &m));
-		return nz_lanes_codec_create(m, cfg->lanes, out);
+		NZ_TRY(d->create_byte_model(cfg, ex, &m));
+		return nz_lanes_codec_create(m, cfg->lanes, ex, out);
 	}
 	default:
-		return d->create_block_codec(cfg, out);
+		return d->create_block_codec(cfg, ex, out);
 	}
 }
 

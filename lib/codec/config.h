@@ -8,6 +8,7 @@
 #include "codec/block_codec.h"
 #include "format/frame.h"
 #include "model/model_config.h"
+#include "nn/exec.h"
 
 /* Resolve user parameters into a validated config, block_log and substream count.
  * On NZ_ERR_PARAM, *detail (if detail is not NULL) says why. */
@@ -24,8 +25,9 @@ void nz_config_to_header(const nz_model_config *cfg, nz_frame_header *h);
 int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,
 			  const char **detail);
 
-/* The codec that codes blocks for cfg (NULL and NZ_OK for coding 0). */
-int nz_codec_create(const nz_model_config *cfg, nz_block_codec **out);
+/* The codec that codes blocks for cfg (NULL and NZ_OK for coding 0), running on
+ * ex (which must outlive it). */
+int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **out);
 
 /* One-shot decoding: refuse a block that cannot fit in the caller's buffer before
  * decoding it (a quick error instead of decoding a large block for nothing). */

@@ -22,6 +22,7 @@ struct nz_dctx {
 	nz_model_config cfg;
 	nz_frame_info info;
 	int have_info;
+	nz_exec *ex;            /* threads, engine and backend of this context */
 	nz_block_codec *codec;
 	nz_model_config codec_cfg; /* the config the codec was built for */
 	nz_block_header bh;
@@ -58,9 +59,10 @@ int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams)
 		nz_dparams_init(&d->dp);
 	d->out_limit = UINT64_MAX;
 	d->hash = nz_xxh64_create();
-	if (!d->hash) {
+	int rc = d->hash ? nz_exec_create(&d->ex, d->dp.threads, d->dp.backend) : NZ_ERR_NOMEM;
+	if (rc) {
 		nz_dctx_free(d);
-		return NZ_ERR_NOMEM;
+		return rc;
 	}
 	*out = d;
 	return NZ_OK;
@@ -72,6 +74,7 @@ void nz_dctx_free(nz_dctx *d)
 		return;
 	if (d->codec)
 		d->codec->ops->destroy(d->codec);
+	nz_exec_free(d->ex);
 	nz_buf_free(&d->in);
 	free(d->block);
 	nz_xxh64_free(d->hash);
@@ -113,7 +116,6 @@ static int start_frame(nz_dctx *d, size_t header_size)
 	int rc = nz_config_from_header(&d->fh, &d->cfg, &detail);
 	if (rc)
 		return fail(d, rc, detail);
-	d->cfg.threads = d->dp.threads;
 	nz_frame_info_fill(&d->fh, &d->cfg, header_size, &d->info);
 	d->have_info = 1;
 	if (d->dp.memlimit && d->info.memory_needed > d->dp.memlimit)
@@ -152,7 +154,7 @@ static int decode_payload(nz_dctx *d)
 			return fail(d, NZ_ERR_CORRUPT, "block continues a model state that does not exist");
 		int rc;
 		if (!d->codec) {
-			if ((rc = nz_codec_create(&d->cfg, &d->codec)))
+			if ((rc = nz_codec_create(&d->cfg, d->ex, &d->codec)))
 				return fail(d, rc, "creating the model");
 			d->codec_cfg = d->cfg;
 		}
@@ -166,7 +168,7 @@ static int decode_payload(nz_dctx *d)
 			off += b->sub_size[j];
 		}
 		nz_job job = {.fn = d->dp.progress, .opaque = d->dp.progress_opaque,
-			      .base = d->progress, .threads = d->dp.threads};
+			      .base = d->progress};
 		rc = d->codec->ops->decode(d->codec, d->block, b->raw_size,
 					   b->flags & NZ_BLOCK_FLAG_KEEP_STATE, sub, sub_size,
 					   b->k, &job);

@@ -12,7 +12,6 @@ typedef struct nz_job {
 	nz_progress_fn fn;
 	void *opaque;
 	nz_progress base;  /* totals before the current block */
-	u32 threads;       /* worker threads the caller allows (0 = all cores) */
 } nz_job;
 
 /* Report that `raw_done` bytes of the current block are modelled, costing

@@ -20,6 +20,7 @@
 typedef struct lanes_codec {
 	nz_block_codec base;
 	nz_byte_model *model;
+	nz_exec *ex;      /* threads and engine of this compression (not owned) */
 	u32 max_lanes;
 	u32 ctx_len;
 	u8 *ctx;          /* [lanes][ctx_len] sliding context of each lane */
@@ -182,7 +183,8 @@ static const nz_block_codec_ops lanes_ops = {
 	.destroy = lanes_destroy,
 };
 
-int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_block_codec **out)
+int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
+			  nz_block_codec **out)
 {
 	*out = NULL;
 	lanes_codec *lc = calloc(1, sizeof(*lc));
@@ -193,6 +195,7 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_block_codec **out)
 	lc->base.ops = &lanes_ops;
 	lc->base.max_substreams = NZ_MAX_SUBSTREAMS;
 	lc->model = model;
+	lc->ex = ex;
 	lc->max_lanes = lanes;
 	lc->ctx_len = model->context;
 	lc->ctx = calloc(lanes, NZ_MAX(lc->ctx_len, 1u));

@@ -7,9 +7,12 @@
 
 #include "codec/block_codec.h"
 #include "model/byte_model.h"
+#include "nn/exec.h"
 
-/* Wrap `model` (ownership passes to the codec) for blocks of up to `lanes` lanes. */
-int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_block_codec **out);
+/* Wrap `model` (ownership passes to the codec) for blocks of up to `lanes` lanes,
+ * run on ex (which must outlive the codec). */
+int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
+			  nz_block_codec **out);
 
 /* Ideal code length of the last encoded block: sum over bytes of -log2 p(byte)
  * under the model's float probabilities (for measuring coder overhead). */

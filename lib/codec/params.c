@@ -73,3 +73,24 @@ int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **deta
 	info->substreams = k;
 	return NZ_OK;
 }
+
+/* The public backend ids are the engine's (nn/nn.h). */
+_Static_assert((int)NZ_BACKEND_SCALAR == (int)NZ_NN_BACKEND_SCALAR &&
+		       (int)NZ_BACKEND_AVX2 == (int)NZ_NN_BACKEND_AVX2 &&
+		       (int)NZ_BACKEND_AVX512 == (int)NZ_NN_BACKEND_AVX512 &&
+		       (int)NZ_BACKEND_AUTO == (int)NZ_NN_BACKEND_AUTO,
+	       "public and engine backend ids differ");
+
+int nz_backend_from_name(const char *name) { return nz_nn_backend_from_name(name); }
+
+const char *nz_backend_name(int backend)
+{
+	return backend >= 0 && backend < NZ_NN_BACKEND_COUNT_ ? nz_nn_backend_name(backend) : NULL;
+}
+
+int nz_backend_supported(int backend)
+{
+	if (backend == NZ_BACKEND_AUTO)
+		return 1;
+	return backend > 0 && backend < NZ_NN_BACKEND_COUNT_ && nz_nn_backend_supported(backend);
+}

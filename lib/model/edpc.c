@@ -386,7 +386,7 @@ static const seed_hooks edpc_hooks = {
 	.destroy = edpc_destroy,
 };
 
-static int edpc_create(const nz_model_config *cfg, nz_byte_model **out)
+static int edpc_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **out)
 {
 	*out = NULL;
 	if (edpc_validate(cfg) != NZ_OK)
@@ -396,7 +396,7 @@ static int edpc_create(const nz_model_config *cfg, nz_byte_model **out)
 		return NZ_ERR_NOMEM;
 	edpc_dims_of(cfg, &m->d);
 	const edpc_dims *d = &m->d;
-	int rc = seed_model_begin(&m->s, &edpc_hooks, cfg, d->C, 1e-7f);
+	int rc = seed_model_begin(&m->s, &edpc_hooks, cfg, ex, d->C, 1e-7f);
 	if (rc == NZ_OK) {
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);

@@ -28,7 +28,6 @@ typedef struct nz_model_config {
 	float learning_rate;
 	u64 seed;
 	u64 extra[NZ_MODEL_EXTRA];  /* meaning defined by the model; 0 if unused */
-	u32 threads;        /* not recorded: never changes the output */
 } nz_model_config;
 
 enum {
@@ -39,6 +38,7 @@ enum {
 
 struct nz_byte_model;
 struct nz_block_codec;
+typedef struct nz_exec nz_exec; /* nn/exec.h */
 
 typedef struct nz_model_desc {
 	int id;             /* nz_model */
@@ -69,9 +69,12 @@ typedef struct nz_model_desc {
 	/* Non-zero if a block coded in K substreams holds K model states (so the
 	 * decoder needs K * memory()), as the bit-wise models do. */
 	int state_per_substream;
-	/* Exactly one of these is set, by coding. */
-	int (*create_byte_model)(const nz_model_config *cfg, struct nz_byte_model **out);
-	int (*create_block_codec)(const nz_model_config *cfg, struct nz_block_codec **out);
+	/* Exactly one of these is set, by coding. The model runs on ex (threads,
+	 * engine, backend: nn/exec.h), which must outlive it. */
+	int (*create_byte_model)(const nz_model_config *cfg, struct nz_exec *ex,
+				 struct nz_byte_model **out);
+	int (*create_block_codec)(const nz_model_config *cfg, struct nz_exec *ex,
+				  struct nz_block_codec **out);
 } nz_model_desc;
 
 /* The descriptor of a model id, or NULL. */

@@ -142,8 +142,9 @@ static const nz_byte_model_ops order2_ops = {
 	.destroy = order2_destroy,
 };
 
-static int order2_create(const nz_model_config *cfg, nz_byte_model **out)
+static int order2_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **out)
 {
+	(void)ex; /* counts only: no engine, no threads */
 	*out = NULL;
 	order2 *m = calloc(1, sizeof(*m));
 	if (!m)

@@ -452,7 +452,7 @@ static const seed_hooks pac_hooks = {
 	.destroy = pac_destroy,
 };
 
-static int pac_create(const nz_model_config *cfg, nz_byte_model **out)
+static int pac_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **out)
 {
 	*out = NULL;
 	if (pac_validate(cfg) != NZ_OK)
@@ -462,7 +462,7 @@ static int pac_create(const nz_model_config *cfg, nz_byte_model **out)
 		return NZ_ERR_NOMEM;
 	pac_dims_of(cfg, &m->b.d);
 	const pac_dims *d = &m->b.d;
-	int rc = seed_model_begin(&m->s, &pac_hooks, cfg, d->C, 1e-7f);
+	int rc = seed_model_begin(&m->s, &pac_hooks, cfg, ex, d->C, 1e-7f);
 	if (rc == NZ_OK) {
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);

@@ -39,7 +39,7 @@ int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem)
 /* ---- life cycle ---- */
 
 int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
-		     u32 context, float weight_decay)
+		     nz_exec *ex, u32 context, float weight_decay)
 {
 	m->hooks = hooks;
 	m->cfg = *cfg;
@@ -48,8 +48,7 @@ int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_conf
 	m->base.ops = &seed_model_ops;
 	m->base.context = context;
 	m->base.max_lanes = cfg->lanes;
-	nz_nn_options o = {.backend = NZ_NN_BACKEND_AUTO, .threads = cfg->threads};
-	return nz_nn_create(&m->ctx, &o);
+	return nz_exec_engine(ex, &m->ctx);
 }
 
 int seed_model_params(seed_model *m, const nz_nn_layout *l, float **const *pf,
@@ -95,7 +94,6 @@ void seed_model_free(seed_model *m)
 		nz_nn_free_mem(m->ctx, m->act);
 		nz_nn_free_mem(m->ctx, m->probs);
 		nz_nn_free_mem(m->ctx, m->dlogits);
-		nz_nn_free(m->ctx);
 	}
 	free(m->ctx_bytes);
 }

@@ -20,6 +20,7 @@
 #define NZ_SEED_COMMON_H
 
 #include "model/byte_model.h"
+#include "nn/exec.h"
 #include "nn/nn.h"
 
 /* A list of named float blocks carved from one allocation (activations,
@@ -54,7 +55,7 @@ struct seed_model {
 	nz_byte_model base;
 	const seed_hooks *hooks;
 	nz_model_config cfg;
-	nz_nn_ctx *ctx;
+	nz_nn_ctx *ctx;       /* the execution context's engine (not owned) */
 	nz_nn_params P;       /* trained tensors (layout in P.layout) */
 	float *fixed;         /* constants: never trained */
 	float *act;           /* activations and their gradients */
@@ -70,9 +71,9 @@ struct seed_model {
 	u64 steps;            /* training steps since creation (for benches) */
 };
 
-/* Create the engine context (threads from cfg) and fill the base. */
+/* Take the engine of ex and fill the base. */
 int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
-		     u32 context, float weight_decay);
+		     nz_exec *ex, u32 context, float weight_decay);
 /* Allocate the trained block from a layout and carve it into two struct-of-
  * pointers (fields in layout order): param and grad. */
 int seed_model_params(seed_model *m, const nz_nn_layout *l, float **const *pf,

@@ -225,7 +225,7 @@ static const seed_hooks sep_hooks = {
 	.destroy = sep_destroy,
 };
 
-static int sep_create(const nz_model_config *cfg, nz_byte_model **out)
+static int sep_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **out)
 {
 	*out = NULL;
 	if (sep_validate(cfg) != NZ_OK)
@@ -240,7 +240,7 @@ static int sep_create(const nz_model_config *cfg, nz_byte_model **out)
 	int rc = m->kk ? NZ_OK : NZ_ERR_NOMEM;
 	if (rc == NZ_OK) {
 		m->mask = m->kk + m->NW;
-		rc = seed_model_begin(&m->s, &sep_hooks, cfg, m->Cin, 1e-7f);
+		rc = seed_model_begin(&m->s, &sep_hooks, cfg, ex, m->Cin, 1e-7f);
 	}
 	if (rc == NZ_OK) {
 		nz_nn_layout l;

@@ -322,7 +322,7 @@ static const seed_hooks trace_hooks = {
 	.backward = trace_backward,
 };
 
-static int trace_create(const nz_model_config *cfg, nz_byte_model **out)
+static int trace_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **out)
 {
 	*out = NULL;
 	if (trace_validate(cfg) != NZ_OK)
@@ -332,7 +332,7 @@ static int trace_create(const nz_model_config *cfg, nz_byte_model **out)
 		return NZ_ERR_NOMEM;
 	trace_dims_of(cfg, &m->d);
 	const trace_dims *d = &m->d;
-	int rc = seed_model_begin(&m->s, &trace_hooks, cfg, d->C, 0.0f);
+	int rc = seed_model_begin(&m->s, &trace_hooks, cfg, ex, d->C, 0.0f);
 	if (rc == NZ_OK) {
 		const size_t H = d->H, F = d->F;
 		nz_nn_layout l;

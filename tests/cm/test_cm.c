@@ -10,6 +10,7 @@
 #include "cm/cm_model.h"
 #include "codec/block_codec.h"
 #include "coder/bit_coder.h"
+#include "nn/exec.h"
 #include "nn/nn.h"
 #include "test_util.h"
 
@@ -43,14 +44,24 @@ static size_t coded_size(const coded *c)
 	return t;
 }
 
+/* A one-thread execution context for codecs made outside encode_blocks. */
+static nz_exec *serial_exec(void)
+{
+	static nz_exec *ex;
+	if (!ex)
+		REQUIRE(nz_exec_create(&ex, 1, NZ_NN_BACKEND_AUTO) == NZ_OK);
+	return ex;
+}
+
 /* Encode src as blocks of `block` bytes (the later ones keeping state). */
 static int encode_blocks(const nz_model_config *cfg, const u8 *src, size_t n, size_t block,
 			 u32 k, u32 threads, coded *out, size_t nblocks_max)
 {
 	nz_block_codec *bc;
-	REQUIRE(nz_model_cm.create_block_codec(cfg, &bc) == NZ_OK);
+	nz_exec *ex;
+	REQUIRE(nz_exec_create(&ex, threads, NZ_NN_BACKEND_AUTO) == NZ_OK);
+	REQUIRE(nz_model_cm.create_block_codec(cfg, ex, &bc) == NZ_OK);
 	nz_job job = {0};
-	job.threads = threads;
 	size_t nb = n ? (n + block - 1) / block : 1;
 	REQUIRE(nb <= nblocks_max);
 	int rc = NZ_OK;
@@ -60,6 +71,7 @@ static int encode_blocks(const nz_model_config *cfg, const u8 *src, size_t n, si
 		rc = bc->ops->encode(bc, src + off, len, b > 0, out[b].sub, k, &job);
 	}
 	bc->ops->destroy(bc);
+	nz_exec_free(ex);
 	return rc;
 }
 
@@ -67,9 +79,10 @@ static int decode_blocks(const nz_model_config *cfg, u8 *dst, size_t n, size_t b
 			 coded *in)
 {
 	nz_block_codec *bc;
-	REQUIRE(nz_model_cm.create_block_codec(cfg, &bc) == NZ_OK);
+	nz_exec *ex;
+	REQUIRE(nz_exec_create(&ex, threads, NZ_NN_BACKEND_AUTO) == NZ_OK);
+	REQUIRE(nz_model_cm.create_block_codec(cfg, ex, &bc) == NZ_OK);
 	nz_job job = {0};
-	job.threads = threads;
 	size_t nb = n ? (n + block - 1) / block : 1;
 	int rc = NZ_OK;
 	for (size_t b = 0; b < nb && !rc; b++) {
@@ -83,6 +96,7 @@ static int decode_blocks(const nz_model_config *cfg, u8 *dst, size_t n, size_t b
 		rc = bc->ops->decode(bc, dst + off, len, b > 0, ptr, sz, in[b].k, &job);
 	}
 	bc->ops->destroy(bc);
+	nz_exec_free(ex);
 	return rc;
 }
 
@@ -200,7 +214,7 @@ static void test_validate(void)
 		cfg.extra[bad[i].idx] = bad[i].v;
 		CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_ERR_PARAM);
 		nz_block_codec *bc = NULL;
-		CHECK_EQ_INT(nz_model_cm.create_block_codec(&cfg, &bc), NZ_ERR_PARAM);
+		CHECK_EQ_INT(nz_model_cm.create_block_codec(&cfg, serial_exec(), &bc), NZ_ERR_PARAM);
 		CHECK(bc == NULL);
 	}
 	/* levels grow in memory */
@@ -247,7 +261,7 @@ static void test_neural(void)
 			b.extra[bad[i].idx] = bad[i].v;
 		CHECK_EQ_INT(nz_model_cm.validate(&b), NZ_ERR_PARAM);
 		nz_block_codec *bc = NULL;
-		CHECK_EQ_INT(nz_model_cm.create_block_codec(&b, &bc), NZ_ERR_PARAM);
+		CHECK_EQ_INT(nz_model_cm.create_block_codec(&b, serial_exec(), &bc), NZ_ERR_PARAM);
 		CHECK(bc == NULL);
 	}
 
@@ -511,7 +525,7 @@ static void test_corruption(void)
 	memset(c, 0, sizeof(c));
 	REQUIRE(encode_blocks(&cfg, buf, n, n, 2, 1, c, 1) == NZ_OK);
 	nz_block_codec *bc;
-	REQUIRE(nz_model_cm.create_block_codec(&cfg, &bc) == NZ_OK);
+	REQUIRE(nz_model_cm.create_block_codec(&cfg, serial_exec(), &bc) == NZ_OK);
 	nz_test_rng r = {11};
 	int errors = 0, mismatches = 0;
 	for (int t = 0; t < 60; t++) {
@@ -573,12 +587,11 @@ static void test_progress_cancel(void)
 	nz_model_config cfg;
 	small_config(1, &cfg);
 	nz_block_codec *bc;
-	REQUIRE(nz_model_cm.create_block_codec(&cfg, &bc) == NZ_OK);
+	REQUIRE(nz_model_cm.create_block_codec(&cfg, serial_exec(), &bc) == NZ_OK);
 	int calls = 0;
 	nz_job job = {0};
 	job.fn = cancel_cb;
 	job.opaque = &calls;
-	job.threads = 1;
 	nz_buf sub[1] = {{0}};
 	CHECK_EQ_INT(bc->ops->encode(bc, buf, n, 0, sub, 1, &job), NZ_ERR_CANCELLED);
 	CHECK(calls >= 2);
@@ -600,5 +613,6 @@ int main(void)
 	test_corpus();
 	test_corruption();
 	test_progress_cancel();
+	nz_exec_free(serial_exec());
 	return nz_test_finish("test_cm");
 }

@@ -12,6 +12,7 @@
 
 #include "cm/cm.h"
 #include "codec/block_codec.h"
+#include "nn/exec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,8 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.extra[CM_X_HASHBITS] = 16;
 	if (cfg.extra[CM_X_MATCHBITS])
 		cfg.extra[CM_X_MATCHBITS] = 16;
+	/* one serial execution context for the whole run */
+	static nz_exec *ex;
+	if (!ex && nz_exec_create(&ex, 1, 0))
+		return 0;
 	nz_block_codec *bc;
-	if (nz_model_cm.create_block_codec(&cfg, &bc))
+	if (nz_model_cm.create_block_codec(&cfg, ex, &bc))
 		return 0;
 	const u8 *ptr[3];
 	size_t sz[3];
@@ -43,7 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u8 *dst = malloc(n ? n : 1);
 	if (dst) {
 		nz_job job = {0};
-		job.threads = 1;
 		int rc = bc->ops->decode(bc, dst, n, 0, ptr, sz, k, &job);
 		if (rc == NZ_OK && keep) /* a second block continuing the state */
 			(void)bc->ops->decode(bc, dst, n, 1, ptr, sz, k, &job);

@@ -30,8 +30,10 @@ static void check_model(const char *name, nz_model_config cfg, int steps_before)
 	REQUIRE(d);
 	d->defaults(&cfg, 6, NZ_CONTENT_SIZE_UNKNOWN);
 	REQUIRE(d->validate(&cfg) == NZ_OK);
+	nz_exec *ex;
+	REQUIRE(nz_exec_create(&ex, 1, NZ_NN_BACKEND_AUTO) == NZ_OK);
 	nz_byte_model *bm;
-	REQUIRE(d->create_byte_model(&cfg, &bm) == NZ_OK);
+	REQUIRE(d->create_byte_model(&cfg, ex, &bm) == NZ_OK);
 	seed_model *m = (seed_model *)bm;
 	const u32 B = cfg.lanes, C = bm->context;
 	u8 *ctx = malloc((size_t)B * C), *next = malloc(B);
@@ -111,6 +113,7 @@ static void check_model(const char *name, nz_model_config cfg, int steps_before)
 	free(next);
 	free(probs);
 	bm->ops->destroy(bm);
+	nz_exec_free(ex);
 }
 
 int main(void)
@@ -119,24 +122,24 @@ int main(void)
 	/* tiny shapes with odd widths (EDPC with 3 branches), LayerNorm rows of 8 or more */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.model = NZ_MODEL_EDPC, cfg.coding = NZ_CODING_BYTES, cfg.preset = 3, cfg.lanes = 5;
-	cfg.context = 4, cfg.hidden = 24, cfg.ffn = 20, cfg.threads = 1;
+	cfg.context = 4, cfg.hidden = 24, cfg.ffn = 20;
 	cfg.extra[0] = 3, cfg.extra[1] = 8, cfg.extra[2] = 12, cfg.extra[3] = 3, cfg.extra[4] = 5;
 	check_model("edpc", cfg, 2);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.model = NZ_MODEL_PAC, cfg.coding = NZ_CODING_BYTES, cfg.preset = 3, cfg.lanes = 5;
-	cfg.context = 8, cfg.hidden = 64, cfg.ffn = 20, cfg.extra[0] = 3, cfg.threads = 1;
+	cfg.context = 8, cfg.hidden = 64, cfg.ffn = 20, cfg.extra[0] = 3;
 	check_model("pac", cfg, 2);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.model = NZ_MODEL_SEP, cfg.coding = NZ_CODING_BYTES, cfg.preset = 3, cfg.lanes = 5;
-	cfg.context = 12, cfg.hidden = 64, cfg.ffn = 20, cfg.threads = 1;
+	cfg.context = 12, cfg.hidden = 64, cfg.ffn = 20;
 	cfg.extra[0] = 3, cfg.extra[1] = 8, cfg.extra[2] = 2;
 	check_model("sep", cfg, 2);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.model = NZ_MODEL_TRACE, cfg.coding = NZ_CODING_BYTES, cfg.preset = 3, cfg.lanes = 5;
-	cfg.context = 12, cfg.hidden = 24, cfg.ffn = 20, cfg.threads = 1;
+	cfg.context = 12, cfg.hidden = 24, cfg.ffn = 20;
 	cfg.extra[0] = 3, cfg.extra[1] = 2, cfg.extra[2] = 2;
 	check_model("trace", cfg, 2);
 	return nz_test_finish("test_seed_models_grad");
