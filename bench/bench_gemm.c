@@ -27,7 +27,6 @@
 #include <dlfcn.h>
 
 #include "common/cpu.h"
-#include "nn/kernels.h"
 #include "nn/nn.h"
 
 #ifdef NZ_NN_HAVE_X86
@@ -163,7 +162,7 @@ static double run_shape(nz_nn_ctx *ctx, const char *kind, u32 M, u32 N, u32 K, i
 		}
 	}
 	const double gf = 2.0 * M * N * K / best * 1e-9;
-	printf("%s %u %u %u %d %d %u %.1f", kind, M, N, K, ta, tb, ctx->threads, gf);
+	printf("%s %u %u %u %d %d %u %.1f", kind, M, N, K, ta, tb, nz_nn_threads(ctx), gf);
 	if (blas_sgemm)
 		printf(" %.1f", 2.0 * M * N * K / best_blas * 1e-9);
 	printf("\n");
@@ -240,7 +239,7 @@ int main(int argc, char **argv)
 	nz_cpu_brand(brand, sizeof brand);
 	nz_cpu_features_string(nz_cpu_features(), feats, sizeof feats);
 	printf("# cpu: %s (%s); backend %s; threads %u\n", brand, feats,
-	       nz_nn_backend_name(nz_nn_backend(ctx)), ctx->threads);
+	       nz_nn_backend_name(nz_nn_backend(ctx)), nz_nn_threads(ctx));
 	for (int s = 0; s < nshapes; s++)
 		run_shape(ctx, "shape", shapes[s][0], shapes[s][1], shapes[s][2], (int)shapes[s][3],
 			  (int)shapes[s][4], reps);

@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 		       s, 1e3 * t, 1e3 * t_pred, 1e3 * t_gemm, 1e3 * t_other, 1e3 * t_adam);
 	}
 	printf("lanes %u, threads %u, backend %s, %.1f M parameters: best step %.1f ms = %.0f bytes/s\n",
-	       B, ctx->threads, nz_nn_backend_name(nz_nn_backend(ctx)), Pm.total / 1e6, 1e3 * best,
+	       B, nz_nn_threads(ctx), nz_nn_backend_name(nz_nn_backend(ctx)), Pm.total / 1e6, 1e3 * best,
 	       B / best);
 	(void)total;
 	return 0;

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 
 #include "model/pac.h"
-#include "nn/kernels.h"
 
 typedef struct sep {
 	seed_model s;
@@ -156,7 +155,7 @@ static void sep_forward(seed_model *sm, const u8 *ctx, u32 B)
 		for (u32 f = 0; f < H; f++)
 			pre[f] = m->ub[0];
 		for (u32 j = 0; j < NW; j++)
-			c->k->axpy(pre, m->uw[j] * m->mask[j], s + (size_t)j * E, H);
+			nz_axpy(c, pre, m->uw[j] * m->mask[j], s + (size_t)j * E, H);
 	}
 	nz_gelu_forward(c, m->x, m->pre, (size_t)B * H);
 	pac_body_forward(&m->b, c, m->x, B, sm->first, sm->probs);
@@ -193,7 +192,7 @@ static void sep_backward(seed_model *sm, const u8 *next, u32 B)
 		float *ds = m->dxs + b * CE;
 		memset(ds, 0, CE * sizeof(float));
 		for (u32 j = 0; j < NW; j++)
-			c->k->axpy(ds + (size_t)j * E, m->uw[j] * m->mask[j], dp, H);
+			nz_axpy(c, ds + (size_t)j * E, m->uw[j] * m->mask[j], dp, H);
 	}
 	m->gub[0] = m->gub[0] + sub;
 	for (u32 j = 0; j < NW; j++) {

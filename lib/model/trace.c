@@ -22,7 +22,6 @@
 #include <stdlib.h>
 
 #include "model/seed_common.h"
-#include "nn/kernels.h"
 
 #define EPS 1e-5f
 
@@ -217,7 +216,7 @@ static void trace_forward(seed_model *sm, const u8 *ctx, u32 B)
 			float *att = m->att + b * H + h * hd;
 			memset(att, 0, hd * sizeof(float));
 			for (u32 s = 0; s < T; s++)
-				c->k->axpy(att, a[s], m->v + b * TH + (size_t)s * H + h * hd, hd);
+				nz_axpy(c, att, a[s], m->v + b * TH + (size_t)s * H + h * hd, hd);
 			for (u32 l = 0; l < hd; l++)
 				att[l] = att[l] / m->den[b * NH + h];
 		}
@@ -289,7 +288,7 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 				float *dv = m->dv + o, *dk = m->dk + o;
 				for (u32 l = 0; l < hd; l++)
 					dv[l] = a[s] * dnum[l];
-				c->k->axpy(dq, da, k2, hd);
+				nz_axpy(c, dq, da, k2, hd);
 				for (u32 i = 0; i < hd; i++)
 					dk[i] = ((da * q2[i]) * k[i]) * 2.0f;
 			}

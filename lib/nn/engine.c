@@ -1,6 +1,7 @@
 /*
- * engine.c - the engine context: backend choice (CPU detection, $NZIP_BACKEND,
- * or the caller's wish), the thread pool and the per-thread GEMM scratch.
+ * engine.c - the engine context: backend choice (the registry, $NZIP_BACKEND
+ * or the caller's wish), the thread pool, and the engine-buffer calls of nn.h,
+ * which go to the backend's table.
  */
 #include <fenv.h>
 #include <stdlib.h>
@@ -10,71 +11,42 @@
 #endif
 
 #include "common/cpu.h"
-#include "nn/kernels.h"
-#include "nn/nn.h"
-
-static const char *const backend_names[NZ_NN_BACKEND_COUNT_] = {
-	[NZ_NN_BACKEND_AUTO] = "auto",
-	[NZ_NN_BACKEND_SCALAR] = "scalar",
-	[NZ_NN_BACKEND_AVX2] = "avx2",
-	[NZ_NN_BACKEND_AVX512] = "avx512",
-};
+#include "nn/engine_internal.h"
 
 const char *nz_nn_backend_name(int backend)
 {
-	if (backend < 0 || backend >= NZ_NN_BACKEND_COUNT_)
-		return "unknown";
-	return backend_names[backend];
+	const nz_nn_backend_desc *d = nz_nn_backend_desc_of(backend);
+	return d ? d->name : "unknown";
 }
 
 int nz_nn_backend_from_name(const char *s)
 {
 	for (int i = 0; i < NZ_NN_BACKEND_COUNT_; i++)
-		if (s && !strcmp(s, backend_names[i]))
+		if (s && !strcmp(s, nz_nn_backend_desc_of(i)->name))
 			return i;
 	return -1;
 }
 
-static const nz_nn_kernels *kernels_of(int backend)
-{
-	switch (backend) {
-	case NZ_NN_BACKEND_SCALAR:
-		return &nz_nn_kernels_scalar;
-#ifdef NZ_NN_HAVE_X86
-	case NZ_NN_BACKEND_AVX2:
-		return &nz_nn_kernels_avx2;
-	case NZ_NN_BACKEND_AVX512:
-		return &nz_nn_kernels_avx512;
-#endif
-	default:
-		return NULL;
-	}
-}
-
 int nz_nn_backend_supported(int backend)
 {
-	const u32 f = nz_cpu_features();
-	switch (backend) {
-	case NZ_NN_BACKEND_SCALAR:
-		return 1;
-	case NZ_NN_BACKEND_AVX2:
-		return kernels_of(backend) && (f & NZ_CPU_NEED_AVX2) == NZ_CPU_NEED_AVX2;
-	case NZ_NN_BACKEND_AVX512:
-		return kernels_of(backend) && (f & NZ_CPU_NEED_AVX512) == NZ_CPU_NEED_AVX512;
-	default:
-		return 0;
-	}
+	const nz_nn_backend_desc *d = nz_nn_backend_desc_of(backend);
+	return d && d->ops && d->supported();
 }
 
+/* AUTO chooses among the CPU backends, fastest first: a device backend is
+ * only ever used when asked for by name. */
 int nz_nn_backend_best(void)
 {
-	for (int b = NZ_NN_BACKEND_COUNT_ - 1; b > NZ_NN_BACKEND_SCALAR; b--)
-		if (nz_nn_backend_supported(b))
-			return b;
+	static const int order[] = {NZ_NN_BACKEND_AVX512, NZ_NN_BACKEND_AVX2};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(order); i++)
+		if (nz_nn_backend_supported(order[i]))
+			return order[i];
 	return NZ_NN_BACKEND_SCALAR;
 }
 
-int nz_nn_backend(const nz_nn_ctx *ctx) { return ctx->k->id; }
+int nz_nn_backend(const nz_nn_ctx *ctx) { return ctx->backend; }
+u32 nz_nn_threads(const nz_nn_ctx *ctx) { return ctx->threads; }
+nz_thread_pool *nz_nn_pool(const nz_nn_ctx *ctx) { return ctx->pool; }
 
 int nz_nn_fp_env_ok(void)
 {
@@ -111,10 +83,12 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 	if (!nz_nn_backend_supported(backend) || !nz_nn_fp_env_ok())
 		return NZ_ERR_UNSUPPORTED;
 
+	const nz_nn_backend_desc *d = nz_nn_backend_desc_of(backend);
 	nz_nn_ctx *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NZ_ERR_NOMEM;
-	c->k = kernels_of(backend);
+	c->be = d->ops;
+	c->backend = backend;
 	if (o.pool) {
 		c->pool = o.pool;
 		c->threads = nz_thread_pool_threads(o.pool);
@@ -129,31 +103,10 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 			c->own_pool = 1;
 		}
 	}
-	const nz_nn_kernels *k = c->k;
-	/* mc and nc are whole tiles: the packing buffers hold whole panels. */
-	c->mc = o.gemm_mc ? o.gemm_mc : k->mc;
-	c->mc = (c->mc + k->mr - 1) / k->mr * k->mr;
-	c->kc = o.gemm_kc ? o.gemm_kc : k->kc;
-	c->nc = o.gemm_nc ? o.gemm_nc : k->nc;
-	c->nc = (c->nc + k->nr - 1) / k->nr * k->nr;
-	c->gemm_pack = o.gemm_pack;
-	if (c->mc > (1u << 16) || c->kc > (1u << 16) || c->nc > (1u << 20) ||
-	    o.gemm_pack < NZ_NN_GEMM_PACK_AUTO || o.gemm_pack > NZ_NN_GEMM_PACK_NEVER) {
+	const int rc = c->be->create(c, d->variant, &o);
+	if (rc) {
 		nz_nn_free(c);
-		return NZ_ERR_PARAM;
-	}
-	c->scratch_floats = (((size_t)c->mc * c->kc + 15) & ~(size_t)15) + (size_t)c->kc * c->nc + 64;
-	c->scratch = calloc(c->threads, sizeof(float *));
-	if (!c->scratch) {
-		nz_nn_free(c);
-		return NZ_ERR_NOMEM;
-	}
-	for (u32 i = 0; i < c->threads; i++) {
-		c->scratch[i] = nz_malloc_aligned(c->scratch_floats * sizeof(float));
-		if (!c->scratch[i]) {
-			nz_nn_free(c);
-			return NZ_ERR_NOMEM;
-		}
+		return rc;
 	}
 	*out = c;
 	return NZ_OK;
@@ -163,29 +116,36 @@ void nz_nn_free(nz_nn_ctx *c)
 {
 	if (!c)
 		return;
-	if (c->scratch)
-		for (u32 i = 0; i < c->threads; i++)
-			nz_free_aligned(c->scratch[i]);
-	free(c->scratch);
+	c->be->destroy(c);
 	if (c->own_pool)
 		nz_thread_pool_free(c->pool);
 	free(c);
 }
 
+/* ---- engine buffers ---- */
+
 float *nz_nn_alloc(nz_nn_ctx *ctx, size_t count)
 {
-	(void)ctx;
-	return nz_malloc_aligned(nz_mul_size(count, sizeof(float)));
+	const size_t bytes = nz_mul_size(count, sizeof(float));
+	return ctx->be->alloc(ctx, bytes, 0); /* SIZE_MAX on overflow: fails */
 }
 
 float *nz_nn_calloc(nz_nn_ctx *ctx, size_t count)
 {
-	(void)ctx;
-	return nz_calloc_aligned(nz_mul_size(count, sizeof(float)));
+	const size_t bytes = nz_mul_size(count, sizeof(float));
+	return ctx->be->alloc(ctx, bytes, 1); /* SIZE_MAX on overflow: fails */
 }
 
-void nz_nn_free_mem(nz_nn_ctx *ctx, float *p)
+void nz_nn_free_mem(nz_nn_ctx *ctx, float *p) { ctx->be->free(ctx, p); }
+
+void nz_nn_upload(nz_nn_ctx *ctx, float *dst, const float *src, size_t count)
 {
-	(void)ctx;
-	nz_free_aligned(p);
+	ctx->be->upload(ctx, dst, src, count * sizeof(float));
 }
+
+void nz_nn_download(nz_nn_ctx *ctx, float *dst, const float *src, size_t count)
+{
+	ctx->be->download(ctx, dst, src, count * sizeof(float));
+}
+
+void nz_nn_sync(nz_nn_ctx *ctx) { ctx->be->sync(ctx); }

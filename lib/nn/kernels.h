@@ -1,8 +1,8 @@
 /*
- * kernels.h - the backend interface: a table of kernels, one table per
- * instruction set (scalar C, AVX2+FMA, AVX-512), chosen once when an engine
- * context is created (nn.h). The ops in ops.c split work across threads and call
- * these kernels on ranges; they never test the CPU themselves.
+ * kernels.h - the CPU backend's kernel tables, one per instruction set (scalar
+ * C, AVX2+FMA, AVX-512): the variant the registry creates the CPU backend with
+ * (backend.h). The CPU ops in cpu_ops.c and cpu_gemm.c split work across
+ * threads and call these kernels on ranges; they never test the CPU themselves.
  *
  * Every kernel computes exactly the arithmetic docs/NUMERICS.md specifies, so
  * all tables give bit-identical results. The elementwise and row kernels are
@@ -10,34 +10,23 @@
  * instantiated per instruction set; only the GEMM microkernels are written per
  * instruction set, and each of them is a plain in-order fma chain per output.
  *
- * A later device backend (OpenCL) implements the same ops with the same
- * arithmetic on the device; see docs/ENGINE.md.
+ * A device backend (OpenCL) does not use these: it implements the op table of
+ * backend.h with the same arithmetic on the device; see docs/ENGINE.md.
  */
 #ifndef NZ_NN_KERNELS_H
 #define NZ_NN_KERNELS_H
 
 #include "common/common.h"
+#include "nn/backend.h" /* nz_adam_scalars */
 
 /* Products with at most this many columns (N) read an untransposed A in place
- * instead of packing it (gemm.c, choose_packing). */
+ * instead of packing it (cpu_gemm.c, choose_packing). */
 #ifndef NZ_GEMM_DIRECT_A_MAX_N
 #define NZ_GEMM_DIRECT_A_MAX_N 384
 #endif
 
 /* How a GEMM tile starts its accumulators before the first k. */
 enum { NZ_GEMM_INIT_ZERO = 0, NZ_GEMM_INIT_BIAS = 1, NZ_GEMM_INIT_LOAD = 2 };
-
-/* Scalars of one Adam step, computed once per step on the host (adam.c). */
-typedef struct nz_adam_scalars {
-	float beta1, beta2;     /* moment decay */
-	float omb1, omb2;       /* 1 - beta1, 1 - beta2 (float subtractions) */
-	float weight_decay;     /* L2 coefficient added to the gradient (Adam) */
-	float step_size;        /* lr / (1 - beta1^t) */
-	float c2;               /* 1 / sqrt(1 - beta2^t) */
-	float eps;
-	float decay;            /* AdamW: p *= decay first (1 - lr*wd); 1 for Adam */
-	int zero_grad;          /* the kernel sets g to 0 once read (saves a pass) */
-} nz_adam_scalars;
 
 typedef struct nz_nn_kernels {
 	const char *name;       /* "scalar", "avx2", "avx512" */

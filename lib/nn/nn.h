@@ -1,8 +1,15 @@
 /*
  * nn.h - the deterministic neural-network engine: an engine context (backend and
- * threads), the ops a model is built from (each an x_forward / x_backward pair
- * on raw float pointers with explicit dimensions), parameter blocks, Adam,
- * seeded initialisation and state hashing.
+ * threads), engine buffers, the ops a model is built from (each an x_forward /
+ * x_backward pair on engine buffers with explicit dimensions), parameter
+ * blocks, Adam, seeded initialisation and state hashing.
+ *
+ * Every op is dispatched to the context's backend (backend.h): the CPU
+ * backends compute at once on host memory, a device backend may enqueue work.
+ * So a tensor is an engine buffer (from nz_nn_alloc, or an address inside one)
+ * that only ops, nz_nn_upload/download and the hashes touch; token and target
+ * arrays (const u8 *) are host memory. nz_nn_download, the hashes and
+ * nz_xent_loss wait for the ops before them; nz_nn_sync waits for all.
  *
  * Every op computes exactly the arithmetic of docs/NUMERICS.md, so the results
  * are the same bits on every backend (scalar C, AVX2+FMA, AVX-512) and for any
@@ -28,8 +35,6 @@
 #include "common/common.h"
 #include "common/thread_pool.h"
 
-struct nz_nn_kernels;
-
 /* ---- engine context ---- */
 
 enum {
@@ -37,6 +42,7 @@ enum {
 	NZ_NN_BACKEND_SCALAR = 1,
 	NZ_NN_BACKEND_AVX2 = 2,
 	NZ_NN_BACKEND_AVX512 = 3,
+	NZ_NN_BACKEND_OPENCL = 4, /* reserved: known by name, not built yet (unsupported) */
 	NZ_NN_BACKEND_COUNT_
 };
 
@@ -58,16 +64,8 @@ enum {
 	NZ_NN_GEMM_PACK_NEVER = 2   /* read both in place (a transposed B is still packed) */
 };
 
-typedef struct nz_nn_ctx {
-	const struct nz_nn_kernels *k;  /* the backend's kernel table */
-	nz_thread_pool *pool;           /* NULL when single-threaded */
-	int own_pool;
-	u32 threads;
-	u32 mc, kc, nc;                 /* GEMM cache blocking in use */
-	int gemm_pack;                  /* NZ_NN_GEMM_PACK_* */
-	float **scratch;                /* per-thread GEMM packing buffers */
-	size_t scratch_floats;          /* size of each */
-} nz_nn_ctx;
+/* Opaque; lib/nn/engine_internal.h defines it for the engine and its tests. */
+typedef struct nz_nn_ctx nz_nn_ctx;
 
 /* Create a context. opt may be NULL (auto backend, all CPUs). With
  * NZ_NN_BACKEND_AUTO the environment variable NZIP_BACKEND=scalar|avx2|avx512
@@ -80,23 +78,38 @@ void nz_nn_free(nz_nn_ctx *ctx);
 
 /* The backend in use: NZ_NN_BACKEND_* and its name ("avx512"). */
 int nz_nn_backend(const nz_nn_ctx *ctx);
+/* Threads the context's ops use (the caller included) and their pool (NULL
+ * when single-threaded; owned by the context unless given in the options). */
+u32 nz_nn_threads(const nz_nn_ctx *ctx);
+nz_thread_pool *nz_nn_pool(const nz_nn_ctx *ctx);
 const char *nz_nn_backend_name(int backend);
 /* Non-zero if this CPU can run a backend. */
 int nz_nn_backend_supported(int backend);
-/* The backend named s ("scalar", "avx2", "avx512", "auto"), or -1. */
+/* The backend named s ("scalar", "avx2", "avx512", "opencl", "auto"), or -1. */
 int nz_nn_backend_from_name(const char *s);
-/* The best backend this CPU supports. */
+/* The best CPU backend this machine supports (AUTO never picks a device). */
 int nz_nn_backend_best(void);
 /* Non-zero if the calling thread rounds to nearest and keeps subnormals (no
  * flush-to-zero / denormals-are-zero, which -ffast-math start-up code can set):
  * otherwise results would differ from other machines. */
 int nz_nn_fp_env_ok(void);
 
-/* Memory for tensors: 64-byte aligned, and (for a later device backend) the
- * kind of memory the device can see. Free with nz_nn_free_mem(). */
+/* Engine buffers: memory of the backend for `count` floats, 64-byte aligned
+ * (host memory on the CPU backends; device-visible memory on a device). Any
+ * address inside one is an engine buffer too. calloc zeroes it. Free with
+ * nz_nn_free_mem() (p may be NULL). */
 float *nz_nn_alloc(nz_nn_ctx *ctx, size_t count);
 float *nz_nn_calloc(nz_nn_ctx *ctx, size_t count);
 void nz_nn_free_mem(nz_nn_ctx *ctx, float *p);
+/* count floats from host memory src into the engine buffer dst (src may be
+ * reused at once), and from the engine buffer src into host memory dst (after
+ * every earlier op). On the CPU backends both are copies, none when dst == src. */
+void nz_nn_upload(nz_nn_ctx *ctx, float *dst, const float *src, size_t count);
+void nz_nn_download(nz_nn_ctx *ctx, float *dst, const float *src, size_t count);
+/* Return once every op issued on ctx is complete (nothing to wait for on CPU). */
+void nz_nn_sync(nz_nn_ctx *ctx);
+/* buf[0..n) = value in an engine buffer. */
+void nz_nn_fill(nz_nn_ctx *ctx, float *buf, size_t n, float value);
 
 /* ---- matrix product ----
  * C[i, j] = start + sum over k = 0..K-1, in increasing k, of opA[i, k] * opB[k, j],
@@ -178,6 +191,10 @@ void nz_avg2_forward(nz_nn_ctx *ctx, float *y, const float *a, const float *b, s
 void nz_avg2_backward(nz_nn_ctx *ctx, float *da, float *db, const float *dy, size_t n,
 		      int acc);
 
+/* y[i] = fma(a, x[i], y[i]) over n elements, in order: for short vectors (a
+ * head of a row), on one thread. */
+void nz_axpy(nz_nn_ctx *ctx, float *y, float a, const float *x, size_t n);
+
 /* Concatenation of features: y (rows, Da+Db) = [a (rows, Da), b (rows, Db)]. */
 void nz_concat_forward(nz_nn_ctx *ctx, float *y, const float *a, u32 Da, const float *b,
 		       u32 Db, u32 rows);
@@ -208,6 +225,7 @@ float nz_xent_loss(nz_nn_ctx *ctx, const float *probs, const u8 *targets, u32 ro
  * push costs about (slots - 1) / (capacity - slots) + 1 slot copies per lane.
  * The cache carries no gradient (it holds detached values). */
 typedef struct nz_slide_cache {
+	nz_nn_ctx *ctx;  /* the context buf belongs to */
 	float *buf;
 	u32 lanes, slots, width, capacity;
 	u32 start;      /* first slot of the window */
@@ -268,6 +286,7 @@ typedef struct nz_adam {
 void nz_adam_init(nz_adam *a);
 
 typedef struct nz_nn_params {
+	nz_nn_ctx *ctx;        /* the context mem belongs to */
 	nz_nn_layout layout;
 	float *mem;            /* 4 * total floats */
 	float *param, *grad, *m, *v;
@@ -284,7 +303,7 @@ void nz_nn_params_zero_grad(nz_nn_ctx *ctx, nz_nn_params *p);
  * into them without nz_nn_params_zero_grad (which only a caller that ran a
  * backward pass without this step needs). */
 void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p);
-/* XXH64 of parameters, both moments and the step count. */
+/* XXH64 of parameters, both moments and the step count (waits for the ops). */
 u64 nz_nn_params_hash(const nz_nn_params *p);
 
 /* Compute the step scalars of a (after incrementing its step), then apply it to
@@ -293,7 +312,9 @@ u64 nz_nn_params_hash(const nz_nn_params *p);
 void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, float *g, float *m, float *v,
 		    size_t n, int zero_grad);
 
-/* ---- seeded initialisation (the same numbers everywhere) ---- */
+/* ---- seeded initialisation (the same numbers everywhere) ----
+ * nz_nn_init_* write host arrays; nz_nn_buf_init_* and nz_nn_fill write
+ * engine buffers. */
 typedef struct nz_rng {
 	u64 s;
 } nz_rng;
@@ -313,9 +334,17 @@ void nz_nn_init_uniform(float *p, size_t n, float lo, float hi, nz_rng *r);
 void nz_nn_init_normal(float *p, size_t n, float mean, float std, nz_rng *r);
 /* torch.nn.Linear's default: w, b ~ U(-1/sqrt(in), 1/sqrt(in)); b may be NULL. */
 void nz_nn_init_linear(float *w, float *b, u32 in, u32 out, nz_rng *r);
+/* The same numbers into engine buffers: drawn on the host in order, uploaded. */
+void nz_nn_buf_init_uniform(nz_nn_ctx *ctx, float *buf, size_t n, float lo, float hi,
+			    nz_rng *r);
+void nz_nn_buf_init_normal(nz_nn_ctx *ctx, float *buf, size_t n, float mean, float std,
+			   nz_rng *r);
+void nz_nn_buf_init_linear(nz_nn_ctx *ctx, float *w, float *b, u32 in, u32 out, nz_rng *r);
 
-/* XXH64 of n floats (their bytes, little-endian hosts). */
+/* XXH64 of n floats of host memory (their bytes, little-endian hosts). */
 u64 nz_nn_hash(const float *p, size_t n);
+/* The same hash of n floats of an engine buffer (waits for the ops). */
+u64 nz_nn_buf_hash(nz_nn_ctx *ctx, const float *buf, size_t n);
 
 /* ---- scalar reference math (docs/NUMERICS.md; same bits as the kernels) ---- */
 float nz_expf(float x);

@@ -1,14 +1,14 @@
 /*
  * params.c - parameter layouts and blocks, Adam, the seeded generator and the
- * initialisers, and state hashing. Initialisation runs on the host in plain C
- * (never on a backend), with nz_logf and IEEE sqrt, so it gives the same
- * numbers everywhere.
+ * initialisers, and state hashing. Random numbers are drawn on the host in
+ * plain C (never on a backend), with nz_logf and IEEE sqrt, so they are the
+ * same everywhere; the buf_ initialisers upload them. Engine buffers are only
+ * touched through the backend (fill, upload, hash, adam).
  */
 #include <float.h>
 #include <math.h>
 
-#include "nn/kernels.h"
-#include "nn/nn.h"
+#include "nn/engine_internal.h"
 
 /* Results are defined in binary32 arithmetic: no excess precision. */
 NZ_STATIC_ASSERT(FLT_EVAL_METHOD == 0);
@@ -44,6 +44,7 @@ int nz_nn_params_init(nz_nn_ctx *ctx, nz_nn_params *p, const nz_nn_layout *layou
 	memset(p, 0, sizeof(*p));
 	if (layout->overflow)
 		return NZ_ERR_PARAM;
+	p->ctx = ctx;
 	p->layout = *layout;
 	p->total = layout->total;
 	p->mem = nz_nn_calloc(ctx, nz_mul_size(p->total, 4));
@@ -65,8 +66,7 @@ void nz_nn_params_free(nz_nn_ctx *ctx, nz_nn_params *p)
 
 void nz_nn_params_zero_grad(nz_nn_ctx *ctx, nz_nn_params *p)
 {
-	(void)ctx;
-	memset(p->grad, 0, p->total * sizeof(float));
+	nz_nn_fill(ctx, p->grad, p->total, 0.0f);
 }
 
 void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p)
@@ -81,8 +81,9 @@ u64 nz_nn_params_hash(const nz_nn_params *p)
 		return 0;
 	u8 t[8];
 	nz_store_le64(t, p->adam.t);
-	nz_xxh64_update(s, p->param, p->total * sizeof(float));
-	nz_xxh64_update(s, p->m, 2 * p->total * sizeof(float));
+	nz_nn_ctx *ctx = p->ctx;
+	ctx->be->hash(ctx, s, p->param, p->total * sizeof(float));
+	ctx->be->hash(ctx, s, p->m, 2 * p->total * sizeof(float));
 	nz_xxh64_update(s, t, 8);
 	const u64 h = nz_xxh64_digest(s);
 	nz_xxh64_free(s);
@@ -90,6 +91,17 @@ u64 nz_nn_params_hash(const nz_nn_params *p)
 }
 
 u64 nz_nn_hash(const float *p, size_t n) { return nz_xxh64(p, n * sizeof(float)); }
+
+u64 nz_nn_buf_hash(nz_nn_ctx *ctx, const float *buf, size_t n)
+{
+	nz_xxh64_state *s = nz_xxh64_create();
+	if (!s)
+		return 0;
+	ctx->be->hash(ctx, s, buf, n * sizeof(float));
+	const u64 h = nz_xxh64_digest(s);
+	nz_xxh64_free(s);
+	return h;
+}
 
 /* ---- Adam ---- */
 
@@ -104,21 +116,6 @@ void nz_adam_init(nz_adam *a)
 	a->decoupled = 0;
 	a->beta1_t = 1.0;
 	a->beta2_t = 1.0;
-}
-
-typedef struct adam_job {
-	nz_nn_ctx *ctx;
-	float *p, *m, *v, *g;
-	size_t n, chunk;
-	nz_adam_scalars s;
-} adam_job;
-
-static void adam_task(void *arg, u32 task, u32 worker)
-{
-	(void)worker;
-	const adam_job *j = arg;
-	const size_t b = (size_t)task * j->chunk, e = NZ_MIN(j->n, b + j->chunk);
-	j->ctx->k->adam(j->p + b, j->g + b, j->m + b, j->v + b, e - b, &j->s);
 }
 
 void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, float *g, float *m, float *v,
@@ -143,13 +140,7 @@ void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, float *g, float *m, fl
 		s.weight_decay = a->weight_decay;
 		s.decay = 1.0f;
 	}
-	adam_job j = {ctx, p, m, v, g, n, 0, s};
-	u32 tasks = 1;
-	if (ctx->threads > 1 && n >= 65536)
-		tasks = ctx->threads;
-	j.chunk = ((n + tasks - 1) / tasks + 15) & ~(size_t)15;
-	tasks = (u32)((n + j.chunk - 1) / j.chunk);
-	nz_thread_pool_run(ctx->pool, adam_task, &j, tasks);
+	ctx->be->adam(ctx, p, g, m, v, n, &s);
 }
 
 /* ---- seeded generator ---- */
@@ -207,4 +198,43 @@ void nz_nn_init_linear(float *w, float *b, u32 in, u32 out, nz_rng *r)
 	nz_nn_init_uniform(w, (size_t)in * out, -bound, bound, r);
 	if (b)
 		nz_nn_init_uniform(b, out, -bound, bound, r);
+}
+
+/* ---- the same into engine buffers: drawn on the host, uploaded in pieces ---- */
+
+#define INIT_PIECE 4096
+
+void nz_nn_fill(nz_nn_ctx *ctx, float *buf, size_t n, float value)
+{
+	ctx->be->fill(ctx, buf, n, value);
+}
+
+void nz_nn_buf_init_uniform(nz_nn_ctx *ctx, float *buf, size_t n, float lo, float hi,
+			    nz_rng *r)
+{
+	float piece[INIT_PIECE];
+	for (size_t i = 0; i < n; i += INIT_PIECE) {
+		const size_t len = NZ_MIN((size_t)INIT_PIECE, n - i);
+		nz_nn_init_uniform(piece, len, lo, hi, r);
+		nz_nn_upload(ctx, buf + i, piece, len);
+	}
+}
+
+void nz_nn_buf_init_normal(nz_nn_ctx *ctx, float *buf, size_t n, float mean, float std,
+			   nz_rng *r)
+{
+	float piece[INIT_PIECE];
+	for (size_t i = 0; i < n; i += INIT_PIECE) {
+		const size_t len = NZ_MIN((size_t)INIT_PIECE, n - i);
+		nz_nn_init_normal(piece, len, mean, std, r);
+		nz_nn_upload(ctx, buf + i, piece, len);
+	}
+}
+
+void nz_nn_buf_init_linear(nz_nn_ctx *ctx, float *w, float *b, u32 in, u32 out, nz_rng *r)
+{
+	const float bound = 1.0f / sqrtf((float)in);
+	nz_nn_buf_init_uniform(ctx, w, (size_t)in * out, -bound, bound, r);
+	if (b)
+		nz_nn_buf_init_uniform(ctx, b, out, -bound, bound, r);
 }

@@ -52,7 +52,7 @@ int main(void)
 			nz_nn_ctx *ctx;
 			REQUIRE(nz_nn_create(&ctx, &o) == NZ_OK);
 			char tag[64];
-			snprintf(tag, sizeof tag, "%s/%u/%s", nz_nn_backend_name(be), ctx->threads,
+			snprintf(tag, sizeof tag, "%s/%u/%s", nz_nn_backend_name(be), nz_nn_threads(ctx),
 				 packs[pack]);
 			int cases = 0;
 			/* small random shapes, every transpose and start mode */
@@ -63,7 +63,7 @@ int main(void)
 				cases++;
 			}
 			/* shapes crossing the block sizes (kc, mc, nc) and threaded */
-			const nz_nn_kernels *k = ctx->k;
+			const nz_nn_kernels *k = nz_nn_cpu_of(ctx)->k;
 			const u32 shapes[][3] = {
 				{k->mc + 3, k->nr * 3 + 5, k->kc + 7},
 				{2 * k->mr + 1, k->nc + 17, 2 * k->kc + 1},

@@ -1,5 +1,5 @@
 /*
- * gemm.c - the matrix product of nn.h, BLIS style: the output is cut into
+ * cpu_gemm.c - the CPU backend's matrix product (nz_gemm of nn.h), BLIS style: the output is cut into
  * rectangles (one task each, threads share the tasks); inside a task, column
  * blocks of nc, then k blocks of kc IN INCREASING ORDER, then row blocks of mc;
  * the backend's microkernel runs an mr x nr tile over one k block. The first k
@@ -15,8 +15,7 @@
  * broadcast one element at a time, any strides), B when it is not transposed
  * (rows of opB are then contiguous). See choose_packing().
  */
-#include "nn/kernels.h"
-#include "nn/nn.h"
+#include "nn/cpu_backend.h"
 
 #include <math.h>
 
@@ -176,9 +175,9 @@ static void gemm_task(void *arg, u32 task, u32 worker)
  * loses where it is reused over many column panels (N >= 512: 5% slower at
  * K = 2048..8192) and wins on narrow products (5-10% at N = 128..256). A
  * transposed B must be packed (the microkernel loads rows of opB as vectors). */
-static void choose_packing(const nz_nn_ctx *ctx, gemm_job *g)
+static void choose_packing(const nz_nn_cpu *cpu, gemm_job *g)
 {
-	switch (ctx->gemm_pack) {
+	switch (cpu->gemm_pack) {
 	case NZ_NN_GEMM_PACK_ALWAYS:
 		g->pack_a = g->pack_b = 1;
 		return;
@@ -192,9 +191,9 @@ static void choose_packing(const nz_nn_ctx *ctx, gemm_job *g)
 	}
 }
 
-void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
-	     size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
-	     const float *bias, int accumulate)
+void nz_cpu_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
+		 size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
+		 const float *bias, int accumulate)
 {
 	if (!M || !N)
 		return;
@@ -205,16 +204,17 @@ void nz_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A
 					C[(size_t)i * ldc + j] = bias ? bias[j] : 0.0f;
 		return;
 	}
-	const nz_nn_kernels *k = ctx->k;
+	const nz_nn_cpu *cpu = nz_nn_cpu_of(ctx);
+	const nz_nn_kernels *k = cpu->k;
 	gemm_job g = {
 		.k = k, .ta = ta, .tb = tb, .M = M, .N = N, .K = K, .A = A, .B = B,
 		.bias = accumulate ? NULL : bias, .lda = lda, .ldb = ldb, .ldc = ldc, .C = C,
 		.init0 = accumulate ? NZ_GEMM_INIT_LOAD : bias ? NZ_GEMM_INIT_BIAS : NZ_GEMM_INIT_ZERO,
-		.scratch = ctx->scratch, .mc = ctx->mc, .kc = ctx->kc, .nc = ctx->nc,
+		.scratch = cpu->scratch, .mc = cpu->mc, .kc = cpu->kc, .nc = cpu->nc,
 	};
-	choose_packing(ctx, &g);
+	choose_packing(cpu, &g);
 	/* Split K into equal blocks of at most kc: fewer passes over C. */
-	const u32 kblocks = (K + ctx->kc - 1) / ctx->kc;
+	const u32 kblocks = (K + cpu->kc - 1) / cpu->kc;
 	g.kc = (K + kblocks - 1) / kblocks;
 	/* Tasks: one for small products; otherwise about 2 per thread, cutting M or
 	 * N into near-equal runs of tiles. Each task packs all of the operand along

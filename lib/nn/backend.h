@@ -1,0 +1,166 @@
+/*
+ * backend.h - the op-level backend interface of the engine (private to lib/nn
+ * and to the engine's tests). A backend is one constant table: memory (alloc,
+ * free, upload, download, fill, hash, sync) and one entry per op of nn.h. The
+ * public functions of nn.h check nothing and compute nothing: each is a thin
+ * dispatcher `ctx->be->op(ctx, ...)` (ops.c, params.c), so everything a
+ * backend must do is in this table. docs/ENGINE.md "The backend interface"
+ * gives the contract of every entry; in short:
+ *
+ *   - Every op computes exactly the arithmetic of docs/NUMERICS.md (and the
+ *     order that nn.h states for it), so all backends give the same bits.
+ *   - Float pointers are engine buffers: addresses inside allocations made by
+ *     this backend's alloc, pointer arithmetic included (a tensor carved from a
+ *     parameter block, the window of a slide cache, a strided view). Only
+ *     upload/download/hash read or write them from the host. Token and target
+ *     arrays (const u8 *) and nz_adam_scalars are host memory.
+ *   - Ops may run asynchronously, in call order, until sync, download, hash or
+ *     xent_loss, which return only once every earlier op is complete.
+ *   - One context is used by one thread at a time; a backend may use the
+ *     context's thread pool (ctx->pool) inside an op.
+ *
+ * Adding an op: (1) declare nz_<op>() in nn.h with its arithmetic; (2) add an
+ * entry here and a dispatcher in ops.c; (3) implement it in cpu_ops.c (one
+ * function, usually a par_range split over the kernels) and name it in the
+ * table nz_nn_cpu_backend at the end of that file; test_nn_ops then compares
+ * every backend with scalar (add the op there).
+ */
+#ifndef NZ_NN_BACKEND_H
+#define NZ_NN_BACKEND_H
+
+#include "nn/nn.h"
+
+/* Scalars of one Adam step, computed once per step on the host (params.c) and
+ * passed by value to the backend. */
+typedef struct nz_adam_scalars {
+	float beta1, beta2;     /* moment decay */
+	float omb1, omb2;       /* 1 - beta1, 1 - beta2 (float subtractions) */
+	float weight_decay;     /* L2 coefficient added to the gradient (Adam) */
+	float step_size;        /* lr / (1 - beta1^t) */
+	float c2;               /* 1 / sqrt(1 - beta2^t) */
+	float eps;
+	float decay;            /* AdamW: p *= decay first (1 - lr*wd); 1 for Adam */
+	int zero_grad;          /* the kernel sets g to 0 once read (saves a pass) */
+} nz_adam_scalars;
+
+typedef struct nz_nn_backend_ops {
+	const char *name;       /* of the implementation: "cpu", later "opencl" */
+
+	/* ---- life cycle ---- */
+	/* Set up ctx->impl (the backend's state) from the options and the
+	 * registry's variant (nz_nn_backend_desc); ctx->pool and ctx->threads are
+	 * already set. NZ_OK, NZ_ERR_PARAM, NZ_ERR_UNSUPPORTED or NZ_ERR_NOMEM; on
+	 * failure destroy is still called. */
+	int (*create)(nz_nn_ctx *ctx, const void *variant, const nz_nn_options *opt);
+	/* Free ctx->impl (which may be partly set up or NULL). */
+	void (*destroy)(nz_nn_ctx *ctx);
+
+	/* ---- memory ---- */
+	/* An engine buffer of `bytes` (64-byte aligned; zeroed if `zero`), or NULL. */
+	void *(*alloc)(nz_nn_ctx *ctx, size_t bytes, int zero);
+	void (*free)(nz_nn_ctx *ctx, void *buf);           /* buf may be NULL */
+	/* Host memory src -> engine buffer dst. The host memory may be reused as
+	 * soon as upload returns. */
+	void (*upload)(nz_nn_ctx *ctx, void *dst, const void *src, size_t bytes);
+	/* Engine buffer src -> host memory dst, after every earlier op. */
+	void (*download)(nz_nn_ctx *ctx, void *dst, const void *src, size_t bytes);
+	/* dst[0..n) = value (zeroing, constant initialisation). */
+	void (*fill)(nz_nn_ctx *ctx, float *dst, size_t n, float value);
+	/* Feed the bytes of an engine buffer to a host XXH64 state, after every
+	 * earlier op (a device backend downloads in pieces). */
+	void (*hash)(nz_nn_ctx *ctx, nz_xxh64_state *s, const void *src, size_t bytes);
+	/* Return once every op enqueued so far is complete. */
+	void (*sync)(nz_nn_ctx *ctx);
+
+	/* ---- ops: the arguments and arithmetic of the nn.h function of the
+	 * same name (nz_gemm, nz_embedding_forward, ...) ---- */
+	void (*gemm)(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
+		     size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
+		     const float *bias, int accumulate);
+	void (*embedding_forward)(nz_nn_ctx *ctx, float *out, const u8 *tok, size_t tok_stride,
+				  const float *table, u32 B, u32 T, u32 D);
+	void (*embedding_backward)(nz_nn_ctx *ctx, float *dtable, const float *dout,
+				   const u8 *tok, size_t tok_stride, u32 B, u32 T, u32 D);
+	void (*linear_forward)(nz_nn_ctx *ctx, float *y, const float *x, const float *w,
+			       const float *b, u32 B, u32 IC, u32 OC);
+	void (*linear_backward)(nz_nn_ctx *ctx, float *dx, float *dw, float *db,
+				const float *dy, const float *x, const float *w, u32 B, u32 IC,
+				u32 OC, int acc);
+	void (*bmm_forward)(nz_nn_ctx *ctx, float *y, const float *x, const float *u,
+			    const float *bias, u32 B, u32 R, u32 D1, u32 D2);
+	void (*bmm_backward)(nz_nn_ctx *ctx, float *dx, float *du, float *dbias,
+			     const float *dy, const float *x, const float *u, u32 B, u32 R,
+			     u32 D1, u32 D2, int acc);
+	void (*layernorm_forward)(nz_nn_ctx *ctx, float *y, float *mean, float *rstd,
+				  const float *x, const float *g, const float *b, u32 rows,
+				  u32 D, float eps);
+	void (*layernorm_backward)(nz_nn_ctx *ctx, float *dx, float *dg, float *db,
+				   const float *dy, const float *x, const float *mean,
+				   const float *rstd, const float *g, u32 rows, u32 D, int acc);
+	void (*gelu_forward)(nz_nn_ctx *ctx, float *y, const float *x, size_t n);
+	void (*gelu_backward)(nz_nn_ctx *ctx, float *dx, const float *dy, const float *x,
+			      size_t n, int acc);
+	void (*gelu_mul_forward)(nz_nn_ctx *ctx, float *y, const float *a, const float *b,
+				 size_t n);
+	void (*gelu_mul_backward)(nz_nn_ctx *ctx, float *da, float *db, const float *dy,
+				  const float *a, const float *b, size_t n, int acc);
+	void (*sigmoid_forward)(nz_nn_ctx *ctx, float *y, const float *x, size_t n);
+	void (*sigmoid_backward)(nz_nn_ctx *ctx, float *dx, const float *dy, const float *y,
+				 size_t n, int acc);
+	void (*tanh_forward)(nz_nn_ctx *ctx, float *y, const float *x, size_t n);
+	void (*tanh_backward)(nz_nn_ctx *ctx, float *dx, const float *dy, const float *y,
+			      size_t n, int acc);
+	void (*mul_forward)(nz_nn_ctx *ctx, float *y, const float *a, const float *b, size_t n);
+	void (*mul_backward)(nz_nn_ctx *ctx, float *da, float *db, const float *dy,
+			     const float *a, const float *b, size_t n, int acc);
+	void (*add_forward)(nz_nn_ctx *ctx, float *y, const float *a, const float *b, size_t n);
+	void (*add_backward)(nz_nn_ctx *ctx, float *da, float *db, const float *dy, size_t n,
+			     int acc);
+	void (*avg2_forward)(nz_nn_ctx *ctx, float *y, const float *a, const float *b,
+			     size_t n);
+	void (*avg2_backward)(nz_nn_ctx *ctx, float *da, float *db, const float *dy, size_t n,
+			      int acc);
+	void (*axpy)(nz_nn_ctx *ctx, float *y, float a, const float *x, size_t n);
+	void (*concat_forward)(nz_nn_ctx *ctx, float *y, const float *a, u32 Da,
+			       const float *b, u32 Db, u32 rows);
+	void (*concat_backward)(nz_nn_ctx *ctx, float *da, float *db, const float *dy, u32 Da,
+				u32 Db, u32 rows, int acc);
+	void (*copy_rows)(nz_nn_ctx *ctx, float *dst, size_t ld_dst, const float *src,
+			  size_t ld_src, u32 rows, u32 cols, int acc);
+	void (*softmax_forward)(nz_nn_ctx *ctx, float *probs, const float *logits, u32 rows,
+				u32 V);
+	void (*softmax_xent_backward)(nz_nn_ctx *ctx, float *dlogits, const float *probs,
+				      const u8 *targets, u32 rows, u32 V, float scale);
+	/* Returns a host float, so it completes every earlier op first. */
+	float (*xent_loss)(nz_nn_ctx *ctx, const float *probs, const u8 *targets, u32 rows,
+			   u32 V);
+	/* One push of nz_slide_cache_push: c->start is the window before the push
+	 * (the dispatcher advances it afterwards); when c->start + c->slots ==
+	 * c->capacity the window's last slots-1 slots move to the start of each
+	 * lane first. */
+	void (*slide_cache_push)(nz_nn_ctx *ctx, const nz_slide_cache *c, const float *x,
+				 size_t ldx);
+	/* Adam over n elements with the step's scalars (the kernel of NUMERICS.md). */
+	void (*adam)(nz_nn_ctx *ctx, float *p, float *g, float *m, float *v, size_t n,
+		     const nz_adam_scalars *s);
+} nz_nn_backend_ops;
+
+/* One entry of the registry (backend_registry.c): a backend id as nn.h knows
+ * it, the op table that implements it and the variant that table is created
+ * with (the CPU backends share one table, and the variant is their kernel
+ * table). */
+typedef struct nz_nn_backend_desc {
+	int id;                        /* NZ_NN_BACKEND_* */
+	const char *name;              /* "scalar", "avx2", "avx512", "opencl" */
+	const nz_nn_backend_ops *ops;  /* NULL: the id is reserved, not built */
+	const void *variant;           /* passed to ops->create */
+	int (*supported)(void);        /* can this machine run it? */
+} nz_nn_backend_desc;
+
+/* The registry entry of a backend id, or NULL for an unknown id. */
+const nz_nn_backend_desc *nz_nn_backend_desc_of(int backend);
+
+/* The CPU backend (cpu_ops.c, cpu_backend.c); its variant is a kernel table. */
+extern const nz_nn_backend_ops nz_nn_cpu_backend;
+
+#endif /* NZ_NN_BACKEND_H */

@@ -1,0 +1,46 @@
+/*
+ * backend_registry.c - the backends this build knows, by id: which op table
+ * implements each, with which variant, and whether this machine can run it.
+ * Adding a backend is one entry here (and its id and name in nn.h).
+ */
+#include "common/cpu.h"
+#include "nn/backend.h"
+#include "nn/kernels.h"
+
+static int always(void) { return 1; }
+
+#ifdef NZ_NN_HAVE_X86
+static int cpu_has_avx2(void)
+{
+	return (nz_cpu_features() & NZ_CPU_NEED_AVX2) == NZ_CPU_NEED_AVX2;
+}
+
+static int cpu_has_avx512(void)
+{
+	return (nz_cpu_features() & NZ_CPU_NEED_AVX512) == NZ_CPU_NEED_AVX512;
+}
+#endif
+
+static const nz_nn_backend_desc registry[NZ_NN_BACKEND_COUNT_] = {
+	[NZ_NN_BACKEND_AUTO] = {NZ_NN_BACKEND_AUTO, "auto", NULL, NULL, NULL},
+	[NZ_NN_BACKEND_SCALAR] = {NZ_NN_BACKEND_SCALAR, "scalar", &nz_nn_cpu_backend,
+				  &nz_nn_kernels_scalar, always},
+#ifdef NZ_NN_HAVE_X86
+	[NZ_NN_BACKEND_AVX2] = {NZ_NN_BACKEND_AVX2, "avx2", &nz_nn_cpu_backend,
+				&nz_nn_kernels_avx2, cpu_has_avx2},
+	[NZ_NN_BACKEND_AVX512] = {NZ_NN_BACKEND_AVX512, "avx512", &nz_nn_cpu_backend,
+				  &nz_nn_kernels_avx512, cpu_has_avx512},
+#else
+	[NZ_NN_BACKEND_AVX2] = {NZ_NN_BACKEND_AVX2, "avx2", NULL, NULL, NULL},
+	[NZ_NN_BACKEND_AVX512] = {NZ_NN_BACKEND_AVX512, "avx512", NULL, NULL, NULL},
+#endif
+	/* reserved for the OpenCL backend: known by name, not built yet */
+	[NZ_NN_BACKEND_OPENCL] = {NZ_NN_BACKEND_OPENCL, "opencl", NULL, NULL, NULL},
+};
+
+const nz_nn_backend_desc *nz_nn_backend_desc_of(int backend)
+{
+	if (backend < 0 || backend >= NZ_NN_BACKEND_COUNT_)
+		return NULL;
+	return &registry[backend];
+}

@@ -1,0 +1,39 @@
+/*
+ * cpu_backend.h - the CPU backend's state and the pieces its files share:
+ * cpu_backend.c (create, memory), cpu_gemm.c, cpu_ops.c (the ops and the op
+ * table). One implementation serves scalar, AVX2 and AVX-512: they differ only
+ * in the kernel table (kernels.h) the ops call on ranges of work, which the
+ * registry passes to create as the variant.
+ */
+#ifndef NZ_NN_CPU_BACKEND_H
+#define NZ_NN_CPU_BACKEND_H
+
+#include "nn/engine_internal.h"
+#include "nn/kernels.h"
+
+typedef struct nz_nn_cpu {
+	const nz_nn_kernels *k;         /* the instruction set's kernels */
+	u32 mc, kc, nc;                 /* GEMM cache blocking in use */
+	int gemm_pack;                  /* NZ_NN_GEMM_PACK_* */
+	float **scratch;                /* per-thread GEMM packing buffers */
+	size_t scratch_floats;          /* size of each */
+} nz_nn_cpu;
+
+NZ_INLINE nz_nn_cpu *nz_nn_cpu_of(const nz_nn_ctx *ctx) { return (nz_nn_cpu *)ctx->impl; }
+
+/* cpu_backend.c */
+int nz_cpu_create(nz_nn_ctx *ctx, const void *kernels, const nz_nn_options *opt);
+void nz_cpu_destroy(nz_nn_ctx *ctx);
+void *nz_cpu_alloc(nz_nn_ctx *ctx, size_t bytes, int zero);
+void nz_cpu_free(nz_nn_ctx *ctx, void *buf);
+void nz_cpu_transfer(nz_nn_ctx *ctx, void *dst, const void *src, size_t bytes);
+void nz_cpu_fill(nz_nn_ctx *ctx, float *dst, size_t n, float value);
+void nz_cpu_hash(nz_nn_ctx *ctx, nz_xxh64_state *s, const void *src, size_t bytes);
+void nz_cpu_sync(nz_nn_ctx *ctx);
+
+/* cpu_gemm.c */
+void nz_cpu_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
+		 size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
+		 const float *bias, int accumulate);
+
+#endif /* NZ_NN_CPU_BACKEND_H */
