@@ -59,13 +59,20 @@ static inline size_t first_diff(const float *a, const float *b, size_t n)
 static inline nz_nn_ctx *make_ctx(int backend, u32 threads)
 {
 	if (!nz_nn_backend_supported(backend)) {
-		printf("skip: backend %s not supported on this CPU\n", nz_nn_backend_name(backend));
+		printf("skip: backend %s not supported on this machine\n", nz_nn_backend_name(backend));
 		return NULL;
 	}
 	nz_nn_options o = {.backend = backend, .threads = threads};
 	nz_nn_ctx *ctx;
 	REQUIRE(nz_nn_create(&ctx, &o) == NZ_OK);
 	return ctx;
+}
+
+/* The kernel table of a CPU backend's context, or NULL for another backend (the
+ * kernel and blocking tests only apply to the CPU backend). */
+static inline const nz_nn_kernels *cpu_kernels(const nz_nn_ctx *ctx)
+{
+	return ctx->be == &nz_nn_cpu_backend ? nz_nn_cpu_of(ctx)->k : NULL;
 }
 
 #endif

@@ -1,10 +1,12 @@
 /*
  * test_nn_engine.c - backend selection (CPU detection, NZIP_BACKEND, forcing an
- * unsupported or unknown backend), GEMM blockings that must not change results,
- * the thread pool (fork-join, async batches, worker ids), and the parameter
- * layout helpers.
+ * unsupported, reserved or unknown backend), GEMM blockings that must not
+ * change results, the thread pool (fork-join, async batches, worker ids), the
+ * parameter layout helpers, and engine buffers (upload, download, fill, the
+ * buf_ initialisers and hash) with the context accessors.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdlib.h>
 
 #include "common/cpu.h"
@@ -38,6 +40,13 @@ static void test_selection(void)
 			CHECK(ctx == NULL);
 		}
 	}
+	/* the OpenCL slot is reserved: known by name, unsupported until built */
+	CHECK(nz_nn_backend_from_name("opencl") == NZ_NN_BACKEND_OPENCL);
+	CHECK(!nz_nn_backend_supported(NZ_NN_BACKEND_OPENCL));
+	CHECK(nz_nn_backend_best() != NZ_NN_BACKEND_OPENCL);
+	nz_nn_options oc = {.backend = NZ_NN_BACKEND_OPENCL, .threads = 1};
+	CHECK_EQ_INT(nz_nn_create(&ctx, &oc), NZ_ERR_UNSUPPORTED);
+	CHECK(ctx == NULL);
 	setenv("NZIP_BACKEND", "bogus", 1);
 	CHECK_EQ_INT(nz_nn_create(&ctx, &o), NZ_ERR_PARAM);
 	/* an explicit backend ignores the environment */
@@ -171,11 +180,92 @@ static void test_layout(void)
 	nz_nn_free(ctx);
 }
 
+/* Engine buffers on every backend: upload/download round trips, fill, the
+ * buf_ initialisers draw the host initialisers' numbers (across several upload
+ * pieces), buf_hash is the host hash of the same floats, a slide cache clears
+ * through the backend, and the accessors report the threads. */
+static void test_buffers(void)
+{
+	const size_t n = 10007;
+	float *h0 = malloc(n * sizeof(float)), *h1 = malloc(n * sizeof(float));
+	REQUIRE(h0 && h1);
+	for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
+		nz_nn_ctx *ctx = make_ctx(be, 2);
+		if (!ctx)
+			continue;
+		CHECK_EQ_INT(nz_nn_threads(ctx), 2);
+		CHECK(nz_nn_pool(ctx) != NULL);
+		float *buf = nz_nn_alloc(ctx, n), *zero = nz_nn_calloc(ctx, n);
+		REQUIRE(buf && zero);
+		CHECK(((uintptr_t)buf & 63) == 0);
+		nz_nn_download(ctx, h1, zero, n);
+		for (size_t i = 0; i < n; i++)
+			REQUIRE(h1[i] == 0.0f && !signbit(h1[i]));
+
+		nz_rng r;
+		nz_rng_seed(&r, 7, 1);
+		nz_nn_init_normal(h0, n, 0.5f, 2.0f, &r);
+		nz_nn_upload(ctx, buf, h0, n);
+		nz_nn_sync(ctx);
+		nz_nn_download(ctx, h1, buf, n);
+		CHECK_BITS(h1, h0, n, "upload/download");
+		CHECK(nz_nn_buf_hash(ctx, buf, n) == nz_nn_hash(h0, n));
+
+		nz_rng_seed(&r, 7, 1);
+		nz_nn_buf_init_normal(ctx, buf, n, 0.5f, 2.0f, &r);
+		nz_nn_download(ctx, h1, buf, n);
+		CHECK_BITS(h1, h0, n, "buf_init_normal");
+		nz_rng_seed(&r, 8, 1);
+		nz_nn_init_linear(h0, h0 + 33 * 290, 33, 290, &r); /* w then b: 9860 floats */
+		nz_rng_seed(&r, 8, 1);
+		nz_nn_buf_init_linear(ctx, buf, buf + 33 * 290, 33, 290, &r);
+		nz_nn_download(ctx, h1, buf, n);
+		CHECK_BITS(h1, h0, n, "buf_init_linear");
+
+		nz_nn_fill(ctx, buf + 1, n - 2, -1.5f);
+		nz_nn_download(ctx, h1, buf, n);
+		CHECK(h1[0] == h0[0] && h1[n - 1] == h0[n - 1]);
+		for (size_t i = 1; i < n - 1; i++)
+			REQUIRE(h1[i] == -1.5f);
+
+		nz_slide_cache c;
+		REQUIRE(nz_slide_cache_init(ctx, &c, 3, 4, 5, 0) == NZ_OK);
+		nz_nn_upload(ctx, c.buf, h0, c.ld * 3);
+		nz_slide_cache_push(ctx, &c, buf, 5);
+		nz_slide_cache_clear(&c);
+		CHECK_EQ_INT(c.start, 0);
+		nz_nn_download(ctx, h1, c.buf, c.ld * 3);
+		for (size_t i = 0; i < c.ld * 3; i++)
+			REQUIRE(h1[i] == 0.0f);
+		nz_slide_cache_free(ctx, &c);
+
+		nz_nn_free_mem(ctx, buf);
+		nz_nn_free_mem(ctx, zero);
+		nz_nn_free_mem(ctx, NULL);
+		nz_nn_free(ctx);
+	}
+	nz_thread_pool *pool;
+	REQUIRE(nz_thread_pool_create(&pool, 3) == NZ_OK);
+	nz_nn_options o = {.backend = NZ_NN_BACKEND_SCALAR, .pool = pool};
+	nz_nn_ctx *ctx;
+	REQUIRE(nz_nn_create(&ctx, &o) == NZ_OK);
+	CHECK(nz_nn_pool(ctx) == pool);
+	CHECK_EQ_INT(nz_nn_threads(ctx), 3);
+	nz_nn_free(ctx);
+	nz_thread_pool_free(pool);
+	ctx = make_ctx(NZ_NN_BACKEND_SCALAR, 1);
+	CHECK(nz_nn_pool(ctx) == NULL);
+	nz_nn_free(ctx);
+	free(h0);
+	free(h1);
+}
+
 int main(void)
 {
 	test_selection();
 	test_blocking();
 	test_pool();
 	test_layout();
+	test_buffers();
 	return nz_test_finish("test_nn_engine");
 }

@@ -93,17 +93,17 @@ static int model_init(model *m, nz_nn_ctx *ctx, u64 seed)
 	nz_rng r;
 	nz_rng_seed(&r, seed, 0);
 	params *p = &m->p;
-	nz_nn_init_normal(p->emb, (size_t)V * E, 0.0f, 0.5f, &r);
-	nz_nn_init_const(p->ln1_g, H, 1.0f);
-	nz_nn_init_const(p->ln1_b, H, 0.0f);
-	nz_nn_init_linear(p->wa, p->ba, H, F, &r);
-	nz_nn_init_linear(p->wb, p->bb, H, F, &r);
-	nz_nn_init_linear(p->wv, p->bv, F, H, &r);
-	nz_nn_init_normal(p->u, (size_t)B * HB * HB, 0.0f, 0.1f, &r);
-	nz_nn_init_normal(p->ub, (size_t)B * R * HB, 0.0f, 0.01f, &r);
-	nz_nn_init_linear(p->wc, p->bc, E, E, &r);
-	nz_nn_init_normal(p->wo, (size_t)V * CAT, 0.0f, 0.05f, &r);
-	nz_nn_init_const(p->bo, V, 0.0f);
+	nz_nn_buf_init_normal(ctx, p->emb, (size_t)V * E, 0.0f, 0.5f, &r);
+	nz_nn_fill(ctx, p->ln1_g, H, 1.0f);
+	nz_nn_fill(ctx, p->ln1_b, H, 0.0f);
+	nz_nn_buf_init_linear(ctx, p->wa, p->ba, H, F, &r);
+	nz_nn_buf_init_linear(ctx, p->wb, p->bb, H, F, &r);
+	nz_nn_buf_init_linear(ctx, p->wv, p->bv, F, H, &r);
+	nz_nn_buf_init_normal(ctx, p->u, (size_t)B * HB * HB, 0.0f, 0.1f, &r);
+	nz_nn_buf_init_normal(ctx, p->ub, (size_t)B * R * HB, 0.0f, 0.01f, &r);
+	nz_nn_buf_init_linear(ctx, p->wc, p->bc, E, E, &r);
+	nz_nn_buf_init_normal(ctx, p->wo, (size_t)V * CAT, 0.0f, 0.05f, &r);
+	nz_nn_fill(ctx, p->bo, V, 0.0f);
 
 	/* activations: one block carved in order */
 	const size_t BH = (size_t)B * H, BF = (size_t)B * F, BC = (size_t)B * CAT, BV = (size_t)B * V;
@@ -211,13 +211,15 @@ static u64 run(nz_nn_ctx *ctx, const u8 *data, size_t lane_len, float *losses)
 	nz_xxh64_state *h = nz_xxh64_create();
 	REQUIRE(h);
 	u8 cb[B * T], nb[B];
+	static float probs[B * V]; /* the host copy the coder would read */
 	for (int step = 0; step < STEPS; step++) {
 		for (u32 b = 0; b < B; b++) {
 			memcpy(cb + b * T, data + b * lane_len + step, T);
 			nb[b] = data[b * lane_len + step + T];
 		}
 		model_predict(&m, cb);
-		nz_xxh64_update(h, m.a.probs, (size_t)B * V * sizeof(float));
+		nz_nn_download(ctx, probs, m.a.probs, (size_t)B * V);
+		nz_xxh64_update(h, probs, sizeof probs);
 		losses[step] = model_train(&m, nb);
 	}
 	u8 t[8];
