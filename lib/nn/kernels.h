@@ -32,7 +32,7 @@ typedef struct nz_nn_kernels {
 	const char *name;       /* "scalar", "avx2", "avx512" */
 	int id;                 /* NZ_NN_BACKEND_* */
 
-	/* ---- GEMM microkernel and blocking (gemm.c packs and loops) ----
+	/* ---- GEMM microkernel and blocking (cpu_gemm.c packs and loops) ----
 	 * C[0..m, 0..n) = start + sum_k opA[i, k] * opB[k, j], k = 0..kc-1 in order,
 	 * as one fma per k, with opA[i, k] = A[i*rsa + k*csa] and
 	 * opB[k, j] = B[k*ldb + j]. start is 0, bias[j] or C[i*ldc + j] by init.
