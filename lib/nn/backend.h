@@ -20,7 +20,8 @@
  *     context's thread pool (ctx->pool) inside an op.
  *
  * Adding an op: (1) declare nz_<op>() in nn.h with its arithmetic; (2) add an
- * entry here and a dispatcher in ops.c; (3) implement it in cpu_ops.c (one
+ * entry here (in the struct and NZ_NN_BACKEND_ENTRIES) and a dispatcher in
+ * ops.c; (3) implement it in cpu_ops.c (one
  * function, usually a par_range split over the kernels) and name it in the
  * table nz_nn_cpu_backend at the end of that file; test_nn_ops then compares
  * every backend with scalar (add the op there).
@@ -144,6 +145,24 @@ typedef struct nz_nn_backend_ops {
 	void (*adam)(nz_nn_ctx *ctx, float *p, float *g, float *m, float *v, size_t n,
 		     const nz_adam_scalars *s);
 } nz_nn_backend_ops;
+
+/* Every entry of the table, by name, in order: nz_nn_backend_ops_complete()
+ * checks that a table fills them all, and a static assertion in
+ * backend_registry.c fails the build when an entry is added to the struct but
+ * not here. */
+#define NZ_NN_BACKEND_ENTRIES(X)                                                     \
+	X(create) X(destroy) X(alloc) X(free) X(upload) X(download) X(fill) X(hash)  \
+	X(sync) X(gemm) X(embedding_forward) X(embedding_backward) X(linear_forward) \
+	X(linear_backward) X(bmm_forward) X(bmm_backward) X(layernorm_forward)        \
+	X(layernorm_backward) X(gelu_forward) X(gelu_backward) X(gelu_mul_forward)    \
+	X(gelu_mul_backward) X(sigmoid_forward) X(sigmoid_backward) X(tanh_forward)   \
+	X(tanh_backward) X(mul_forward) X(mul_backward) X(add_forward)                \
+	X(add_backward) X(avg2_forward) X(avg2_backward) X(axpy) X(concat_forward)    \
+	X(concat_backward) X(copy_rows) X(softmax_forward) X(softmax_xent_backward)   \
+	X(xent_loss) X(slide_cache_push) X(adam)
+
+/* Non-zero if every entry of ops is set (the dispatchers call them unchecked). */
+int nz_nn_backend_ops_complete(const nz_nn_backend_ops *ops);
 
 /* One entry of the registry (backend_registry.c): a backend id as nn.h knows
  * it, the op table that implements it and the variant that table is created

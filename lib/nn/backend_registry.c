@@ -38,6 +38,19 @@ static const nz_nn_backend_desc registry[NZ_NN_BACKEND_COUNT_] = {
 	[NZ_NN_BACKEND_OPENCL] = {NZ_NN_BACKEND_OPENCL, "opencl", NULL, NULL, NULL},
 };
 
+/* The table is its name and one function pointer per NZ_NN_BACKEND_ENTRIES name. */
+#define COUNT_ENTRY(e) +1
+NZ_STATIC_ASSERT(sizeof(nz_nn_backend_ops) ==
+		 sizeof(const char *) + (0 NZ_NN_BACKEND_ENTRIES(COUNT_ENTRY)) * sizeof(void (*)(void)));
+#undef COUNT_ENTRY
+
+int nz_nn_backend_ops_complete(const nz_nn_backend_ops *ops)
+{
+#define SET_ENTRY(e) &&ops->e
+	return ops && ops->name NZ_NN_BACKEND_ENTRIES(SET_ENTRY);
+#undef SET_ENTRY
+}
+
 const nz_nn_backend_desc *nz_nn_backend_desc_of(int backend)
 {
 	if (backend < 0 || backend >= NZ_NN_BACKEND_COUNT_)

@@ -40,6 +40,16 @@ static void test_selection(void)
 			CHECK(ctx == NULL);
 		}
 	}
+	/* every registered op table fills every entry (none is called checked) */
+	for (int be = 0; be < NZ_NN_BACKEND_COUNT_; be++) {
+		const nz_nn_backend_desc *d = nz_nn_backend_desc_of(be);
+		REQUIRE(d && d->id == be);
+		if (d->ops)
+			CHECK(nz_nn_backend_ops_complete(d->ops) && d->supported);
+	}
+	nz_nn_backend_ops partial = nz_nn_cpu_backend;
+	partial.adam = NULL;
+	CHECK(!nz_nn_backend_ops_complete(&partial));
 	/* the OpenCL slot is reserved: known by name, unsupported until built */
 	CHECK(nz_nn_backend_from_name("opencl") == NZ_NN_BACKEND_OPENCL);
 	CHECK(!nz_nn_backend_supported(NZ_NN_BACKEND_OPENCL));
