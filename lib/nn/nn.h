@@ -7,7 +7,8 @@
  * Every op is dispatched to the context's backend (backend.h): the CPU
  * backends compute at once on host memory, a device backend may enqueue work.
  * So a tensor is an engine buffer (from nz_nn_alloc, or an address inside one)
- * that only ops, nz_nn_upload/download and the hashes touch; token and target
+ * that only ops, nz_nn_upload/download/fill, the nz_nn_buf_init_* initialisers
+ * and the hashes touch; token and target
  * arrays (const u8 *) are host memory. nz_nn_download, the hashes and
  * nz_xent_loss wait for the ops before them; nz_nn_sync waits for all.
  *
@@ -83,7 +84,7 @@ int nz_nn_backend(const nz_nn_ctx *ctx);
 u32 nz_nn_threads(const nz_nn_ctx *ctx);
 nz_thread_pool *nz_nn_pool(const nz_nn_ctx *ctx);
 const char *nz_nn_backend_name(int backend);
-/* Non-zero if this CPU can run a backend. */
+/* Non-zero if this machine can run a backend (and this build has it). */
 int nz_nn_backend_supported(int backend);
 /* The backend named s ("scalar", "avx2", "avx512", "opencl", "auto"), or -1. */
 int nz_nn_backend_from_name(const char *s);
