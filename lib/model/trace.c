@@ -22,7 +22,6 @@
 #include <stdlib.h>
 
 #include "model/seed_common.h"
-#include "nn/kernels.h"
 
 #define EPS 1e-5f
 
@@ -42,7 +41,7 @@ typedef struct trace {
 	float *xe, *xt, *xn, *m1, *r1, *k, *v, *q, *k2, *q2, *att_a, *den, *att, *x0;
 	float *xin, *y, *m2, *r2, *h, *gh;   /* per repeat: (R, lanes, ..) */
 	float *logits;
-	float *dx, *dx2, *dy, *dh, *dgh, *datt, *dq, *dk, *dv, *dxn, *dxt, *dxe;
+	float *dx, *dx2, *dy, *dh, *dgh, *datt /* d numerator */, *dq, *dk, *dv, *dxn, *dxt, *dxe;
 } trace;
 
 typedef struct trace_preset {
@@ -188,7 +187,7 @@ static void trace_forward(seed_model *sm, const u8 *ctx, u32 B)
 	trace *m = (trace *)sm;
 	nz_nn_ctx *c = sm->ctx;
 	const trace_dims *d = &m->d;
-	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, hd = d->hd, half = d->VD / 2;
+	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, half = d->VD / 2;
 	const size_t TH = (size_t)T * H, BH = (size_t)B * H;
 	nz_embedding_forward(c, m->xe, ctx, d->C, m->emb, B, d->C, half);
 	nz_copy_rows(c, m->xt, d->VD, m->xe, half, B * d->C, half, 0);
@@ -199,28 +198,7 @@ static void trace_forward(seed_model *sm, const u8 *ctx, u32 B)
 	nz_mul_forward(c, m->k2, m->k, m->k, (size_t)B * TH);
 	nz_mul_forward(c, m->q2, m->q, m->q, BH);
 	/* attention of the last token, per lane and head */
-	for (size_t b = 0; b < B; b++)
-		for (u32 h = 0; h < NH; h++) {
-			const float *q2 = m->q2 + b * H + h * hd;
-			float *a = m->att_a + (b * NH + h) * T;
-			float den = 0.0f;
-			for (u32 s = 0; s < T; s++) {
-				const float *k2 = m->k2 + b * TH + (size_t)s * H + h * hd;
-				float t = 0.0f;
-				for (u32 i = 0; i < hd; i++)
-					t = t + q2[i] * k2[i];
-				a[s] = t;
-				den = den + t;
-			}
-			m->den[b * NH + h] = den + 1e-16f;
-			/* num = fma chain over s of a_s * v_s (axpy), then / den */
-			float *att = m->att + b * H + h * hd;
-			memset(att, 0, hd * sizeof(float));
-			for (u32 s = 0; s < T; s++)
-				c->k->axpy(att, a[s], m->v + b * TH + (size_t)s * H + h * hd, hd);
-			for (u32 l = 0; l < hd; l++)
-				att[l] = att[l] / m->den[b * NH + h];
-		}
+	nz_sqr_attention_last_forward(c, m->att, m->att_a, m->den, m->q2, m->k2, m->v, B, T, H, NH);
 	/* x = last token + attention, then R times the shared FFN */
 	nz_copy_rows(c, m->x0, H, m->xt + (T - 1) * H, TH, B, H, 0);
 	nz_add_forward(c, m->xin, m->x0, m->att, BH);
@@ -245,8 +223,8 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 	trace *m = (trace *)sm;
 	nz_nn_ctx *c = sm->ctx;
 	const trace_dims *d = &m->d;
-	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, hd = d->hd, half = d->VD / 2;
-	const size_t TH = (size_t)T * H, BH = (size_t)B * H, LH = (size_t)d->lanes * H;
+	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, half = d->VD / 2;
+	const size_t TH = (size_t)T * H, LH = (size_t)d->lanes * H;
 	float *dx = m->dx, *dx2 = m->dx2;
 	nz_linear_backward(c, dx, m->gwo, m->gbo, sm->dlogits, m->xin + d->R * LH, m->wo, B, H, 256, 0);
 	for (u32 r = d->R; r-- > 0;) {
@@ -256,7 +234,7 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 		nz_linear_backward(c, m->dgh, m->gwd, m->gbd, dx, gh, m->wd, B, F, H, 0);
 		nz_gelu_backward(c, m->dh, m->dgh, h, (size_t)B * F, 0);
 		nz_linear_backward(c, m->dy, m->gwu, m->gbu, m->dh, y, m->wu, B, H, F, 0);
-		memcpy(dx2, dx, BH * sizeof(float));
+		nz_copy_rows(c, dx2, H, dx, H, B, H, 0);
 		nz_layernorm_backward(c, dx2, m->gln2_g, m->gln2_b, m->dy, xin, m2, r2, m->ln2_g,
 				      B, H, 1);
 		float *t = dx;
@@ -264,39 +242,8 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 		dx2 = t;
 	}
 	/* dx is d(x0 + att): attention backward per lane and head */
-	for (size_t b = 0; b < B; b++)
-		for (u32 hh = 0; hh < NH; hh++) {
-			const float D = m->den[b * NH + hh];
-			const float *dout = dx + b * H + hh * hd, *out = m->att + b * H + hh * hd;
-			const float *a = m->att_a + (b * NH + hh) * T;
-			const float *q2 = m->q2 + b * H + hh * hd;
-			float dnum[512];
-			float dD = 0.0f;
-			for (u32 l = 0; l < hd; l++) {
-				dnum[l] = dout[l] / D;
-				dD = dD + dout[l] * out[l];
-			}
-			dD = -dD / D;
-			float *dq = m->dq + b * H + hh * hd;
-			for (u32 i = 0; i < hd; i++)
-				dq[i] = 0.0f;
-			for (u32 s = 0; s < T; s++) {
-				const size_t o = b * TH + (size_t)s * H + hh * hd;
-				const float *v = m->v + o, *k2 = m->k2 + o, *k = m->k + o;
-				float da = dD;
-				for (u32 l = 0; l < hd; l++)
-					da = da + dnum[l] * v[l];
-				float *dv = m->dv + o, *dk = m->dk + o;
-				for (u32 l = 0; l < hd; l++)
-					dv[l] = a[s] * dnum[l];
-				c->k->axpy(dq, da, k2, hd);
-				for (u32 i = 0; i < hd; i++)
-					dk[i] = ((da * q2[i]) * k[i]) * 2.0f;
-			}
-			const float *q = m->q + b * H + hh * hd;
-			for (u32 i = 0; i < hd; i++)
-				dq[i] = (dq[i] * q[i]) * 2.0f;
-		}
+	nz_sqr_attention_last_backward(c, m->dq, m->dk, m->dv, m->datt, dx, m->att, m->att_a,
+				       m->den, m->q, m->q2, m->k, m->k2, m->v, B, T, H, NH);
 	/* k, v over every token; q over the last */
 	nz_linear_backward(c, m->dxn, m->gwk, m->gbk, m->dk, m->xn, m->wk, B * T, H, H, 0);
 	nz_linear_backward(c, m->dxn, m->gwv, m->gbv, m->dv, m->xn, m->wv, B * T, H, H, 1);
@@ -306,12 +253,7 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 	nz_layernorm_backward(c, m->dxt, m->gln1_g, m->gln1_b, m->dxn, m->xt, m->m1, m->r1,
 			      m->ln1_g, B * T, H, 0);
 	/* the skip path into the last token */
-	for (size_t b = 0; b < B; b++) {
-		float *o = m->dxt + b * TH + (T - 1) * H;
-		const float *s = dx + b * H;
-		for (u32 i = 0; i < H; i++)
-			o[i] = o[i] + s[i];
-	}
+	nz_copy_rows(c, m->dxt + (T - 1) * H, TH, dx, H, B, H, 1);
 	nz_copy_rows(c, m->dxe, half, m->dxt, d->VD, B * d->C, half, 0);
 	nz_embedding_backward(c, m->gemb, m->dxe, sm->ctx_bytes, d->C, B, d->C, half);
 }
