@@ -220,20 +220,20 @@ void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int firs
 		const size_t n = (size_t)B * rows * TW;
 		/* BE layer */
 		if (rows == NT)
-			memcpy(a->tin, x, BH * sizeof(float));
+			nz_copy_rows(c, a->tin, H, x, H, B, H, 0);
 		else
 			nz_copy_rows(c, a->tin, TW, x + (H - TW), H, B, TW, 0);
 		nz_layernorm_forward(c, a->y, a->m1, a->r1, a->tin, p->be_ln1_g, p->be_ln1_b,
 				     B * rows, TW, EPS);
 		nz_bmm_forward(c, a->z, a->y, p->U, NULL, B, rows, TW, TW);
-		nx_lane_bias_forward(a->zb, a->z, p->bias, B, rows, TW);
+		nz_lane_bias_forward(c, a->zb, a->z, p->bias, B, rows, TW);
 		nz_layernorm_forward(c, a->n, a->m2, a->r2, a->zb, p->be_ln2_g, p->be_ln2_b,
 				     B * rows, TW, EPS);
 		nz_gelu_forward(c, a->gg, a->n, n);
 		nz_avg2_forward(c, a->o, a->y, a->gg, n);
 		nz_slide_cache *cc = &b->cache[k];
 		if (rows == NT) {
-			memcpy(a->out, a->o, BH * sizeof(float));
+			nz_copy_rows(c, a->out, H, a->o, H, B, H, 0);
 			if (cached) {
 				cc->lanes = B;
 				nz_slide_cache_set(c, cc, a->out + TW, H);
@@ -290,7 +290,7 @@ void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, f
 		nz_gelu_backward(c, dE, dD, a->n, n, 0);          /* dE = d n */
 		nz_layernorm_backward(c, dD, g->be_ln2_g, g->be_ln2_b, dE, a->zb, a->m2, a->r2,
 				      p->be_ln2_g, B * rows, TW, 0); /* dD = d zb = d z */
-		nx_lane_bias_backward(g->bias, dD, B, rows, TW);
+		nz_lane_bias_backward(c, g->bias, dD, B, rows, TW);
 		nz_bmm_backward(c, dC, g->U, NULL, dD, a->y, p->U, B, rows, TW, TW, 1);
 		float *dt = k ? dA : dx;
 		if (rows == NT) {
@@ -299,7 +299,7 @@ void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, f
 		} else {
 			nz_layernorm_backward(c, dE, g->be_ln1_g, g->be_ln1_b, dC, a->tin, a->m1,
 					      a->r1, p->be_ln1_g, B * rows, TW, 0);
-			memset(dt, 0, BH * sizeof(float));
+			nz_fill(c, dt, BH, 0.0f);
 			nz_copy_rows(c, dt + (H - TW), H, dE, TW, B, TW, 0);
 		}
 	}

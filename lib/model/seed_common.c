@@ -162,27 +162,7 @@ const nz_byte_model_ops seed_model_ops = {
 	.destroy = seed_destroy,
 };
 
-/* ---- small ops ---- */
-
-void nx_lane_bias_forward(float *y, const float *x, const float *bias, u32 B, u32 R, u32 D)
-{
-	for (size_t b = 0; b < B; b++)
-		for (size_t r = 0; r < R; r++) {
-			const size_t o = (b * R + r) * D;
-			for (size_t d = 0; d < D; d++)
-				y[o + d] = x[o + d] + bias[b * D + d];
-		}
-}
-
-void nx_lane_bias_backward(float *dbias, const float *dy, u32 B, u32 R, u32 D)
-{
-	for (size_t b = 0; b < B; b++)
-		for (size_t r = 0; r < R; r++) {
-			const float *g = dy + (b * R + r) * D;
-			for (size_t d = 0; d < D; d++)
-				dbias[b * D + d] = dbias[b * D + d] + g[d];
-		}
-}
+/* ---- constant tables ---- */
 
 /* sin on [-pi/4, pi/4] and cos likewise, by their Taylor series in binary64
  * (enough terms that the truncation is below 1e-19); x is reduced by multiples

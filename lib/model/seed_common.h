@@ -3,7 +3,7 @@
  * the engine context, the trained parameter block (parameters, gradients, Adam
  * moments), a second block of constants that are never trained (the seeds'
  * detached maps), activation blocks carved llm.c-style, the block/lane life cycle
- * of byte_model.h, and a few small ops the engine does not have (nn_extra).
+ * of byte_model.h, and a deterministic sin/cos for constant tables.
  *
  * A model embeds seed_model as its first member and fills in three hooks:
  *   init(m)          set the initial weights from cfg.seed (host code, the same
@@ -12,9 +12,11 @@
  *   backward(m, y)   the gradients of the mean cross-entropy (Adam runs after).
  * seed_common.c turns them into the byte_model ops.
  *
- * Every float the models compute goes through the engine's ops or through plain
- * C in this directory written under docs/NUMERICS.md's rules (fixed order, fmaf
- * only where written, no libm), so the result is the same on every backend.
+ * Every float the models compute in forward and backward goes through the
+ * engine's ops (nn.h), so a backend, the host's or a device's, runs a model
+ * without arithmetic of its own on the host. Only initialisation (seeded weights,
+ * constant tables) is host code: it writes into engine memory once ("init runs on
+ * the host then uploads", docs/ENGINE.md).
  */
 #ifndef NZ_SEED_COMMON_H
 #define NZ_SEED_COMMON_H
@@ -84,13 +86,7 @@ void seed_model_free(seed_model *m);
 /* The byte_model ops shared by every seed model. */
 extern const nz_byte_model_ops seed_model_ops;
 
-/* ---- ops the engine lacks (plain C, NUMERICS.md order) ---- */
-
-/* y[b, r, :] = x[b, r, :] + bias[b, :] for R rows per lane (a per-lane bias shared by
- * the rows of a lane). */
-void nx_lane_bias_forward(float *y, const float *x, const float *bias, u32 B, u32 R, u32 D);
-/* dbias[b, :] += dy[b, 0, :] + dy[b, 1, :] + ... (rows in order). */
-void nx_lane_bias_backward(float *dbias, const float *dy, u32 B, u32 R, u32 D);
+/* ---- constant tables (host code at init) ---- */
 
 /* Deterministic sin and cos in binary64 (+ - * only), for constant tables. */
 double nx_sin(double x);
