@@ -16,7 +16,6 @@
 #include <stdlib.h>
 
 #include "model/pac.h"
-#include "nn/kernels.h"
 
 typedef struct sep {
 	seed_model s;
@@ -26,7 +25,7 @@ typedef struct sep {
 	float *gemb, *gmparam, *guw, *gub;
 	float *xe, *xs, *pre, *x;           /* (lanes, Cin*E), .., (lanes, H) */
 	float *dx, *dpre, *dxs, *dxe;
-	float *kk, *mask;                   /* (NW) this step's k_j and mask_j */
+	float *kk, *mask, *coef, *dcoef;    /* (NW) this step's k_j, mask_j, uw_j*mask_j, d */
 } sep;
 
 typedef struct sep_preset {
@@ -144,20 +143,8 @@ static void sep_forward(seed_model *sm, const u8 *ctx, u32 B)
 	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
 	nz_embedding_forward(c, m->xe, ctx, m->Cin, m->emb, B, m->Cin, E);
 	nz_sigmoid_forward(c, m->xs, m->xe, (size_t)B * CE);
-	for (u32 j = 0; j < NW; j++) {
-		m->kk[j] = j % m->stride == 0 ? 1.0f : nz_sigmoidf(m->mparam[j]);
-		m->mask[j] = nz_sigmoidf((m->kk[j] - 0.5f) * 10.0f);
-	}
-	/* pre[b, f] = ub, then for j in order pre = fma(a_j, s[b, j*E + f], pre) with
-	 * a_j = uw_j * mask_j (the engine's axpy: one fma per element on every backend) */
-	for (size_t b = 0; b < B; b++) {
-		float *pre = m->pre + b * H;
-		const float *s = m->xs + b * CE;
-		for (u32 f = 0; f < H; f++)
-			pre[f] = m->ub[0];
-		for (u32 j = 0; j < NW; j++)
-			c->k->axpy(pre, m->uw[j] * m->mask[j], s + (size_t)j * E, H);
-	}
+	nz_patch_gate_forward(c, m->kk, m->mask, m->coef, m->mparam, m->uw, NW, m->stride);
+	nz_patch_mix_forward(c, m->pre, m->xs, m->coef, m->ub, B, NW, E, H);
 	nz_gelu_forward(c, m->x, m->pre, (size_t)B * H);
 	pac_body_forward(&m->b, c, m->x, B, sm->first, sm->probs);
 }
@@ -171,40 +158,9 @@ static void sep_backward(seed_model *sm, const u8 *next, u32 B)
 	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
 	pac_body_backward(&m->b, c, sm->dlogits, B, m->dx);
 	nz_gelu_backward(c, m->dpre, m->dx, m->pre, (size_t)B * H, 0);
-	/* T_j = sum over lanes, then features, of dpre[b, f] * s[b, j*E + f] (a plain
-	 * chain of products and sums);
-	 * d uw_j = T_j * mask_j, d mask_j = T_j * uw_j, d ub = sum of dpre */
-	float T[256 + 1];
-	for (u32 j = 0; j < NW; j++)
-		T[j] = 0.0f;
-	float sub = 0.0f;
-	for (size_t b = 0; b < B; b++) {
-		const float *dp = m->dpre + b * H, *s = m->xs + b * CE;
-		for (u32 f = 0; f < H; f++)
-			sub = sub + dp[f];
-		for (u32 j = 0; j < NW; j++) {
-			const float *sj = s + (size_t)j * E;
-			float t = T[j];
-			for (u32 f = 0; f < H; f++)
-				t = t + dp[f] * sj[f];
-			T[j] = t;
-		}
-		/* ds[b, j*E + f] += dpre[b, f] * (uw_j * mask_j), j in order */
-		float *ds = m->dxs + b * CE;
-		memset(ds, 0, CE * sizeof(float));
-		for (u32 j = 0; j < NW; j++)
-			c->k->axpy(ds + (size_t)j * E, m->uw[j] * m->mask[j], dp, H);
-	}
-	m->gub[0] = m->gub[0] + sub;
-	for (u32 j = 0; j < NW; j++) {
-		m->guw[j] = m->guw[j] + T[j] * m->mask[j];
-		if (j % m->stride) {
-			const float dm = T[j] * m->uw[j];
-			const float mk = m->mask[j], k = m->kk[j];
-			const float dk = dm * (mk * (1.0f - mk)) * 10.0f;
-			m->gmparam[j] = m->gmparam[j] + dk * (k * (1.0f - k));
-		}
-	}
+	nz_patch_mix_backward(c, m->dxs, m->dcoef, m->gub, m->dpre, m->xs, m->coef, B, NW, E, H);
+	nz_patch_gate_backward(c, m->guw, m->gmparam, m->dcoef, m->uw, m->mask, m->kk, NW,
+			       m->stride);
 	nz_sigmoid_backward(c, m->dxe, m->dxs, m->xs, (size_t)B * CE, 0);
 	nz_embedding_backward(c, m->gemb, m->dxe, sm->ctx_bytes, m->Cin, B, m->Cin, E);
 }
@@ -214,7 +170,6 @@ static void sep_destroy(seed_model *sm)
 	sep *m = (sep *)sm;
 	if (sm->ctx)
 		pac_body_free(&m->b, sm->ctx);
-	free(m->kk);
 }
 
 static const seed_hooks sep_hooks = {
@@ -236,12 +191,7 @@ static int sep_create(const nz_model_config *cfg, nz_byte_model **out)
 	sep_dims_of(cfg, &m->b.d, &m->Cin, &m->stride);
 	const pac_dims *d = &m->b.d;
 	m->NW = m->Cin - d->C + 1;
-	m->kk = calloc(2 * (size_t)m->NW, sizeof(float));
-	int rc = m->kk ? NZ_OK : NZ_ERR_NOMEM;
-	if (rc == NZ_OK) {
-		m->mask = m->kk + m->NW;
-		rc = seed_model_begin(&m->s, &sep_hooks, cfg, m->Cin, 1e-7f);
-	}
+	int rc = seed_model_begin(&m->s, &sep_hooks, cfg, m->Cin, 1e-7f);
 	if (rc == NZ_OK) {
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
@@ -273,6 +223,10 @@ static int sep_create(const nz_model_config *cfg, nz_byte_model **out)
 		seed_arena_add(&a, &m->x, L * d->H);
 		seed_arena_add(&a, &m->dx, L * d->H);
 		seed_arena_add(&a, &m->dpre, L * d->H);
+		seed_arena_add(&a, &m->kk, m->NW);
+		seed_arena_add(&a, &m->mask, m->NW);
+		seed_arena_add(&a, &m->coef, m->NW);
+		seed_arena_add(&a, &m->dcoef, m->NW);
 		pac_body_acts(&m->b, &a);
 		rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 	}
