@@ -30,7 +30,7 @@ int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem)
 		return NZ_ERR_NOMEM;
 	*mem = p;
 	for (u32 i = 0; i < a->n; i++) {
-		*a->field[i] = p;
+		*a->field[i] = a->count[i] ? p : NULL;
 		p += (a->count[i] + 15) & ~(size_t)15;
 	}
 	return NZ_OK;
@@ -52,13 +52,20 @@ int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_conf
 	return nz_nn_create(&m->ctx, &o);
 }
 
-int seed_model_params(seed_model *m, const nz_nn_layout *l, float **const *pf,
-		      float **const *gf)
+int seed_model_params(seed_model *m, const nz_nn_layout *l)
 {
-	NZ_TRY(nz_nn_params_init(m->ctx, &m->P, l));
-	nz_nn_layout_carve(l, m->P.param, pf);
-	nz_nn_layout_carve(l, m->P.grad, gf);
-	return NZ_OK;
+	return nz_nn_params_init(m->ctx, &m->P, l);
+}
+
+u32 seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const *gf, u32 n)
+{
+	const nz_nn_layout *l = &m->P.layout;
+	for (u32 i = 0; i < n; i++) {
+		const nz_nn_tensor_info *t = &l->t[first + i];
+		*pf[i] = t->count ? m->P.param + t->offset : NULL;
+		*gf[i] = t->count ? m->P.grad + t->offset : NULL;
+	}
+	return first + n;
 }
 
 /* Weights, moments and the step count back to the state fixed by the seed. */
