@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "cm/cm.h"
-#include "codec/block_codec.h"
+#include "model/block_codec.h"
 #include "nn/exec.h"
 
 static double now(void)

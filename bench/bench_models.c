@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "codec/config.h"
+#include "codec/registry.h"
 #include "model/seed_common.h"
 
 static double now(void)

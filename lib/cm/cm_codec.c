@@ -22,9 +22,10 @@
 
 #include "cm/cm_model.h"
 #include "cm/cm_neural.h"
-#include "codec/block_codec.h"
-#include "codec/lanes.h"
 #include "coder/bit_coder.h"
+#include "format/lane_geometry.h"
+#include "model/block_codec.h"
+#include "model/byte_models.h"
 #include "nn/exec.h"
 
 #define SEG_X86 1u
@@ -563,8 +564,10 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 		if (p.flags & (1u << i))
 			len += (size_t)snprintf(buf + len, cap - len, ", %s", flag_names[i]);
 	if ((p.flags & CM_F_EXT) && len < cap) {
-		const char *nn = nz_model_preset_name((int)cfg->extra[CM_X_NNMODEL],
-						      (int)cfg->extra[CM_X_NNPRESET]);
+		const u64 id = cfg->extra[CM_X_NNMODEL], preset = cfg->extra[CM_X_NNPRESET];
+		const char *nn = id <= 255 && preset <= 255
+					 ? nz_model_desc_preset(nz_byte_model_lookup((int)id), (int)preset)
+					 : NULL;
 		snprintf(buf + len, cap - len, " (%s, %u lane%s)", nn ? nn : "?", p.nnlanes,
 			 p.nnlanes > 1 ? "s" : "");
 	}

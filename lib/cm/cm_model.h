@@ -9,7 +9,7 @@
 #define NZ_CM_MODEL_H
 
 #include "cm/cm.h"
-#include "codec/job.h"
+#include "model/job.h"
 
 typedef int16_t s16;
 

@@ -17,6 +17,7 @@
 
 #include "cm/cm_neural.h"
 #include "model/byte_model.h"
+#include "model/byte_models.h"
 #include "nn/exec.h"
 
 struct cm_neural {
@@ -36,9 +37,9 @@ static int neural_config(const nz_model_config *cm_cfg, nz_model_config *out,
 			 const nz_model_desc **desc)
 {
 	const u64 id = cm_cfg->extra[CM_X_NNMODEL], preset = cm_cfg->extra[CM_X_NNPRESET];
-	const nz_model_desc *d = id <= 255 ? nz_model_lookup((int)id) : NULL;
+	const nz_model_desc *d = id <= 255 ? nz_byte_model_lookup((int)id) : NULL;
 	if (!d || !d->create_byte_model || preset > 255 ||
-	    !nz_model_preset_name((int)id, (int)preset))
+	    !nz_model_desc_preset(d, (int)preset))
 		return NZ_ERR_PARAM;
 	*out = (nz_model_config){0};
 	out->model = d->id;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "codec/config.h"
+#include "codec/registry.h"
 
 enum { STAGE_START, STAGE_BLOCKS, STAGE_DONE };
 

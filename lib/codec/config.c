@@ -5,6 +5,7 @@
 
 #include "codec/config.h"
 #include "codec/lanes.h"
+#include "codec/registry.h"
 #include "model/byte_model.h"
 
 static u32 float_bits(float f)

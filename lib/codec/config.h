@@ -5,7 +5,7 @@
 #ifndef NZ_CONFIG_H
 #define NZ_CONFIG_H
 
-#include "codec/block_codec.h"
+#include "model/block_codec.h"
 #include "format/frame.h"
 #include "model/model_config.h"
 #include "nn/exec.h"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "codec/config.h"
+#include "codec/registry.h"
 
 enum { ST_FRAME_HEADER, ST_BLOCK_HEADER, ST_PAYLOAD, ST_OUTPUT, ST_FOOTER };
 

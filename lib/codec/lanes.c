@@ -31,18 +31,6 @@ typedef struct lanes_codec {
 	double ideal_bits;
 } lanes_codec;
 
-void nz_lanes_geometry(size_t n, u32 lanes, size_t *lane_len, u32 *lanes_used)
-{
-	if (n == 0) {
-		*lane_len = 0;
-		*lanes_used = 0;
-		return;
-	}
-	size_t len = (n + lanes - 1) / lanes;
-	*lane_len = len;
-	*lanes_used = (u32)((n + len - 1) / len);
-}
-
 /* Shared set-up of encode and decode: geometry, substream map, model reset. */
 static int begin(lanes_codec *lc, size_t n, int keep_state, u32 k, size_t *len,
 		 u32 *used, size_t *last_len)

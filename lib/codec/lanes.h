@@ -5,7 +5,8 @@
 #ifndef NZ_LANES_H
 #define NZ_LANES_H
 
-#include "codec/block_codec.h"
+#include "model/block_codec.h"
+#include "format/lane_geometry.h"
 #include "model/byte_model.h"
 #include "nn/exec.h"
 
@@ -19,8 +20,5 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 double nz_lanes_codec_ideal_bits(const nz_block_codec *bc);
 /* Enable the ideal-bits accounting (costs a log per byte). */
 void nz_lanes_codec_measure(nz_block_codec *bc, int on);
-
-/* Lane geometry of a block: L bytes per lane, B' lanes in use. */
-void nz_lanes_geometry(size_t n, u32 lanes, size_t *lane_len, u32 *lanes_used);
 
 #endif /* NZ_LANES_H */

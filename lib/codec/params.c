@@ -3,6 +3,7 @@
  * and preset; the model's own defaults fill the rest (see lib/model/).
  */
 #include "codec/config.h"
+#include "codec/registry.h"
 
 typedef struct level_entry {
 	int model;

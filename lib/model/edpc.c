@@ -75,11 +75,9 @@ typedef struct edpc_dims {
 	X(dhBa, d->FB) X(dhBb, d->FB) X(dxA, d->H) X(dx1, d->H) X(dgA, d->H)       \
 	X(dvA, d->H) X(dx0, d->H)
 
-#define FIELD(n, c) float *n;
-typedef struct edpc_params { EDPC_PARAMS(FIELD) } edpc_params;
-typedef struct edpc_fixed { EDPC_FIXED(FIELD) } edpc_fixed;
-typedef struct edpc_acts { EDPC_ACTS(FIELD) } edpc_acts;
-#undef FIELD
+SEED_STRUCT(edpc_params, EDPC_PARAMS);
+SEED_STRUCT(edpc_fixed, EDPC_FIXED);
+SEED_STRUCT(edpc_acts, EDPC_ACTS);
 
 typedef struct edpc {
 	seed_model s;
@@ -180,28 +178,16 @@ void nz_edpc_cost(const nz_model_config *cfg, seed_cost *c)
 	const double bwd = FA * H + 6.0 * H * FB + 2.0 * be + 6.0 * H * FC + 2.0 * 256.0 * H;
 	c->fwd_macs = fwd;
 	c->train_macs = fwd + bwd;
-	size_t total = 0, lane = 0;
 	dd.lanes = 1;
-#define COUNT(n, cnt) total += (cnt);
-	EDPC_PARAMS(COUNT)
-#undef COUNT
-	lane = (size_t)d->K * d->K + d->H;
-	c->params = total - lane;
+	const u64 lane = (u64)d->K * d->K + d->H; /* U and beb, per lane */
+	c->params = SEED_TABLE_COUNT(EDPC_PARAMS) - lane;
 	c->lane_params = lane;
-	total = 0;
-#define COUNT(n, cnt) total += (cnt);
-	EDPC_FIXED(COUNT)
-#undef COUNT
-	c->fixed = total;
+	c->fixed = SEED_TABLE_COUNT(EDPC_FIXED);
 }
 
 static u64 edpc_act_floats(const edpc_dims *d)
 {
-	u64 per = 0;
-#define COUNT(n, cnt) per += (cnt);
-	EDPC_ACTS(COUNT)
-#undef COUNT
-	return per * d->lanes + 2 * (u64)d->S * d->W * d->lanes; /* + cache */
+	return SEED_TABLE_COUNT(EDPC_ACTS) * d->lanes + 2 * (u64)d->S * d->W * d->lanes; /* + cache */
 }
 
 static u64 edpc_memory(const nz_model_config *cfg)
@@ -400,31 +386,21 @@ static int edpc_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **
 	if (rc == NZ_OK) {
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
-#define ADD(n, cnt) nz_nn_layout_add(&l, #n, (cnt));
-		EDPC_PARAMS(ADD)
-#undef ADD
-#define PTR(n, cnt) &m->p.n,
-		float **const pf[] = {EDPC_PARAMS(PTR)};
-#undef PTR
-#define PTR(n, cnt) &m->g.n,
-		float **const gf[] = {EDPC_PARAMS(PTR)};
-#undef PTR
-		rc = seed_model_params(&m->s, &l, pf, gf);
+		SEED_LAYOUT_TABLE(&l, EDPC_PARAMS);
+		rc = seed_model_params(&m->s, &l);
 	}
 	if (rc == NZ_OK) {
+		u32 next;
+		SEED_CARVE_TABLE(&m->s, 0, &next, edpc_params, &m->p, &m->g, EDPC_PARAMS);
 		seed_arena fa;
 		seed_arena_init(&fa);
-#define ADD(n, cnt) seed_arena_add(&fa, &m->f.n, (cnt));
-		EDPC_FIXED(ADD)
-#undef ADD
+		SEED_ARENA_TABLE(&fa, edpc_fixed, &m->f, 1, EDPC_FIXED);
 		rc = seed_arena_alloc(m->s.ctx, &fa, &m->s.fixed);
 	}
 	if (rc == NZ_OK) {
 		seed_arena aa;
 		seed_arena_init(&aa);
-#define ADD(n, cnt) seed_arena_add(&aa, &m->a.n, (size_t)(cnt) * d->lanes);
-		EDPC_ACTS(ADD)
-#undef ADD
+		SEED_ARENA_TABLE(&aa, edpc_acts, &m->a, d->lanes, EDPC_ACTS);
 		rc = seed_arena_alloc(m->s.ctx, &aa, &m->s.act);
 	}
 	if (rc == NZ_OK)

@@ -1,13 +1,14 @@
 /*
  * model_config.h - everything the decoder needs to rebuild a model, as recorded in
- * the frame header (docs/FORMAT.md, "Model parameters"), plus the model registry.
+ * the frame header (docs/FORMAT.md, "Model parameters"), and a model's descriptor
+ * (the registry of every model is codec/registry.h).
  *
  * A model is one of two kinds:
  *   - a byte model (coding 1): predicts a 256-way distribution for a batch of lanes
  *     each step; the generic lane driver (codec/lanes.c) codes the bytes with the
  *     range coder. See model/byte_model.h.
  *   - a block codec (coding 2, and stored): codes a whole block itself (the bit-wise
- *     context-mixing models). See codec/block_codec.h.
+ *     context-mixing models). See model/block_codec.h.
  */
 #ifndef NZ_MODEL_CONFIG_H
 #define NZ_MODEL_CONFIG_H
@@ -76,14 +77,5 @@ typedef struct nz_model_desc {
 	int (*create_block_codec)(const nz_model_config *cfg, struct nz_exec *ex,
 				  struct nz_block_codec **out);
 } nz_model_desc;
-
-/* The descriptor of a model id, or NULL. */
-const nz_model_desc *nz_model_lookup(int id);
-
-/* Find a model and preset by name ("edpc-s"). NZ_ERR_PARAM if unknown. */
-int nz_model_find(const char *name, int *id, u32 *preset);
-
-/* Check a config against its model: known id, matching coding, values in range. */
-int nz_model_config_validate(const nz_model_config *cfg);
 
 #endif /* NZ_MODEL_CONFIG_H */

@@ -34,62 +34,18 @@ void pac_body_layout(const pac_dims *d, nz_nn_layout *l)
 	const size_t H = d->H, F = d->F, L = d->lanes;
 	for (u32 k = 0; k < d->NL; k++) {
 		const size_t T = pac_tw(d, k);
-		if (be_ln1_affine(d, k)) {
-			nz_nn_layout_add(l, "be_ln1_g", T);
-			nz_nn_layout_add(l, "be_ln1_b", T);
-		}
-		nz_nn_layout_add(l, "be_U", L * T * T);
-		nz_nn_layout_add(l, "be_bias", L * T);
-		nz_nn_layout_add(l, "be_ln2_g", T);
-		nz_nn_layout_add(l, "be_ln2_b", T);
-		nz_nn_layout_add(l, "ln1_g", H);
-		nz_nn_layout_add(l, "ln1_b", H);
-		nz_nn_layout_add(l, "wu", F * H);
-		nz_nn_layout_add(l, "bu", F);
-		nz_nn_layout_add(l, "wv", H * F);
-		nz_nn_layout_add(l, "bv", H);
-		nz_nn_layout_add(l, "ln2_g", H);
-		nz_nn_layout_add(l, "ln2_b", H);
+		const int aff = be_ln1_affine(d, k);
+		SEED_LAYOUT_TABLE(l, PAC_LEVEL_PARAMS);
 	}
-	nz_nn_layout_add(l, "wo", 256 * H);
-	nz_nn_layout_add(l, "bo", 256);
+	SEED_LAYOUT_TABLE(l, PAC_OUT_PARAMS);
 }
 
-void pac_body_carve(pac_body *b, const nz_nn_layout *l, u32 first, float *param, float *grad)
+void pac_body_carve(pac_body *b, seed_model *sm, u32 first)
 {
-	const pac_dims *d = &b->d;
 	u32 i = first;
-#define NEXT(field)                                      \
-	do {                                             \
-		p->field = param + l->t[i].offset;       \
-		g->field = grad + l->t[i].offset;        \
-		i++;                                     \
-	} while (0)
-	for (u32 k = 0; k < d->NL; k++) {
-		pac_level_params *p = &b->p[k], *g = &b->g[k];
-		if (be_ln1_affine(d, k)) {
-			NEXT(be_ln1_g);
-			NEXT(be_ln1_b);
-		}
-		NEXT(U);
-		NEXT(bias);
-		NEXT(be_ln2_g);
-		NEXT(be_ln2_b);
-		NEXT(ln1_g);
-		NEXT(ln1_b);
-		NEXT(wu);
-		NEXT(bu);
-		NEXT(wv);
-		NEXT(bv);
-		NEXT(ln2_g);
-		NEXT(ln2_b);
-	}
-#undef NEXT
-	b->wo = param + l->t[i].offset;
-	b->gwo = grad + l->t[i].offset;
-	i++;
-	b->bo = param + l->t[i].offset;
-	b->gbo = grad + l->t[i].offset;
+	for (u32 k = 0; k < b->d.NL; k++)
+		SEED_CARVE_TABLE(sm, i, &i, pac_level_params, &b->p[k], &b->g[k], PAC_LEVEL_PARAMS);
+	SEED_CARVE_TABLE(sm, i, &i, pac_out_params, &b->po, &b->go, PAC_OUT_PARAMS);
 }
 
 void pac_body_acts(pac_body *b, seed_arena *ar)
@@ -97,49 +53,10 @@ void pac_body_acts(pac_body *b, seed_arena *ar)
 	const pac_dims *d = &b->d;
 	const size_t L = d->lanes, H = d->H, F = d->F;
 	for (u32 k = 0; k < d->NL; k++) {
-		pac_level_acts *a = &b->a[k];
 		const size_t NT = pac_nt(d, k);
-		seed_arena_add(ar, &a->tin, L * H);
-		seed_arena_add(ar, &a->y, L * H);
-		seed_arena_add(ar, &a->m1, L * NT);
-		seed_arena_add(ar, &a->r1, L * NT);
-		seed_arena_add(ar, &a->z, L * H);
-		seed_arena_add(ar, &a->zb, L * H);
-		seed_arena_add(ar, &a->n, L * H);
-		seed_arena_add(ar, &a->m2, L * NT);
-		seed_arena_add(ar, &a->r2, L * NT);
-		seed_arena_add(ar, &a->gg, L * H);
-		seed_arena_add(ar, &a->o, L * H);
-		seed_arena_add(ar, &a->out, L * H);
-		seed_arena_add(ar, &a->xl, L * H);
-		seed_arena_add(ar, &a->lm1, L);
-		seed_arena_add(ar, &a->lr1, L);
-		seed_arena_add(ar, &a->hpre, L * F);
-		seed_arena_add(ar, &a->h, L * F);
-		seed_arena_add(ar, &a->v, L * H);
-		seed_arena_add(ar, &a->n2, L * H);
-		seed_arena_add(ar, &a->lm2, L);
-		seed_arena_add(ar, &a->lr2, L);
-		seed_arena_add(ar, &a->gg2, L * H);
-		seed_arena_add(ar, &a->lout, L * H);
+		SEED_ARENA_TABLE(ar, pac_level_acts, &b->a[k], L, PAC_LEVEL_ACTS);
 	}
-	seed_arena_add(ar, &b->dA, L * H);
-	seed_arena_add(ar, &b->dB, L * H);
-	seed_arena_add(ar, &b->dC, L * H);
-	seed_arena_add(ar, &b->dD, L * H);
-	seed_arena_add(ar, &b->dE, L * H);
-	seed_arena_add(ar, &b->dF1, L * F);
-	seed_arena_add(ar, &b->dF2, L * F);
-	seed_arena_add(ar, &b->logits, L * 256);
-}
-
-u64 pac_body_act_floats(const pac_dims *d)
-{
-	const u64 L = d->lanes, H = d->H, F = d->F;
-	u64 t = 0;
-	for (u32 k = 0; k < d->NL; k++)
-		t += L * (15 * H + 2 * F + 4 * pac_nt(d, k) + 4) + 2 * L * H; /* + cache */
-	return t + L * (5 * H + 2 * F + 256);
+	SEED_ARENA_TABLE(ar, pac_body, b, L, PAC_BODY_ACTS);
 }
 
 /* Level k keeps a cache of its NT - 1 older token outputs when it has any and is
@@ -149,16 +66,33 @@ static int level_cached(const pac_dims *d, u32 k)
 	return pac_nt(d, k) > 1 && (k > 0 || d->cache_level0);
 }
 
+/* Slots of level k's cache storage (nz_slide_cache capacity); 0 if not cached. */
+static u32 level_cache_capacity(const pac_dims *d, u32 k)
+{
+	const u32 s = pac_nt(d, k) - 1;
+	return level_cached(d, k) ? NZ_MAX(2 * s, s + 1) : 0;
+}
+
 int pac_body_caches(pac_body *b, nz_nn_ctx *ctx)
 {
 	const pac_dims *d = &b->d;
 	for (u32 k = 0; k < d->NL; k++)
-		if (level_cached(d, k)) {
-			const u32 s = pac_nt(d, k) - 1;
-			NZ_TRY(nz_slide_cache_init(ctx, &b->cache[k], d->lanes, s, pac_tw(d, k),
-						   NZ_MAX(2 * s, s + 1)));
-		}
+		if (level_cached(d, k))
+			NZ_TRY(nz_slide_cache_init(ctx, &b->cache[k], d->lanes, pac_nt(d, k) - 1,
+						   pac_tw(d, k), level_cache_capacity(d, k)));
 	return NZ_OK;
+}
+
+u64 pac_body_act_floats(const pac_dims *d)
+{
+	const u64 L = d->lanes, H = d->H, F = d->F;
+	u64 t = SEED_TABLE_COUNT(PAC_BODY_ACTS) * L;
+	for (u32 k = 0; k < d->NL; k++) {
+		const u64 NT = pac_nt(d, k);
+		t += SEED_TABLE_COUNT(PAC_LEVEL_ACTS) * L +
+		     (u64)level_cache_capacity(d, k) * pac_tw(d, k) * L;
+	}
+	return t;
 }
 
 void pac_body_free(pac_body *b, nz_nn_ctx *ctx)
@@ -197,10 +131,10 @@ void pac_body_init(pac_body *b, nz_rng *r, int torch_default_out)
 		nz_nn_init_const(p->ln2_g, H, 1.0f);
 	}
 	if (torch_default_out) {
-		nz_nn_init_linear(b->wo, b->bo, d->H, 256, r);
+		nz_nn_init_linear(b->po.wo, b->po.bo, d->H, 256, r);
 	} else {
-		nz_nn_init_normal(b->wo, 256 * H, 0.0f, 0.01f, r);
-		nz_nn_init_normal(b->bo, 256, 0.0f, 0.01f, r);
+		nz_nn_init_normal(b->po.wo, 256 * H, 0.0f, 0.01f, r);
+		nz_nn_init_normal(b->po.bo, 256, 0.0f, 0.01f, r);
 	}
 }
 
@@ -220,20 +154,20 @@ void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int firs
 		const size_t n = (size_t)B * rows * TW;
 		/* BE layer */
 		if (rows == NT)
-			memcpy(a->tin, x, BH * sizeof(float));
+			nz_copy_rows(c, a->tin, H, x, H, B, H, 0);
 		else
 			nz_copy_rows(c, a->tin, TW, x + (H - TW), H, B, TW, 0);
 		nz_layernorm_forward(c, a->y, a->m1, a->r1, a->tin, p->be_ln1_g, p->be_ln1_b,
 				     B * rows, TW, EPS);
 		nz_bmm_forward(c, a->z, a->y, p->U, NULL, B, rows, TW, TW);
-		nx_lane_bias_forward(a->zb, a->z, p->bias, B, rows, TW);
+		nz_lane_bias_forward(c, a->zb, a->z, p->bias, B, rows, TW);
 		nz_layernorm_forward(c, a->n, a->m2, a->r2, a->zb, p->be_ln2_g, p->be_ln2_b,
 				     B * rows, TW, EPS);
 		nz_gelu_forward(c, a->gg, a->n, n);
 		nz_avg2_forward(c, a->o, a->y, a->gg, n);
 		nz_slide_cache *cc = &b->cache[k];
 		if (rows == NT) {
-			memcpy(a->out, a->o, BH * sizeof(float));
+			nz_copy_rows(c, a->out, H, a->o, H, B, H, 0);
 			if (cached) {
 				cc->lanes = B;
 				nz_slide_cache_set(c, cc, a->out + TW, H);
@@ -254,7 +188,7 @@ void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int firs
 		nz_avg2_forward(c, a->lout, a->xl, a->gg2, BH);
 		x = a->lout;
 	}
-	nz_linear_forward(c, b->logits, x, b->wo, b->bo, B, H, 256);
+	nz_linear_forward(c, b->logits, x, b->po.wo, b->po.bo, B, H, 256);
 	nz_softmax_forward(c, probs, b->logits, B, 256);
 }
 
@@ -264,7 +198,7 @@ void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, f
 	const u32 H = d->H, F = d->F, NL = d->NL;
 	const size_t BH = (size_t)B * H;
 	float *dA = b->dA, *dB = b->dB, *dC = b->dC, *dD = b->dD, *dE = b->dE;
-	nz_linear_backward(c, dA, b->gwo, b->gbo, dlogits, b->a[NL - 1].lout, b->wo, B, H, 256, 0);
+	nz_linear_backward(c, dA, b->go.wo, b->go.bo, dlogits, b->a[NL - 1].lout, b->po.wo, B, H, 256, 0);
 	for (u32 k = NL; k-- > 0;) {
 		const pac_level_params *p = &b->p[k], *g = &b->g[k];
 		const pac_level_acts *a = &b->a[k];
@@ -290,7 +224,7 @@ void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, f
 		nz_gelu_backward(c, dE, dD, a->n, n, 0);          /* dE = d n */
 		nz_layernorm_backward(c, dD, g->be_ln2_g, g->be_ln2_b, dE, a->zb, a->m2, a->r2,
 				      p->be_ln2_g, B * rows, TW, 0); /* dD = d zb = d z */
-		nx_lane_bias_backward(g->bias, dD, B, rows, TW);
+		nz_lane_bias_backward(c, g->bias, dD, B, rows, TW);
 		nz_bmm_backward(c, dC, g->U, NULL, dD, a->y, p->U, B, rows, TW, TW, 1);
 		float *dt = k ? dA : dx;
 		if (rows == NT) {
@@ -299,9 +233,24 @@ void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, f
 		} else {
 			nz_layernorm_backward(c, dE, g->be_ln1_g, g->be_ln1_b, dC, a->tin, a->m1,
 					      a->r1, p->be_ln1_g, B * rows, TW, 0);
-			memset(dt, 0, BH * sizeof(float));
+			nz_fill(c, dt, BH, 0.0f);
 			nz_copy_rows(c, dt + (H - TW), H, dE, TW, B, TW, 0);
 		}
+	}
+}
+
+/* Trained floats of the body from its tables: shared ones and per lane. */
+static void body_param_counts(const pac_dims *d, u64 *shared, u64 *per_lane)
+{
+	const u64 H = d->H, F = d->F, L = 1; /* the tables counted for one lane */
+	*shared = SEED_TABLE_COUNT(PAC_OUT_PARAMS);
+	*per_lane = 0;
+	for (u32 k = 0; k < d->NL; k++) {
+		const u64 T = pac_tw(d, k);
+		const int aff = be_ln1_affine(d, k);
+		const u64 lane = T * T + T; /* U and bias */
+		*shared += SEED_TABLE_COUNT(PAC_LEVEL_PARAMS) - lane;
+		*per_lane += lane;
 	}
 }
 
@@ -309,28 +258,34 @@ void pac_body_cost(const pac_dims *d, seed_cost *c)
 {
 	const double H = d->H, F = d->F;
 	double fwd = 256.0 * H, bwd = 2.0 * 256.0 * H;
-	u64 params = 256 * (u64)H + 256, lane = 0;
 	for (u32 k = 0; k < d->NL; k++) {
 		const double TW = pac_tw(d, k), rows = level_cached(d, k) ? 1 : pac_nt(d, k);
 		fwd += rows * TW * TW + 2.0 * H * F;
 		bwd += 2.0 * rows * TW * TW + 4.0 * H * F;
-		params += (be_ln1_affine(d, k) ? 2 : 0) * (u64)TW + 2 * (u64)TW +
-			  2 * (u64)H * d->F + d->F + 5 * (u64)H;
-		lane += (u64)TW * (u64)TW + (u64)TW;
 	}
+	u64 shared, lane;
+	body_param_counts(d, &shared, &lane);
 	c->fwd_macs += fwd;
 	c->train_macs += fwd + bwd;
-	c->params += params;
+	c->params += shared;
 	c->lane_params += lane;
 }
 
 /* ---- the PAC model ---- */
 
+/* The PAC model's own tensors before the body's (E, H in scope). */
+#define PAC_PARAMS(X) X(emb, 256 * (size_t)E)
+/* Per lane: embedded, sigmoid, and their gradients. */
+#define PAC_ACTS(X) X(xe, H) X(xs, H) X(dxs, H) X(dxe, H)
+
+SEED_STRUCT(pac_params, PAC_PARAMS);
+SEED_STRUCT(pac_acts, PAC_ACTS);
+
 typedef struct pac {
 	seed_model s;
 	pac_body b;
-	float *emb, *gemb;
-	float *xe, *xs, *dxs, *dxe;  /* (lanes, H) embedded, sigmoid, gradients */
+	pac_params p, g;
+	pac_acts a;
 } pac;
 
 typedef struct pac_preset {
@@ -396,7 +351,8 @@ void nz_pac_cost(const nz_model_config *cfg, seed_cost *c)
 	pac_dims d;
 	pac_dims_of(cfg, &d);
 	pac_body_cost(&d, c);
-	c->params += 256 * (u64)d.E;
+	const u64 E = d.E;
+	c->params += SEED_TABLE_COUNT(PAC_PARAMS);
 }
 
 static u64 pac_memory(const nz_model_config *cfg)
@@ -405,7 +361,8 @@ static u64 pac_memory(const nz_model_config *cfg)
 	pac_dims d;
 	pac_dims_of(cfg, &d);
 	nz_pac_cost(cfg, &c);
-	return seed_memory(&c, d.lanes, pac_body_act_floats(&d) + 4 * (u64)d.lanes * d.H);
+	const u64 H = d.H;
+	return seed_memory(&c, d.lanes, pac_body_act_floats(&d) + SEED_TABLE_COUNT(PAC_ACTS) * d.lanes);
 }
 
 static void pac_init(seed_model *sm)
@@ -413,7 +370,7 @@ static void pac_init(seed_model *sm)
 	pac *m = (pac *)sm;
 	nz_rng r;
 	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_PAC);
-	nz_nn_init_normal(m->emb, 256 * (size_t)m->b.d.E, 0.0f, 0.01f, &r);
+	nz_nn_init_normal(m->p.emb, 256 * (size_t)m->b.d.E, 0.0f, 0.01f, &r);
 	pac_body_init(&m->b, &r, 0);
 }
 
@@ -423,9 +380,9 @@ static void pac_forward(seed_model *sm, const u8 *ctx, u32 B)
 {
 	pac *m = (pac *)sm;
 	const pac_dims *d = &m->b.d;
-	nz_embedding_forward(sm->ctx, m->xe, ctx, d->C, m->emb, B, d->C, d->E);
-	nz_sigmoid_forward(sm->ctx, m->xs, m->xe, (size_t)B * d->H);
-	pac_body_forward(&m->b, sm->ctx, m->xs, B, sm->first, sm->probs);
+	nz_embedding_forward(sm->ctx, m->a.xe, ctx, d->C, m->p.emb, B, d->C, d->E);
+	nz_sigmoid_forward(sm->ctx, m->a.xs, m->a.xe, (size_t)B * d->H);
+	pac_body_forward(&m->b, sm->ctx, m->a.xs, B, sm->first, sm->probs);
 }
 
 static void pac_backward(seed_model *sm, const u8 *next, u32 B)
@@ -433,9 +390,9 @@ static void pac_backward(seed_model *sm, const u8 *next, u32 B)
 	(void)next;
 	pac *m = (pac *)sm;
 	const pac_dims *d = &m->b.d;
-	pac_body_backward(&m->b, sm->ctx, sm->dlogits, B, m->dxs);
-	nz_sigmoid_backward(sm->ctx, m->dxe, m->dxs, m->xs, (size_t)B * d->H, 0);
-	nz_embedding_backward(sm->ctx, m->gemb, m->dxe, sm->ctx_bytes, d->C, B, d->C, d->E);
+	pac_body_backward(&m->b, sm->ctx, sm->dlogits, B, m->a.dxs);
+	nz_sigmoid_backward(sm->ctx, m->a.dxe, m->a.dxs, m->a.xs, (size_t)B * d->H, 0);
+	nz_embedding_backward(sm->ctx, m->g.emb, m->a.dxe, sm->ctx_bytes, d->C, B, d->C, d->E);
 }
 
 static void pac_destroy(seed_model *sm)
@@ -464,27 +421,22 @@ static int pac_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **o
 	const pac_dims *d = &m->b.d;
 	int rc = seed_model_begin(&m->s, &pac_hooks, cfg, ex, d->C, 1e-7f);
 	if (rc == NZ_OK) {
+		const size_t E = d->E, H = d->H;
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
-		nz_nn_layout_add(&l, "emb", 256 * (size_t)d->E);
+		SEED_LAYOUT_TABLE(&l, PAC_PARAMS);
 		pac_body_layout(d, &l);
-		rc = nz_nn_params_init(m->s.ctx, &m->s.P, &l);
+		rc = seed_model_params(&m->s, &l);
 		if (rc == NZ_OK) {
-			m->emb = m->s.P.param + l.t[0].offset;
-			m->gemb = m->s.P.grad + l.t[0].offset;
-			pac_body_carve(&m->b, &l, 1, m->s.P.param, m->s.P.grad);
+			u32 next;
+			SEED_CARVE_TABLE(&m->s, 0, &next, pac_params, &m->p, &m->g, PAC_PARAMS);
+			pac_body_carve(&m->b, &m->s, next);
+			seed_arena a;
+			seed_arena_init(&a);
+			SEED_ARENA_TABLE(&a, pac_acts, &m->a, d->lanes, PAC_ACTS);
+			pac_body_acts(&m->b, &a);
+			rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 		}
-	}
-	if (rc == NZ_OK) {
-		seed_arena a;
-		seed_arena_init(&a);
-		const size_t LH = (size_t)d->lanes * d->H;
-		seed_arena_add(&a, &m->xe, LH);
-		seed_arena_add(&a, &m->xs, LH);
-		seed_arena_add(&a, &m->dxs, LH);
-		seed_arena_add(&a, &m->dxe, LH);
-		pac_body_acts(&m->b, &a);
-		rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 	}
 	if (rc == NZ_OK)
 		rc = pac_body_caches(&m->b, m->s.ctx);

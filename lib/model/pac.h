@@ -32,23 +32,37 @@ typedef struct pac_dims {
 	int cache_level0;       /* SEP: level 0 uses the cache too */
 } pac_dims;
 
-typedef struct pac_level_params {
-	float *be_ln1_g, *be_ln1_b, *U, *bias, *be_ln2_g, *be_ln2_b;
-	float *ln1_g, *ln1_b, *wu, *bu, *wv, *bv, *ln2_g, *ln2_b;
-} pac_level_params;
+/* Trained tensors of level l: X(name, count), with the token width T, the lanes L,
+ * H, F and aff (level l's BE LN1 has parameters) in scope. U and bias are per lane. */
+#define PAC_LEVEL_PARAMS(X)                                                          \
+	X(be_ln1_g, aff ? T : 0) X(be_ln1_b, aff ? T : 0) X(U, L * T * T)            \
+	X(bias, L * T) X(be_ln2_g, T) X(be_ln2_b, T) X(ln1_g, H) X(ln1_b, H)         \
+	X(wu, F * H) X(bu, F) X(wv, H * F) X(bv, H) X(ln2_g, H) X(ln2_b, H)
+/* The output layer, after the levels (H in scope). */
+#define PAC_OUT_PARAMS(X) X(wo, 256 * H) X(bo, 256)
+/* Activations of level l per lane, with H, F and the level's token count NT in scope. */
+#define PAC_LEVEL_ACTS(X)                                                            \
+	X(tin, H) X(y, H) X(m1, NT) X(r1, NT) X(z, H) X(zb, H) X(n, H) X(m2, NT)     \
+	X(r2, NT) X(gg, H) X(o, H) X(out, H) X(xl, H) X(lm1, 1) X(lr1, 1) X(hpre, F) \
+	X(h, F) X(v, H) X(n2, H) X(lm2, 1) X(lr2, 1) X(gg2, H) X(lout, H)
+/* The body's gradient scratch and logits per lane (H, F in scope). */
+#define PAC_BODY_ACTS(X)                                                             \
+	X(dA, H) X(dB, H) X(dC, H) X(dD, H) X(dE, H) X(dF1, F) X(dF2, F) X(logits, 256)
+
+SEED_STRUCT(pac_level_params, PAC_LEVEL_PARAMS);
+SEED_STRUCT(pac_out_params, PAC_OUT_PARAMS);
 
 typedef struct pac_level_acts {
 	u32 rows;     /* tokens per lane computed at the last step */
-	float *tin, *y, *m1, *r1, *z, *zb, *n, *m2, *r2, *gg, *o, *out;
-	float *xl, *lm1, *lr1, *hpre, *h, *v, *n2, *lm2, *lr2, *gg2, *lout;
+	PAC_LEVEL_ACTS(SEED_FIELD_)
 } pac_level_acts;
 
 typedef struct pac_body {
 	pac_dims d;
 	pac_level_params p[PAC_MAX_LEVELS], g[PAC_MAX_LEVELS];
-	float *wo, *bo, *gwo, *gbo;
+	pac_out_params po, go;
 	pac_level_acts a[PAC_MAX_LEVELS];
-	float *dA, *dB, *dC, *dD, *dE, *dF1, *dF2, *logits;
+	PAC_BODY_ACTS(SEED_FIELD_)
 	nz_slide_cache cache[PAC_MAX_LEVELS];
 } pac_body;
 
@@ -58,10 +72,11 @@ NZ_INLINE u32 pac_nt(const pac_dims *d, u32 l) { return d->H / pac_tw(d, l); }
 
 /* Check a body's dims (NZ_OK or NZ_ERR_UNSUPPORTED). */
 int pac_body_check(const pac_dims *d);
-/* Add the body's trained tensors to a layout (after the caller's own) and record
- * where they go: call pac_body_carve after nz_nn_params_init. */
+/* Add the body's trained tensors to a layout (after the caller's own); after
+ * seed_model_params, pac_body_carve points the body at them from layout entry
+ * `first`. */
 void pac_body_layout(const pac_dims *d, nz_nn_layout *l);
-void pac_body_carve(pac_body *b, const nz_nn_layout *l, u32 first, float *param, float *grad);
+void pac_body_carve(pac_body *b, seed_model *sm, u32 first);
 /* Activations and caches. */
 void pac_body_acts(pac_body *b, seed_arena *a);
 int pac_body_caches(pac_body *b, nz_nn_ctx *ctx);
@@ -75,8 +90,10 @@ void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int firs
 		      float *probs);
 void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx);
 
-/* Multiply-adds per byte of the body (steady state) and its tensor counts. */
+/* Multiply-adds per byte of the body (steady state) and its tensor counts, from
+ * the tables above. */
 void pac_body_cost(const pac_dims *d, seed_cost *c);
+/* Floats of the body's activations and caches. */
 u64 pac_body_act_floats(const pac_dims *d);
 
 #endif /* NZ_PAC_H */

@@ -30,7 +30,7 @@ int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem)
 		return NZ_ERR_NOMEM;
 	*mem = p;
 	for (u32 i = 0; i < a->n; i++) {
-		*a->field[i] = p;
+		*a->field[i] = a->count[i] ? p : NULL;
 		p += (a->count[i] + 15) & ~(size_t)15;
 	}
 	return NZ_OK;
@@ -51,13 +51,20 @@ int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_conf
 	return nz_exec_engine(ex, &m->ctx);
 }
 
-int seed_model_params(seed_model *m, const nz_nn_layout *l, float **const *pf,
-		      float **const *gf)
+int seed_model_params(seed_model *m, const nz_nn_layout *l)
 {
-	NZ_TRY(nz_nn_params_init(m->ctx, &m->P, l));
-	nz_nn_layout_carve(l, m->P.param, pf);
-	nz_nn_layout_carve(l, m->P.grad, gf);
-	return NZ_OK;
+	return nz_nn_params_init(m->ctx, &m->P, l);
+}
+
+u32 seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const *gf, u32 n)
+{
+	const nz_nn_layout *l = &m->P.layout;
+	for (u32 i = 0; i < n; i++) {
+		const nz_nn_tensor_info *t = &l->t[first + i];
+		*pf[i] = t->count ? m->P.param + t->offset : NULL;
+		*gf[i] = t->count ? m->P.grad + t->offset : NULL;
+	}
+	return first + n;
 }
 
 /* Weights, moments and the step count back to the state fixed by the seed. */
@@ -160,27 +167,7 @@ const nz_byte_model_ops seed_model_ops = {
 	.destroy = seed_destroy,
 };
 
-/* ---- small ops ---- */
-
-void nx_lane_bias_forward(float *y, const float *x, const float *bias, u32 B, u32 R, u32 D)
-{
-	for (size_t b = 0; b < B; b++)
-		for (size_t r = 0; r < R; r++) {
-			const size_t o = (b * R + r) * D;
-			for (size_t d = 0; d < D; d++)
-				y[o + d] = x[o + d] + bias[b * D + d];
-		}
-}
-
-void nx_lane_bias_backward(float *dbias, const float *dy, u32 B, u32 R, u32 D)
-{
-	for (size_t b = 0; b < B; b++)
-		for (size_t r = 0; r < R; r++) {
-			const float *g = dy + (b * R + r) * D;
-			for (size_t d = 0; d < D; d++)
-				dbias[b * D + d] = dbias[b * D + d] + g[d];
-		}
-}
+/* ---- constant tables ---- */
 
 /* sin on [-pi/4, pi/4] and cos likewise, by their Taylor series in binary64
  * (enough terms that the truncation is below 1e-19); x is reduced by multiples

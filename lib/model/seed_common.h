@@ -3,7 +3,7 @@
  * the engine context, the trained parameter block (parameters, gradients, Adam
  * moments), a second block of constants that are never trained (the seeds'
  * detached maps), activation blocks carved llm.c-style, the block/lane life cycle
- * of byte_model.h, and a few small ops the engine does not have (nn_extra).
+ * of byte_model.h, and a deterministic sin/cos for constant tables.
  *
  * A model embeds seed_model as its first member and fills in three hooks:
  *   init(m)          set the initial weights from cfg.seed (host code, the same
@@ -12,9 +12,11 @@
  *   backward(m, y)   the gradients of the mean cross-entropy (Adam runs after).
  * seed_common.c turns them into the byte_model ops.
  *
- * Every float the models compute goes through the engine's ops or through plain
- * C in this directory written under docs/NUMERICS.md's rules (fixed order, fmaf
- * only where written, no libm), so the result is the same on every backend.
+ * Every float the models compute in forward and backward goes through the
+ * engine's ops (nn.h), so a backend, the host's or a device's, runs a model
+ * without arithmetic of its own on the host. Only initialisation (seeded weights,
+ * constant tables) is host code: it writes into engine memory once ("init runs on
+ * the host then uploads", docs/ENGINE.md).
  */
 #ifndef NZ_SEED_COMMON_H
 #define NZ_SEED_COMMON_H
@@ -23,8 +25,56 @@
 #include "nn/exec.h"
 #include "nn/nn.h"
 
+/* ---- tensor tables: the one way a seed model declares its tensors ----
+ * Each kind of tensor (trained, constant, activation) is listed once, as an
+ * X-macro table LIST(X) that expands X(name, count) for every tensor in order;
+ * counts are expressions of the dims in scope where the table is expanded. From
+ * that one table come the struct of pointers (SEED_STRUCT), the layout and the
+ * carving of the trained block (SEED_LAYOUT_TABLE, SEED_CARVE_TABLE), the arena of
+ * constants or activations (SEED_ARENA_TABLE), and the float counts behind the
+ * cost and the memory estimate (SEED_TABLE_COUNT). A count of 0 leaves the
+ * pointer NULL (a tensor a configuration does not have). */
+#define SEED_FIELD_(name, count) float *name;
+#define SEED_COUNT_(name, count) +(u64)(count)
+#define SEED_LAYOUT_ADD_(name, count) nz_nn_layout_add(seed_layout_, #name, (count));
+#define SEED_ARENA_ADD_(name, count) \
+	seed_arena_add(seed_arena_, &seed_tensors_->name, (size_t)(count) * seed_rows_);
+#define SEED_PARAM_PTR_(name, count) &seed_param_->name,
+#define SEED_GRAD_PTR_(name, count) &seed_grad_->name,
+
+/* typedef struct type { float *name; ... } type; */
+#define SEED_STRUCT(type, LIST) typedef struct type { LIST(SEED_FIELD_) } type
+/* The floats of a table's tensors (u64). */
+#define SEED_TABLE_COUNT(LIST) ((u64)0 LIST(SEED_COUNT_))
+/* Add a table's tensors to a layout. */
+#define SEED_LAYOUT_TABLE(layout, LIST)                      \
+	do {                                                 \
+		nz_nn_layout *const seed_layout_ = (layout); \
+		LIST(SEED_LAYOUT_ADD_)                       \
+	} while (0)
+/* Point the fields of *param and *grad (structs of `type`) at the table's tensors
+ * in the trained block of sm, from layout entry `first`; *next receives the entry
+ * after them. */
+#define SEED_CARVE_TABLE(sm, first, next, type, param, grad, LIST)                     \
+	do {                                                                           \
+		type *const seed_param_ = (param), *const seed_grad_ = (grad);         \
+		float **const seed_pf_[] = {LIST(SEED_PARAM_PTR_)};                    \
+		float **const seed_gf_[] = {LIST(SEED_GRAD_PTR_)};                     \
+		*(next) = seed_model_carve((sm), (first), seed_pf_, seed_gf_,          \
+					   (u32)NZ_ARRAY_LEN(seed_pf_));               \
+	} while (0)
+/* Add a table's tensors to an arena, `rows` times each count (1 for constants,
+ * lanes for activations), carving into the struct *tensors of `type`. */
+#define SEED_ARENA_TABLE(arena, type, tensors, rows, LIST)            \
+	do {                                                          \
+		seed_arena *const seed_arena_ = (arena);              \
+		type *const seed_tensors_ = (tensors);                \
+		const size_t seed_rows_ = (rows);                     \
+		LIST(SEED_ARENA_ADD_)                                 \
+	} while (0)
+
 /* A list of named float blocks carved from one allocation (activations,
- * constants). Each entry is 16-float aligned. */
+ * constants). Each entry is 16-float aligned; an entry of 0 floats is NULL. */
 #define SEED_MAX_BUFS 160
 
 typedef struct seed_arena {
@@ -74,10 +124,11 @@ struct seed_model {
 /* Take the engine of ex and fill the base. */
 int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
 		     nz_exec *ex, u32 context, float weight_decay);
-/* Allocate the trained block from a layout and carve it into two struct-of-
- * pointers (fields in layout order): param and grad. */
-int seed_model_params(seed_model *m, const nz_nn_layout *l, float **const *pf,
-		      float **const *gf);
+/* Allocate the trained block (parameters, gradients, moments) of a layout. */
+int seed_model_params(seed_model *m, const nz_nn_layout *l);
+/* Point pf[i] and gf[i] (i < n) at layout entry first + i of the parameters and
+ * the gradients (NULL for an entry of 0 floats); returns first + n. */
+u32 seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const *gf, u32 n);
 /* Allocate probs/dlogits/ctx copies; call init; hand out the byte model. */
 int seed_model_finish(seed_model *m, nz_byte_model **out);
 void seed_model_free(seed_model *m);
@@ -85,13 +136,7 @@ void seed_model_free(seed_model *m);
 /* The byte_model ops shared by every seed model. */
 extern const nz_byte_model_ops seed_model_ops;
 
-/* ---- ops the engine lacks (plain C, NUMERICS.md order) ---- */
-
-/* y[b, r, :] = x[b, r, :] + bias[b, :] for R rows per lane (a per-lane bias shared by
- * the rows of a lane). */
-void nx_lane_bias_forward(float *y, const float *x, const float *bias, u32 B, u32 R, u32 D);
-/* dbias[b, :] += dy[b, 0, :] + dy[b, 1, :] + ... (rows in order). */
-void nx_lane_bias_backward(float *dbias, const float *dy, u32 B, u32 R, u32 D);
+/* ---- constant tables (host code at init) ---- */
 
 /* Deterministic sin and cos in binary64 (+ - * only), for constant tables. */
 double nx_sin(double x);

@@ -17,15 +17,26 @@
 
 #include "model/pac.h"
 
+/* The front end's trained tensors before the body's (E and NW in scope). */
+#define SEP_PARAMS(X) X(emb, 256 * (size_t)E) X(mparam, NW) X(uw, NW) X(ub, 1)
+/* Per lane: embedded context and its sigmoid (CE = Cin * E), the mix before and
+ * after the GELU, and their gradients. */
+#define SEP_ACTS(X)                                                                   \
+	X(xe, CE) X(xs, CE) X(dxs, CE) X(dxe, CE) X(pre, H) X(x, H) X(dx, H) X(dpre, H)
+/* Per step, shared by the lanes: k_j, mask_j, uw_j * mask_j and its gradient. */
+#define SEP_GATES(X) X(kk, NW) X(mask, NW) X(coef, NW) X(dcoef, NW)
+
+SEED_STRUCT(sep_params, SEP_PARAMS);
+SEED_STRUCT(sep_acts, SEP_ACTS);
+SEED_STRUCT(sep_gates, SEP_GATES);
+
 typedef struct sep {
 	seed_model s;
 	pac_body b;
 	u32 Cin, NW, stride;
-	float *emb, *mparam, *uw, *ub;      /* trained */
-	float *gemb, *gmparam, *guw, *gub;
-	float *xe, *xs, *pre, *x;           /* (lanes, Cin*E), .., (lanes, H) */
-	float *dx, *dpre, *dxs, *dxe;
-	float *kk, *mask;                   /* (NW) this step's k_j and mask_j */
+	sep_params p, g;
+	sep_acts a;
+	sep_gates t;
 } sep;
 
 typedef struct sep_preset {
@@ -102,10 +113,10 @@ void nz_sep_cost(const nz_model_config *cfg, seed_cost *c)
 	u32 Cin, stride;
 	sep_dims_of(cfg, &d, &Cin, &stride);
 	pac_body_cost(&d, c);
-	const double NW = Cin - d.C + 1;
-	c->fwd_macs += NW * d.H;
-	c->train_macs += 3.0 * NW * d.H;
-	c->params += 256 * (u64)d.E + 2 * (u64)(Cin - d.C + 1) + 1;
+	const u64 NW = Cin - d.C + 1, E = d.E;
+	c->fwd_macs += (double)NW * d.H;
+	c->train_macs += 3.0 * (double)NW * d.H;
+	c->params += SEED_TABLE_COUNT(SEP_PARAMS);
 }
 
 static u64 sep_memory(const nz_model_config *cfg)
@@ -115,8 +126,10 @@ static u64 sep_memory(const nz_model_config *cfg)
 	u32 Cin, stride;
 	sep_dims_of(cfg, &d, &Cin, &stride);
 	nz_sep_cost(cfg, &c);
+	const u64 CE = (u64)Cin * d.E, H = d.H, NW = Cin - d.C + 1;
 	return seed_memory(&c, d.lanes, pac_body_act_floats(&d) +
-					    (u64)d.lanes * (4 * (u64)Cin * d.E + 4 * (u64)d.H));
+					    SEED_TABLE_COUNT(SEP_ACTS) * d.lanes +
+					    SEED_TABLE_COUNT(SEP_GATES));
 }
 
 static void sep_init(seed_model *sm)
@@ -125,11 +138,11 @@ static void sep_init(seed_model *sm)
 	const pac_dims *d = &m->b.d;
 	nz_rng r;
 	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_SEP);
-	nz_nn_init_normal(m->emb, 256 * (size_t)d->E, 0.0f, 0.01f, &r);
+	nz_nn_init_normal(m->p.emb, 256 * (size_t)d->E, 0.0f, 0.01f, &r);
 	/* xavier_normal_ on a (1, NW, 1) tensor: std = sqrt(2 / (NW + 1)) */
-	nz_nn_init_normal(m->mparam, m->NW, 0.0f, sqrtf(2.0f / (float)(m->NW + 1)), &r);
-	nz_nn_init_normal(m->uw, m->NW, 0.0f, 0.01f, &r);
-	nz_nn_init_normal(m->ub, 1, 0.0f, 0.01f, &r);
+	nz_nn_init_normal(m->p.mparam, m->NW, 0.0f, sqrtf(2.0f / (float)(m->NW + 1)), &r);
+	nz_nn_init_normal(m->p.uw, m->NW, 0.0f, 0.01f, &r);
+	nz_nn_init_normal(m->p.ub, 1, 0.0f, 0.01f, &r);
 	pac_body_init(&m->b, &r, 1);
 }
 
@@ -141,24 +154,13 @@ static void sep_forward(seed_model *sm, const u8 *ctx, u32 B)
 	nz_nn_ctx *c = sm->ctx;
 	const pac_dims *d = &m->b.d;
 	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
-	nz_embedding_forward(c, m->xe, ctx, m->Cin, m->emb, B, m->Cin, E);
-	nz_sigmoid_forward(c, m->xs, m->xe, (size_t)B * CE);
-	for (u32 j = 0; j < NW; j++) {
-		m->kk[j] = j % m->stride == 0 ? 1.0f : nz_sigmoidf(m->mparam[j]);
-		m->mask[j] = nz_sigmoidf((m->kk[j] - 0.5f) * 10.0f);
-	}
-	/* pre[b, f] = ub, then for j in order pre = fma(a_j, s[b, j*E + f], pre) with
-	 * a_j = uw_j * mask_j (the engine's axpy: one fma per element on every backend) */
-	for (size_t b = 0; b < B; b++) {
-		float *pre = m->pre + b * H;
-		const float *s = m->xs + b * CE;
-		for (u32 f = 0; f < H; f++)
-			pre[f] = m->ub[0];
-		for (u32 j = 0; j < NW; j++)
-			nz_axpy(c, pre, m->uw[j] * m->mask[j], s + (size_t)j * E, H);
-	}
-	nz_gelu_forward(c, m->x, m->pre, (size_t)B * H);
-	pac_body_forward(&m->b, c, m->x, B, sm->first, sm->probs);
+	nz_embedding_forward(c, m->a.xe, ctx, m->Cin, m->p.emb, B, m->Cin, E);
+	nz_sigmoid_forward(c, m->a.xs, m->a.xe, (size_t)B * CE);
+	nz_patch_gate_forward(c, m->t.kk, m->t.mask, m->t.coef, m->p.mparam, m->p.uw, NW,
+			      m->stride);
+	nz_patch_mix_forward(c, m->a.pre, m->a.xs, m->t.coef, m->p.ub, B, NW, E, H);
+	nz_gelu_forward(c, m->a.x, m->a.pre, (size_t)B * H);
+	pac_body_forward(&m->b, c, m->a.x, B, sm->first, sm->probs);
 }
 
 static void sep_backward(seed_model *sm, const u8 *next, u32 B)
@@ -168,44 +170,14 @@ static void sep_backward(seed_model *sm, const u8 *next, u32 B)
 	nz_nn_ctx *c = sm->ctx;
 	const pac_dims *d = &m->b.d;
 	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
-	pac_body_backward(&m->b, c, sm->dlogits, B, m->dx);
-	nz_gelu_backward(c, m->dpre, m->dx, m->pre, (size_t)B * H, 0);
-	/* T_j = sum over lanes, then features, of dpre[b, f] * s[b, j*E + f] (a plain
-	 * chain of products and sums);
-	 * d uw_j = T_j * mask_j, d mask_j = T_j * uw_j, d ub = sum of dpre */
-	float T[256 + 1];
-	for (u32 j = 0; j < NW; j++)
-		T[j] = 0.0f;
-	float sub = 0.0f;
-	for (size_t b = 0; b < B; b++) {
-		const float *dp = m->dpre + b * H, *s = m->xs + b * CE;
-		for (u32 f = 0; f < H; f++)
-			sub = sub + dp[f];
-		for (u32 j = 0; j < NW; j++) {
-			const float *sj = s + (size_t)j * E;
-			float t = T[j];
-			for (u32 f = 0; f < H; f++)
-				t = t + dp[f] * sj[f];
-			T[j] = t;
-		}
-		/* ds[b, j*E + f] += dpre[b, f] * (uw_j * mask_j), j in order */
-		float *ds = m->dxs + b * CE;
-		memset(ds, 0, CE * sizeof(float));
-		for (u32 j = 0; j < NW; j++)
-			nz_axpy(c, ds + (size_t)j * E, m->uw[j] * m->mask[j], dp, H);
-	}
-	m->gub[0] = m->gub[0] + sub;
-	for (u32 j = 0; j < NW; j++) {
-		m->guw[j] = m->guw[j] + T[j] * m->mask[j];
-		if (j % m->stride) {
-			const float dm = T[j] * m->uw[j];
-			const float mk = m->mask[j], k = m->kk[j];
-			const float dk = dm * (mk * (1.0f - mk)) * 10.0f;
-			m->gmparam[j] = m->gmparam[j] + dk * (k * (1.0f - k));
-		}
-	}
-	nz_sigmoid_backward(c, m->dxe, m->dxs, m->xs, (size_t)B * CE, 0);
-	nz_embedding_backward(c, m->gemb, m->dxe, sm->ctx_bytes, m->Cin, B, m->Cin, E);
+	pac_body_backward(&m->b, c, sm->dlogits, B, m->a.dx);
+	nz_gelu_backward(c, m->a.dpre, m->a.dx, m->a.pre, (size_t)B * H, 0);
+	nz_patch_mix_backward(c, m->a.dxs, m->t.dcoef, m->g.ub, m->a.dpre, m->a.xs, m->t.coef, B,
+			      NW, E, H);
+	nz_patch_gate_backward(c, m->g.uw, m->g.mparam, m->t.dcoef, m->p.uw, m->t.mask, m->t.kk,
+			       NW, m->stride);
+	nz_sigmoid_backward(c, m->a.dxe, m->a.dxs, m->a.xs, (size_t)B * CE, 0);
+	nz_embedding_backward(c, m->g.emb, m->a.dxe, sm->ctx_bytes, m->Cin, B, m->Cin, E);
 }
 
 static void sep_destroy(seed_model *sm)
@@ -213,7 +185,6 @@ static void sep_destroy(seed_model *sm)
 	sep *m = (sep *)sm;
 	if (sm->ctx)
 		pac_body_free(&m->b, sm->ctx);
-	free(m->kk);
 }
 
 static const seed_hooks sep_hooks = {
@@ -235,45 +206,25 @@ static int sep_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **o
 	sep_dims_of(cfg, &m->b.d, &m->Cin, &m->stride);
 	const pac_dims *d = &m->b.d;
 	m->NW = m->Cin - d->C + 1;
-	m->kk = calloc(2 * (size_t)m->NW, sizeof(float));
-	int rc = m->kk ? NZ_OK : NZ_ERR_NOMEM;
+	int rc = seed_model_begin(&m->s, &sep_hooks, cfg, ex, m->Cin, 1e-7f);
 	if (rc == NZ_OK) {
-		m->mask = m->kk + m->NW;
-		rc = seed_model_begin(&m->s, &sep_hooks, cfg, ex, m->Cin, 1e-7f);
-	}
-	if (rc == NZ_OK) {
+		const size_t E = d->E, H = d->H, NW = m->NW, CE = (size_t)m->Cin * d->E;
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
-		nz_nn_layout_add(&l, "emb", 256 * (size_t)d->E);
-		nz_nn_layout_add(&l, "mask", m->NW);
-		nz_nn_layout_add(&l, "uw", m->NW);
-		nz_nn_layout_add(&l, "ub", 1);
+		SEED_LAYOUT_TABLE(&l, SEP_PARAMS);
 		pac_body_layout(d, &l);
-		float **const pf[] = {&m->emb, &m->mparam, &m->uw, &m->ub};
-		float **const gf[] = {&m->gemb, &m->gmparam, &m->guw, &m->gub};
-		rc = nz_nn_params_init(m->s.ctx, &m->s.P, &l);
+		rc = seed_model_params(&m->s, &l);
 		if (rc == NZ_OK) {
-			for (u32 i = 0; i < 4; i++) {
-				*pf[i] = m->s.P.param + l.t[i].offset;
-				*gf[i] = m->s.P.grad + l.t[i].offset;
-			}
-			pac_body_carve(&m->b, &l, 4, m->s.P.param, m->s.P.grad);
+			u32 next;
+			SEED_CARVE_TABLE(&m->s, 0, &next, sep_params, &m->p, &m->g, SEP_PARAMS);
+			pac_body_carve(&m->b, &m->s, next);
+			seed_arena a;
+			seed_arena_init(&a);
+			SEED_ARENA_TABLE(&a, sep_acts, &m->a, d->lanes, SEP_ACTS);
+			SEED_ARENA_TABLE(&a, sep_gates, &m->t, 1, SEP_GATES);
+			pac_body_acts(&m->b, &a);
+			rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 		}
-	}
-	if (rc == NZ_OK) {
-		seed_arena a;
-		seed_arena_init(&a);
-		const size_t L = d->lanes, CE = (size_t)m->Cin * d->E;
-		seed_arena_add(&a, &m->xe, L * CE);
-		seed_arena_add(&a, &m->xs, L * CE);
-		seed_arena_add(&a, &m->dxs, L * CE);
-		seed_arena_add(&a, &m->dxe, L * CE);
-		seed_arena_add(&a, &m->pre, L * d->H);
-		seed_arena_add(&a, &m->x, L * d->H);
-		seed_arena_add(&a, &m->dx, L * d->H);
-		seed_arena_add(&a, &m->dpre, L * d->H);
-		pac_body_acts(&m->b, &a);
-		rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 	}
 	if (rc == NZ_OK)
 		rc = pac_body_caches(&m->b, m->s.ctx);

@@ -29,19 +29,38 @@ typedef struct trace_dims {
 	u32 lanes, C, H, F, P, NH, R, VD, T, hd;
 } trace_dims;
 
+/* Trained tensors: X(name, count). */
+#define TRACE_PARAMS(X)                                                            \
+	X(emb, 256 * (size_t)(d->VD / 2)) X(ln1_g, d->H) X(ln1_b, d->H)            \
+	X(wq, (size_t)d->H * d->H) X(bq, d->H) X(wk, (size_t)d->H * d->H)          \
+	X(bk, d->H) X(wv, (size_t)d->H * d->H) X(bv, d->H) X(ln2_g, d->H)          \
+	X(ln2_b, d->H) X(wu, (size_t)d->F * d->H) X(bu, d->F)                      \
+	X(wd, (size_t)d->H * d->F) X(bd, d->H) X(wo, 256 * (size_t)d->H) X(bo, 256)
+
+/* Activations (rows = lanes): X(name, floats per lane). xin, y, m2, r2, h and gh
+ * hold one slice per FFN repeat (xin one more: the output), each slice (lanes, ..).
+ * datt receives d(attention numerator); dx doubles as the FFN's output scratch. */
+#define TRACE_ACTS(X)                                                              \
+	X(xe, (size_t)d->C * (d->VD / 2)) X(xt, (size_t)d->T * d->H)               \
+	X(xn, (size_t)d->T * d->H) X(m1, d->T) X(r1, d->T)                         \
+	X(k, (size_t)d->T * d->H) X(v, (size_t)d->T * d->H) X(q, d->H)             \
+	X(k2, (size_t)d->T * d->H) X(q2, d->H) X(att_a, (size_t)d->NH * d->T)      \
+	X(den, d->NH) X(att, d->H) X(x0, d->H)                                     \
+	X(xin, (size_t)(d->R + 1) * d->H) X(y, (size_t)d->R * d->H) X(m2, d->R)    \
+	X(r2, d->R) X(h, (size_t)d->R * d->F) X(gh, (size_t)d->R * d->F)           \
+	X(logits, 256) X(dx, d->H) X(dx2, d->H) X(dy, d->H) X(dh, d->F)            \
+	X(dgh, d->F) X(datt, d->H) X(dq, d->H) X(dk, (size_t)d->T * d->H)          \
+	X(dv, (size_t)d->T * d->H) X(dxn, (size_t)d->T * d->H)                     \
+	X(dxt, (size_t)d->T * d->H) X(dxe, (size_t)d->C * (d->VD / 2))
+
+SEED_STRUCT(trace_params, TRACE_PARAMS);
+SEED_STRUCT(trace_acts, TRACE_ACTS);
+
 typedef struct trace {
 	seed_model s;
 	trace_dims d;
-	/* trained */
-	float *emb, *ln1_g, *ln1_b, *wq, *bq, *wk, *bk, *wv, *bv, *ln2_g, *ln2_b, *wu,
-		*bu, *wd, *bd, *wo, *bo;
-	float *gemb, *gln1_g, *gln1_b, *gwq, *gbq, *gwk, *gbk, *gwv, *gbv, *gln2_g,
-		*gln2_b, *gwu, *gbu, *gwd, *gbd, *gwo, *gbo;
-	/* activations */
-	float *xe, *xt, *xn, *m1, *r1, *k, *v, *q, *k2, *q2, *att_a, *den, *att, *x0;
-	float *xin, *y, *m2, *r2, *h, *gh;   /* per repeat: (R, lanes, ..) */
-	float *logits;
-	float *dx, *dx2, *dy, *dh, *dgh, *datt, *dq, *dk, *dv, *dxn, *dxt, *dxe;
+	trace_params p, g;
+	trace_acts a;
 } trace;
 
 typedef struct trace_preset {
@@ -116,23 +135,21 @@ static int trace_validate(const nz_model_config *cfg)
 
 void nz_trace_cost(const nz_model_config *cfg, seed_cost *c)
 {
-	trace_dims d;
-	trace_dims_of(cfg, &d);
-	const double H = d.H, T = d.T, F = d.F, R = d.R;
+	trace_dims dims;
+	const trace_dims *d = &dims;
+	trace_dims_of(cfg, &dims);
+	const double H = d->H, T = d->T, F = d->F, R = d->R;
 	const double fwd = 2.0 * T * H * H + H * H + 2.0 * T * H + R * 2.0 * H * F + 256.0 * H;
 	const double bwd = 4.0 * T * H * H + 2.0 * H * H + 4.0 * T * H + R * 4.0 * H * F +
 			   512.0 * H;
 	c->fwd_macs = fwd;
 	c->train_macs = fwd + bwd;
-	c->params = 256 * (u64)(d.VD / 2) + 3 * (u64)d.H * d.H + 2 * (u64)d.H * d.F +
-		    256 * (u64)d.H + 10 * (u64)d.H + d.F + 256;
+	c->params = SEED_TABLE_COUNT(TRACE_PARAMS);
 }
 
 static u64 trace_act_floats(const trace_dims *d)
 {
-	const u64 L = d->lanes, TH = (u64)d->T * d->H, H = d->H, F = d->F, R = d->R;
-	return L * (12 * TH + 2 * d->T + d->NH * (u64)(d->T + 1) + 8 * H + R * (3 * H + 2 + 2 * F) +
-		    256 + 2 * F + (u64)d->C * d->VD);
+	return SEED_TABLE_COUNT(TRACE_ACTS) * d->lanes;
 }
 
 static u64 trace_memory(const nz_model_config *cfg)
@@ -150,15 +167,15 @@ static void trace_init(seed_model *sm)
 	const trace_dims *d = &m->d;
 	nz_rng r;
 	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_TRACE);
-	nz_nn_init_normal(m->emb, 256 * (size_t)(d->VD / 2), 0.0f, 1.0f, &r);
-	nz_nn_init_const(m->ln1_g, d->H, 1.0f);
-	nz_nn_init_linear(m->wq, m->bq, d->H, d->H, &r);
-	nz_nn_init_linear(m->wk, m->bk, d->H, d->H, &r);
-	nz_nn_init_linear(m->wv, m->bv, d->H, d->H, &r);
-	nz_nn_init_linear(m->wu, m->bu, d->H, d->F, &r);
-	nz_nn_init_linear(m->wd, m->bd, d->F, d->H, &r);
-	nz_nn_init_const(m->ln2_g, d->H, 1.0f);
-	nz_nn_init_linear(m->wo, m->bo, d->H, 256, &r);
+	nz_nn_init_normal(m->p.emb, 256 * (size_t)(d->VD / 2), 0.0f, 1.0f, &r);
+	nz_nn_init_const(m->p.ln1_g, d->H, 1.0f);
+	nz_nn_init_linear(m->p.wq, m->p.bq, d->H, d->H, &r);
+	nz_nn_init_linear(m->p.wk, m->p.bk, d->H, d->H, &r);
+	nz_nn_init_linear(m->p.wv, m->p.bv, d->H, d->H, &r);
+	nz_nn_init_linear(m->p.wu, m->p.bu, d->H, d->F, &r);
+	nz_nn_init_linear(m->p.wd, m->p.bd, d->F, d->H, &r);
+	nz_nn_init_const(m->p.ln2_g, d->H, 1.0f);
+	nz_nn_init_linear(m->p.wo, m->p.bo, d->H, 256, &r);
 }
 
 /* The position columns of every byte row of xt: sin then cos of p * freq_k,
@@ -178,7 +195,7 @@ static void trace_positions(trace *m)
 			row[quarter + k] = (float)nx_cos((double)arg);
 		}
 		for (size_t b = 0; b < d->lanes; b++)
-			memcpy(m->xt + (b * d->C + p) * d->VD + half, row, half * sizeof(float));
+			memcpy(m->a.xt + (b * d->C + p) * d->VD + half, row, half * sizeof(float));
 	}
 }
 
@@ -187,55 +204,36 @@ static void trace_forward(seed_model *sm, const u8 *ctx, u32 B)
 	trace *m = (trace *)sm;
 	nz_nn_ctx *c = sm->ctx;
 	const trace_dims *d = &m->d;
-	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, hd = d->hd, half = d->VD / 2;
+	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, half = d->VD / 2;
 	const size_t TH = (size_t)T * H, BH = (size_t)B * H;
-	nz_embedding_forward(c, m->xe, ctx, d->C, m->emb, B, d->C, half);
-	nz_copy_rows(c, m->xt, d->VD, m->xe, half, B * d->C, half, 0);
-	nz_layernorm_forward(c, m->xn, m->m1, m->r1, m->xt, m->ln1_g, m->ln1_b, B * T, H, EPS);
-	nz_linear_forward(c, m->k, m->xn, m->wk, m->bk, B * T, H, H);
-	nz_linear_forward(c, m->v, m->xn, m->wv, m->bv, B * T, H, H);
-	nz_gemm(c, 0, 1, B, H, H, m->xn + (T - 1) * H, TH, m->wq, H, m->q, H, m->bq, 0);
-	nz_mul_forward(c, m->k2, m->k, m->k, (size_t)B * TH);
-	nz_mul_forward(c, m->q2, m->q, m->q, BH);
+	nz_embedding_forward(c, m->a.xe, ctx, d->C, m->p.emb, B, d->C, half);
+	nz_copy_rows(c, m->a.xt, d->VD, m->a.xe, half, B * d->C, half, 0);
+	nz_layernorm_forward(c, m->a.xn, m->a.m1, m->a.r1, m->a.xt, m->p.ln1_g, m->p.ln1_b, B * T, H, EPS);
+	nz_linear_forward(c, m->a.k, m->a.xn, m->p.wk, m->p.bk, B * T, H, H);
+	nz_linear_forward(c, m->a.v, m->a.xn, m->p.wv, m->p.bv, B * T, H, H);
+	nz_gemm(c, 0, 1, B, H, H, m->a.xn + (T - 1) * H, TH, m->p.wq, H, m->a.q, H, m->p.bq, 0);
+	nz_mul_forward(c, m->a.k2, m->a.k, m->a.k, (size_t)B * TH);
+	nz_mul_forward(c, m->a.q2, m->a.q, m->a.q, BH);
 	/* attention of the last token, per lane and head */
-	for (size_t b = 0; b < B; b++)
-		for (u32 h = 0; h < NH; h++) {
-			const float *q2 = m->q2 + b * H + h * hd;
-			float *a = m->att_a + (b * NH + h) * T;
-			float den = 0.0f;
-			for (u32 s = 0; s < T; s++) {
-				const float *k2 = m->k2 + b * TH + (size_t)s * H + h * hd;
-				float t = 0.0f;
-				for (u32 i = 0; i < hd; i++)
-					t = t + q2[i] * k2[i];
-				a[s] = t;
-				den = den + t;
-			}
-			m->den[b * NH + h] = den + 1e-16f;
-			/* num = fma chain over s of a_s * v_s (axpy), then / den */
-			float *att = m->att + b * H + h * hd;
-			memset(att, 0, hd * sizeof(float));
-			for (u32 s = 0; s < T; s++)
-				nz_axpy(c, att, a[s], m->v + b * TH + (size_t)s * H + h * hd, hd);
-			for (u32 l = 0; l < hd; l++)
-				att[l] = att[l] / m->den[b * NH + h];
-		}
+	nz_sqr_attention_last_forward(c, m->a.att, m->a.att_a, m->a.den, m->a.q2, m->a.k2, m->a.v,
+				      B, T, H, NH);
 	/* x = last token + attention, then R times the shared FFN */
-	nz_copy_rows(c, m->x0, H, m->xt + (T - 1) * H, TH, B, H, 0);
-	nz_add_forward(c, m->xin, m->x0, m->att, BH);
+	nz_copy_rows(c, m->a.x0, H, m->a.xt + (T - 1) * H, TH, B, H, 0);
+	nz_add_forward(c, m->a.xin, m->a.x0, m->a.att, BH);
 	for (u32 r = 0; r < d->R; r++) {
-		float *xin = m->xin + r * (size_t)d->lanes * H;
-		float *y = m->y + r * (size_t)d->lanes * H;
-		float *h = m->h + r * (size_t)d->lanes * F, *gh = m->gh + r * (size_t)d->lanes * F;
-		float *m2 = m->m2 + r * (size_t)d->lanes, *r2 = m->r2 + r * (size_t)d->lanes;
-		nz_layernorm_forward(c, y, m2, r2, xin, m->ln2_g, m->ln2_b, B, H, EPS);
-		nz_linear_forward(c, h, y, m->wu, m->bu, B, H, F);
+		float *xin = m->a.xin + r * (size_t)d->lanes * H;
+		float *y = m->a.y + r * (size_t)d->lanes * H;
+		float *h = m->a.h + r * (size_t)d->lanes * F, *gh = m->a.gh + r * (size_t)d->lanes * F;
+		float *m2 = m->a.m2 + r * (size_t)d->lanes, *r2 = m->a.r2 + r * (size_t)d->lanes;
+		nz_layernorm_forward(c, y, m2, r2, xin, m->p.ln2_g, m->p.ln2_b, B, H, EPS);
+		nz_linear_forward(c, h, y, m->p.wu, m->p.bu, B, H, F);
 		nz_gelu_forward(c, gh, h, (size_t)B * F);
-		nz_linear_forward(c, m->dx, gh, m->wd, m->bd, B, F, H); /* dx as scratch */
-		nz_add_forward(c, xin + (size_t)d->lanes * H, xin, m->dx, BH);
+		nz_linear_forward(c, m->a.dx, gh, m->p.wd, m->p.bd, B, F, H); /* dx as scratch */
+		nz_add_forward(c, xin + (size_t)d->lanes * H, xin, m->a.dx, BH);
 	}
-	nz_linear_forward(c, m->logits, m->xin + d->R * (size_t)d->lanes * H, m->wo, m->bo, B, H, 256);
-	nz_softmax_forward(c, sm->probs, m->logits, B, 256);
+	nz_linear_forward(c, m->a.logits, m->a.xin + d->R * (size_t)d->lanes * H, m->p.wo, m->p.bo,
+			  B, H, 256);
+	nz_softmax_forward(c, sm->probs, m->a.logits, B, 256);
 }
 
 static void trace_backward(seed_model *sm, const u8 *next, u32 B)
@@ -244,75 +242,40 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 	trace *m = (trace *)sm;
 	nz_nn_ctx *c = sm->ctx;
 	const trace_dims *d = &m->d;
-	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, hd = d->hd, half = d->VD / 2;
-	const size_t TH = (size_t)T * H, BH = (size_t)B * H, LH = (size_t)d->lanes * H;
-	float *dx = m->dx, *dx2 = m->dx2;
-	nz_linear_backward(c, dx, m->gwo, m->gbo, sm->dlogits, m->xin + d->R * LH, m->wo, B, H, 256, 0);
+	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, half = d->VD / 2;
+	const size_t TH = (size_t)T * H, LH = (size_t)d->lanes * H;
+	float *dx = m->a.dx, *dx2 = m->a.dx2;
+	nz_linear_backward(c, dx, m->g.wo, m->g.bo, sm->dlogits, m->a.xin + d->R * LH, m->p.wo, B, H,
+			   256, 0);
 	for (u32 r = d->R; r-- > 0;) {
-		float *xin = m->xin + r * LH, *y = m->y + r * LH;
-		float *h = m->h + r * (size_t)d->lanes * F, *gh = m->gh + r * (size_t)d->lanes * F;
-		float *m2 = m->m2 + r * (size_t)d->lanes, *r2 = m->r2 + r * (size_t)d->lanes;
-		nz_linear_backward(c, m->dgh, m->gwd, m->gbd, dx, gh, m->wd, B, F, H, 0);
-		nz_gelu_backward(c, m->dh, m->dgh, h, (size_t)B * F, 0);
-		nz_linear_backward(c, m->dy, m->gwu, m->gbu, m->dh, y, m->wu, B, H, F, 0);
-		memcpy(dx2, dx, BH * sizeof(float));
-		nz_layernorm_backward(c, dx2, m->gln2_g, m->gln2_b, m->dy, xin, m2, r2, m->ln2_g,
+		float *xin = m->a.xin + r * LH, *y = m->a.y + r * LH;
+		float *h = m->a.h + r * (size_t)d->lanes * F, *gh = m->a.gh + r * (size_t)d->lanes * F;
+		float *m2 = m->a.m2 + r * (size_t)d->lanes, *r2 = m->a.r2 + r * (size_t)d->lanes;
+		nz_linear_backward(c, m->a.dgh, m->g.wd, m->g.bd, dx, gh, m->p.wd, B, F, H, 0);
+		nz_gelu_backward(c, m->a.dh, m->a.dgh, h, (size_t)B * F, 0);
+		nz_linear_backward(c, m->a.dy, m->g.wu, m->g.bu, m->a.dh, y, m->p.wu, B, H, F, 0);
+		nz_copy_rows(c, dx2, H, dx, H, B, H, 0);
+		nz_layernorm_backward(c, dx2, m->g.ln2_g, m->g.ln2_b, m->a.dy, xin, m2, r2, m->p.ln2_g,
 				      B, H, 1);
 		float *t = dx;
 		dx = dx2;
 		dx2 = t;
 	}
 	/* dx is d(x0 + att): attention backward per lane and head */
-	for (size_t b = 0; b < B; b++)
-		for (u32 hh = 0; hh < NH; hh++) {
-			const float D = m->den[b * NH + hh];
-			const float *dout = dx + b * H + hh * hd, *out = m->att + b * H + hh * hd;
-			const float *a = m->att_a + (b * NH + hh) * T;
-			const float *q2 = m->q2 + b * H + hh * hd;
-			float dnum[512];
-			float dD = 0.0f;
-			for (u32 l = 0; l < hd; l++) {
-				dnum[l] = dout[l] / D;
-				dD = dD + dout[l] * out[l];
-			}
-			dD = -dD / D;
-			float *dq = m->dq + b * H + hh * hd;
-			for (u32 i = 0; i < hd; i++)
-				dq[i] = 0.0f;
-			for (u32 s = 0; s < T; s++) {
-				const size_t o = b * TH + (size_t)s * H + hh * hd;
-				const float *v = m->v + o, *k2 = m->k2 + o, *k = m->k + o;
-				float da = dD;
-				for (u32 l = 0; l < hd; l++)
-					da = da + dnum[l] * v[l];
-				float *dv = m->dv + o, *dk = m->dk + o;
-				for (u32 l = 0; l < hd; l++)
-					dv[l] = a[s] * dnum[l];
-				nz_axpy(c, dq, da, k2, hd);
-				for (u32 i = 0; i < hd; i++)
-					dk[i] = ((da * q2[i]) * k[i]) * 2.0f;
-			}
-			const float *q = m->q + b * H + hh * hd;
-			for (u32 i = 0; i < hd; i++)
-				dq[i] = (dq[i] * q[i]) * 2.0f;
-		}
+	nz_sqr_attention_last_backward(c, m->a.dq, m->a.dk, m->a.dv, m->a.datt, dx, m->a.att, m->a.att_a,
+				       m->a.den, m->a.q, m->a.q2, m->a.k, m->a.k2, m->a.v, B, T, H, NH);
 	/* k, v over every token; q over the last */
-	nz_linear_backward(c, m->dxn, m->gwk, m->gbk, m->dk, m->xn, m->wk, B * T, H, H, 0);
-	nz_linear_backward(c, m->dxn, m->gwv, m->gbv, m->dv, m->xn, m->wv, B * T, H, H, 1);
-	nz_gemm(c, 0, 0, B, H, H, m->dq, H, m->wq, H, m->dxn + (T - 1) * H, TH, NULL, 1);
-	nz_gemm(c, 1, 0, H, H, B, m->dq, H, m->xn + (T - 1) * H, TH, m->gwq, H, NULL, 1);
-	nz_linear_backward(c, NULL, NULL, m->gbq, m->dq, NULL, NULL, B, H, H, 0);
-	nz_layernorm_backward(c, m->dxt, m->gln1_g, m->gln1_b, m->dxn, m->xt, m->m1, m->r1,
-			      m->ln1_g, B * T, H, 0);
+	nz_linear_backward(c, m->a.dxn, m->g.wk, m->g.bk, m->a.dk, m->a.xn, m->p.wk, B * T, H, H, 0);
+	nz_linear_backward(c, m->a.dxn, m->g.wv, m->g.bv, m->a.dv, m->a.xn, m->p.wv, B * T, H, H, 1);
+	nz_gemm(c, 0, 0, B, H, H, m->a.dq, H, m->p.wq, H, m->a.dxn + (T - 1) * H, TH, NULL, 1);
+	nz_gemm(c, 1, 0, H, H, B, m->a.dq, H, m->a.xn + (T - 1) * H, TH, m->g.wq, H, NULL, 1);
+	nz_linear_backward(c, NULL, NULL, m->g.bq, m->a.dq, NULL, NULL, B, H, H, 0);
+	nz_layernorm_backward(c, m->a.dxt, m->g.ln1_g, m->g.ln1_b, m->a.dxn, m->a.xt, m->a.m1, m->a.r1,
+			      m->p.ln1_g, B * T, H, 0);
 	/* the skip path into the last token */
-	for (size_t b = 0; b < B; b++) {
-		float *o = m->dxt + b * TH + (T - 1) * H;
-		const float *s = dx + b * H;
-		for (u32 i = 0; i < H; i++)
-			o[i] = o[i] + s[i];
-	}
-	nz_copy_rows(c, m->dxe, half, m->dxt, d->VD, B * d->C, half, 0);
-	nz_embedding_backward(c, m->gemb, m->dxe, sm->ctx_bytes, d->C, B, d->C, half);
+	nz_copy_rows(c, m->a.dxt + (T - 1) * H, TH, dx, H, B, H, 1);
+	nz_copy_rows(c, m->a.dxe, half, m->a.dxt, d->VD, B * d->C, half, 0);
+	nz_embedding_backward(c, m->g.emb, m->a.dxe, sm->ctx_bytes, d->C, B, d->C, half);
 }
 
 static const seed_hooks trace_hooks = {
@@ -333,73 +296,17 @@ static int trace_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model *
 	const trace_dims *d = &m->d;
 	int rc = seed_model_begin(&m->s, &trace_hooks, cfg, ex, d->C, 0.0f);
 	if (rc == NZ_OK) {
-		const size_t H = d->H, F = d->F;
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
-		nz_nn_layout_add(&l, "emb", 256 * (size_t)(d->VD / 2));
-		nz_nn_layout_add(&l, "ln1_g", H);
-		nz_nn_layout_add(&l, "ln1_b", H);
-		nz_nn_layout_add(&l, "wq", H * H);
-		nz_nn_layout_add(&l, "bq", H);
-		nz_nn_layout_add(&l, "wk", H * H);
-		nz_nn_layout_add(&l, "bk", H);
-		nz_nn_layout_add(&l, "wv", H * H);
-		nz_nn_layout_add(&l, "bv", H);
-		nz_nn_layout_add(&l, "ln2_g", H);
-		nz_nn_layout_add(&l, "ln2_b", H);
-		nz_nn_layout_add(&l, "wu", F * H);
-		nz_nn_layout_add(&l, "bu", F);
-		nz_nn_layout_add(&l, "wd", H * F);
-		nz_nn_layout_add(&l, "bd", H);
-		nz_nn_layout_add(&l, "wo", 256 * H);
-		nz_nn_layout_add(&l, "bo", 256);
-		float **const pf[] = {&m->emb, &m->ln1_g, &m->ln1_b, &m->wq, &m->bq, &m->wk,
-				      &m->bk, &m->wv, &m->bv, &m->ln2_g, &m->ln2_b, &m->wu,
-				      &m->bu, &m->wd, &m->bd, &m->wo, &m->bo};
-		float **const gf[] = {&m->gemb, &m->gln1_g, &m->gln1_b, &m->gwq, &m->gbq,
-				      &m->gwk, &m->gbk, &m->gwv, &m->gbv, &m->gln2_g,
-				      &m->gln2_b, &m->gwu, &m->gbu, &m->gwd, &m->gbd, &m->gwo,
-				      &m->gbo};
-		rc = seed_model_params(&m->s, &l, pf, gf);
+		SEED_LAYOUT_TABLE(&l, TRACE_PARAMS);
+		rc = seed_model_params(&m->s, &l);
 	}
 	if (rc == NZ_OK) {
-		const size_t L = d->lanes, TH = (size_t)d->T * d->H, H = d->H, F = d->F,
-			     R = d->R;
+		u32 next;
+		SEED_CARVE_TABLE(&m->s, 0, &next, trace_params, &m->p, &m->g, TRACE_PARAMS);
 		seed_arena a;
 		seed_arena_init(&a);
-		seed_arena_add(&a, &m->xe, L * d->C * (d->VD / 2));
-		seed_arena_add(&a, &m->xt, L * TH);
-		seed_arena_add(&a, &m->xn, L * TH);
-		seed_arena_add(&a, &m->m1, L * d->T);
-		seed_arena_add(&a, &m->r1, L * d->T);
-		seed_arena_add(&a, &m->k, L * TH);
-		seed_arena_add(&a, &m->v, L * TH);
-		seed_arena_add(&a, &m->q, L * H);
-		seed_arena_add(&a, &m->k2, L * TH);
-		seed_arena_add(&a, &m->q2, L * H);
-		seed_arena_add(&a, &m->att_a, L * d->NH * d->T);
-		seed_arena_add(&a, &m->den, L * d->NH);
-		seed_arena_add(&a, &m->att, L * H);
-		seed_arena_add(&a, &m->x0, L * H);
-		seed_arena_add(&a, &m->xin, (R + 1) * L * H);
-		seed_arena_add(&a, &m->y, R * L * H);
-		seed_arena_add(&a, &m->m2, R * L);
-		seed_arena_add(&a, &m->r2, R * L);
-		seed_arena_add(&a, &m->h, R * L * F);
-		seed_arena_add(&a, &m->gh, R * L * F);
-		seed_arena_add(&a, &m->logits, L * 256);
-		seed_arena_add(&a, &m->dx, L * H);
-		seed_arena_add(&a, &m->dx2, L * H);
-		seed_arena_add(&a, &m->dy, L * H);
-		seed_arena_add(&a, &m->dh, L * F);
-		seed_arena_add(&a, &m->dgh, L * F);
-		seed_arena_add(&a, &m->datt, L * H);
-		seed_arena_add(&a, &m->dq, L * H);
-		seed_arena_add(&a, &m->dk, L * TH);
-		seed_arena_add(&a, &m->dv, L * TH);
-		seed_arena_add(&a, &m->dxn, L * TH);
-		seed_arena_add(&a, &m->dxt, L * TH);
-		seed_arena_add(&a, &m->dxe, L * d->C * (d->VD / 2));
+		SEED_ARENA_TABLE(&a, trace_acts, &m->a, d->lanes, TRACE_ACTS);
 		rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 	}
 	if (rc == NZ_OK) {

@@ -355,4 +355,7 @@ float nz_erff(float x);
 float nz_sigmoidf(float x);
 float nz_geluf(float x);
 
+/* The seed models' own ops (per-lane bias, attention, patch mix). */
+#include "nn/ops_model.h"
+
 #endif /* NZ_NN_H */

@@ -8,7 +8,7 @@
  */
 #include "cm/cm.h"
 #include "cm/cm_model.h"
-#include "codec/block_codec.h"
+#include "model/block_codec.h"
 #include "coder/bit_coder.h"
 #include "nn/exec.h"
 #include "nn/nn.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "cm/cm.h"
-#include "codec/block_codec.h"
+#include "model/block_codec.h"
 #include "nn/exec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

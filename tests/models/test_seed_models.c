@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 
+#include "codec/registry.h"
 #include "common/common.h"
 #include "model/model_config.h"
 #include "nn/nn.h"

@@ -11,6 +11,7 @@
  */
 #include <math.h>
 
+#include "codec/registry.h"
 #include "model/seed_common.h"
 #include "test_util.h"
 

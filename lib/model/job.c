@@ -1,7 +1,7 @@
 /*
  * job.c - progress ticks from inside a block.
  */
-#include "codec/job.h"
+#include "model/job.h"
 
 int nz_job_tick(const nz_job *job, u64 raw_done, u64 coded_bits)
 {

@@ -1,15 +1,10 @@
 /*
  * registry.c - the table of models: id, name, presets, coding and constructors.
- * A new model adds one descriptor here.
+ * A new model adds one descriptor here (a byte model also to lib/model/byte_models.c).
  */
-#include "model/model_config.h"
-
-extern const nz_model_desc nz_model_order2;
-extern const nz_model_desc nz_model_edpc;
-extern const nz_model_desc nz_model_pac;
-extern const nz_model_desc nz_model_trace;
-extern const nz_model_desc nz_model_sep;
-extern const nz_model_desc nz_model_cm;
+#include "codec/registry.h"
+#include "cm/cm.h"
+#include "model/byte_models.h"
 
 static void store_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
@@ -82,13 +77,7 @@ const char *nz_model_name(int model)
 
 const char *nz_model_preset_name(int model, int preset)
 {
-	const nz_model_desc *d = nz_model_lookup(model);
-	if (!d || preset < 0)
-		return NULL;
-	for (int i = 0; d->preset_names[i]; i++)
-		if (i == preset)
-			return d->preset_names[i];
-	return NULL;
+	return nz_model_desc_preset(nz_model_lookup(model), preset);
 }
 
 /* Kept as a constant (no lazily built global); test_models checks it against the

@@ -2,7 +2,7 @@
  * block_codec.h - the interface of a coding mode: code one block of raw bytes
  * into K substreams and back.
  *
- * The frame layer (codec/frame_*.c) cuts the input into blocks, checksums them and
+ * The frame layer (lib/codec) cuts the input into blocks, checksums them and
  * writes the block headers; a block codec only turns bytes into substreams. The
  * lane driver wraps any byte model into a block codec; bit-wise models implement
  * it directly.
@@ -15,7 +15,7 @@
 #ifndef NZ_BLOCK_CODEC_H
 #define NZ_BLOCK_CODEC_H
 
-#include "codec/job.h"
+#include "model/job.h"
 #include "common/buffer.h"
 
 typedef struct nz_block_codec nz_block_codec;
