@@ -7,6 +7,7 @@
 #define NZIP_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -70,6 +71,8 @@ void msg_set_quiet(int quiet);
 void msg_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_warn(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_info(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write name with control characters shown as '?', so a line stays one line. */
+void put_safe_name(FILE *f, const char *name);
 /* A usage error: the message, then a hint to run -h. */
 void msg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a human size ("1.5 MiB") into buf. */
@@ -84,6 +87,12 @@ ssize_t read_full(int fd, void *buf, size_t n);
 /* Write all n bytes; 0 or -1 (errno set). */
 int write_all(int fd, const void *buf, size_t n);
 
+/* The most jobs run at once (cli/batch.c); each may hold one temporary file. */
+#define CLI_MAX_JOBS 64
+
+/* Read what must be read before threads start (the umask). Called by main(). */
+void fileio_init(void);
+
 /* Catch SIGINT, SIGTERM, SIGHUP and SIGPIPE (unless ignored at start): remove the
  * temporary output, then die by the same signal. */
 void signals_install(void);
@@ -94,6 +103,7 @@ typedef struct out_file {
 	int is_stdout;
 	const char *path;    /* the final name (NULL for stdout) */
 	int open;            /* a temporary file exists */
+	struct temp_slot *temp; /* where a signal handler finds its name (fileio.c) */
 } out_file;
 
 /* Create a temporary file beside path (in the same directory), registered so a
@@ -152,6 +162,8 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 /* Decompress in_fd to out_fd (-1: test only, discard). */
 int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *name,
 		  job_stats *st);
+/* Free the calling thread's I/O buffers (each thread that runs jobs has its own). */
+void codec_release_buffers(void);
 /* The I/O buffers' sizes. */
 #define CLI_IN_CHUNK ((size_t)1 << 20)
 #define CLI_OUT_CHUNK ((size_t)1 << 20)

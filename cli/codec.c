@@ -15,7 +15,8 @@
  * they could, the library is stuck: fail instead of hanging. */
 #define MAX_STALLS 1000
 
-static unsigned char *in_buf, *out_buf, *verify_buf;
+/* Per thread: concurrent jobs (cli/batch.c) each run on their own thread. */
+static _Thread_local unsigned char *in_buf, *out_buf, *verify_buf;
 
 static int buffers(void)
 {
@@ -26,6 +27,14 @@ static int buffers(void)
 	if (!verify_buf)
 		verify_buf = malloc(CLI_OUT_CHUNK);
 	return in_buf && out_buf && verify_buf ? 0 : -1;
+}
+
+void codec_release_buffers(void)
+{
+	free(in_buf);
+	free(out_buf);
+	free(verify_buf);
+	in_buf = out_buf = verify_buf = NULL;
 }
 
 /* One read() (more is not needed: the library buffers whole blocks itself, and a
