@@ -180,6 +180,13 @@ void list_header(int verbose);
 int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_totals *t);
 void list_footer(const list_totals *t, int verbose);
 
+/* ---- progress.c, several files at once ---- */
+
+/* One line for the whole batch: files done of `files`, bytes read of total_in. */
+void progress_batch_begin(int files, uint64_t total_in);
+void progress_batch_file_done(void);
+void progress_batch_end(void);
+
 /* ---- file.c: one operand ---- */
 
 /* Compress, decompress, test or list one operand ("-" is stdin). Directories are
