@@ -46,6 +46,7 @@ typedef struct cli_options {
 	uint64_t seed;
 	uint64_t memlimit;   /* --memlimit, 0 = none */
 	int backend;         /* --backend, an nz_backend (0 = auto) */
+	int summary;         /* --summary: the table of all files at the end */
 } cli_options;
 
 /* ---- args.c ---- */
@@ -180,17 +181,53 @@ void list_header(int verbose);
 int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_totals *t);
 void list_footer(const list_totals *t, int verbose);
 
+/* ---- walk.c: the files to process ---- */
+
+typedef struct file_entry {
+	char *path;          /* "-" is standard input */
+	int explicit;        /* named on the command line (not found by -r) */
+	uint64_t size;       /* a regular file's size when walked, else 0 */
+} file_entry;
+
+typedef struct file_list {
+	file_entry *v;
+	size_t n, cap;
+} file_list;
+
+/* Does path's name end with suffix (and is more than the suffix)? */
+int has_suffix(const char *path, const char *suffix);
+/* Append the operands to *l, directories expanded with -r. Returns EXIT_OK, or
+ * EXIT_ERROR after a message (an unreadable directory); the others are listed. */
+int walk_operands(const cli_options *o, char **operands, int n, file_list *l);
+void file_list_free(file_list *l);
+
+/* ---- file.c: one file ---- */
+
+typedef struct file_result {
+	int ran;             /* the job ran and succeeded: stats are valid */
+	int failed;          /* an error was reported */
+	job_stats stats;
+} file_result;
+
+/* Compress, decompress, test or list one file ("-" is stdin). Returns EXIT_OK
+ * (done, or skipped), EXIT_ERROR or EXIT_USAGE (fatal: stop). */
+int process_file(const cli_options *o, const file_entry *e, list_totals *lt, file_result *res);
+
+/* The memory a file's job will need, about (0 if unknown), for batch.c's budget. */
+uint64_t file_memory_needed(const cli_options *o, const file_entry *e);
+
+/* ---- summary.c: --summary ---- */
+
+/* The table on stderr: one row per file that ran or failed, in input order, then
+ * a totals row; wall is the whole run's wall-clock time in seconds. */
+void summary_print(const cli_options *o, const file_list *files, const file_result *res,
+		   double wall);
+
 /* ---- progress.c, several files at once ---- */
 
 /* One line for the whole batch: files done of `files`, bytes read of total_in. */
 void progress_batch_begin(int files, uint64_t total_in);
 void progress_batch_file_done(void);
 void progress_batch_end(void);
-
-/* ---- file.c: one operand ---- */
-
-/* Compress, decompress, test or list one operand ("-" is stdin). Directories are
- * walked with -r. Returns EXIT_OK, EXIT_ERROR or EXIT_USAGE (fatal: stop). */
-int process_operand(const cli_options *o, const char *path, list_totals *lt);
 
 #endif /* NZIP_CLI_H */
