@@ -132,6 +132,19 @@ static uint64_t job_raw(const job_rec *j, uint64_t *bits)
 	return raw;
 }
 
+/* Input bytes a job has done: what it read, or better, when both sizes are known,
+ * its input size times the fraction of the uncompressed bytes modelled (reads come
+ * in 1 MiB chunks and run ahead of the model by up to a block). */
+static uint64_t job_in(const job_rec *j)
+{
+	if (!j->total_in || !j->raw_total)
+		return j->io_in;
+	uint64_t raw = job_raw(j, NULL);
+	if (raw >= j->raw_total)
+		return j->total_in;
+	return (uint64_t)((double)j->total_in * ((double)raw / (double)j->raw_total));
+}
+
 static int put_eta(char *line, size_t cap, double elapsed, double frac)
 {
 	if (!(frac > 0.001 && frac < 1))
@@ -188,7 +201,7 @@ static int format_batch(char *line, size_t cap, double now)
 		if (!j)
 			continue;
 		running++;
-		in += j->io_in;
+		in += job_in(j);
 		raw += job_raw(j, NULL);
 		if (!newest || j->seq > newest_seq) {
 			newest = j;
