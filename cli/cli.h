@@ -1,6 +1,8 @@
 /*
  * cli.h - what the parts of the nzip command-line tool share: the parsed options,
- * messages, file I/O with atomic output, progress display, and the stream loops.
+ * messages, file I/O with atomic output, progress display, the stream loops, the
+ * list of files and the summary table. Several files may be processed at once
+ * (batch.h): everything here that a job calls is safe to call from several threads.
  * The CLI uses nothing but the public API (nzip.h) and POSIX.
  */
 #ifndef NZIP_CLI_H

@@ -30,6 +30,14 @@ expect 0 "$NZIP" -r -T2 --model order2 t2
 if diff -r t1 t2 > /dev/null; then pass; else fail "-T1 and -T2 outputs differ: $(diff -rq t1 t2 | head -3)"; fi
 no_temp_files
 
+# The same with a context-mixing level, kept inputs, and -T3 (more threads than cores
+# on a small machine: still the same bytes).
+rm -rf c1 c3 && cp -a orig c1 && cp -a orig c3
+expect 0 "$NZIP" -r -k -1 -T1 c1
+expect 0 "$NZIP" -r -k -1 -T3 c3
+if diff -r c1 c3 > /dev/null; then pass; else fail "-1: -T1 and -T3 outputs differ"; fi
+[ "$(find c3 -name '*.nz' | wc -l)" -eq 50 ] && pass || fail "-1 -T3: not 50 outputs"
+
 # Round trip, with -T2 (and with the default, all cores).
 expect 0 "$NZIP" -d -r -T2 t2
 if diff -r t2 orig > /dev/null; then pass; else fail "-T2 round trip differs: $(diff -rq t2 orig | head -3)"; fi
@@ -74,6 +82,11 @@ expect 0 "$NZIP" -d -r -T2 -v s
 grep -q "(total: 50 files)" "$T_ERR" && pass || fail "-v on several files: no table"
 [ "$(grep -c ' -> s/' "$T_ERR")" -eq 50 ] && pass || fail "-v: not 50 per-file lines"
 if diff -r s orig > /dev/null; then pass; else fail "summary run round trip differs"; fi
+# One file with --summary: its row and the totals.
+expect 0 "$NZIP" -k --model order2 --summary orig/f3
+[ "$(wc -l < "$T_ERR")" -eq 3 ] && grep -q "^ *$(stat -c %s orig/f3)  *$(stat -c %s orig/f3.nz) .*orig/f3$" "$T_ERR" \
+	&& pass || fail "one-file summary: $(cat "$T_ERR")"
+rm orig/f3.nz
 # A control character in a name is shown as '?', so the table stays one row a file.
 mkdir odd && make_text "odd/x$(printf '\t')y" 500 && make_text odd/z 500
 expect 0 "$NZIP" -r -T2 --summary odd
