@@ -153,4 +153,18 @@ else
 fi
 set +m
 
+# On a terminal (util-linux script): one progress line for all the files, counting
+# them, then cleared; -q shows nothing.
+if script -qec true /dev/null > /dev/null 2>&1; then
+	script -qec "'$NZIP' -k -T2 --model order2 sig/big1 sig/big2" /dev/null > tty.out 2>&1
+	grep -q '/2 files .*MB/s' tty.out && pass || fail "no batch progress line: $(head -c 300 tty.out | cat -v)"
+	grep -q 'big1:' tty.out && fail "a one-file line in a batch: $(head -c 300 tty.out | cat -v)" || pass
+	tail -c 20 tty.out | grep -q $'\r\e\[K' && pass || fail "batch progress not cleared at the end"
+	rm -f sig/*.nz
+	script -qec "'$NZIP' -q -k -T2 --model order2 sig/big1 sig/big2" /dev/null > tty.out 2>&1
+	[ -s tty.out ] && fail "-q on a terminal printed: $(head -c 200 tty.out | cat -v)" || pass
+else
+	note "SKIP terminal checks: util-linux script is not available"
+fi
+
 finish
