@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # batch_table.sh - many small files at once: the small corpus files plus pieces cut
 # from a large corpus file, compressed with nzip -r at each -T, wall-clock time and
-# speed-up over -T1. Checks that every -T writes the same bytes and that they
+# speed-up over the first -T listed. Checks that every -T writes the same bytes and that they
 # decompress to the inputs.
 #
 #   bench/batch_table.sh [-l LEVEL] [-n PIECES] [-b BYTES] [-T "1 2 4"]
