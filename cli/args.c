@@ -21,6 +21,7 @@ enum opt_id {
 	OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_PROGRESS, OPT_NO_PROGRESS,
 	OPT_FAST, OPT_BEST, OPT_LEVEL, OPT_MODEL, OPT_LANES, OPT_LR, OPT_HIDDEN, OPT_FFN,
 	OPT_CONTEXT, OPT_SEED, OPT_BLOCK_SIZE, OPT_THREADS, OPT_MEMLIMIT, OPT_SUBSTREAMS, OPT_BACKEND,
+	OPT_SUMMARY,
 };
 
 typedef struct long_opt {
@@ -48,6 +49,7 @@ static const long_opt long_opts[] = {
 	{"block-size", 1, OPT_BLOCK_SIZE}, {"threads", 1, OPT_THREADS},
 	{"memlimit", 1, OPT_MEMLIMIT},     {"substreams", 1, OPT_SUBSTREAMS},
 	{"backend", 1, OPT_BACKEND},
+	{"summary", 0, OPT_SUMMARY},
 };
 
 /* Short options: letter, takes an argument, id. Digits are levels. */
@@ -212,7 +214,9 @@ static void print_help(void)
 "      --seed=N          initial-weights seed\n"
 "      --block-size=SIZE bytes per block, a power of two\n"
 "      --substreams=K    entropy-coder substreams per block (expert)\n"
-"  -T, --threads=N       worker threads (0 = all cores); never changes the output\n"
+"  -T, --threads=N       worker threads (0 = all cores, the default); never changes\n"
+"                        the output. With several files, up to N files at once,\n"
+"                        each with N / (files at once) threads\n"
 "      --backend=NAME    where neural models compute: auto, scalar, avx2, avx512;\n"
 "                        never changes the output (also for -d)\n"
 "\n"
@@ -221,7 +225,10 @@ static void print_help(void)
 "\n"
 "Messages:\n"
 "  -q, --quiet           no warnings, no progress\n"
-"  -v, --verbose         per-file statistics (-l: all header fields)\n"
+"  -v, --verbose         per-file statistics (-l: all header fields); with several\n"
+"                        files, the --summary table too\n"
+"      --summary         at the end, a table of every file (sizes, ratio, bpb,\n"
+"                        time, MB/s) and totals, on stderr\n"
 "      --progress        show progress on a terminal even with -q\n"
 "      --no-progress     never show progress\n"
 "  -h, --help            this help\n"
@@ -296,6 +303,7 @@ static int apply(cli_options *o, int id, const char *name, const char *arg)
 	case OPT_VERBOSE: o->verbose++; o->quiet = 0; break;
 	case OPT_HELP: print_help(); return -1;
 	case OPT_VERSION: print_version(); return -1;
+	case OPT_SUMMARY: o->summary = 1; break;
 	case OPT_PROGRESS: o->progress = 1; break;
 	case OPT_NO_PROGRESS: o->progress = 0; break;
 	case OPT_FAST: o->level = 1; break;

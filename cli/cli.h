@@ -1,12 +1,15 @@
 /*
  * cli.h - what the parts of the nzip command-line tool share: the parsed options,
- * messages, file I/O with atomic output, progress display, and the stream loops.
+ * messages, file I/O with atomic output, progress display, the stream loops, the
+ * list of files and the summary table. Several files may be processed at once
+ * (batch.h): everything here that a job calls is safe to call from several threads.
  * The CLI uses nothing but the public API (nzip.h) and POSIX.
  */
 #ifndef NZIP_CLI_H
 #define NZIP_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -45,6 +48,7 @@ typedef struct cli_options {
 	uint64_t seed;
 	uint64_t memlimit;   /* --memlimit, 0 = none */
 	int backend;         /* --backend, an nz_backend (0 = auto) */
+	int summary;         /* --summary: the table of all files at the end */
 } cli_options;
 
 /* ---- args.c ---- */
@@ -70,6 +74,8 @@ void msg_set_quiet(int quiet);
 void msg_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_warn(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_info(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write name with control characters shown as '?', so a line stays one line. */
+void put_safe_name(FILE *f, const char *name);
 /* A usage error: the message, then a hint to run -h. */
 void msg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a human size ("1.5 MiB") into buf. */
@@ -84,6 +90,12 @@ ssize_t read_full(int fd, void *buf, size_t n);
 /* Write all n bytes; 0 or -1 (errno set). */
 int write_all(int fd, const void *buf, size_t n);
 
+/* The most jobs run at once (cli/batch.c); each may hold one temporary file. */
+#define CLI_MAX_JOBS 64
+
+/* Read what must be read before threads start (the umask). Called by main(). */
+void fileio_init(void);
+
 /* Catch SIGINT, SIGTERM, SIGHUP and SIGPIPE (unless ignored at start): remove the
  * temporary output, then die by the same signal. */
 void signals_install(void);
@@ -94,6 +106,7 @@ typedef struct out_file {
 	int is_stdout;
 	const char *path;    /* the final name (NULL for stdout) */
 	int open;            /* a temporary file exists */
+	struct temp_slot *temp; /* where a signal handler finds its name (fileio.c) */
 } out_file;
 
 /* Create a temporary file beside path (in the same directory), registered so a
@@ -152,6 +165,8 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 /* Decompress in_fd to out_fd (-1: test only, discard). */
 int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *name,
 		  job_stats *st);
+/* Free the calling thread's I/O buffers (each thread that runs jobs has its own). */
+void codec_release_buffers(void);
 /* The I/O buffers' sizes. */
 #define CLI_IN_CHUNK ((size_t)1 << 20)
 #define CLI_OUT_CHUNK ((size_t)1 << 20)
@@ -168,10 +183,53 @@ void list_header(int verbose);
 int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_totals *t);
 void list_footer(const list_totals *t, int verbose);
 
-/* ---- file.c: one operand ---- */
+/* ---- walk.c: the files to process ---- */
 
-/* Compress, decompress, test or list one operand ("-" is stdin). Directories are
- * walked with -r. Returns EXIT_OK, EXIT_ERROR or EXIT_USAGE (fatal: stop). */
-int process_operand(const cli_options *o, const char *path, list_totals *lt);
+typedef struct file_entry {
+	char *path;          /* "-" is standard input */
+	int explicit;        /* named on the command line (not found by -r) */
+	uint64_t size;       /* a regular file's size when walked, else 0 */
+} file_entry;
+
+typedef struct file_list {
+	file_entry *v;
+	size_t n, cap;
+} file_list;
+
+/* Does path's name end with suffix (and is more than the suffix)? */
+int has_suffix(const char *path, const char *suffix);
+/* Append the operands to *l, directories expanded with -r. Returns EXIT_OK, or
+ * EXIT_ERROR after a message (an unreadable directory); the others are listed. */
+int walk_operands(const cli_options *o, char **operands, int n, file_list *l);
+void file_list_free(file_list *l);
+
+/* ---- file.c: one file ---- */
+
+typedef struct file_result {
+	int ran;             /* the job ran and succeeded: stats are valid */
+	int failed;          /* an error was reported */
+	job_stats stats;
+} file_result;
+
+/* Compress, decompress, test or list one file ("-" is stdin). Returns EXIT_OK
+ * (done, or skipped), EXIT_ERROR or EXIT_USAGE (fatal: stop). */
+int process_file(const cli_options *o, const file_entry *e, list_totals *lt, file_result *res);
+
+/* The memory a file's job will need, about (0 if unknown), for batch.c's budget. */
+uint64_t file_memory_needed(const cli_options *o, const file_entry *e);
+
+/* ---- summary.c: --summary ---- */
+
+/* The table on stderr: one row per file that ran or failed, in input order, then
+ * a totals row; wall is the whole run's wall-clock time in seconds. */
+void summary_print(const cli_options *o, const file_list *files, const file_result *res,
+		   double wall);
+
+/* ---- progress.c, several files at once ---- */
+
+/* One line for the whole batch: files done of `files`, bytes read of total_in. */
+void progress_batch_begin(int files, uint64_t total_in);
+void progress_batch_file_done(void);
+void progress_batch_end(void);
 
 #endif /* NZIP_CLI_H */

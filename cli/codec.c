@@ -15,7 +15,11 @@
  * they could, the library is stuck: fail instead of hanging. */
 #define MAX_STALLS 1000
 
-static unsigned char *in_buf, *out_buf, *verify_buf;
+/* Compressed bytes fed per call before the frame header has been read. */
+#define HEADER_PROBE ((size_t)4096)
+
+/* Per thread: concurrent jobs (cli/batch.c) each run on their own thread. */
+static _Thread_local unsigned char *in_buf, *out_buf, *verify_buf;
 
 static int buffers(void)
 {
@@ -26,6 +30,14 @@ static int buffers(void)
 	if (!verify_buf)
 		verify_buf = malloc(CLI_OUT_CHUNK);
 	return in_buf && out_buf && verify_buf ? 0 : -1;
+}
+
+void codec_release_buffers(void)
+{
+	free(in_buf);
+	free(out_buf);
+	free(verify_buf);
+	in_buf = out_buf = verify_buf = NULL;
 }
 
 /* One read() (more is not needed: the library buffers whole blocks itself, and a
@@ -227,8 +239,14 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 			in = (nz_inbuf){in_buf, (size_t)r, 0};
 		}
 		nz_outbuf out = {out_buf, CLI_OUT_CHUNK, 0};
-		size_t before = in.pos;
+		size_t before = in.pos, avail = in.size;
+		/* Until the header is known, feed a little at a time: the call then
+		 * returns once the header is read, not after a whole block, and the
+		 * progress display learns the uncompressed size from the start. */
+		if (!have_info && in.size - in.pos > HEADER_PROBE)
+			in.size = in.pos + HEADER_PROBE;
 		rc = nz_decompress_stream(d, &out, &in, &frame_done);
+		in.size = avail;
 		if (rc) {
 			if (rc == NZ_ERR_MEMLIMIT)
 				memlimit_error(name, d, dparams);

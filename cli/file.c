@@ -1,12 +1,12 @@
 /*
  * file.c - one operand from start to end: checks on the input (kind, links,
  * suffix), the output's name and whether it may be written, the job itself, then
- * metadata, the atomic rename and the removal of the input. Directories are walked
- * with -r. Errors on one file are reported and the caller goes on with the next.
+ * metadata, the atomic rename and the removal of the input. Directories were walked
+ * before (walk.c). Errors on one file are reported and the caller goes on with the
+ * next. Several of these may run at once on different threads (batch.c).
  */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,15 +18,6 @@
 #include "cli.h"
 
 static const char STDIN_NAME[] = "(stdin)";
-
-static int has_suffix(const char *path, const char *suffix)
-{
-	size_t n = strlen(path), s = strlen(suffix);
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	/* The suffix alone is not a name with a suffix: ".nz" has nothing to restore. */
-	return n > s && strlen(base) > s && !strcmp(path + n - s, suffix);
-}
 
 static char *join(const char *a, const char *b, size_t b_len)
 {
@@ -93,7 +84,7 @@ static int run_job(const cli_options *o, int in_fd, int out_fd, uint64_t size,
 	return rc;
 }
 
-static int process_stdin(const cli_options *o, list_totals *lt)
+static int process_stdin(const cli_options *o, list_totals *lt, file_result *res)
 {
 	if (isatty(STDIN_FILENO) && !o->force) {
 		if (o->mode == MODE_COMPRESS)
@@ -131,73 +122,13 @@ static int process_stdin(const cli_options *o, list_totals *lt)
 	if (out_commit(&out, NULL, o->force))
 		return EXIT_ERROR;
 	print_stats(o, STDIN_NAME, &st, out_name);
+	res->ran = 1;
+	res->stats = st;
 	return EXIT_OK;
 }
 
-static int process_path(const cli_options *o, const char *path, int explicit, list_totals *lt);
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* -r: the entries of a directory, read first (we add and remove files in it) and
- * then processed in name order. */
-static int walk_dir(const cli_options *o, const char *dir, list_totals *lt)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		msg_error(dir, "%s", strerror(errno));
-		return EXIT_ERROR;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int status = EXIT_OK;
-	struct dirent *e;
-	errno = 0;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **nn = realloc(names, cap * sizeof(*names));
-			if (!nn) {
-				status = EXIT_ERROR;
-				break;
-			}
-			names = nn;
-		}
-		size_t dl = strlen(dir);
-		int slash = dl && dir[dl - 1] == '/';
-		char *child = malloc(dl + strlen(e->d_name) + 2);
-		if (!child) {
-			status = EXIT_ERROR;
-			break;
-		}
-		sprintf(child, "%s%s%s", dir, slash ? "" : "/", e->d_name);
-		names[n++] = child;
-		errno = 0;
-	}
-	if (status == EXIT_OK && errno)
-		status = EXIT_ERROR;
-	if (status)
-		msg_error(dir, "cannot read directory: %s", strerror(errno ? errno : ENOMEM));
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < n; i++) {
-		if (status != EXIT_USAGE) {
-			int rc = process_path(o, names[i], 0, lt);
-			if (rc == EXIT_USAGE || (rc && status == EXIT_OK))
-				status = rc;
-		}
-		free(names[i]);
-	}
-	free(names);
-	return status;
-}
-
-static int process_path(const cli_options *o, const char *path, int explicit, list_totals *lt)
+static int process_path(const cli_options *o, const char *path, int explicit, list_totals *lt,
+			file_result *res)
 {
 	int writes_file = (o->mode == MODE_COMPRESS || o->mode == MODE_DECOMPRESS) &&
 			  !o->to_stdout && !o->output;
@@ -219,8 +150,7 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 		}
 	}
 	if (S_ISDIR(st.st_mode)) {
-		if (o->recursive)
-			return walk_dir(o, path, lt);
+		/* With -r, walk.c expanded it already: this one appeared since. */
 		msg_error(path, "is a directory -- ignored");
 		return EXIT_ERROR;
 	}
@@ -346,6 +276,8 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 	if (out_commit(&out, regular ? &fst : NULL, o->force))
 		goto out;
 	print_stats(o, path, &js, out_path ? out_path : "(stdout)");
+	res->ran = 1;
+	res->stats = js;
 	status = EXIT_OK;
 	if (writes_file && !o->keep && regular) {
 		close(fd);
@@ -362,9 +294,40 @@ out:
 	return status;
 }
 
-int process_operand(const cli_options *o, const char *path, list_totals *lt)
+int process_file(const cli_options *o, const file_entry *e, list_totals *lt, file_result *res)
 {
-	if (!strcmp(path, "-"))
-		return process_stdin(o, lt);
-	return process_path(o, path, 1, lt);
+	memset(res, 0, sizeof(*res));
+	int rc = !strcmp(e->path, "-") ? process_stdin(o, lt, res)
+				       : process_path(o, e->path, e->explicit, lt, res);
+	/* A skipped file (ran == 0 and no error) has no row in the summary. */
+	res->failed = rc != EXIT_OK;
+	return rc;
+}
+
+uint64_t file_memory_needed(const cli_options *o, const file_entry *e)
+{
+	if (o->mode == MODE_COMPRESS) {
+		nz_params p;
+		nz_frame_info fi;
+		if (cli_make_params(o, e->size ? e->size : NZ_CONTENT_SIZE_UNKNOWN, &p) ||
+		    nz_params_resolve(&p, &fi, NULL))
+			return 0;
+		/* --verify runs a decoder beside the encoder. */
+		return fi.memory_needed * (o->verify ? 2 : 1);
+	}
+	/* Decoding: what the header says (a few hundred bytes; unknown if longer).
+	 * Only regular files: reading a FIFO would take bytes its job needs. */
+	unsigned char head[4096];
+	if (!strcmp(e->path, "-") || !e->size)
+		return 0;
+	int fd = open(e->path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read_full(fd, head, sizeof(head)) : -1;
+	close(fd);
+	nz_frame_info fi;
+	if (n <= 0 || nz_get_frame_info(head, (size_t)n, &fi) != NZ_OK)
+		return 0;
+	return fi.memory_needed;
 }

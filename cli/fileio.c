@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,23 +52,42 @@ int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-/* ---- signals: the one temporary file that exists at a time ---- */
+/* ---- signals: every temporary file that exists ----
+ *
+ * Several jobs may each have a temporary output (cli/batch.c), and a signal may be
+ * delivered to any thread, so each temporary file has a slot the handler can read
+ * without locks. A slot is FREE, BUSY (its owner is creating, renaming or removing
+ * the file: its thread blocks the signals meanwhile, so the handler runs elsewhere
+ * and waits the few microseconds it takes) or LIVE (the file exists: the handler
+ * removes it). Once the handler has started, `dying` stops new files from being
+ * created, so none appears behind its back. */
+
+enum { TEMP_FREE, TEMP_BUSY, TEMP_LIVE };
 
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 static sigset_t cleanup_set;
-static char temp_path[PATH_MAX + 32];
-static volatile sig_atomic_t temp_live;
+static struct temp_slot {
+	atomic_int state;
+	char path[PATH_MAX + 32];
+} temps[CLI_MAX_JOBS + 1];
+static atomic_int dying;
 
 static void on_signal(int sig)
 {
-	if (temp_live)
-		unlink(temp_path);
+	atomic_store(&dying, 1);
+	for (size_t i = 0; i < sizeof(temps) / sizeof(temps[0]); i++) {
+		int s;
+		while ((s = atomic_load(&temps[i].state)) == TEMP_BUSY)
+			;  /* its owner finishes in microseconds, with this signal blocked */
+		if (s == TEMP_LIVE)
+			unlink(temps[i].path);
+	}
 	/* SA_RESETHAND restored the default action: die by the same signal, so the
 	 * parent sees how we ended (128+N in a shell), as gzip and xz do. */
 	sigset_t s;
 	sigemptyset(&s);
 	sigaddset(&s, sig);
-	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 	raise(sig);
 	_exit(EXIT_ERROR);
 }
@@ -90,8 +111,37 @@ void signals_install(void)
 	}
 }
 
-static void block_signals(sigset_t *old) { sigprocmask(SIG_BLOCK, &cleanup_set, old); }
-static void restore_signals(const sigset_t *old) { sigprocmask(SIG_SETMASK, old, NULL); }
+static void block_signals(sigset_t *old) { pthread_sigmask(SIG_BLOCK, &cleanup_set, old); }
+static void restore_signals(const sigset_t *old) { pthread_sigmask(SIG_SETMASK, old, NULL); }
+
+/* Take a free slot and mark it BUSY (signals must be blocked). NULL if none is free
+ * or a signal handler has started. */
+static struct temp_slot *slot_take(void)
+{
+	for (size_t i = 0; i < sizeof(temps) / sizeof(temps[0]); i++) {
+		int expected = TEMP_FREE;
+		if (atomic_compare_exchange_strong(&temps[i].state, &expected, TEMP_BUSY)) {
+			if (atomic_load(&dying)) {
+				atomic_store(&temps[i].state, TEMP_FREE);
+				return NULL;
+			}
+			return &temps[i];
+		}
+	}
+	return NULL;
+}
+
+/* The process's umask, read once (umask() can only be read by setting it, which
+ * would race with other threads creating files). */
+static mode_t process_umask;
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+static void read_umask(void)
+{
+	process_umask = umask(0);
+	umask(process_umask);
+}
+
+void fileio_init(void) { pthread_once(&umask_once, read_umask); }
 
 /* ---- outputs ---- */
 
@@ -116,19 +166,24 @@ int out_open_temp(out_file *out, const char *path)
 	size_t base_len = strlen(base);
 	if (base_len > 200)
 		base_len = 200;
-	if (dir_len + base_len + 16 >= sizeof(temp_path)) {
+	if (dir_len + base_len + 16 >= sizeof(temps[0].path)) {
 		msg_error(path, "file name too long");
 		return -1;
 	}
 	sigset_t old;
 	block_signals(&old);
-	memcpy(temp_path, path, dir_len);
-	memcpy(temp_path + dir_len, base, base_len);
-	strcpy(temp_path + dir_len + base_len, ".nztmp.XXXXXX");
-	int fd = mkstemp(temp_path);
+	struct temp_slot *t = slot_take();
+	if (!t) {
+		restore_signals(&old);
+		msg_error(path, "cannot create output: too many temporary files");
+		return -1;
+	}
+	memcpy(t->path, path, dir_len);
+	memcpy(t->path + dir_len, base, base_len);
+	strcpy(t->path + dir_len + base_len, ".nztmp.XXXXXX");
+	int fd = mkstemp(t->path);
 	int err = errno;
-	if (fd >= 0)
-		temp_live = 1;
+	atomic_store(&t->state, fd >= 0 ? TEMP_LIVE : TEMP_FREE);
 	restore_signals(&old);
 	if (fd < 0) {
 		msg_error(path, "cannot create output: %s", strerror(err));
@@ -136,21 +191,31 @@ int out_open_temp(out_file *out, const char *path)
 	}
 	out->fd = fd;
 	out->open = 1;
+	out->temp = t;
 	return 0;
+}
+
+/* Remove the temporary file and free its slot. */
+static void temp_remove(out_file *out)
+{
+	sigset_t old;
+	block_signals(&old);
+	atomic_store(&out->temp->state, TEMP_BUSY);
+	unlink(out->temp->path);
+	atomic_store(&out->temp->state, TEMP_FREE);
+	out->temp = NULL;
+	out->open = 0;
+	restore_signals(&old);
 }
 
 void out_abort(out_file *out)
 {
 	if (out->is_stdout || !out->open)
 		return;
-	sigset_t old;
-	block_signals(&old);
-	close(out->fd);
-	unlink(temp_path);
-	temp_live = 0;
-	out->open = 0;
+	if (out->fd >= 0)
+		close(out->fd);
 	out->fd = -1;
-	restore_signals(&old);
+	temp_remove(out);
 }
 
 /* fsync the directory holding path, so the rename survives a crash. */
@@ -190,9 +255,8 @@ int out_commit(out_file *out, const struct stat *st, int replace)
 		struct timespec times[2] = {st->st_atim, st->st_mtim};
 		futimens(out->fd, times);
 	} else {
-		mode_t mask = umask(0);
-		umask(mask);
-		fchmod(out->fd, 0666 & ~mask);
+		fileio_init();
+		fchmod(out->fd, 0666 & ~process_umask);
 	}
 	if (fsync(out->fd) != 0 && errno != EINVAL && errno != EROFS) {
 		msg_error(out->path, "cannot write output: %s", strerror(errno));
@@ -202,12 +266,7 @@ int out_commit(out_file *out, const struct stat *st, int replace)
 	if (close(out->fd) != 0) {
 		int err = errno;
 		out->fd = -1;
-		sigset_t old;
-		block_signals(&old);
-		unlink(temp_path);
-		temp_live = 0;
-		out->open = 0;
-		restore_signals(&old);
+		temp_remove(out);
 		msg_error(out->path, "cannot write output: %s", strerror(err));
 		return -1;
 	}
@@ -215,6 +274,9 @@ int out_commit(out_file *out, const struct stat *st, int replace)
 
 	sigset_t old;
 	block_signals(&old);
+	struct temp_slot *t = out->temp;
+	atomic_store(&t->state, TEMP_BUSY);  /* the handler must not race the rename */
+	const char *temp_path = t->path;
 	int rc, err = 0;
 	if (replace) {
 		rc = rename(temp_path, out->path);
@@ -239,7 +301,8 @@ int out_commit(out_file *out, const struct stat *st, int replace)
 	}
 	if (rc != 0)
 		unlink(temp_path);
-	temp_live = 0;
+	atomic_store(&t->state, TEMP_FREE);
+	out->temp = NULL;
 	out->open = 0;
 	restore_signals(&old);
 	if (rc != 0) {

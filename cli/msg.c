@@ -17,24 +17,27 @@ const char *msg_program(void) { return program; }
 
 void msg_set_quiet(int q) { quiet = q; }
 
-/* Print a file name with control characters replaced, so a message stays one line. */
-static void put_name(const char *name)
+void put_safe_name(FILE *f, const char *name)
 {
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
 }
 
+/* Concurrent jobs (cli/batch.c) print too: stderr's stdio lock, which is recursive
+ * and which the progress line takes as well, keeps each line whole. */
 static void vmsg(const char *file, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	progress_clear();
 	fprintf(stderr, "%s: ", program);
 	if (file) {
-		put_name(file);
+		put_safe_name(stderr, file);
 		fputs(": ", stderr);
 	}
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	fflush(stderr);
+	funlockfile(stderr);
 }
 
 void msg_error(const char *file, const char *fmt, ...)
@@ -67,9 +70,11 @@ void msg_usage(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	flockfile(stderr);
 	vmsg(NULL, fmt, ap);
-	va_end(ap);
 	fprintf(stderr, "Try '%s -h' for more information.\n", program);
+	funlockfile(stderr);
+	va_end(ap);
 }
 
 const char *fmt_size(char *buf, size_t cap, uint64_t bytes)
