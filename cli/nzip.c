@@ -126,11 +126,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < files.n; i++)
 		total_in += files.v[i].size;
 
-	/* The library fills a CPU-feature cache on first use without a lock (the same
-	 * value from every thread, but a data race all the same): fill it here, before
-	 * any worker starts. Asking about the widest backend reads every feature. */
-	if (spec.workers > 1)
-		(void)nz_backend_supported(NZ_BACKEND_AVX512);
 	if (o.mode == MODE_LIST)
 		list_header(o.verbose);
 	if (ctx.batch_progress)

@@ -4,9 +4,10 @@
  * the opmask and ZMM registers). A feature counts only if both say yes.
  */
 #define _GNU_SOURCE
-#include "common/cpu.h"
-
+#include <stdatomic.h>
 #include <unistd.h>
+
+#include "common/cpu.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -84,16 +85,18 @@ void nz_cpu_brand(char *buf, size_t size)
 }
 #endif
 
-/* Bit 31 marks the cache as filled; the features never use it. */
-static volatile u32 cpu_cache;
+/* Bit 31 marks the cache as filled; the features never use it. Atomic (relaxed):
+ * threads that race to fill it store the same value, and a data race would still
+ * be undefined behaviour (ThreadSanitizer found it under the CLI's batch jobs). */
+static _Atomic u32 cpu_cache;
 
 u32 nz_cpu_features(void)
 {
-	u32 v = cpu_cache;
+	u32 v = atomic_load_explicit(&cpu_cache, memory_order_relaxed);
 	if (nz_likely(v))
 		return v & 0x7fffffffu;
 	v = detect() | 0x80000000u;
-	cpu_cache = v;
+	atomic_store_explicit(&cpu_cache, v, memory_order_relaxed);
 	return v & 0x7fffffffu;
 }
 
