@@ -233,7 +233,7 @@ void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, f
 		} else {
 			nz_layernorm_backward(c, dE, g->be_ln1_g, g->be_ln1_b, dC, a->tin, a->m1,
 					      a->r1, p->be_ln1_g, B * rows, TW, 0);
-			nz_fill(c, dt, BH, 0.0f);
+			nz_nn_fill(c, dt, BH, 0.0f);
 			nz_copy_rows(c, dt + (H - TW), H, dE, TW, B, TW, 0);
 		}
 	}
