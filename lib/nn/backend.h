@@ -24,7 +24,8 @@
  * ops.c; (3) implement it in cpu_ops.c (one
  * function, usually a par_range split over the kernels) and name it in the
  * table nz_nn_cpu_backend at the end of that file; test_nn_ops then compares
- * every backend with scalar (add the op there).
+ * every backend with scalar (add the op there). The seed models' ops take the
+ * same steps in ops_model.h, cpu_ops_model.c and test_nn_model_ops.
  */
 #ifndef NZ_NN_BACKEND_H
 #define NZ_NN_BACKEND_H

@@ -1,7 +1,7 @@
 /*
  * cpu_backend.h - the CPU backend's state and the pieces its files share:
  * cpu_backend.c (create, memory), cpu_gemm.c, cpu_ops.c (the ops and the op
- * table). One implementation serves scalar, AVX2 and AVX-512: they differ only
+ * table), cpu_ops_model.c (the seed models' ops). One implementation serves scalar, AVX2 and AVX-512: they differ only
  * in the kernel table (kernels.h) the ops call on ranges of work, which the
  * registry passes to create as the variant.
  */
