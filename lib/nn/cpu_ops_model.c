@@ -19,7 +19,7 @@ static void axpy(nz_nn_ctx *ctx, float *y, float a, const float *x, size_t n)
 /* ---- per-lane bias ---- */
 
 void nz_cpu_lane_bias_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *bias,
-			  u32 B, u32 R, u32 D)
+		u32 B, u32 R, u32 D)
 {
 	(void)ctx;
 	for (size_t b = 0; b < B; b++)
@@ -32,7 +32,7 @@ void nz_cpu_lane_bias_forward(nz_nn_ctx *ctx, float *y, const float *x, const fl
 }
 
 void nz_cpu_lane_bias_backward(nz_nn_ctx *ctx, float *dbias, const float *dy, u32 B, u32 R,
-			   u32 D)
+		u32 D)
 {
 	(void)ctx;
 	for (size_t b = 0; b < B; b++) {
@@ -48,8 +48,8 @@ void nz_cpu_lane_bias_backward(nz_nn_ctx *ctx, float *dbias, const float *dy, u3
 /* ---- TRACE's attention at the last token ---- */
 
 void nz_cpu_sqr_attention_last_forward(nz_nn_ctx *ctx, float *att, float *a, float *den,
-				   const float *q2, const float *k2, const float *v, u32 B,
-				   u32 T, u32 H, u32 NH)
+		const float *q2, const float *k2, const float *v, u32 B,
+		u32 T, u32 H, u32 NH)
 {
 	const u32 hd = H / NH;
 	const size_t TH = (size_t)T * H;
@@ -79,10 +79,10 @@ void nz_cpu_sqr_attention_last_forward(nz_nn_ctx *ctx, float *att, float *a, flo
 }
 
 void nz_cpu_sqr_attention_last_backward(nz_nn_ctx *ctx, float *dq, float *dk, float *dv,
-				    float *dnum, const float *datt, const float *att,
-				    const float *a, const float *den, const float *q,
-				    const float *q2, const float *k, const float *k2,
-				    const float *v, u32 B, u32 T, u32 H, u32 NH)
+		float *dnum, const float *datt, const float *att,
+		const float *a, const float *den, const float *q,
+		const float *q2, const float *k, const float *k2,
+		const float *v, u32 B, u32 T, u32 H, u32 NH)
 {
 	const u32 hd = H / NH;
 	const size_t TH = (size_t)T * H;
@@ -126,7 +126,7 @@ void nz_cpu_sqr_attention_last_backward(nz_nn_ctx *ctx, float *dq, float *dk, fl
 /* ---- SEP's patch gates and mix ---- */
 
 void nz_cpu_patch_gate_forward(nz_nn_ctx *ctx, float *kk, float *mask, float *coef,
-			   const float *mparam, const float *uw, u32 NW, u32 stride)
+		const float *mparam, const float *uw, u32 NW, u32 stride)
 {
 	(void)ctx;
 	for (u32 j = 0; j < NW; j++) {
@@ -137,8 +137,8 @@ void nz_cpu_patch_gate_forward(nz_nn_ctx *ctx, float *kk, float *mask, float *co
 }
 
 void nz_cpu_patch_gate_backward(nz_nn_ctx *ctx, float *duw, float *dmparam, const float *dcoef,
-			    const float *uw, const float *mask, const float *kk, u32 NW,
-			    u32 stride)
+		const float *uw, const float *mask, const float *kk, u32 NW,
+		u32 stride)
 {
 	(void)ctx;
 	for (u32 j = 0; j < NW; j++) {
@@ -154,7 +154,7 @@ void nz_cpu_patch_gate_backward(nz_nn_ctx *ctx, float *duw, float *dmparam, cons
 }
 
 void nz_cpu_patch_mix_forward(nz_nn_ctx *ctx, float *pre, const float *s, const float *coef,
-			  const float *ub, u32 B, u32 NW, u32 E, u32 H)
+		const float *ub, u32 B, u32 NW, u32 E, u32 H)
 {
 	const size_t S = (size_t)(NW - 1) * E + H;
 	for (size_t b = 0; b < B; b++) {
@@ -168,8 +168,8 @@ void nz_cpu_patch_mix_forward(nz_nn_ctx *ctx, float *pre, const float *s, const 
 }
 
 void nz_cpu_patch_mix_backward(nz_nn_ctx *ctx, float *ds, float *dcoef, float *dub,
-			   const float *dpre, const float *s, const float *coef, u32 B, u32 NW,
-			   u32 E, u32 H)
+		const float *dpre, const float *s, const float *coef, u32 B, u32 NW,
+		u32 E, u32 H)
 {
 	const size_t S = (size_t)(NW - 1) * E + H;
 	for (u32 j = 0; j < NW; j++)
