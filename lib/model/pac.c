@@ -111,7 +111,7 @@ void pac_body_reset_lanes(pac_body *b)
 		}
 }
 
-void pac_body_init(pac_body *b, nz_rng *r, int torch_default_out)
+void pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out)
 {
 	const pac_dims *d = &b->d;
 	const size_t H = d->H, F = d->F, L = d->lanes;
@@ -119,22 +119,22 @@ void pac_body_init(pac_body *b, nz_rng *r, int torch_default_out)
 		const pac_level_params *p = &b->p[k];
 		const size_t T = pac_tw(d, k);
 		if (p->be_ln1_g)
-			nz_nn_init_const(p->be_ln1_g, T, 1.0f);
-		nz_nn_init_normal(p->U, L * T * T, 0.0f, 0.01f, r);
-		nz_nn_init_normal(p->bias, L * T, 0.0f, 0.01f, r);
-		nz_nn_init_const(p->be_ln2_g, T, 1.0f);
-		nz_nn_init_const(p->ln1_g, H, 1.0f);
-		nz_nn_init_normal(p->wu, F * H, 0.0f, 0.01f, r);
-		nz_nn_init_normal(p->bu, F, 0.0f, 0.01f, r);
-		nz_nn_init_normal(p->wv, H * F, 0.0f, 0.01f, r);
-		nz_nn_init_normal(p->bv, H, 0.0f, 0.01f, r);
-		nz_nn_init_const(p->ln2_g, H, 1.0f);
+			nz_nn_fill(ctx, p->be_ln1_g, T, 1.0f);
+		nz_nn_buf_init_normal(ctx, p->U, L * T * T, 0.0f, 0.01f, r);
+		nz_nn_buf_init_normal(ctx, p->bias, L * T, 0.0f, 0.01f, r);
+		nz_nn_fill(ctx, p->be_ln2_g, T, 1.0f);
+		nz_nn_fill(ctx, p->ln1_g, H, 1.0f);
+		nz_nn_buf_init_normal(ctx, p->wu, F * H, 0.0f, 0.01f, r);
+		nz_nn_buf_init_normal(ctx, p->bu, F, 0.0f, 0.01f, r);
+		nz_nn_buf_init_normal(ctx, p->wv, H * F, 0.0f, 0.01f, r);
+		nz_nn_buf_init_normal(ctx, p->bv, H, 0.0f, 0.01f, r);
+		nz_nn_fill(ctx, p->ln2_g, H, 1.0f);
 	}
 	if (torch_default_out) {
-		nz_nn_init_linear(b->po.wo, b->po.bo, d->H, 256, r);
+		nz_nn_buf_init_linear(ctx, b->po.wo, b->po.bo, d->H, 256, r);
 	} else {
-		nz_nn_init_normal(b->po.wo, 256 * H, 0.0f, 0.01f, r);
-		nz_nn_init_normal(b->po.bo, 256, 0.0f, 0.01f, r);
+		nz_nn_buf_init_normal(ctx, b->po.wo, 256 * H, 0.0f, 0.01f, r);
+		nz_nn_buf_init_normal(ctx, b->po.bo, 256, 0.0f, 0.01f, r);
 	}
 }
 
@@ -233,7 +233,7 @@ void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, f
 		} else {
 			nz_layernorm_backward(c, dE, g->be_ln1_g, g->be_ln1_b, dC, a->tin, a->m1,
 					      a->r1, p->be_ln1_g, B * rows, TW, 0);
-			nz_fill(c, dt, BH, 0.0f);
+			nz_nn_fill(c, dt, BH, 0.0f);
 			nz_copy_rows(c, dt + (H - TW), H, dE, TW, B, TW, 0);
 		}
 	}
@@ -368,10 +368,11 @@ static u64 pac_memory(const nz_model_config *cfg)
 static void pac_init(seed_model *sm)
 {
 	pac *m = (pac *)sm;
+	nz_nn_ctx *c = sm->ctx;
 	nz_rng r;
 	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_PAC);
-	nz_nn_init_normal(m->p.emb, 256 * (size_t)m->b.d.E, 0.0f, 0.01f, &r);
-	pac_body_init(&m->b, &r, 0);
+	nz_nn_buf_init_normal(c, m->p.emb, 256 * (size_t)m->b.d.E, 0.0f, 0.01f, &r);
+	pac_body_init(&m->b, c, &r, 0);
 }
 
 static void pac_reset_lanes(seed_model *sm) { pac_body_reset_lanes(&((pac *)sm)->b); }

@@ -83,7 +83,7 @@ int pac_body_caches(pac_body *b, nz_nn_ctx *ctx);
 void pac_body_free(pac_body *b, nz_nn_ctx *ctx);
 /* Initial weights; `seed_out` picks the output layer's init (PAC: N(0, 0.01) for
  * weight and bias; SEP: torch's Linear default). */
-void pac_body_init(pac_body *b, nz_rng *r, int torch_default_out);
+void pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out);
 void pac_body_reset_lanes(pac_body *b);
 /* Forward from x (B, H) to probs; backward from dlogits to dx (B, H), written. */
 void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,

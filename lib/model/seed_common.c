@@ -70,7 +70,7 @@ u32 seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const 
 /* Weights, moments and the step count back to the state fixed by the seed. */
 static void reset_weights(seed_model *m)
 {
-	memset(m->P.mem, 0, m->P.total * 4 * sizeof(float));
+	nz_nn_fill(m->ctx, m->P.mem, m->P.total * 4, 0.0f); /* weights, grads, moments */
 	nz_adam_init(&m->P.adam);
 	m->P.adam.lr = m->cfg.learning_rate;
 	m->P.adam.weight_decay = m->weight_decay;

@@ -136,14 +136,15 @@ static void sep_init(seed_model *sm)
 {
 	sep *m = (sep *)sm;
 	const pac_dims *d = &m->b.d;
+	nz_nn_ctx *c = sm->ctx;
 	nz_rng r;
 	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_SEP);
-	nz_nn_init_normal(m->p.emb, 256 * (size_t)d->E, 0.0f, 0.01f, &r);
+	nz_nn_buf_init_normal(c, m->p.emb, 256 * (size_t)d->E, 0.0f, 0.01f, &r);
 	/* xavier_normal_ on a (1, NW, 1) tensor: std = sqrt(2 / (NW + 1)) */
-	nz_nn_init_normal(m->p.mparam, m->NW, 0.0f, sqrtf(2.0f / (float)(m->NW + 1)), &r);
-	nz_nn_init_normal(m->p.uw, m->NW, 0.0f, 0.01f, &r);
-	nz_nn_init_normal(m->p.ub, 1, 0.0f, 0.01f, &r);
-	pac_body_init(&m->b, &r, 1);
+	nz_nn_buf_init_normal(c, m->p.mparam, m->NW, 0.0f, sqrtf(2.0f / (float)(m->NW + 1)), &r);
+	nz_nn_buf_init_normal(c, m->p.uw, m->NW, 0.0f, 0.01f, &r);
+	nz_nn_buf_init_normal(c, m->p.ub, 1, 0.0f, 0.01f, &r);
+	pac_body_init(&m->b, c, &r, 1);
 }
 
 static void sep_reset_lanes(seed_model *sm) { pac_body_reset_lanes(&((sep *)sm)->b); }

@@ -165,24 +165,27 @@ static void trace_init(seed_model *sm)
 {
 	trace *m = (trace *)sm;
 	const trace_dims *d = &m->d;
+	nz_nn_ctx *c = sm->ctx;
 	nz_rng r;
 	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_TRACE);
-	nz_nn_init_normal(m->p.emb, 256 * (size_t)(d->VD / 2), 0.0f, 1.0f, &r);
-	nz_nn_init_const(m->p.ln1_g, d->H, 1.0f);
-	nz_nn_init_linear(m->p.wq, m->p.bq, d->H, d->H, &r);
-	nz_nn_init_linear(m->p.wk, m->p.bk, d->H, d->H, &r);
-	nz_nn_init_linear(m->p.wv, m->p.bv, d->H, d->H, &r);
-	nz_nn_init_linear(m->p.wu, m->p.bu, d->H, d->F, &r);
-	nz_nn_init_linear(m->p.wd, m->p.bd, d->F, d->H, &r);
-	nz_nn_init_const(m->p.ln2_g, d->H, 1.0f);
-	nz_nn_init_linear(m->p.wo, m->p.bo, d->H, 256, &r);
+	nz_nn_buf_init_normal(c, m->p.emb, 256 * (size_t)(d->VD / 2), 0.0f, 1.0f, &r);
+	nz_nn_fill(c, m->p.ln1_g, d->H, 1.0f);
+	nz_nn_buf_init_linear(c, m->p.wq, m->p.bq, d->H, d->H, &r);
+	nz_nn_buf_init_linear(c, m->p.wk, m->p.bk, d->H, d->H, &r);
+	nz_nn_buf_init_linear(c, m->p.wv, m->p.bv, d->H, d->H, &r);
+	nz_nn_buf_init_linear(c, m->p.wu, m->p.bu, d->H, d->F, &r);
+	nz_nn_buf_init_linear(c, m->p.wd, m->p.bd, d->F, d->H, &r);
+	nz_nn_fill(c, m->p.ln2_g, d->H, 1.0f);
+	nz_nn_buf_init_linear(c, m->p.wo, m->p.bo, d->H, 256, &r);
 }
 
 /* The position columns of every byte row of xt: sin then cos of p * freq_k,
  * freq_k = exp(2k * -ln(10000) / (VD/2)) in binary32 as torch computes it, the
- * sines and cosines in binary64 by nx_sin/nx_cos, rounded once. */
+ * sines and cosines in binary64 by nx_sin/nx_cos, rounded once. They are
+ * uploaded into lane 0's rows, then copied to the other lanes by an op. */
 static void trace_positions(trace *m)
 {
+	nz_nn_ctx *c = m->s.ctx;
 	const trace_dims *d = &m->d;
 	const u32 half = d->VD / 2, quarter = d->VD / 4;
 	const float scale = (float)(-9.210340371976184 / (double)half);
@@ -194,9 +197,12 @@ static void trace_positions(trace *m)
 			row[k] = (float)nx_sin((double)arg);
 			row[quarter + k] = (float)nx_cos((double)arg);
 		}
-		for (size_t b = 0; b < d->lanes; b++)
-			memcpy(m->a.xt + (b * d->C + p) * d->VD + half, row, half * sizeof(float));
+		nz_nn_upload(c, m->a.xt + (size_t)p * d->VD + half, row, half);
 	}
+	const size_t lane = (size_t)d->C * d->VD;
+	for (size_t b = 1; b < d->lanes; b++)
+		nz_copy_rows(c, m->a.xt + b * lane + half, d->VD, m->a.xt + half, d->VD, d->C, half,
+			     0);
 }
 
 static void trace_forward(seed_model *sm, const u8 *ctx, u32 B)

@@ -24,7 +24,8 @@
  * ops.c; (3) implement it in cpu_ops.c (one
  * function, usually a par_range split over the kernels) and name it in the
  * table nz_nn_cpu_backend at the end of that file; test_nn_ops then compares
- * every backend with scalar (add the op there).
+ * every backend with scalar (add the op there). The seed models' ops take the
+ * same steps in ops_model.h, cpu_ops_model.c and test_nn_model_ops.
  */
 #ifndef NZ_NN_BACKEND_H
 #define NZ_NN_BACKEND_H
@@ -144,6 +145,30 @@ typedef struct nz_nn_backend_ops {
 	/* Adam over n elements with the step's scalars (the kernel of NUMERICS.md). */
 	void (*adam)(nz_nn_ctx *ctx, float *p, float *g, float *m, float *v, size_t n,
 		     const nz_adam_scalars *s);
+
+	/* ---- the seed models' ops (ops_model.h): same arguments and arithmetic
+	 * as the function of the same name there ---- */
+	void (*lane_bias_forward)(nz_nn_ctx *ctx, float *y, const float *x,
+			const float *bias, u32 B, u32 R, u32 D);
+	void (*lane_bias_backward)(nz_nn_ctx *ctx, float *dbias, const float *dy, u32 B,
+			u32 R, u32 D);
+	void (*sqr_attention_last_forward)(nz_nn_ctx *ctx, float *att, float *a, float *den,
+			const float *q2, const float *k2, const float *v, u32 B, u32 T,
+			u32 H, u32 NH);
+	void (*sqr_attention_last_backward)(nz_nn_ctx *ctx, float *dq, float *dk, float *dv,
+			float *dnum, const float *datt, const float *att, const float *a,
+			const float *den, const float *q, const float *q2, const float *k,
+			const float *k2, const float *v, u32 B, u32 T, u32 H, u32 NH);
+	void (*patch_gate_forward)(nz_nn_ctx *ctx, float *kk, float *mask, float *coef,
+			const float *mparam, const float *uw, u32 NW, u32 stride);
+	void (*patch_gate_backward)(nz_nn_ctx *ctx, float *duw, float *dmparam,
+			const float *dcoef, const float *uw, const float *mask,
+			const float *kk, u32 NW, u32 stride);
+	void (*patch_mix_forward)(nz_nn_ctx *ctx, float *pre, const float *s,
+			const float *coef, const float *ub, u32 B, u32 NW, u32 E, u32 H);
+	void (*patch_mix_backward)(nz_nn_ctx *ctx, float *ds, float *dcoef, float *dub,
+			const float *dpre, const float *s, const float *coef, u32 B, u32 NW,
+			u32 E, u32 H);
 } nz_nn_backend_ops;
 
 /* Every entry of the table, by name, in order: nz_nn_backend_ops_complete()
@@ -159,7 +184,10 @@ typedef struct nz_nn_backend_ops {
 	X(tanh_backward) X(mul_forward) X(mul_backward) X(add_forward)                \
 	X(add_backward) X(avg2_forward) X(avg2_backward) X(axpy) X(concat_forward)    \
 	X(concat_backward) X(copy_rows) X(softmax_forward) X(softmax_xent_backward)   \
-	X(xent_loss) X(slide_cache_push) X(adam)
+	X(xent_loss) X(slide_cache_push) X(adam) X(lane_bias_forward)                 \
+	X(lane_bias_backward) X(sqr_attention_last_forward)                           \
+	X(sqr_attention_last_backward) X(patch_gate_forward) X(patch_gate_backward)   \
+	X(patch_mix_forward) X(patch_mix_backward)
 
 /* Non-zero if every entry of ops is set (the dispatchers call them unchecked). */
 int nz_nn_backend_ops_complete(const nz_nn_backend_ops *ops);

@@ -1,7 +1,7 @@
 /*
  * cpu_backend.h - the CPU backend's state and the pieces its files share:
  * cpu_backend.c (create, memory), cpu_gemm.c, cpu_ops.c (the ops and the op
- * table). One implementation serves scalar, AVX2 and AVX-512: they differ only
+ * table), cpu_ops_model.c (the seed models' ops). One implementation serves scalar, AVX2 and AVX-512: they differ only
  * in the kernel table (kernels.h) the ops call on ranges of work, which the
  * registry passes to create as the variant.
  */
@@ -35,5 +35,28 @@ void nz_cpu_sync(nz_nn_ctx *ctx);
 void nz_cpu_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
 		 size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
 		 const float *bias, int accumulate);
+
+/* cpu_ops_model.c: the seed-model ops of ops_model.h */
+void nz_cpu_lane_bias_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *bias,
+		u32 B, u32 R, u32 D);
+void nz_cpu_lane_bias_backward(nz_nn_ctx *ctx, float *dbias, const float *dy, u32 B, u32 R,
+		u32 D);
+void nz_cpu_sqr_attention_last_forward(nz_nn_ctx *ctx, float *att, float *a, float *den,
+		const float *q2, const float *k2, const float *v, u32 B, u32 T, u32 H,
+		u32 NH);
+void nz_cpu_sqr_attention_last_backward(nz_nn_ctx *ctx, float *dq, float *dk, float *dv,
+		float *dnum, const float *datt, const float *att, const float *a,
+		const float *den, const float *q, const float *q2, const float *k,
+		const float *k2, const float *v, u32 B, u32 T, u32 H, u32 NH);
+void nz_cpu_patch_gate_forward(nz_nn_ctx *ctx, float *kk, float *mask, float *coef,
+		const float *mparam, const float *uw, u32 NW, u32 stride);
+void nz_cpu_patch_gate_backward(nz_nn_ctx *ctx, float *duw, float *dmparam,
+		const float *dcoef, const float *uw, const float *mask, const float *kk,
+		u32 NW, u32 stride);
+void nz_cpu_patch_mix_forward(nz_nn_ctx *ctx, float *pre, const float *s, const float *coef,
+		const float *ub, u32 B, u32 NW, u32 E, u32 H);
+void nz_cpu_patch_mix_backward(nz_nn_ctx *ctx, float *ds, float *dcoef, float *dub,
+		const float *dpre, const float *s, const float *coef, u32 B, u32 NW, u32 E,
+		u32 H);
 
 #endif /* NZ_NN_CPU_BACKEND_H */

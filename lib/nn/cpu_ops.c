@@ -657,4 +657,12 @@ const nz_nn_backend_ops nz_nn_cpu_backend = {
 	.xent_loss = cpu_xent_loss,
 	.slide_cache_push = cpu_slide_cache_push,
 	.adam = cpu_adam,
+	.lane_bias_forward = nz_cpu_lane_bias_forward,
+	.lane_bias_backward = nz_cpu_lane_bias_backward,
+	.sqr_attention_last_forward = nz_cpu_sqr_attention_last_forward,
+	.sqr_attention_last_backward = nz_cpu_sqr_attention_last_backward,
+	.patch_gate_forward = nz_cpu_patch_gate_forward,
+	.patch_gate_backward = nz_cpu_patch_gate_backward,
+	.patch_mix_forward = nz_cpu_patch_mix_forward,
+	.patch_mix_backward = nz_cpu_patch_mix_backward,
 };

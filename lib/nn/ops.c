@@ -223,3 +223,58 @@ void nz_slide_cache_set(nz_nn_ctx *ctx, nz_slide_cache *c, const float *x, size_
 	nz_copy_rows(ctx, nz_slide_cache_window(c), c->ld, x, ldx, c->lanes,
 		     c->slots * c->width, 0);
 }
+
+/* ---- the seed models' ops (ops_model.h) ---- */
+
+void nz_lane_bias_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *bias,
+		u32 B, u32 R, u32 D)
+{
+	ctx->be->lane_bias_forward(ctx, y, x, bias, B, R, D);
+}
+
+void nz_lane_bias_backward(nz_nn_ctx *ctx, float *dbias, const float *dy, u32 B, u32 R,
+		u32 D)
+{
+	ctx->be->lane_bias_backward(ctx, dbias, dy, B, R, D);
+}
+
+void nz_sqr_attention_last_forward(nz_nn_ctx *ctx, float *att, float *a, float *den,
+		const float *q2, const float *k2, const float *v, u32 B, u32 T, u32 H,
+		u32 NH)
+{
+	ctx->be->sqr_attention_last_forward(ctx, att, a, den, q2, k2, v, B, T, H, NH);
+}
+
+void nz_sqr_attention_last_backward(nz_nn_ctx *ctx, float *dq, float *dk, float *dv,
+		float *dnum, const float *datt, const float *att, const float *a,
+		const float *den, const float *q, const float *q2, const float *k,
+		const float *k2, const float *v, u32 B, u32 T, u32 H, u32 NH)
+{
+	ctx->be->sqr_attention_last_backward(ctx, dq, dk, dv, dnum, datt, att, a, den, q,
+			q2, k, k2, v, B, T, H, NH);
+}
+
+void nz_patch_gate_forward(nz_nn_ctx *ctx, float *kk, float *mask, float *coef,
+		const float *mparam, const float *uw, u32 NW, u32 stride)
+{
+	ctx->be->patch_gate_forward(ctx, kk, mask, coef, mparam, uw, NW, stride);
+}
+
+void nz_patch_gate_backward(nz_nn_ctx *ctx, float *duw, float *dmparam, const float *dcoef,
+		const float *uw, const float *mask, const float *kk, u32 NW, u32 stride)
+{
+	ctx->be->patch_gate_backward(ctx, duw, dmparam, dcoef, uw, mask, kk, NW, stride);
+}
+
+void nz_patch_mix_forward(nz_nn_ctx *ctx, float *pre, const float *s, const float *coef,
+		const float *ub, u32 B, u32 NW, u32 E, u32 H)
+{
+	ctx->be->patch_mix_forward(ctx, pre, s, coef, ub, B, NW, E, H);
+}
+
+void nz_patch_mix_backward(nz_nn_ctx *ctx, float *ds, float *dcoef, float *dub,
+		const float *dpre, const float *s, const float *coef, u32 B, u32 NW, u32 E,
+		u32 H)
+{
+	ctx->be->patch_mix_backward(ctx, ds, dcoef, dub, dpre, s, coef, B, NW, E, H);
+}

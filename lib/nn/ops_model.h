@@ -1,9 +1,11 @@
 /*
  * ops_model.h - the ops the seed models need beyond the generic layers of nn.h
- * (included by nn.h): the per-lane bias of a batch ensemble, a fill, TRACE's
+ * (included by nn.h): the per-lane bias of a batch ensemble, TRACE's
  * last-token "sqr" linear attention and SEP's masked patch mix. With them a
  * seed model's forward and backward are only a sequence of engine ops, so a
- * device backend can run them without arithmetic on the host.
+ * device backend can run them without arithmetic on the host. Each is an entry
+ * of the backend table (backend.h) with a one-line dispatcher in ops.c; the CPU
+ * backend implements them in cpu_ops_model.c.
  *
  * Same conventions as nn.h: ctx first, tensors from nz_nn_alloc, row-major,
  * explicit dimensions; parameter gradients are added to, activation gradients
@@ -12,9 +14,6 @@
  */
 #ifndef NZ_NN_OPS_MODEL_H
 #define NZ_NN_OPS_MODEL_H
-
-/* y[i] = value for i < n (a clear of an activation: value 0 gives +0). */
-void nz_fill(nz_nn_ctx *ctx, float *y, size_t n, float value);
 
 /* Per-lane bias shared by the R rows of a lane: y[b, r, :] = x[b, r, :] + bias[b, :]
  * (x, y (B, R, D), bias (B, D)); y may be x. */

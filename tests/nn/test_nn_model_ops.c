@@ -3,7 +3,9 @@
  * shapes, every backend at 1, 2 and 3 threads must equal the naive reference of
  * nn_model_ops_ref.h bit for bit (outputs that are added to start from random
  * values, outputs that are written from garbage); each backward is checked
- * against central differences of a double-precision forward.
+ * against central differences of a double-precision forward. Every tensor an op
+ * sees is an engine buffer (allocated by the engine, uploaded, downloaded to
+ * compare), so a device backend is checked by this test as is.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,130 +13,173 @@
 #include "nn_model_ops_ref.h"
 #include "nn_test_common.h"
 
-static float *dup_of(const float *p, size_t n) { return copy_array(p, n); }
+/* The buffers of one case: host arrays (inputs and references) and engine
+ * buffers, freed together. */
+typedef struct bufs {
+	nz_nn_ctx *ctx;
+	float *host[64], *dev[64];
+	int nh, nd;
+} bufs;
+
+static float *keep_host(bufs *bs, float *p)
+{
+	REQUIRE(bs->nh < (int)NZ_ARRAY_LEN(bs->host));
+	return bs->host[bs->nh++] = p;
+}
+
+/* Uniform floats in [lo, hi) on the host. */
+static float *h_rand(bufs *bs, size_t n, float lo, float hi, nz_test_rng *r)
+{
+	return keep_host(bs, rand_array(n, lo, hi, r));
+}
+
+static float *h_copy(bufs *bs, const float *p, size_t n) { return keep_host(bs, copy_array(p, n)); }
+
+/* An engine buffer holding a copy of the host array p (n floats). */
+static float *up(bufs *bs, const float *p, size_t n)
+{
+	REQUIRE(bs->nd < (int)NZ_ARRAY_LEN(bs->dev));
+	float *d = nz_nn_alloc(bs->ctx, n ? n : 1);
+	REQUIRE(d);
+	nz_nn_upload(bs->ctx, d, p, n);
+	return bs->dev[bs->nd++] = d;
+}
+
+/* The contents of the engine buffer d (n floats) in a new host array. */
+static float *down(bufs *bs, const float *d, size_t n)
+{
+	float *p = keep_host(bs, nz_malloc_aligned((n ? n : 1) * sizeof(float)));
+	REQUIRE(p);
+	nz_nn_download(bs->ctx, p, d, n);
+	return p;
+}
+
+static void bufs_free(bufs *bs)
+{
+	for (int i = 0; i < bs->nh; i++)
+		nz_free_aligned(bs->host[i]);
+	for (int i = 0; i < bs->nd; i++)
+		nz_nn_free_mem(bs->ctx, bs->dev[i]);
+	bs->nh = bs->nd = 0;
+}
+
+/* The engine buffer dev must hold the bits of the host reference ref. */
+#define CHECK_DEV(bs, dev, ref, n, what) CHECK_BITS(down((bs), (dev), (n)), (ref), (n), (what))
 
 /* ---- bit-exact against the references ---- */
 
-static void lane_ops(nz_nn_ctx *ctx, nz_test_rng *r)
+static void lane_ops(bufs *bs, nz_test_rng *r)
 {
+	nz_nn_ctx *ctx = bs->ctx;
 	const u32 B = 1 + (u32)(nz_test_next(r) % 37), R = 1 + (u32)(nz_test_next(r) % 5);
 	const u32 D = 1 + (u32)(nz_test_next(r) % 133);
-	const size_t n = (size_t)B * R * D;
-	float *x = rand_array(n, -4, 4, r), *bias = rand_array((size_t)B * D, -1, 1, r);
-	float *y = rand_array(n, -9, 9, r), *y_ref = rand_array(n, -9, 9, r);
-	nz_lane_bias_forward(ctx, y, x, bias, B, R, D);
+	const size_t n = (size_t)B * R * D, nb = (size_t)B * D;
+	const float *x = h_rand(bs, n, -4, 4, r), *bias = h_rand(bs, nb, -1, 1, r);
+	float *y_ref = h_rand(bs, n, -9, 9, r);
+	float *x_d = up(bs, x, n), *bias_d = up(bs, bias, nb);
+	float *y_d = up(bs, h_rand(bs, n, -9, 9, r), n);
+	nz_lane_bias_forward(ctx, y_d, x_d, bias_d, B, R, D);
 	ref_lane_bias_forward(y_ref, x, bias, B, R, D);
-	CHECK_BITS(y, y_ref, n, "lane_bias_forward");
+	CHECK_DEV(bs, y_d, y_ref, n, "lane_bias_forward");
 	/* in place */
-	float *xi = dup_of(x, n);
-	nz_lane_bias_forward(ctx, xi, xi, bias, B, R, D);
-	CHECK_BITS(xi, y_ref, n, "lane_bias_forward in place");
-	float *db = rand_array((size_t)B * D, -1, 1, r), *db_ref = dup_of(db, (size_t)B * D);
-	nz_lane_bias_backward(ctx, db, x, B, R, D);
+	float *xi_d = up(bs, x, n);
+	nz_lane_bias_forward(ctx, xi_d, xi_d, bias_d, B, R, D);
+	CHECK_DEV(bs, xi_d, y_ref, n, "lane_bias_forward in place");
+	float *db_ref = h_rand(bs, nb, -1, 1, r), *db_d = up(bs, db_ref, nb);
+	nz_lane_bias_backward(ctx, db_d, x_d, B, R, D);
 	ref_lane_bias_backward(db_ref, x, B, R, D);
-	CHECK_BITS(db, db_ref, (size_t)B * D, "lane_bias_backward");
-
-	float zero[1] = {0.0f};
-	nz_fill(ctx, y, n, 0.0f);
-	for (size_t i = 0; i < n; i++)
-		if (memcmp(&y[i], zero, 4)) {
-			fprintf(stderr, "fill: element %zu is not +0\n", i);
-			nz_test_failures++;
-			break;
-		}
-	nz_fill(ctx, y, n - 1, -2.5f);
-	CHECK(y[0] == -2.5f && y[n - 1 - (n > 1)] == -2.5f);
-	if (n > 1)
-		CHECK(memcmp(&y[n - 1], zero, 4) == 0); /* past n untouched */
-	nz_free_aligned(x), nz_free_aligned(bias), nz_free_aligned(y), nz_free_aligned(y_ref);
-	nz_free_aligned(xi), nz_free_aligned(db), nz_free_aligned(db_ref);
+	CHECK_DEV(bs, db_d, db_ref, nb, "lane_bias_backward");
 }
 
-static void attention_ops(nz_nn_ctx *ctx, nz_test_rng *r)
+static void attention_ops(bufs *bs, nz_test_rng *r)
 {
+	nz_nn_ctx *ctx = bs->ctx;
 	const u32 B = 1 + (u32)(nz_test_next(r) % 9), T = 1 + (u32)(nz_test_next(r) % 11);
 	const u32 NH = 1 + (u32)(nz_test_next(r) % 4), hd = 1 + (u32)(nz_test_next(r) % 37);
 	const u32 H = NH * hd;
-	const size_t BH = (size_t)B * H, BTH = BH * T, BNT = (size_t)B * NH * T;
-	float *q = rand_array(BH, -1.5f, 1.5f, r), *k = rand_array(BTH, -1.5f, 1.5f, r);
-	float *v = rand_array(BTH, -2, 2, r), *q2 = rand_array(BH, 0, 1, r);
-	float *k2 = rand_array(BTH, 0, 1, r);
+	const size_t BH = (size_t)B * H, BTH = BH * T, BNT = (size_t)B * NH * T, BN = (size_t)B * NH;
+	float *q = h_rand(bs, BH, -1.5f, 1.5f, r), *k = h_rand(bs, BTH, -1.5f, 1.5f, r);
+	float *v = h_rand(bs, BTH, -2, 2, r), *q2 = h_rand(bs, BH, 0, 1, r);
+	float *k2 = h_rand(bs, BTH, 0, 1, r);
 	for (size_t i = 0; i < BH; i++)
 		q2[i] = q[i] * q[i];
 	for (size_t i = 0; i < BTH; i++)
 		k2[i] = k[i] * k[i];
-	float *att = rand_array(BH, -9, 9, r), *a = rand_array(BNT, -9, 9, r);
-	float *den = rand_array((size_t)B * NH, -9, 9, r);
-	float *att_r = rand_array(BH, -9, 9, r), *a_r = rand_array(BNT, -9, 9, r);
-	float *den_r = rand_array((size_t)B * NH, -9, 9, r);
-	nz_sqr_attention_last_forward(ctx, att, a, den, q2, k2, v, B, T, H, NH);
+	float *q_d = up(bs, q, BH), *k_d = up(bs, k, BTH), *v_d = up(bs, v, BTH);
+	float *q2_d = up(bs, q2, BH), *k2_d = up(bs, k2, BTH);
+	float *att_d = up(bs, h_rand(bs, BH, -9, 9, r), BH);
+	float *a_d = up(bs, h_rand(bs, BNT, -9, 9, r), BNT);
+	float *den_d = up(bs, h_rand(bs, BN, -9, 9, r), BN);
+	float *att_r = h_rand(bs, BH, -9, 9, r), *a_r = h_rand(bs, BNT, -9, 9, r);
+	float *den_r = h_rand(bs, BN, -9, 9, r);
+	nz_sqr_attention_last_forward(ctx, att_d, a_d, den_d, q2_d, k2_d, v_d, B, T, H, NH);
 	ref_sqr_attention_last_forward(att_r, a_r, den_r, q2, k2, v, B, T, H, NH);
-	CHECK_BITS(att, att_r, BH, "sqr_attention forward att");
-	CHECK_BITS(a, a_r, BNT, "sqr_attention forward a");
-	CHECK_BITS(den, den_r, (size_t)B * NH, "sqr_attention forward den");
+	CHECK_DEV(bs, att_d, att_r, BH, "sqr_attention forward att");
+	CHECK_DEV(bs, a_d, a_r, BNT, "sqr_attention forward a");
+	CHECK_DEV(bs, den_d, den_r, BN, "sqr_attention forward den");
 
-	float *datt = rand_array(BH, -1, 1, r);
-	float *dq = rand_array(BH, -9, 9, r), *dk = rand_array(BTH, -9, 9, r);
-	float *dv = rand_array(BTH, -9, 9, r), *dn = rand_array(BH, -9, 9, r);
-	float *dq_r = rand_array(BH, -9, 9, r), *dk_r = rand_array(BTH, -9, 9, r);
-	float *dv_r = rand_array(BTH, -9, 9, r), *dn_r = rand_array(BH, -9, 9, r);
-	nz_sqr_attention_last_backward(ctx, dq, dk, dv, dn, datt, att, a, den, q, q2, k, k2, v, B,
-				       T, H, NH);
-	ref_sqr_attention_last_backward(dq_r, dk_r, dv_r, dn_r, datt, att, a, den, q, q2, k, k2, v,
-					B, T, H, NH);
-	CHECK_BITS(dq, dq_r, BH, "sqr_attention backward dq");
-	CHECK_BITS(dk, dk_r, BTH, "sqr_attention backward dk");
-	CHECK_BITS(dv, dv_r, BTH, "sqr_attention backward dv");
-	CHECK_BITS(dn, dn_r, BH, "sqr_attention backward dnum");
-	float *all[] = {q, k, v, q2, k2, att, a, den, att_r, a_r, den_r, datt,
-			dq, dk, dv, dn, dq_r, dk_r, dv_r, dn_r};
-	for (size_t i = 0; i < NZ_ARRAY_LEN(all); i++)
-		nz_free_aligned(all[i]);
+	float *datt = h_rand(bs, BH, -1, 1, r), *datt_d = up(bs, datt, BH);
+	float *dq_d = up(bs, h_rand(bs, BH, -9, 9, r), BH);
+	float *dk_d = up(bs, h_rand(bs, BTH, -9, 9, r), BTH);
+	float *dv_d = up(bs, h_rand(bs, BTH, -9, 9, r), BTH);
+	float *dn_d = up(bs, h_rand(bs, BH, -9, 9, r), BH);
+	float *dq_r = h_rand(bs, BH, -9, 9, r), *dk_r = h_rand(bs, BTH, -9, 9, r);
+	float *dv_r = h_rand(bs, BTH, -9, 9, r), *dn_r = h_rand(bs, BH, -9, 9, r);
+	nz_sqr_attention_last_backward(ctx, dq_d, dk_d, dv_d, dn_d, datt_d, att_d, a_d, den_d,
+				       q_d, q2_d, k_d, k2_d, v_d, B, T, H, NH);
+	ref_sqr_attention_last_backward(dq_r, dk_r, dv_r, dn_r, datt, att_r, a_r, den_r, q, q2, k,
+					k2, v, B, T, H, NH);
+	CHECK_DEV(bs, dq_d, dq_r, BH, "sqr_attention backward dq");
+	CHECK_DEV(bs, dk_d, dk_r, BTH, "sqr_attention backward dk");
+	CHECK_DEV(bs, dv_d, dv_r, BTH, "sqr_attention backward dv");
+	CHECK_DEV(bs, dn_d, dn_r, BH, "sqr_attention backward dnum");
 }
 
-static void patch_ops(nz_nn_ctx *ctx, nz_test_rng *r)
+static void patch_ops(bufs *bs, nz_test_rng *r)
 {
+	nz_nn_ctx *ctx = bs->ctx;
 	const u32 B = 1 + (u32)(nz_test_next(r) % 13), NW = 1 + (u32)(nz_test_next(r) % 40);
 	const u32 E = 1 + (u32)(nz_test_next(r) % 7), C = 1 + (u32)(nz_test_next(r) % 9);
 	const u32 stride = 1 + (u32)(nz_test_next(r) % 8), H = C * E;
-	const size_t S = (size_t)(NW - 1) * E + H;
-	float *mparam = rand_array(NW, -3, 3, r), *uw = rand_array(NW, -1, 1, r);
-	float *ub = rand_array(1, -1, 1, r), *s = rand_array((size_t)B * S, 0, 1, r);
-	float *g3[3], *g3r[3];
+	const size_t S = (size_t)(NW - 1) * E + H, BH = (size_t)B * H, BS = (size_t)B * S;
+	float *mparam = h_rand(bs, NW, -3, 3, r), *uw = h_rand(bs, NW, -1, 1, r);
+	float *ub = h_rand(bs, 1, -1, 1, r), *s = h_rand(bs, BS, 0, 1, r);
+	float *mparam_d = up(bs, mparam, NW), *uw_d = up(bs, uw, NW), *ub_d = up(bs, ub, 1);
+	float *s_d = up(bs, s, BS);
+	float *g3_d[3], *g3r[3];
 	for (int i = 0; i < 3; i++)
-		g3[i] = rand_array(NW, -9, 9, r), g3r[i] = rand_array(NW, -9, 9, r);
-	nz_patch_gate_forward(ctx, g3[0], g3[1], g3[2], mparam, uw, NW, stride);
+		g3_d[i] = up(bs, h_rand(bs, NW, -9, 9, r), NW), g3r[i] = h_rand(bs, NW, -9, 9, r);
+	nz_patch_gate_forward(ctx, g3_d[0], g3_d[1], g3_d[2], mparam_d, uw_d, NW, stride);
 	ref_patch_gate_forward(g3r[0], g3r[1], g3r[2], mparam, uw, NW, stride);
-	CHECK_BITS(g3[0], g3r[0], NW, "patch_gate forward kk");
-	CHECK_BITS(g3[1], g3r[1], NW, "patch_gate forward mask");
-	CHECK_BITS(g3[2], g3r[2], NW, "patch_gate forward coef");
-	const float *coef = g3r[2];
+	CHECK_DEV(bs, g3_d[0], g3r[0], NW, "patch_gate forward kk");
+	CHECK_DEV(bs, g3_d[1], g3r[1], NW, "patch_gate forward mask");
+	CHECK_DEV(bs, g3_d[2], g3r[2], NW, "patch_gate forward coef");
+	/* the later ops read the reference's gates, so each is checked on its own */
+	const float *coef = g3r[2], *mask = g3r[1], *kk = g3r[0];
+	float *coef_d = up(bs, coef, NW), *mask_d = up(bs, mask, NW), *kk_d = up(bs, kk, NW);
 
-	float *pre = rand_array((size_t)B * H, -9, 9, r), *pre_r = rand_array((size_t)B * H, -9, 9, r);
-	nz_patch_mix_forward(ctx, pre, s, coef, ub, B, NW, E, H);
+	float *pre_d = up(bs, h_rand(bs, BH, -9, 9, r), BH), *pre_r = h_rand(bs, BH, -9, 9, r);
+	nz_patch_mix_forward(ctx, pre_d, s_d, coef_d, ub_d, B, NW, E, H);
 	ref_patch_mix_forward(pre_r, s, coef, ub, B, NW, E, H);
-	CHECK_BITS(pre, pre_r, (size_t)B * H, "patch_mix forward");
+	CHECK_DEV(bs, pre_d, pre_r, BH, "patch_mix forward");
 
-	float *dpre = rand_array((size_t)B * H, -1, 1, r);
-	float *ds = rand_array((size_t)B * S, -9, 9, r), *ds_r = rand_array((size_t)B * S, -9, 9, r);
-	float *dc = rand_array(NW, -9, 9, r), *dc_r = rand_array(NW, -9, 9, r);
-	float dub[1] = {0.25f}, dub_r[1] = {0.25f};
-	nz_patch_mix_backward(ctx, ds, dc, dub, dpre, s, coef, B, NW, E, H);
+	float *dpre = h_rand(bs, BH, -1, 1, r), *dpre_d = up(bs, dpre, BH);
+	float *ds_d = up(bs, h_rand(bs, BS, -9, 9, r), BS), *ds_r = h_rand(bs, BS, -9, 9, r);
+	float *dc_d = up(bs, h_rand(bs, NW, -9, 9, r), NW), *dc_r = h_rand(bs, NW, -9, 9, r);
+	const float dub0[1] = {0.25f};
+	float *dub_d = up(bs, dub0, 1), *dub_r = h_copy(bs, dub0, 1);
+	nz_patch_mix_backward(ctx, ds_d, dc_d, dub_d, dpre_d, s_d, coef_d, B, NW, E, H);
 	ref_patch_mix_backward(ds_r, dc_r, dub_r, dpre, s, coef, B, NW, E, H);
-	CHECK_BITS(ds, ds_r, (size_t)B * S, "patch_mix backward ds");
-	CHECK_BITS(dc, dc_r, NW, "patch_mix backward dcoef");
-	CHECK_BITS(dub, dub_r, 1, "patch_mix backward dub");
+	CHECK_DEV(bs, ds_d, ds_r, BS, "patch_mix backward ds");
+	CHECK_DEV(bs, dc_d, dc_r, NW, "patch_mix backward dcoef");
+	CHECK_DEV(bs, dub_d, dub_r, 1, "patch_mix backward dub");
 
-	float *duw = rand_array(NW, -1, 1, r), *dmp = rand_array(NW, -1, 1, r);
-	float *duw_r = dup_of(duw, NW), *dmp_r = dup_of(dmp, NW);
-	nz_patch_gate_backward(ctx, duw, dmp, dc_r, uw, g3r[1], g3r[0], NW, stride);
-	ref_patch_gate_backward(duw_r, dmp_r, dc_r, uw, g3r[1], g3r[0], NW, stride);
-	CHECK_BITS(duw, duw_r, NW, "patch_gate backward duw");
-	CHECK_BITS(dmp, dmp_r, NW, "patch_gate backward dmparam");
-	float *all[] = {mparam, uw, ub, s, pre, pre_r, dpre, ds, ds_r, dc, dc_r, duw, dmp, duw_r,
-			dmp_r, g3[0], g3[1], g3[2], g3r[0], g3r[1], g3r[2]};
-	for (size_t i = 0; i < NZ_ARRAY_LEN(all); i++)
-		nz_free_aligned(all[i]);
+	float *duw_r = h_rand(bs, NW, -1, 1, r), *dmp_r = h_rand(bs, NW, -1, 1, r);
+	float *duw_d = up(bs, duw_r, NW), *dmp_d = up(bs, dmp_r, NW), *dcr_d = up(bs, dc_r, NW);
+	nz_patch_gate_backward(ctx, duw_d, dmp_d, dcr_d, uw_d, mask_d, kk_d, NW, stride);
+	ref_patch_gate_backward(duw_r, dmp_r, dc_r, uw, mask, kk, NW, stride);
+	CHECK_DEV(bs, duw_d, duw_r, NW, "patch_gate backward duw");
+	CHECK_DEV(bs, dmp_d, dmp_r, NW, "patch_gate backward dmparam");
 }
 
 static void bit_exact(void)
@@ -147,10 +192,14 @@ static void bit_exact(void)
 				break;
 			const int before = nz_test_failures;
 			nz_test_rng r = {4242};
+			bufs bs = {.ctx = ctx};
 			for (int round = 0; round < 40; round++) {
-				lane_ops(ctx, &r);
-				attention_ops(ctx, &r);
-				patch_ops(ctx, &r);
+				lane_ops(&bs, &r);
+				bufs_free(&bs);
+				attention_ops(&bs, &r);
+				bufs_free(&bs);
+				patch_ops(&bs, &r);
+				bufs_free(&bs);
 			}
 			printf("%s/%u: 40 rounds, %d mismatches\n", nz_nn_backend_name(be),
 			       threads[t], nz_test_failures - before);
@@ -262,58 +311,67 @@ static void gradients(void)
 	nz_nn_ctx *ctx = make_ctx(nz_nn_backend_best(), 1);
 	REQUIRE(ctx);
 	nz_test_rng r = {99};
+	bufs bs = {.ctx = ctx};
 	{
 		const gdims d = {.B = 3, .R = 4, .D = 7};
 		const size_t n = (size_t)d.B * d.R * d.D, nb = (size_t)d.B * d.D;
-		float *x = calloc(n, sizeof(float)), *bias = rand_array(nb, -1, 1, &r);
-		float *y = rand_array(n, 0, 1, &r), *w = rand_array(n, -1, 1, &r);
-		float *db = calloc(nb, sizeof(float));
-		REQUIRE(x && db);
-		nz_lane_bias_forward(ctx, y, x, bias, d.B, d.R, d.D);
-		nz_lane_bias_backward(ctx, db, w, d.B, d.R, d.D);
-		grad_check("lane_bias", d_lane_bias, &d, bias, nb, y, n, w, db);
-		free(x), free(db);
-		nz_free_aligned(bias), nz_free_aligned(y), nz_free_aligned(w);
+		const float *bias = h_rand(&bs, nb, -1, 1, &r), *w = h_rand(&bs, n, -1, 1, &r);
+		float *x_d = nz_nn_calloc(ctx, n), *db_d = nz_nn_calloc(ctx, nb);
+		REQUIRE(x_d && db_d);
+		float *bias_d = up(&bs, bias, nb), *w_d = up(&bs, w, n);
+		float *y_d = up(&bs, h_rand(&bs, n, 0, 1, &r), n);
+		nz_lane_bias_forward(ctx, y_d, x_d, bias_d, d.B, d.R, d.D);
+		nz_lane_bias_backward(ctx, db_d, w_d, d.B, d.R, d.D);
+		grad_check("lane_bias", d_lane_bias, &d, bias, nb, down(&bs, y_d, n), n, w,
+			   down(&bs, db_d, nb));
+		nz_nn_free_mem(ctx, x_d), nz_nn_free_mem(ctx, db_d);
+		bufs_free(&bs);
 	}
 	{
 		const gdims d = {.B = 2, .T = 5, .H = 12, .NH = 3};
 		const size_t BH = (size_t)d.B * d.H, BTH = BH * d.T, nin = BH + 2 * BTH;
-		float *in = rand_array(nin, -1, 1, &r), *w = rand_array(BH, -1, 1, &r);
-		const float *q = in, *k = in + BH, *v = in + BH + BTH;
-		float *q2 = rand_array(BH, 0, 1, &r), *k2 = rand_array(BTH, 0, 1, &r);
-		float *att = rand_array(BH, 0, 1, &r), *a = rand_array(BTH, 0, 1, &r);
-		float *den = rand_array((size_t)d.B * d.NH, 0, 1, &r), *ga = rand_array(nin, 0, 1, &r);
-		float *dn = rand_array(BH, 0, 1, &r);
+		const size_t BN = (size_t)d.B * d.NH, BNT = BN * d.T;
+		const float *in = h_rand(&bs, nin, -1, 1, &r), *w = h_rand(&bs, BH, -1, 1, &r);
+		float *in_d = up(&bs, in, nin), *w_d = up(&bs, w, BH);
+		const float *q = in_d, *k = in_d + BH, *v = in_d + BH + BTH;
+		float *q2 = up(&bs, h_rand(&bs, BH, 0, 1, &r), BH);
+		float *k2 = up(&bs, h_rand(&bs, BTH, 0, 1, &r), BTH);
+		float *att = up(&bs, h_rand(&bs, BH, 0, 1, &r), BH);
+		float *a = up(&bs, h_rand(&bs, BNT, 0, 1, &r), BNT);
+		float *den = up(&bs, h_rand(&bs, BN, 0, 1, &r), BN);
+		float *ga = up(&bs, h_rand(&bs, nin, 0, 1, &r), nin);
+		float *dn = up(&bs, h_rand(&bs, BH, 0, 1, &r), BH);
 		nz_mul_forward(ctx, q2, q, q, BH);
 		nz_mul_forward(ctx, k2, k, k, BTH);
 		nz_sqr_attention_last_forward(ctx, att, a, den, q2, k2, v, d.B, d.T, d.H, d.NH);
-		nz_sqr_attention_last_backward(ctx, ga, ga + BH, ga + BH + BTH, dn, w, att, a, den, q,
-					       q2, k, k2, v, d.B, d.T, d.H, d.NH);
-		grad_check("sqr_attention", d_attention, &d, in, nin, att, BH, w, ga);
-		float *all[] = {in, w, q2, k2, att, a, den, ga, dn};
-		for (size_t i = 0; i < NZ_ARRAY_LEN(all); i++)
-			nz_free_aligned(all[i]);
+		nz_sqr_attention_last_backward(ctx, ga, ga + BH, ga + BH + BTH, dn, w_d, att, a, den,
+					       q, q2, k, k2, v, d.B, d.T, d.H, d.NH);
+		grad_check("sqr_attention", d_attention, &d, in, nin, down(&bs, att, BH), BH, w,
+			   down(&bs, ga, nin));
+		bufs_free(&bs);
 	}
 	{
 		const gdims d = {.B = 3, .NW = 9, .E = 2, .H = 6, .stride = 3};
 		const size_t S = (size_t)(d.NW - 1) * d.E + d.H, BH = (size_t)d.B * d.H;
 		const size_t nin = 2 * (size_t)d.NW + 1 + d.B * S;
-		float *in = rand_array(nin, -1, 1, &r), *w = rand_array(BH, -1, 1, &r);
-		const float *mp = in, *uw = in + d.NW, *ub = uw + d.NW, *s = ub + 1;
-		float *kk = rand_array(d.NW, 0, 1, &r), *mask = rand_array(d.NW, 0, 1, &r);
-		float *coef = rand_array(d.NW, 0, 1, &r), *dcoef = rand_array(d.NW, 0, 1, &r);
-		float *pre = rand_array(BH, 0, 1, &r), *ga = calloc(nin, sizeof(float));
+		const float *in = h_rand(&bs, nin, -1, 1, &r), *w = h_rand(&bs, BH, -1, 1, &r);
+		float *in_d = up(&bs, in, nin), *w_d = up(&bs, w, BH);
+		const float *mp = in_d, *uw = in_d + d.NW, *ub = uw + d.NW, *s = ub + 1;
+		float *kk = up(&bs, h_rand(&bs, d.NW, 0, 1, &r), d.NW);
+		float *mask = up(&bs, h_rand(&bs, d.NW, 0, 1, &r), d.NW);
+		float *coef = up(&bs, h_rand(&bs, d.NW, 0, 1, &r), d.NW);
+		float *dcoef = up(&bs, h_rand(&bs, d.NW, 0, 1, &r), d.NW);
+		float *pre = up(&bs, h_rand(&bs, BH, 0, 1, &r), BH), *ga = nz_nn_calloc(ctx, nin);
 		REQUIRE(ga);
 		nz_patch_gate_forward(ctx, kk, mask, coef, mp, uw, d.NW, d.stride);
 		nz_patch_mix_forward(ctx, pre, s, coef, ub, d.B, d.NW, d.E, d.H);
 		float *gmp = ga, *guw = ga + d.NW, *gub = guw + d.NW, *gs = gub + 1;
-		nz_patch_mix_backward(ctx, gs, dcoef, gub, w, s, coef, d.B, d.NW, d.E, d.H);
+		nz_patch_mix_backward(ctx, gs, dcoef, gub, w_d, s, coef, d.B, d.NW, d.E, d.H);
 		nz_patch_gate_backward(ctx, guw, gmp, dcoef, uw, mask, kk, d.NW, d.stride);
-		grad_check("patch_gate_mix", d_patch, &d, in, nin, pre, BH, w, ga);
-		free(ga);
-		float *all[] = {in, w, kk, mask, coef, dcoef, pre};
-		for (size_t i = 0; i < NZ_ARRAY_LEN(all); i++)
-			nz_free_aligned(all[i]);
+		grad_check("patch_gate_mix", d_patch, &d, in, nin, down(&bs, pre, BH), BH, w,
+			   down(&bs, ga, nin));
+		nz_nn_free_mem(ctx, ga);
+		bufs_free(&bs);
 	}
 	nz_nn_free(ctx);
 }
