@@ -255,6 +255,30 @@ int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_do
 /* The frame header of the frame being decoded (valid once its header was read). */
 int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
 
+/*
+ * Where the time of a context went, summed over the blocks it coded since it was
+ * created (docs/ENGINE.md, "Pipeline"). Nanoseconds of CLOCK_MONOTONIC. The model
+ * stages run on the calling thread; quantise and code are summed over the threads
+ * that ran them, so with a pipeline they overlap the model and can exceed the
+ * wall time. wait: the calling thread waiting for the coders. Models that are not
+ * byte models (cm) leave every field zero.
+ */
+typedef struct nz_stage_stats {
+	uint64_t forward_ns;     /* model: predictions */
+	uint64_t backward_ns;    /* model: gradients (or count updates) */
+	uint64_t adam_ns;        /* model: optimiser steps */
+	uint64_t quantise_ns;    /* probabilities to integer frequencies */
+	uint64_t code_ns;        /* range coding */
+	uint64_t wait_ns;        /* the caller waiting for coder threads */
+	uint64_t total_ns;       /* wall time inside the block codec */
+	uint64_t bytes;          /* uncompressed bytes of the coded blocks */
+	uint64_t steps;          /* lane steps (one prediction of every active lane) */
+} nz_stage_stats;
+
+/* Copy a context's stage times into *s (NZ_ERR_PARAM for NULL arguments). */
+int nz_cctx_stats(const nz_cctx *c, nz_stage_stats *s);
+int nz_dctx_stats(const nz_dctx *d, nz_stage_stats *s);
+
 /* A sentence with details about the last error of a context (block number,
  * expected vs. found), or "" if there is none. Valid until the next call. */
 const char *nz_cctx_error_detail(const nz_cctx *c);

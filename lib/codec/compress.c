@@ -15,6 +15,7 @@
 
 #include "codec/config.h"
 #include "codec/registry.h"
+#include "common/stage_stats.h"
 
 enum { STAGE_START, STAGE_BLOCKS, STAGE_DONE };
 
@@ -27,6 +28,7 @@ struct nz_cctx {
 	u32 k;
 	nz_exec *ex;            /* threads, engine and backend of this context */
 	nz_block_codec *codec;  /* created at the first coded block */
+	nz_stage_stats stats;   /* where the time went, over every block coded */
 	u8 *block;              /* input being gathered */
 	size_t block_size, block_fill;
 	nz_buf out;             /* output waiting for room in the caller's buffer */
@@ -119,6 +121,14 @@ int nz_cctx_reset(nz_cctx *c)
 
 const char *nz_cctx_error_detail(const nz_cctx *c) { return c ? c->detail : ""; }
 
+int nz_cctx_stats(const nz_cctx *c, nz_stage_stats *s)
+{
+	if (!c || !s)
+		return NZ_ERR_PARAM;
+	*s = c->stats;
+	return NZ_OK;
+}
+
 /* Tune the configuration to the first block (n bytes, maybe 0) and write the
  * header; a codec made for another configuration is dropped. */
 static int write_header(nz_cctx *c, const u8 *first, size_t n)
@@ -174,7 +184,10 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 	nz_job job = {.fn = c->params.progress, .opaque = c->params.progress_opaque,
 		      .base = c->progress};
 	const int keep_state = !c->model_fresh;
-	NZ_TRY(c->codec->ops->encode(c->codec, src, n, keep_state, c->sub, c->k, &job));
+	const int rc = c->codec->ops->encode(c->codec, src, n, keep_state, c->sub, c->k, &job);
+	nz_stage_stats_add(&c->stats, &c->codec->stats);
+	memset(&c->codec->stats, 0, sizeof(c->codec->stats));
+	NZ_TRY(rc);
 	c->model_fresh = 0;
 	u64 total = 0;
 	for (u32 j = 0; j < c->k; j++)

@@ -12,6 +12,7 @@
 
 #include "codec/config.h"
 #include "codec/registry.h"
+#include "common/stage_stats.h"
 
 enum { ST_FRAME_HEADER, ST_BLOCK_HEADER, ST_PAYLOAD, ST_OUTPUT, ST_FOOTER };
 
@@ -25,6 +26,7 @@ struct nz_dctx {
 	int have_info;
 	nz_exec *ex;            /* threads, engine and backend of this context */
 	nz_block_codec *codec;
+	nz_stage_stats stats;   /* where the time went, over every block decoded */
 	nz_model_config codec_cfg; /* the config the codec was built for */
 	nz_block_header bh;
 	u8 *block;
@@ -85,6 +87,14 @@ void nz_dctx_free(nz_dctx *d)
 void nz_dctx_set_output_limit(nz_dctx *d, u64 limit) { d->out_limit = limit; }
 
 const char *nz_dctx_error_detail(const nz_dctx *d) { return d ? d->detail : ""; }
+
+int nz_dctx_stats(const nz_dctx *d, nz_stage_stats *s)
+{
+	if (!d || !s)
+		return NZ_ERR_PARAM;
+	*s = d->stats;
+	return NZ_OK;
+}
 
 int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info)
 {
@@ -173,6 +183,8 @@ static int decode_payload(nz_dctx *d)
 		rc = d->codec->ops->decode(d->codec, d->block, b->raw_size,
 					   b->flags & NZ_BLOCK_FLAG_KEEP_STATE, sub, sub_size,
 					   b->k, &job);
+		nz_stage_stats_add(&d->stats, &d->codec->stats);
+		memset(&d->codec->stats, 0, sizeof(d->codec->stats));
 		/* Whatever happened, the model state no longer matches any encoder's. */
 		d->model_fresh = rc != NZ_OK;
 		if (rc)

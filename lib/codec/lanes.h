@@ -11,7 +11,10 @@
 #include "nn/exec.h"
 
 /* Wrap `model` (ownership passes to the codec) for blocks of up to `lanes` lanes,
- * run on ex (which must outlive the codec). */
+ * run on ex (which must outlive the codec): the coders run as batches on ex's
+ * pool, the one the model's engine uses (no pool: on the calling thread). The
+ * pipelined driver is the default; $NZIP_LANES=serial selects the serial
+ * reference. Both write the same bytes. */
 int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 			  nz_block_codec **out);
 
@@ -20,5 +23,8 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 double nz_lanes_codec_ideal_bits(const nz_block_codec *bc);
 /* Enable the ideal-bits accounting (costs a log per byte). */
 void nz_lanes_codec_measure(nz_block_codec *bc, int on);
+
+/* Choose the pipelined (on != 0) or the serial driver for the next blocks. */
+void nz_lanes_codec_set_pipeline(nz_block_codec *bc, int on);
 
 #endif /* NZ_LANES_H */

@@ -34,6 +34,9 @@ typedef struct nz_block_codec_ops {
 struct nz_block_codec {
 	const nz_block_codec_ops *ops;
 	u32 max_substreams;  /* the largest K this codec can code (>= 1) */
+	/* Stage times the codec adds up as it codes (the lane driver fills the model
+	 * and coder stages; others may leave them zero); the caller reads and clears. */
+	nz_stage_stats stats;
 };
 
 #endif /* NZ_BLOCK_CODEC_H */

@@ -6,6 +6,11 @@
  * bytes, then lets the model learn from them. The decoder makes exactly the same
  * calls with exactly the same arguments, so the model must be a deterministic
  * function of those calls (docs/NUMERICS.md): same floats on every backend.
+ *
+ * predict writes into memory the driver owns: with the pipeline (docs/ENGINE.md,
+ * "Pipeline") that is one slot of a ring, which coder threads read while the model
+ * goes on with the next steps. So a model must not keep or read `probs` after
+ * predict returns, and update must not depend on anything the coders do.
  */
 #ifndef NZ_BYTE_MODEL_H
 #define NZ_BYTE_MODEL_H
@@ -34,6 +39,9 @@ struct nz_byte_model {
 	const nz_byte_model_ops *ops;
 	u32 context;     /* bytes of context the model reads */
 	u32 max_lanes;   /* the most lanes the model was created for */
+	/* Set by the driver (NULL until then): the model adds the time of its stages
+	 * (forward, backward, Adam) here. Timing never changes a result. */
+	nz_stage_stats *stats;
 };
 
 #endif /* NZ_BYTE_MODEL_H */

@@ -16,6 +16,7 @@
  */
 #include <stdlib.h>
 
+#include "common/stage_stats.h"
 #include "model/byte_model.h"
 
 #define ORDER2_LIMIT 1020 /* halve a context's counts when its total passes this */
@@ -93,7 +94,7 @@ static int order2_begin_block(nz_byte_model *bm, u32 lanes, int keep_state)
 	return NZ_OK;
 }
 
-static int order2_predict(nz_byte_model *bm, const u8 *ctx, u32 active, float *probs)
+static void predict_lanes(nz_byte_model *bm, const u8 *ctx, u32 active, float *probs)
 {
 	order2 *m = (order2 *)bm;
 	float uniform[256], p1[256];
@@ -107,10 +108,9 @@ static int order2_predict(nz_byte_model *bm, const u8 *ctx, u32 active, float *p
 		blend(p1, m->n1[b], &m->c1[b], m->p0);
 		blend(probs + 256 * (size_t)i, m->n2 + 256 * (size_t)c2, &m->c2[c2], p1);
 	}
-	return NZ_OK;
 }
 
-static int order2_update(nz_byte_model *bm, const u8 *next, u32 active)
+static void learn_lanes(nz_byte_model *bm, const u8 *next, u32 active)
 {
 	order2 *m = (order2 *)bm;
 	m->fresh = 0;
@@ -121,6 +121,31 @@ static int order2_update(nz_byte_model *bm, const u8 *next, u32 active)
 		count(m->n1[c2 & 0xFF], &m->c1[c2 & 0xFF], s);
 		count(m->n0, &m->c0, s);
 	}
+}
+
+/* The two ops time themselves when the driver asks (forward: predictions,
+ * backward: count updates). */
+static int order2_predict(nz_byte_model *bm, const u8 *ctx, u32 active, float *probs)
+{
+	if (!bm->stats) {
+		predict_lanes(bm, ctx, active, probs);
+		return NZ_OK;
+	}
+	const u64 t0 = nz_now_ns();
+	predict_lanes(bm, ctx, active, probs);
+	bm->stats->forward_ns += nz_now_ns() - t0;
+	return NZ_OK;
+}
+
+static int order2_update(nz_byte_model *bm, const u8 *next, u32 active)
+{
+	if (!bm->stats) {
+		learn_lanes(bm, next, active);
+		return NZ_OK;
+	}
+	const u64 t0 = nz_now_ns();
+	learn_lanes(bm, next, active);
+	bm->stats->backward_ns += nz_now_ns() - t0;
 	return NZ_OK;
 }
 

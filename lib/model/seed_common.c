@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 
+#include "common/stage_stats.h"
 #include "model/seed_common.h"
 
 /* ---- arenas ---- */
@@ -128,9 +129,12 @@ static int seed_predict(nz_byte_model *bm, const u8 *ctx, u32 active, float *pro
 	const size_t C = m->base.context;
 	memcpy(m->ctx_bytes, ctx, (size_t)active * C);
 	m->active = active;
+	const u64 t0 = bm->stats ? nz_now_ns() : 0;
 	m->hooks->forward(m, m->ctx_bytes, active);
 	m->first = 0;
 	memcpy(probs, m->probs, (size_t)active * 256 * sizeof(float));
+	if (bm->stats)
+		bm->stats->forward_ns += nz_now_ns() - t0;
 	return NZ_OK;
 }
 
@@ -139,11 +143,17 @@ static int seed_update(nz_byte_model *bm, const u8 *next, u32 active)
 	seed_model *m = (seed_model *)bm;
 	if (active != m->active)
 		return NZ_ERR_PARAM;
+	const u64 t0 = bm->stats ? nz_now_ns() : 0;
 	/* the gradients are zero here: calloc'ed, then zeroed by every Adam step */
 	nz_softmax_xent_backward(m->ctx, m->dlogits, m->probs, next, active, 256,
 				 1.0f / (float)active);
 	m->hooks->backward(m, next, active);
+	const u64 t1 = bm->stats ? nz_now_ns() : 0;
 	nz_nn_params_adam_step(m->ctx, &m->P);
+	if (bm->stats) {
+		bm->stats->backward_ns += t1 - t0;
+		bm->stats->adam_ns += nz_now_ns() - t1;
+	}
 	m->fresh = 0;
 	m->steps++;
 	return NZ_OK;
