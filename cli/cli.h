@@ -155,6 +155,8 @@ typedef struct job_stats {
 	uint64_t out_bytes;  /* bytes written (or decoded, for -t) */
 	double seconds;
 	double verify_seconds;
+	double io_seconds;      /* in read() and write() */
+	nz_stage_stats stages;  /* the library's own stage times (-vv) */
 } job_stats;
 
 /* Compress in_fd to out_fd through the streaming API; with verify, decode what was

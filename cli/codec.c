@@ -139,7 +139,9 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 	nz_inbuf in = {in_buf, 0, 0};
 	for (;;) {
 		if (in.pos == in.size && !eof) {
+			double tr = now_seconds();
 			ssize_t r = read_some(in_fd, in_buf, CLI_IN_CHUNK);
+			st->io_seconds += now_seconds() - tr;
 			if (r < 0) {
 				msg_error(name, "read error: %s", strerror(errno));
 				goto done;
@@ -158,7 +160,10 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 			goto done;
 		}
 		if (out.pos) {
-			if (write_all(out_fd, out_buf, out.pos)) {
+			double tw = now_seconds();
+			const int werr = write_all(out_fd, out_buf, out.pos);
+			st->io_seconds += now_seconds() - tw;
+			if (werr) {
 				msg_error(name, "write error: %s", strerror(errno));
 				goto done;
 			}
@@ -205,6 +210,7 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 done:
 	st->seconds = now_seconds() - t0 - tverify;
 	st->verify_seconds = tverify;
+	nz_cctx_stats(c, &st->stages);
 	nz_cctx_free(c);
 	nz_dctx_free(v.d);
 	return result;
@@ -229,7 +235,9 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 	nz_inbuf in = {in_buf, 0, 0};
 	for (;;) {
 		if (in.pos == in.size && !eof) {
+			double tr = now_seconds();
 			ssize_t r = read_some(in_fd, in_buf, CLI_IN_CHUNK);
+			st->io_seconds += now_seconds() - tr;
 			if (r < 0) {
 				msg_error(name, "read error: %s", strerror(errno));
 				goto done;
@@ -261,7 +269,10 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 				progress_set_raw_total(fi.content_size);
 			}
 		}
-		if (out.pos && out_fd >= 0 && write_all(out_fd, out_buf, out.pos)) {
+		double tw = now_seconds();
+		const int werr = out.pos && out_fd >= 0 && write_all(out_fd, out_buf, out.pos);
+		st->io_seconds += now_seconds() - tw;
+		if (werr) {
 			msg_error(name, "write error: %s", strerror(errno));
 			goto done;
 		}
@@ -287,6 +298,7 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 	result = EXIT_OK;
 done:
 	st->seconds = now_seconds() - t0;
+	nz_dctx_stats(d, &st->stages);
 	nz_dctx_free(d);
 	return result;
 }
