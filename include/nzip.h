@@ -122,6 +122,8 @@ typedef struct nz_params {
 	uint32_t ffn;            /* feed-forward width */
 	float learning_rate;     /* Adam learning rate */
 	uint64_t seed;           /* initial-weights seed */
+	uint32_t delay;          /* seed models: predict with the weights of d steps ago
+				  * (0..2, 0 = none; docs/FORMAT.md key 8) */
 	uint32_t substreams;     /* K entropy-coder substreams per block (0 = default) */
 	uint32_t block_size;     /* bytes per block, a power of two (0 = default) */
 	uint32_t threads;        /* worker threads (0 = all cores); never changes the output */

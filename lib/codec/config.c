@@ -58,6 +58,7 @@ int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_l
 	cfg->ffn = p->ffn;
 	cfg->learning_rate = p->learning_rate;
 	cfg->seed = p->seed;
+	cfg->delay = p->delay;
 	d->defaults(cfg, p->level, p->content_size);
 	if (nz_model_config_validate(cfg) != NZ_OK) {
 		*detail = "a model parameter is out of the model's range";
@@ -112,6 +113,7 @@ void nz_config_to_header(const nz_model_config *cfg, nz_frame_header *h)
 	put(h, NZ_KEY_FFN, cfg->ffn);
 	put(h, NZ_KEY_LEARNING_RATE, float_bits(cfg->learning_rate));
 	put(h, NZ_KEY_SEED, cfg->seed);
+	put(h, NZ_KEY_DELAY, cfg->delay);
 	for (u32 i = 0; i < NZ_MODEL_EXTRA; i++)
 		put(h, NZ_KEY_EXTRA0 + i, cfg->extra[i]);
 }
@@ -134,6 +136,7 @@ int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,
 		case NZ_KEY_FFN: cfg->ffn = (u32)v; break;
 		case NZ_KEY_LEARNING_RATE: cfg->learning_rate = bits_float((u32)v); break;
 		case NZ_KEY_SEED: cfg->seed = v; narrow = 0; break;
+		case NZ_KEY_DELAY: cfg->delay = (u32)v; break;
 		default:
 			if (key >= NZ_KEY_EXTRA0 && key <= NZ_KEY_EXTRA_LAST) {
 				cfg->extra[key - NZ_KEY_EXTRA0] = v;

@@ -66,6 +66,12 @@ int nz_model_config_validate(const nz_model_config *cfg)
 		npresets++;
 	if (cfg->preset >= npresets)
 		return NZ_ERR_UNSUPPORTED;
+	/* The weight delay is implemented once, in seed_common.c: the four seed
+	 * models take 0..NZ_MAX_DELAY, every other model only 0. */
+	const int seed = cfg->model == NZ_MODEL_EDPC || cfg->model == NZ_MODEL_PAC ||
+			 cfg->model == NZ_MODEL_TRACE || cfg->model == NZ_MODEL_SEP;
+	if (cfg->delay > (seed ? NZ_MAX_DELAY : 0u))
+		return NZ_ERR_UNSUPPORTED;
 	return d->validate(cfg);
 }
 

@@ -32,6 +32,7 @@ enum {
 	NZ_KEY_FFN = 5,
 	NZ_KEY_LEARNING_RATE = 6,
 	NZ_KEY_SEED = 7,
+	NZ_KEY_DELAY = 8,      /* weight delay d of the seed models (0..2) */
 	NZ_KEY_EXTRA0 = 32,
 	NZ_KEY_EXTRA_LAST = 47
 };

@@ -28,8 +28,12 @@ typedef struct nz_model_config {
 	u32 ffn;
 	float learning_rate;
 	u64 seed;
+	u32 delay;          /* weight delay d: step t predicts with the weights after
+			     * the update of step t-1-d (seed models: 0..NZ_MAX_DELAY) */
 	u64 extra[NZ_MODEL_EXTRA];  /* meaning defined by the model; 0 if unused */
 } nz_model_config;
+
+#define NZ_MAX_DELAY 2
 
 enum {
 	NZ_CODING_STORED = 0,

@@ -77,6 +77,19 @@ static void reset_weights(seed_model *m)
 	m->P.adam.weight_decay = m->weight_decay;
 	m->hooks->init(m);
 	m->fresh = 1;
+	m->trained = m->applied = 0;
+}
+
+/* The Adam step of the oldest step whose gradient waits (delay > 0). */
+static void apply_oldest(seed_model *m)
+{
+	const u64 t0 = m->base.stats ? nz_now_ns() : 0;
+	if (m->delay > 1)
+		memcpy(m->P.grad, m->held[m->applied % m->delay], m->P.total * sizeof(float));
+	nz_nn_params_adam_step(m->ctx, &m->P);
+	m->applied++;
+	if (m->base.stats)
+		m->base.stats->adam_ns += nz_now_ns() - t0;
 }
 
 int seed_model_finish(seed_model *m, nz_byte_model **out)
@@ -87,6 +100,14 @@ int seed_model_finish(seed_model *m, nz_byte_model **out)
 	m->ctx_bytes = calloc(L, NZ_MAX(m->base.context, 1u));
 	if (!m->probs || !m->dlogits || !m->ctx_bytes)
 		return NZ_ERR_NOMEM;
+	m->delay = m->cfg.delay;
+	if (m->delay > NZ_MAX_DELAY)
+		return NZ_ERR_PARAM;
+	/* d = 1 keeps its one waiting gradient in P.grad itself; d = 2 parks each
+	 * step's gradient until its Adam step */
+	for (u32 i = 0; m->delay > 1 && i < m->delay; i++)
+		if (!(m->held[i] = nz_nn_calloc(m->ctx, NZ_MAX(m->P.total, (size_t)16))))
+			return NZ_ERR_NOMEM;
 	reset_weights(m);
 	*out = &m->base;
 	return NZ_OK;
@@ -102,6 +123,8 @@ void seed_model_free(seed_model *m)
 		nz_nn_free_mem(m->ctx, m->act);
 		nz_nn_free_mem(m->ctx, m->probs);
 		nz_nn_free_mem(m->ctx, m->dlogits);
+		for (u32 i = 0; i < NZ_MAX_DELAY; i++)
+			nz_nn_free_mem(m->ctx, m->held[i]);
 	}
 	free(m->ctx_bytes);
 }
@@ -113,6 +136,10 @@ static int seed_begin_block(nz_byte_model *bm, u32 lanes, int keep_state)
 		return NZ_ERR_PARAM;
 	if (!keep_state && !m->fresh)
 		reset_weights(m);
+	/* A block that continues the state starts from every update applied (the
+	 * decoder of that block alone does the same). */
+	while (m->applied < m->trained)
+		apply_oldest(m);
 	m->used = lanes;
 	m->first = 1;
 	m->active = 0;
@@ -135,6 +162,10 @@ static int seed_predict(nz_byte_model *bm, const u8 *ctx, u32 active, float *pro
 	memcpy(probs, m->probs, (size_t)active * 256 * sizeof(float));
 	if (bm->stats)
 		bm->stats->forward_ns += nz_now_ns() - t0;
+	/* With delay d, step t's forward used the weights after step t-1-d; the
+	 * update of step t-d is due now, before the next forward. */
+	while (m->delay && m->trained - m->applied >= m->delay)
+		apply_oldest(m);
 	return NZ_OK;
 }
 
@@ -149,7 +180,16 @@ static int seed_update(nz_byte_model *bm, const u8 *next, u32 active)
 				 1.0f / (float)active);
 	m->hooks->backward(m, next, active);
 	const u64 t1 = bm->stats ? nz_now_ns() : 0;
-	nz_nn_params_adam_step(m->ctx, &m->P);
+	if (m->delay == 0) {
+		nz_nn_params_adam_step(m->ctx, &m->P);
+	} else {
+		if (m->delay > 1) { /* park the gradient; the next backward starts at zero */
+			memcpy(m->held[m->trained % m->delay], m->P.grad,
+			       m->P.total * sizeof(float));
+			memset(m->P.grad, 0, m->P.total * sizeof(float));
+		}
+		m->trained++;
+	}
 	if (bm->stats) {
 		bm->stats->backward_ns += t1 - t0;
 		bm->stats->adam_ns += nz_now_ns() - t1;

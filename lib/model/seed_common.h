@@ -119,6 +119,12 @@ struct seed_model {
 	int fresh;            /* weights still at their initial values */
 	int first;            /* the next predict is the block's first step */
 	u64 steps;            /* training steps since creation (for benches) */
+	/* Weight delay d (cfg.delay): step t predicts with the weights after the
+	 * update of step t-1-d, so the Adam step of step s runs after the forward
+	 * pass of step s+d. trained - applied steps have gradients waiting. */
+	u32 delay;
+	u64 trained, applied;
+	float *held[NZ_MAX_DELAY]; /* d = 2: the waiting gradients, by step parity */
 };
 
 /* Take the engine of ex and fill the base. */
