@@ -262,7 +262,8 @@ int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
  * created (docs/ENGINE.md, "Pipeline"). Nanoseconds of CLOCK_MONOTONIC. The model
  * stages run on the calling thread; quantise and code are summed over the threads
  * that ran them, so with a pipeline they overlap the model and can exceed the
- * wall time. wait: the calling thread waiting for the coders. Models that are not
+ * wall time. wait: the calling thread waiting for the coders (with one thread the
+ * coders run inside the wait, which then includes them). Models that are not
  * byte models (cm) leave every field zero.
  */
 typedef struct nz_stage_stats {
