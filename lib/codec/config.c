@@ -7,6 +7,7 @@
 #include "codec/lanes.h"
 #include "codec/registry.h"
 #include "model/byte_model.h"
+#include "model/seed_common.h"
 
 static u32 float_bits(float f)
 {
@@ -217,7 +218,8 @@ void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 	info->ffn = cfg->ffn;
 	info->learning_rate = cfg->learning_rate;
 	info->seed = cfg->seed;
-	info->memory_needed = (d ? d->memory(cfg) : 0) + 2 * (u64)info->block_size;
+	info->memory_needed = (d ? d->memory(cfg) : 0) + seed_delay_memory(cfg) +
+			      2 * (u64)info->block_size;
 	info->header_size = header_size;
 	if (d && d->describe)
 		d->describe(cfg, info->model_detail, sizeof(info->model_detail));

@@ -296,6 +296,14 @@ u64 seed_memory(const seed_cost *c, u32 lanes, u64 act_floats)
 	       ((u64)8 << 20);
 }
 
+u64 seed_delay_memory(const nz_model_config *cfg)
+{
+	seed_cost c;
+	if (cfg->delay < 2 || !nz_seed_cost(cfg, &c))
+		return 0;
+	return 4 * (u64)cfg->delay * (c.params + (u64)cfg->lanes * c.lane_params);
+}
+
 int nz_seed_cost(const nz_model_config *cfg, seed_cost *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -165,6 +165,9 @@ void nz_sep_cost(const nz_model_config *cfg, seed_cost *c);
 /* Dispatch by cfg->model; 0 if not a seed model. */
 int nz_seed_cost(const nz_model_config *cfg, seed_cost *c);
 
+/* Bytes the weight delay adds to a seed model (d = 2 parks two gradients). */
+u64 seed_delay_memory(const nz_model_config *cfg);
+
 /* Bytes a seed model allocates for a config, from its cost and activation sizes. */
 u64 seed_memory(const seed_cost *c, u32 lanes, u64 act_floats);
 
