@@ -225,4 +225,9 @@ void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 		d->describe(cfg, info->model_detail, sizeof(info->model_detail));
 	else
 		describe_dims(cfg, info->model_detail, sizeof(info->model_detail));
+	if (cfg->delay) { /* a generic parameter, so no model's describe knows it */
+		const size_t len = strlen(info->model_detail);
+		snprintf(info->model_detail + len, sizeof(info->model_detail) - len, "%sdelay %u",
+			 len ? ", " : "", cfg->delay);
+	}
 }

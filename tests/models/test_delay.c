@@ -97,6 +97,10 @@ int main(void)
 	nz_params p;
 	nz_params_init(&p, 6);
 	REQUIRE(nz_params_set_model(&p, "edpc-tiny") == NZ_OK);
+	p.delay = 2; /* -lv shows it */
+	nz_frame_info fi;
+	CHECK(nz_params_resolve(&p, &fi, NULL) == NZ_OK && strstr(fi.model_detail, "delay 2"));
+	CHECK(fi.memory_needed > 0);
 	p.delay = 3;
 	nz_cctx *c = NULL;
 	CHECK(nz_cctx_create(&c, &p) == NZ_ERR_PARAM && c == NULL);
