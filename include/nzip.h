@@ -262,8 +262,9 @@ int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
  * created (docs/ENGINE.md, "Pipeline"). Nanoseconds of CLOCK_MONOTONIC. The model
  * stages run on the calling thread; quantise and code are summed over the threads
  * that ran them, so with a pipeline they overlap the model and can exceed the
- * wall time. wait: the calling thread waiting for the coders (with one thread the
- * coders run inside the wait, which then includes them). Models that are not
+ * wall time. wait: the calling thread waiting for the coders. The stages are
+ * timed on a sample of the steps (every step from 32 lanes up) and scaled, so
+ * they are estimates; wait and total are measured. Models that are not
  * byte models (cm) leave every field zero.
  */
 typedef struct nz_stage_stats {

@@ -36,6 +36,10 @@
  * nothing measurable, few enough that the ring stays small (2 halves of about
  * this many KiB of probabilities whatever the lane count). */
 #define HALF_LANE_STEPS 1024u
+/* A clock read costs about 20 ns; a step of few lanes (order2: one) costs a few
+ * hundred. So the stages are timed on one step in every max(1, 32 / lanes),
+ * scaled up at the block's end: the counters cost under 1% at any lane count. */
+#define TIMED_LANE_STEPS 32u
 
 /* One substream: its lanes, its coder and what its coder thread measures. */
 typedef struct substream {
@@ -71,6 +75,8 @@ struct lanes_codec {
 	size_t *slot_step;     /* [2 * half] step t held by each slot */
 	u32 *slot_active;      /* [2 * half] active lanes of that step */
 	u32 half;              /* slots per ring half */
+	u32 sample_every;      /* stages are timed on steps t % sample_every == 0 */
+	nz_stage_stats sampled; /* the model's stage times on the timed steps */
 	ring_half halves[2];
 	substream sub[NZ_MAX_SUBSTREAMS];
 	u32 kk;                /* substreams in use in this block */
@@ -108,15 +114,28 @@ static int begin(lanes_codec *lc, size_t n, int keep_state, u32 k, size_t *len,
 	return lc->model->ops->begin_block(lc->model, *used, keep_state);
 }
 
-/* The per-block accounting of the substreams into the codec's counters. */
+/* Point the model at the counters for the timed steps only. */
+static void timed_step(lanes_codec *lc, size_t t)
+{
+	lc->model->stats = t % lc->sample_every == 0 ? &lc->sampled : NULL;
+}
+
+/* The per-block accounting into the codec's counters: the sampled stage times
+ * scaled to every step, the waits and totals as measured. */
 static void end_block(lanes_codec *lc, size_t n, size_t steps, u64 t0)
 {
 	nz_stage_stats *st = &lc->base.stats;
+	const u64 s = lc->sample_every;
 	for (u32 j = 0; j < lc->kk; j++) {
-		st->quantise_ns += lc->sub[j].quantise_ns;
-		st->code_ns += lc->sub[j].code_ns;
+		st->quantise_ns += s * lc->sub[j].quantise_ns;
+		st->code_ns += s * lc->sub[j].code_ns;
 		lc->ideal_bits += lc->sub[j].ideal_bits;
 	}
+	st->forward_ns += s * lc->sampled.forward_ns;
+	st->backward_ns += s * lc->sampled.backward_ns;
+	st->adam_ns += s * lc->sampled.adam_ns;
+	memset(&lc->sampled, 0, sizeof(lc->sampled));
+	lc->model->stats = NULL;
 	st->bytes += n;
 	st->steps += steps;
 	st->total_ns += nz_now_ns() - t0;
@@ -133,13 +152,16 @@ static void slide(lanes_codec *lc, u32 active)
 	}
 }
 
-/* Quantise lanes [lo, hi) of one step; returns the lanes' frequency rows. */
-static u32 *quantise_lanes(lanes_codec *lc, substream *ss, const float *probs, u32 hi)
+/* Quantise lanes [lo, hi) of one step; returns the lanes' frequency rows and,
+ * on a timed step, the time the quantisation ended (0 otherwise). */
+static u32 *quantise_lanes(lanes_codec *lc, substream *ss, const float *probs, u32 hi,
+			   int timed, u64 *t_end)
 {
-	const u64 t0 = nz_now_ns();
+	const u64 t0 = timed ? nz_now_ns() : 0;
 	for (u32 i = ss->lo; i < hi; i++)
 		nz_quantize(probs + 256 * (size_t)i, lc->freq + 256 * (size_t)i);
-	ss->quantise_ns += nz_now_ns() - t0;
+	*t_end = timed ? nz_now_ns() : 0;
+	ss->quantise_ns += *t_end - t0;
 	return lc->freq;
 }
 
@@ -147,8 +169,9 @@ static u32 *quantise_lanes(lanes_codec *lc, substream *ss, const float *probs, u
 static void encode_step(lanes_codec *lc, substream *ss, const float *probs, size_t t,
 			u32 hi)
 {
-	const u32 *freq = quantise_lanes(lc, ss, probs, hi);
-	const u64 t0 = nz_now_ns();
+	const int timed = t % lc->sample_every == 0;
+	u64 t0;
+	const u32 *freq = quantise_lanes(lc, ss, probs, hi, timed, &t0);
 	for (u32 i = ss->lo; i < hi; i++) {
 		const u8 s = lc->src[(size_t)i * lc->len + t];
 		const u32 *f = freq + 256 * (size_t)i;
@@ -159,7 +182,8 @@ static void encode_step(lanes_codec *lc, substream *ss, const float *probs, size
 		if (lc->measure)
 			ss->ideal_bits -= log2((double)probs[256 * (size_t)i + s]);
 	}
-	ss->code_ns += nz_now_ns() - t0;
+	if (timed)
+		ss->code_ns += nz_now_ns() - t0;
 }
 
 /* Pool task: substream j codes the steps of one ring half, in order. */
@@ -192,6 +216,7 @@ static int encode_serial(lanes_codec *lc, size_t len, u32 used, size_t last_len,
 	u64 done = 0, next_tick = TICK_BYTES;
 	for (size_t t = 0; t < len; t++) {
 		const u32 active = t < last_len ? used : used - 1;
+		timed_step(lc, t);
 		NZ_TRY(lc->model->ops->predict(lc->model, lc->ctx, active, probs));
 		for (u32 j = 0; j < lc->kk; j++)
 			encode_step(lc, &lc->sub[j], probs, t, NZ_MIN(lc->sub[j].hi, active));
@@ -233,6 +258,7 @@ static int encode_pipeline(lanes_codec *lc, size_t len, u32 used, size_t last_le
 		const u32 active = t < last_len ? used : used - 1;
 		lc->slot_step[slot] = t;
 		lc->slot_active[slot] = active;
+		timed_step(lc, t);
 		rc = lc->model->ops->predict(lc->model, lc->ctx, active, slot_probs(lc, slot));
 		if (rc)
 			break;
@@ -274,8 +300,11 @@ static int lanes_encode(nz_block_codec *bc, const u8 *src, size_t n, int keep_st
 	for (u32 j = 0; j < lc->kk; j++)
 		nz_rc_encoder_init(&lc->sub[j].enc, &sub[j]);
 	lc->src = src;
-	const int rc = lc->pipeline ? encode_pipeline(lc, len, used, last_len, sub, job)
-				    : encode_serial(lc, len, used, last_len, sub, job);
+	/* With one thread nothing can overlap: the serial loop is the same work
+	 * without the ring's memory traffic. */
+	const int pipe = lc->pipeline && nz_thread_pool_threads(lc->pool) > 1;
+	const int rc = pipe ? encode_pipeline(lc, len, used, last_len, sub, job)
+			    : encode_serial(lc, len, used, last_len, sub, job);
 	lc->src = NULL;
 	end_block(lc, n, len, t0);
 	NZ_TRY(rc);
@@ -290,8 +319,9 @@ static void decode_step(lanes_codec *lc, substream *ss, const float *probs, size
 {
 	if (ss->error)
 		return;
-	const u32 *freq = quantise_lanes(lc, ss, probs, hi);
-	const u64 t0 = nz_now_ns();
+	const int timed = t % lc->sample_every == 0;
+	u64 t0;
+	const u32 *freq = quantise_lanes(lc, ss, probs, hi, timed, &t0);
 	nz_rc_decoder *d = &ss->dec;
 	u32 cum[257];
 	for (u32 i = ss->lo; i < hi; i++) {
@@ -310,7 +340,8 @@ static void decode_step(lanes_codec *lc, substream *ss, const float *probs, size
 		lc->dst[(size_t)i * lc->len + t] = (u8)s;
 		lc->next[i] = (u8)s;
 	}
-	ss->code_ns += nz_now_ns() - t0;
+	if (timed)
+		ss->code_ns += nz_now_ns() - t0;
 }
 
 /* One decoded step, as a pool batch: task j decodes substream j. */
@@ -351,6 +382,7 @@ static int lanes_decode(nz_block_codec *bc, u8 *dst, size_t n, int keep_state,
 	float *probs = slot_probs(lc, 0);
 	for (size_t t = 0; t < len && rc == NZ_OK; t++) {
 		const u32 active = t < last_len ? used : used - 1;
+		timed_step(lc, t);
 		if ((rc = lc->model->ops->predict(lc->model, lc->ctx, active, probs)))
 			break;
 		decode_job dj = {.lc = lc, .t = t, .active = active};
@@ -417,7 +449,7 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 	lc->base.ops = &lanes_ops;
 	lc->base.max_substreams = NZ_MAX_SUBSTREAMS;
 	lc->model = model;
-	model->stats = &lc->base.stats;
+	lc->sample_every = NZ_MAX(1u, TIMED_LANE_STEPS / NZ_MAX(lanes, 1u));
 	lc->ex = ex;
 	lc->pool = nz_exec_pool(ex);
 	lc->max_lanes = lanes;
