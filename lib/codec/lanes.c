@@ -37,7 +37,7 @@
  * this many KiB of probabilities whatever the lane count). */
 #define HALF_LANE_STEPS 1024u
 /* A clock read costs about 20 ns; a step of few lanes (order2: one) costs a few
- * hundred. So the stages are timed on one step in every max(1, 32 / lanes),
+ * hundred. So the stages are timed on one step in every 32 / lanes (a power of two),
  * scaled up at the block's end: the counters cost under 1% at any lane count. */
 #define TIMED_LANE_STEPS 32u
 
@@ -75,7 +75,8 @@ struct lanes_codec {
 	size_t *slot_step;     /* [2 * half] step t held by each slot */
 	u32 *slot_active;      /* [2 * half] active lanes of that step */
 	u32 half;              /* slots per ring half */
-	u32 sample_every;      /* stages are timed on steps t % sample_every == 0 */
+	u32 sample_every;      /* a power of two: stages are timed on the steps */
+	size_t sample_mask;    /* t with (t & sample_mask) == 0 (no division per step) */
 	nz_stage_stats sampled; /* the model's stage times on the timed steps */
 	ring_half halves[2];
 	substream sub[NZ_MAX_SUBSTREAMS];
@@ -117,7 +118,7 @@ static int begin(lanes_codec *lc, size_t n, int keep_state, u32 k, size_t *len,
 /* Point the model at the counters for the timed steps only. */
 static void timed_step(lanes_codec *lc, size_t t)
 {
-	lc->model->stats = t % lc->sample_every == 0 ? &lc->sampled : NULL;
+	lc->model->stats = (t & lc->sample_mask) == 0 ? &lc->sampled : NULL;
 }
 
 /* The per-block accounting into the codec's counters: the sampled stage times
@@ -169,7 +170,7 @@ static u32 *quantise_lanes(lanes_codec *lc, substream *ss, const float *probs, u
 static void encode_step(lanes_codec *lc, substream *ss, const float *probs, size_t t,
 			u32 hi)
 {
-	const int timed = t % lc->sample_every == 0;
+	const int timed = (t & lc->sample_mask) == 0;
 	u64 t0;
 	const u32 *freq = quantise_lanes(lc, ss, probs, hi, timed, &t0);
 	for (u32 i = ss->lo; i < hi; i++) {
@@ -319,7 +320,7 @@ static void decode_step(lanes_codec *lc, substream *ss, const float *probs, size
 {
 	if (ss->error)
 		return;
-	const int timed = t % lc->sample_every == 0;
+	const int timed = (t & lc->sample_mask) == 0;
 	u64 t0;
 	const u32 *freq = quantise_lanes(lc, ss, probs, hi, timed, &t0);
 	nz_rc_decoder *d = &ss->dec;
@@ -449,7 +450,10 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 	lc->base.ops = &lanes_ops;
 	lc->base.max_substreams = NZ_MAX_SUBSTREAMS;
 	lc->model = model;
-	lc->sample_every = NZ_MAX(1u, TIMED_LANE_STEPS / NZ_MAX(lanes, 1u));
+	lc->sample_every = 1;
+	while (lc->sample_every * 2 * NZ_MAX(lanes, 1u) <= TIMED_LANE_STEPS)
+		lc->sample_every *= 2;
+	lc->sample_mask = lc->sample_every - 1;
 	lc->ex = ex;
 	lc->pool = nz_exec_pool(ex);
 	lc->max_lanes = lanes;
