@@ -218,7 +218,9 @@ void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 	info->ffn = cfg->ffn;
 	info->learning_rate = cfg->learning_rate;
 	info->seed = cfg->seed;
-	info->memory_needed = (d ? d->memory(cfg) : 0) + seed_delay_memory(cfg) +
+	const u64 driver = cfg->coding == NZ_CODING_BYTES
+				   ? nz_lanes_codec_memory(cfg->lanes, cfg->context) : 0;
+	info->memory_needed = (d ? d->memory(cfg) : 0) + seed_delay_memory(cfg) + driver +
 			      2 * (u64)info->block_size;
 	info->header_size = header_size;
 	if (d && d->describe)

@@ -91,6 +91,9 @@ struct lanes_codec {
 	double ideal_bits;
 };
 
+/* Slots per ring half for a lane count. */
+static u32 half_slots(u32 lanes) { return NZ_MAX(1u, HALF_LANE_STEPS / NZ_MAX(lanes, 1u)); }
+
 static float *slot_probs(const lanes_codec *lc, u32 slot)
 {
 	return lc->ring + (size_t)slot * lc->max_lanes * 256;
@@ -462,7 +465,7 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 	lc->ctx_len = model->context;
 	const char *env = getenv("NZIP_LANES");
 	lc->pipeline = !(env && strcmp(env, "serial") == 0);
-	lc->half = NZ_MAX(1u, HALF_LANE_STEPS / NZ_MAX(lanes, 1u));
+	lc->half = half_slots(lanes);
 	const size_t slots = 2 * (size_t)lc->half;
 	lc->halves[0] = (ring_half){.lc = lc, .first = 0};
 	lc->halves[1] = (ring_half){.lc = lc, .first = lc->half};
@@ -479,6 +482,13 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 	}
 	*out = &lc->base;
 	return NZ_OK;
+}
+
+u64 nz_lanes_codec_memory(u32 lanes, u32 ctx_len)
+{
+	const u64 slots = 2 * (u64)half_slots(lanes);
+	return slots * lanes * 256 * sizeof(float) + (u64)lanes * 256 * sizeof(u32) +
+	       slots * (sizeof(size_t) + sizeof(u32)) + (u64)lanes * (NZ_MAX(ctx_len, 1u) + 1);
 }
 
 double nz_lanes_codec_ideal_bits(const nz_block_codec *bc)

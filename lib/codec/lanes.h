@@ -24,6 +24,10 @@ double nz_lanes_codec_ideal_bits(const nz_block_codec *bc);
 /* Enable the ideal-bits accounting (costs a log per byte). */
 void nz_lanes_codec_measure(nz_block_codec *bc, int on);
 
+/* Bytes the driver itself allocates for `lanes` lanes and a context of ctx_len
+ * bytes (the probability ring, frequencies, contexts), for memory estimates. */
+u64 nz_lanes_codec_memory(u32 lanes, u32 ctx_len);
+
 /* Choose the pipelined (on != 0) or the serial driver for the next blocks. */
 void nz_lanes_codec_set_pipeline(nz_block_codec *bc, int on);
 
