@@ -420,7 +420,21 @@ static int parse_short(cli_options *o, char *arg, int argc, char **argv, int *i)
 {
 	for (const char *p = arg + 1; *p; p++) {
 		if (*p >= '0' && *p <= '9') {
-			o->level = *p - '0';
+			/* A run of digits is one level, so that zstd's habit -19 is refused
+			 * instead of read as -1 -9. */
+			const char *d = p;
+			unsigned level = 0;
+			for (;; p++) {
+				level = level > 99 ? level : level * 10 + (unsigned)(*p - '0');
+				if (!(p[1] >= '0' && p[1] <= '9'))
+					break;
+			}
+			if (level > NZ_LEVEL_MAX) {
+				msg_usage("invalid level '-%.*s': expected -%d to -%d", (int)(p - d + 1), d,
+					  NZ_LEVEL_MIN, NZ_LEVEL_MAX);
+				return EXIT_USAGE;
+			}
+			o->level = (int)level;
 			continue;
 		}
 		size_t k, n = sizeof(short_opts) / sizeof(short_opts[0]);

@@ -27,6 +27,11 @@ done <<'ARGS'
 --level
 --level 10
 --level x
+-19
+-10
+-k99
+--backend nosuch
+--backend
 -T
 -T abc
 -T -1
@@ -81,6 +86,10 @@ expect 0 "$NZIP" -c -T 2 f
 expect 0 "$NZIP" -c --threads=1 -9 f
 expect 0 "$NZIP" -ck1 f
 expect 0 "$NZIP" -c --level 3 f
+# digits run together are one level: -09 is -9 (and -19 above is refused)
+"$NZIP" -c -9 f > l9.nz && expect 0 "$NZIP" -c -09 f && cmp -s "$T_OUT" l9.nz && pass || fail "-09 is not -9"
+rm -f l9.nz
+expect 0 "$NZIP" -c --backend scalar -1 f
 expect 0 "$NZIP" -cSxyz f
 expect 0 "$NZIP" -c --best f
 expect 0 "$NZIP" -c --fast f
