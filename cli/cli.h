@@ -76,6 +76,8 @@ void msg_warn(const char *file, const char *fmt, ...) __attribute__((format(prin
 void msg_info(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write name with control characters shown as '?', so a line stays one line. */
 void put_safe_name(FILE *f, const char *name);
+/* The same into buf (cut to cap - 1 bytes), for names inside a message. */
+const char *safe_name(char *buf, size_t cap, const char *name);
 /* A usage error: the message, then a hint to run -h. */
 void msg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a human size ("1.5 MiB") into buf. */

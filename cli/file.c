@@ -57,6 +57,8 @@ static void print_stats(const cli_options *o, const char *name, const job_stats 
 	if (o->verbose >= 2)
 		print_stages(name, st);
 	double secs = st->seconds > 1e-9 ? st->seconds : 1e-9;
+	char out_buf[4096];
+	out_name = safe_name(out_buf, sizeof(out_buf), out_name); /* control characters shown as ? */
 	if (o->mode == MODE_COMPRESS) {
 		char ratio[64] = "";
 		if (st->in_bytes)

@@ -106,9 +106,11 @@ int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_t
 		snprintf(model, sizeof(model), "#%d/%d", fi.model, fi.preset);
 	else
 		snprintf(model, sizeof(model), "%s", mname);
+	char name_buf[4096];
 	printf("%14llu %14s %8s %6s  %-10s %5u %6s %7s  %s\n", (unsigned long long)comp, raw,
 	       ratio, bpb, model, fi.lanes, short_size(block, sizeof(block), fi.block_size),
-	       short_size(mem, sizeof(mem), fi.memory_needed), name);
+	       short_size(mem, sizeof(mem), fi.memory_needed),
+	       safe_name(name_buf, sizeof(name_buf), name)); /* control characters as ? */
 	if (verbose) {
 		static const char *const codings[] = {"stored", "byte-wise", "bit-wise"};
 		const char *coding = fi.coding >= 0 && fi.coding < 3 ? codings[fi.coding] : "?";

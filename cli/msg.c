@@ -17,10 +17,22 @@ const char *msg_program(void) { return program; }
 
 void msg_set_quiet(int q) { quiet = q; }
 
+static int unsafe_char(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
 void put_safe_name(FILE *f, const char *name)
 {
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+		fputc(unsafe_char(*p) ? '?' : *p, f);
+}
+
+const char *safe_name(char *buf, size_t cap, const char *name)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p && n + 1 < cap; p++)
+		buf[n++] = unsafe_char(*p) ? '?' : (char)*p;
+	if (cap)
+		buf[n] = 0;
+	return buf;
 }
 
 /* Concurrent jobs (cli/batch.c) print too: stderr's stdio lock, which is recursive

@@ -106,5 +106,17 @@ if [ -w /dev/full ]; then
 	[ $rc -eq 1 ] && pass || fail "-dc to /dev/full: rc=$rc"
 fi
 
+# Names with control characters (an escape sequence) reach the terminal as '?':
+# in the -v line, both the input and the output name, and in -l.
+esc="e$(printf '\033')[31mx"
+cp f.orig "$esc"
+"$NZIP" -v -k --model order2 "$esc" 2> err; rc=$?
+[ $rc -eq 0 ] && ! grep -q "$(printf '\033')" err && grep -q 'e?\[31mx: .* -> e?\[31mx\.nz$' err \
+	&& pass || fail "-v printed a raw control character: $(cat -A err)"
+"$NZIP" -l "$esc.nz" > out 2>&1; rc=$?
+[ $rc -eq 0 ] && ! grep -q "$(printf '\033')" out && grep -q 'e?\[31mx\.nz$' out \
+	&& pass || fail "-l printed a raw control character: $(cat -A out)"
+rm -f "$esc" "$esc.nz"
+
 no_temp_files
 finish
