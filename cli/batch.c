@@ -48,10 +48,15 @@ static void merge_status(queue *q, int rc)
 	if (rc == EXIT_USAGE) {
 		q->status = EXIT_USAGE;
 		q->stop = 1;
-	} else if (rc && q->status == EXIT_OK) {
+	} else if (rc == EXIT_SKIPPED) {
+		if (q->status == EXIT_OK)
+			q->status = EXIT_SKIPPED;
+	} else if (rc && q->status != EXIT_USAGE) {
 		q->status = EXIT_ERROR;
 	}
 }
+
+int cli_exit_status(int worst) { return worst == EXIT_SKIPPED ? EXIT_USAGE : worst; }
 
 static void *worker(void *arg)
 {

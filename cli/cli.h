@@ -18,6 +18,13 @@
 
 /* Exit codes. */
 enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
+/* A file skipped with a warning (a directory, a symbolic link, a name with or
+ * without the suffix), as gzip does: the run goes on and exits 2 unless an error
+ * (1) happened. Internal to the CLI: cli_exit_status() maps it to 2. */
+enum { EXIT_SKIPPED = 3 };
+/* The exit status of a run whose files ended with `worst` (merge_status order:
+ * usage > error > skipped > ok). */
+int cli_exit_status(int worst);
 
 enum cli_mode { MODE_COMPRESS, MODE_DECOMPRESS, MODE_TEST, MODE_LIST };
 
@@ -212,6 +219,7 @@ void file_list_free(file_list *l);
 typedef struct file_result {
 	int ran;             /* the job ran and succeeded: stats are valid */
 	int failed;          /* an error was reported */
+	int skipped;         /* skipped with a warning (EXIT_SKIPPED) */
 	job_stats stats;
 } file_result;
 

@@ -163,8 +163,8 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 		if (!explicit)
 			return EXIT_OK;  /* -r never follows links */
 		if (writes_file && !o->force) {
-			msg_error(path, "is a symbolic link -- ignored (use -f to follow it)");
-			return EXIT_ERROR;
+			msg_warn(path, "is a symbolic link -- ignored (use -f to follow it)");
+			return EXIT_SKIPPED;
 		}
 		if (stat(path, &st) != 0) {
 			msg_error(path, "%s", strerror(errno));
@@ -173,8 +173,8 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 	}
 	if (S_ISDIR(st.st_mode)) {
 		/* With -r, walk.c expanded it already: this one appeared since. */
-		msg_error(path, "is a directory -- ignored");
-		return EXIT_ERROR;
+		msg_warn(path, "is a directory -- ignored");
+		return EXIT_SKIPPED;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		if (!explicit) {
@@ -199,18 +199,18 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 			if (has_suffix(path, o->suffix) && !o->force) {
 				if (!explicit)
 					return EXIT_OK;
-				msg_error(path, "already has %s suffix -- unchanged (use -f to "
-					  "compress it anyway)", o->suffix);
-				return EXIT_ERROR;
+				msg_warn(path, "already has %s suffix -- unchanged (use -f to "
+					 "compress it anyway)", o->suffix);
+				return EXIT_SKIPPED;
 			}
 			out_path = join(path, o->suffix, slen);
 		} else {
 			if (!has_suffix(path, o->suffix)) {
 				if (!explicit)
 					return EXIT_OK;
-				msg_error(path, "unknown suffix -- ignored (expected %s; use -c or -o "
-					  "to decompress it)", o->suffix);
-				return EXIT_ERROR;
+				msg_warn(path, "unknown suffix -- ignored (expected %s; use -c or -o "
+					 "to decompress it)", o->suffix);
+				return EXIT_SKIPPED;
 			}
 			out_path = strndup(path, strlen(path) - slen);
 		}
@@ -322,7 +322,8 @@ int process_file(const cli_options *o, const file_entry *e, list_totals *lt, fil
 	int rc = !strcmp(e->path, "-") ? process_stdin(o, lt, res)
 				       : process_path(o, e->path, e->explicit, lt, res);
 	/* A skipped file (ran == 0 and no error) has no row in the summary. */
-	res->failed = rc != EXIT_OK;
+	res->failed = rc != EXIT_OK && rc != EXIT_SKIPPED;
+	res->skipped = rc == EXIT_SKIPPED;
 	return rc;
 }
 

@@ -133,7 +133,8 @@ int main(int argc, char **argv)
 	int rc = batch_run(&spec);
 	if (ctx.batch_progress)
 		progress_batch_end();
-	if (rc == EXIT_USAGE || (rc && status == EXIT_OK))
+	if (rc == EXIT_USAGE || (rc && status == EXIT_OK) ||
+	    (rc == EXIT_ERROR && status == EXIT_SKIPPED))
 		status = rc;
 	if (o.mode == MODE_LIST)
 		list_footer(&lt, o.verbose);
@@ -145,5 +146,5 @@ int main(int argc, char **argv)
 		msg_error(NULL, "write error on standard output: %s", strerror(errno));
 		status = EXIT_ERROR;
 	}
-	return status;
+	return cli_exit_status(status);
 }

@@ -38,7 +38,7 @@ void summary_print(const cli_options *o, const file_list *files, const file_resu
 {
 	int compress = o->mode == MODE_COMPRESS;
 	uint64_t tin = 0, tout = 0;
-	int done = 0, failed = 0;
+	int done = 0, failed = 0, skipped = 0;
 	flockfile(stderr);
 	progress_clear();
 	row("in", "out", "ratio", "bpb", "seconds", "MB/s");
@@ -61,12 +61,19 @@ void summary_print(const cli_options *o, const file_list *files, const file_resu
 			put_safe_name(stderr, name);
 			fputs(" (failed)\n", stderr);
 			failed++;
+		} else if (r->skipped) {
+			row("-", "-", "-", "-", "-", "-");
+			put_safe_name(stderr, name);
+			fputs(" (skipped)\n", stderr);
+			skipped++;
 		}
 	}
 	numbers(tin, tout, compress ? tin : tout, compress ? tout : tin, wall);
 	fprintf(stderr, "(total: %d file%s", done, done == 1 ? "" : "s");
 	if (failed)
 		fprintf(stderr, ", %d failed", failed);
+	if (skipped)
+		fprintf(stderr, ", %d skipped", skipped);
 	fputs(")\n", stderr);
 	fflush(stderr);
 	funlockfile(stderr);

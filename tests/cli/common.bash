@@ -43,6 +43,18 @@ expect() {
 	pass
 }
 
+# expect_warning CMD...: exit code 2 (a file skipped, as gzip) and one "nzip: ..." line.
+expect_warning() {
+	expect 2 "$@" || return 1
+	local lines
+	lines=$(wc -l < "$T_ERR")
+	if [ "$lines" -ne 1 ] || ! grep -q '^nzip: ' "$T_ERR"; then
+		fail "'$*': expected one 'nzip: ...' line on stderr, got: $(head -c 400 "$T_ERR")"
+		return 1
+	fi
+	pass
+}
+
 # expect_error CMD...: exit code 1 and a one-line "nzip: ..." message on stderr.
 expect_error() {
 	expect 1 "$@" || return 1

@@ -31,28 +31,33 @@ expect_error "$NZIP" -f -d -o same.nz same.nz
 same same.nz keep.nz
 
 # Suffix rules.
+# A skipped file is a warning, as in gzip: exit 2, one line, none under -q.
 cp keep.nz k2.nz
-expect_error "$NZIP" k2.nz
+expect_warning "$NZIP" k2.nz
 stderr_has "already has .nz suffix"
 same k2.nz keep.nz
+expect 2 "$NZIP" -q k2.nz && [ ! -s "$T_ERR" ] && pass || fail "-q: a skip still printed $(cat "$T_ERR")"
 cp f.orig plain
-expect_error "$NZIP" -d plain
+expect_warning "$NZIP" -d plain
 stderr_has "unknown suffix"
 exists plain
 cp keep.nz .nz
-expect_error "$NZIP" -d .nz
+expect_warning "$NZIP" -d .nz
 # With -c the name does not matter.
 expect 0 "$NZIP" -dc keep.nz && same "$T_OUT" f.orig
 cp keep.nz noext
 expect 0 "$NZIP" -dc noext && same "$T_OUT" f.orig
 expect 0 "$NZIP" -d -o fromnoext noext && same fromnoext f.orig
 
-# Directories: an error without -r.
+# Directories: skipped with a warning without -r; an error elsewhere still wins.
 mkdir dir
-expect_error "$NZIP" dir
+expect_warning "$NZIP" dir
 stderr_has "is a directory"
-expect_error "$NZIP" -d dir
-expect_error "$NZIP" -t dir
+expect_warning "$NZIP" -d dir
+expect_warning "$NZIP" -t dir
+expect 2 "$NZIP" -q dir && [ ! -s "$T_ERR" ] && pass || fail "-q: a skipped directory printed"
+expect 1 "$NZIP" -k dir nosuchfile f.orig && exists f.orig.nz && pass || fail "error + skip: not 1"
+rm -f f.orig.nz
 # A directory where the output would go.
 cp f.orig blocked; mkdir blocked.nz
 expect_error "$NZIP" -f blocked
@@ -60,7 +65,7 @@ exists blocked
 
 # Symbolic links: refused unless -f (or -c); the link is never removed without -f.
 ln -s f.orig link
-expect_error "$NZIP" link
+expect_warning "$NZIP" link
 stderr_has "symbolic link"
 [ -L link ] && absent link.nz
 expect 0 "$NZIP" -c link && "$NZIP" -dc < "$T_OUT" | cmp -s - f.orig && pass || fail "-c link"
