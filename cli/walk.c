@@ -2,7 +2,7 @@
  * walk.c - the list of files to process, made before any is touched: operands in
  * order, directories expanded with -r (entries in name order, read before anything
  * is written beside them), and, inside directories, what -r skips (symbolic links,
- * special files, names with or without the suffix). Everything else, including
+ * special files, names with or without the suffix, nzip's own temporary files). Everything else, including
  * operands that will fail, goes on the list: the job reports its own errors
  * (cli/file.c), so that a failed file has its row in the --summary table.
  */
@@ -24,6 +24,15 @@ int has_suffix(const char *path, const char *suffix)
 	base = base ? base + 1 : path;
 	/* The suffix alone is not a name with a suffix: ".nz" has nothing to restore. */
 	return n > s && strlen(base) > s && !strcmp(path + n - s, suffix);
+}
+
+/* The base name ends in ".nztmp." and six characters (mkstemp's XXXXXX). */
+static int is_temp_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const size_t n = strlen(base), tail = sizeof(".nztmp.XXXXXX") - 1;
+	return n > tail && !memcmp(base + n - tail, ".nztmp.", 7);
 }
 
 static int add(file_list *l, const char *path, int explicit, const struct stat *st)
@@ -124,6 +133,10 @@ static int walk_path(const cli_options *o, const char *path, int explicit, file_
 			msg_warn(path, "not a regular file -- ignored");
 			return EXIT_OK;
 		}
+		/* -r skips another nzip's temporary output ("NAME.nztmp.XXXXXX", see
+		 * out_open_temp): compressing it would race with that run's rename. */
+		if (is_temp_name(path))
+			return EXIT_OK;
 		/* -r: compression skips names with the suffix; -d, -t, -l those without. */
 		if (o->mode == MODE_COMPRESS ? has_suffix(path, o->suffix) && !o->force
 					     : !has_suffix(path, o->suffix))

@@ -123,5 +123,12 @@ cp f.orig "$esc"
 	&& pass || fail "-l printed a raw control character: $(cat -A out)"
 rm -f "$esc" "$esc.nz"
 
+# -r leaves another run's temporary output alone (it would race with its rename);
+# a name that only looks similar is compressed.
+mkdir rtmp && cp f.orig rtmp/a && cp f.orig rtmp/a.nztmp.Xy12Zq && cp f.orig rtmp/b.nztmp
+expect 0 "$NZIP" -r -k rtmp
+exists rtmp/a.nz && exists rtmp/b.nztmp.nz && absent rtmp/a.nztmp.Xy12Zq.nz
+rm -r rtmp
+
 no_temp_files
 finish
