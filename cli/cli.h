@@ -169,13 +169,15 @@ typedef struct job_stats {
 } job_stats;
 
 /* Compress in_fd to out_fd through the streaming API; with verify, decode what was
- * written as it is written and compare with the input. `name` is for messages.
+ * written as it is written and compare with the input. `name` (the input) and
+ * `out_name` (the output, named in a write error) are for messages.
  * Returns EXIT_OK, EXIT_ERROR (message printed) or EXIT_USAGE (bad parameters). */
 int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
-		const nz_dparams *dparams, const char *name, job_stats *st);
+		const nz_dparams *dparams, const char *name, const char *out_name,
+		job_stats *st);
 /* Decompress in_fd to out_fd (-1: test only, discard). */
 int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *name,
-		  job_stats *st);
+		  const char *out_name, job_stats *st);
 /* Free the calling thread's I/O buffers (each thread that runs jobs has its own). */
 void codec_release_buffers(void);
 /* The I/O buffers' sizes. */

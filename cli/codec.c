@@ -101,7 +101,8 @@ static int verify_feed(verifier *v, const void *src, size_t n)
 }
 
 int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
-		const nz_dparams *dparams, const char *name, job_stats *st)
+		const nz_dparams *dparams, const char *name, const char *out_name,
+		job_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (buffers()) {
@@ -164,7 +165,7 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 			const int werr = write_all(out_fd, out_buf, out.pos);
 			st->io_seconds += now_seconds() - tw;
 			if (werr) {
-				msg_error(name, "write error: %s", strerror(errno));
+				msg_error(name, "cannot write %s: %s", out_name, strerror(errno));
 				goto done;
 			}
 			st->out_bytes += out.pos;
@@ -217,7 +218,7 @@ done:
 }
 
 int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *name,
-		  job_stats *st)
+		  const char *out_name, job_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (buffers()) {
@@ -273,7 +274,7 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 		const int werr = out.pos && out_fd >= 0 && write_all(out_fd, out_buf, out.pos);
 		st->io_seconds += now_seconds() - tw;
 		if (werr) {
-			msg_error(name, "write error: %s", strerror(errno));
+			msg_error(name, "cannot write %s: %s", out_name, strerror(errno));
 			goto done;
 		}
 		st->out_bytes += out.pos;

@@ -84,7 +84,7 @@ static void print_stats(const cli_options *o, const char *name, const job_stats 
 /* The job between an opened input and an opened output; size is the input's size
  * (NZ_CONTENT_SIZE_UNKNOWN for a pipe). */
 static int run_job(const cli_options *o, int in_fd, int out_fd, uint64_t size,
-		   const char *name, job_stats *st)
+		   const char *name, const char *out_name, job_stats *st)
 {
 	int rc;
 	nz_dparams dp;
@@ -98,9 +98,10 @@ static int run_job(const cli_options *o, int in_fd, int out_fd, uint64_t size,
 			msg_error(NULL, "invalid compression parameters: %s", nz_error_string(rc));
 			return EXIT_USAGE;
 		}
-		rc = compress_fd(in_fd, out_fd, &p, o->verify, &dp, name, st);
+		rc = compress_fd(in_fd, out_fd, &p, o->verify, &dp, name, out_name, st);
 	} else {
-		rc = decompress_fd(in_fd, o->mode == MODE_TEST ? -1 : out_fd, &dp, name, st);
+		rc = decompress_fd(in_fd, o->mode == MODE_TEST ? -1 : out_fd, &dp, name, out_name,
+				   st);
 	}
 	progress_end();
 	return rc;
@@ -136,7 +137,11 @@ static int process_stdin(const cli_options *o, list_totals *lt, file_result *res
 		out_open_stdout(&out);
 	}
 	job_stats st;
-	int rc = run_job(o, STDIN_FILENO, out.fd, NZ_CONTENT_SIZE_UNKNOWN, STDIN_NAME, &st);
+	char safe_out[4096];
+	int rc = run_job(o, STDIN_FILENO, out.fd, NZ_CONTENT_SIZE_UNKNOWN, STDIN_NAME,
+			 o->output && o->mode != MODE_TEST
+				 ? safe_name(safe_out, sizeof(safe_out), o->output)
+				 : "standard output", &st);
 	if (rc) {
 		out_abort(&out);
 		return rc;
@@ -275,8 +280,10 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 	}
 	job_stats js;
 	/* A regular file's size goes into the header, and drives the progress line. */
+	char safe_out[4096];
 	int rc = run_job(o, fd, out.fd, regular ? (uint64_t)fst.st_size : NZ_CONTENT_SIZE_UNKNOWN,
-			 path, &js);
+			 path, out_path ? safe_name(safe_out, sizeof(safe_out), out_path)
+					: "standard output", &js);
 	if (rc) {
 		out_abort(&out);
 		status = rc;

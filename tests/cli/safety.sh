@@ -106,9 +106,11 @@ fi
 # Write errors: /dev/full.
 if [ -w /dev/full ]; then
 	"$NZIP" -c f.orig > /dev/full 2> err; rc=$?
-	[ $rc -eq 1 ] && grep -q "No space left" err && pass || fail "write to /dev/full: rc=$rc $(cat err)"
+	[ $rc -eq 1 ] && grep -q "^nzip: f.orig: cannot write standard output: No space left" err \
+		&& pass || fail "write to /dev/full: rc=$rc $(cat err)"
 	"$NZIP" -dc keep.nz > /dev/full 2> err; rc=$?
-	[ $rc -eq 1 ] && pass || fail "-dc to /dev/full: rc=$rc"
+	[ $rc -eq 1 ] && grep -q "^nzip: keep.nz: cannot write standard output" err \
+		&& pass || fail "-dc to /dev/full: rc=$rc $(cat err)"
 fi
 
 # Names with control characters (an escape sequence) reach the terminal as '?':
