@@ -112,7 +112,8 @@ void signals_install(void);
 /* An output being written: stdout, or a temporary file renamed over `path` when done. */
 typedef struct out_file {
 	int fd;
-	int is_stdout;
+	int is_stdout;       /* a stream written in place: stdout, or a device (own_fd) */
+	int own_fd;          /* a device opened by out_open_device: closed when done */
 	const char *path;    /* the final name (NULL for stdout) */
 	int open;            /* a temporary file exists */
 	struct temp_slot *temp; /* where a signal handler finds its name (fileio.c) */
@@ -122,6 +123,10 @@ typedef struct out_file {
  * signal removes it. Returns 0, or -1 after printing an error. */
 int out_open_temp(out_file *out, const char *path);
 void out_open_stdout(out_file *out);
+/* An existing output that is not a regular file (a device such as /dev/null, a
+ * FIFO) is written in place, as zstd does: a temporary file renamed over it would
+ * replace the device node itself. Returns 0, or -1 after printing an error. */
+int out_open_device(out_file *out, const char *path);
 /* Finish the output: copy mode, owner and times from st (if not NULL), fsync,
  * rename to path (replacing an existing file only if replace), fsync the directory.
  * On failure the temporary file is removed. Returns 0 or -1 after an error message. */

@@ -126,11 +126,13 @@ static int process_stdin(const cli_options *o, list_totals *lt, file_result *res
 		out_open_stdout(&out);
 	} else if (o->output) {
 		struct stat ost;
-		if (lstat(o->output, &ost) == 0 && !o->force) {
+		const int device_out = stat(o->output, &ost) == 0 && !S_ISREG(ost.st_mode) &&
+				       !S_ISDIR(ost.st_mode);
+		if (!device_out && lstat(o->output, &ost) == 0 && !o->force) {
 			msg_error(o->output, "already exists; not overwritten (use -f to overwrite)");
 			return EXIT_ERROR;
 		}
-		if (out_open_temp(&out, o->output))
+		if (device_out ? out_open_device(&out, o->output) : out_open_temp(&out, o->output))
 			return EXIT_ERROR;
 		out_name = o->output;
 	} else {
@@ -235,6 +237,7 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 			  (unsigned long)st.st_nlink - 1, st.st_nlink > 2 ? "s" : "");
 		goto out;
 	}
+	int device_out = 0;  /* out_path is a device or FIFO: written in place */
 	if (out_path) {
 		struct stat ost;
 		if (stat(out_path, &ost) == 0) {
@@ -246,8 +249,9 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 				msg_error(out_path, "is a directory: cannot write output");
 				goto out;
 			}
+			device_out = !S_ISREG(ost.st_mode);
 		}
-		if (lstat(out_path, &ost) == 0 && !o->force) {
+		if (!device_out && lstat(out_path, &ost) == 0 && !o->force) {
 			msg_error(out_path, "already exists; not overwritten (use -f to overwrite)");
 			goto out;
 		}
@@ -273,7 +277,7 @@ static int process_path(const cli_options *o, const char *path, int explicit, li
 	}
 	out_file out;
 	if (out_path) {
-		if (out_open_temp(&out, out_path))
+		if (device_out ? out_open_device(&out, out_path) : out_open_temp(&out, out_path))
 			goto out;
 	} else {
 		out_open_stdout(&out);

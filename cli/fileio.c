@@ -152,6 +152,20 @@ void out_open_stdout(out_file *out)
 	out->is_stdout = 1;
 }
 
+int out_open_device(out_file *out, const char *path)
+{
+	memset(out, 0, sizeof(*out));
+	out->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (out->fd < 0) {
+		msg_error(path, "cannot open output: %s", strerror(errno));
+		return -1;
+	}
+	out->is_stdout = 1;
+	out->own_fd = 1;
+	out->path = path;
+	return 0;
+}
+
 int out_open_temp(out_file *out, const char *path)
 {
 	memset(out, 0, sizeof(*out));
@@ -210,6 +224,10 @@ static void temp_remove(out_file *out)
 
 void out_abort(out_file *out)
 {
+	if (out->own_fd && out->fd >= 0) {
+		close(out->fd);
+		out->fd = -1;
+	}
 	if (out->is_stdout || !out->open)
 		return;
 	if (out->fd >= 0)
@@ -243,6 +261,15 @@ static void sync_dir(const char *path)
 
 int out_commit(out_file *out, const struct stat *st, int replace)
 {
+	if (out->own_fd) {
+		const int rc = close(out->fd);
+		out->fd = -1;
+		if (rc != 0) {
+			msg_error(out->path, "cannot write output: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
 	if (out->is_stdout)
 		return 0;
 	if (st) {

@@ -112,6 +112,27 @@ if [ -w /dev/full ]; then
 	[ $rc -eq 1 ] && grep -q "^nzip: keep.nz: cannot write standard output" err \
 		&& pass || fail "-dc to /dev/full: rc=$rc $(cat err)"
 fi
+# -o naming a device writes into it: a temporary file renamed over it would replace
+# the device node (as root, even /dev/full). Private nodes, so that a regression
+# cannot damage the machine's own.
+if mknod devnull c 1 3 2>/dev/null && mknod devfull c 1 7 2>/dev/null && : > devnull 2>/dev/null; then
+	"$NZIP" -f -o devfull f.orig 2> err; rc=$?
+	[ $rc -eq 1 ] && [ -c devfull ] && grep -q "cannot write devfull" err \
+		&& pass || fail "-o devfull: rc=$rc, $(ls -l devfull) $(cat err)"
+	expect 0 "$NZIP" -o devnull f.orig && [ -c devnull ] && exists f.orig \
+		&& pass || fail "-o devnull replaced the device or lost the input"
+	expect 0 "$NZIP" -d -o devnull keep.nz
+	[ -c devnull ] && pass || fail "-d -o devnull replaced the device"
+else
+	note "SKIP device outputs: cannot make device nodes here"
+fi
+rm -f devnull devfull
+mkfifo fifo.out
+timeout 20 cat fifo.out > from_fifo &  # bounded: a failed nzip never opens it
+expect 0 "$NZIP" -o fifo.out f.orig
+wait
+"$NZIP" -dc from_fifo | cmp -s - f.orig && [ -p fifo.out ] && pass || fail "-o FIFO: not written in place"
+rm -f fifo.out from_fifo
 
 # Names with control characters (an escape sequence) reach the terminal as '?':
 # in the -v line, both the input and the output name, and in -l.
