@@ -66,8 +66,7 @@ typedef struct ring_half {
 struct lanes_codec {
 	nz_block_codec base;
 	nz_byte_model *model;
-	nz_exec *ex;           /* threads and engine of this compression (not owned) */
-	nz_thread_pool *pool;  /* ex's pool; NULL or one thread: coders run inline */
+	nz_thread_pool *pool;  /* the execution context's pool; NULL or one thread: coders run inline */
 	u32 max_lanes;
 	u32 ctx_len;
 	u8 *ctx;               /* [lanes][ctx_len] sliding context of each lane */
@@ -93,6 +92,25 @@ struct lanes_codec {
 
 /* Slots per ring half for a lane count. */
 static u32 half_slots(u32 lanes) { return NZ_MAX(1u, HALF_LANE_STEPS / NZ_MAX(lanes, 1u)); }
+
+/* The element counts of the codec's buffers, for its allocation and for
+ * nz_lanes_codec_memory (one place, so the estimate cannot drift). */
+typedef struct lanes_sizes {
+	size_t slots;   /* ring slots (two halves) */
+	size_t ring;    /* floats: slots x lanes x 256 */
+	size_t freq;    /* u32: lanes x 256 */
+	size_t ctx;     /* bytes: lanes x context */
+} lanes_sizes;
+
+static lanes_sizes sizes_of(u32 lanes, u32 ctx_len)
+{
+	lanes_sizes z;
+	z.slots = 2 * (size_t)half_slots(lanes);
+	z.ring = nz_mul_size(z.slots * lanes, 256);
+	z.freq = (size_t)lanes * 256;
+	z.ctx = (size_t)lanes * NZ_MAX(ctx_len, 1u);
+	return z;
+}
 
 static float *slot_probs(const lanes_codec *lc, u32 slot)
 {
@@ -459,21 +477,20 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 	while (lc->sample_every * 2 * NZ_MAX(lanes, 1u) <= TIMED_LANE_STEPS)
 		lc->sample_every *= 2;
 	lc->sample_mask = lc->sample_every - 1;
-	lc->ex = ex;
 	lc->pool = nz_exec_pool(ex);
 	lc->max_lanes = lanes;
 	lc->ctx_len = model->context;
 	const char *env = getenv("NZIP_LANES");
 	lc->pipeline = !(env && strcmp(env, "serial") == 0);
 	lc->half = half_slots(lanes);
-	const size_t slots = 2 * (size_t)lc->half;
+	const lanes_sizes z = sizes_of(lanes, lc->ctx_len);
 	lc->halves[0] = (ring_half){.lc = lc, .first = 0};
 	lc->halves[1] = (ring_half){.lc = lc, .first = lc->half};
-	lc->ctx = calloc(lanes, NZ_MAX(lc->ctx_len, 1u));
-	lc->ring = nz_malloc_aligned(nz_mul_size(slots * lanes * 256, sizeof(float)));
-	lc->freq = calloc((size_t)lanes * 256, sizeof(u32));
-	lc->slot_step = calloc(slots, sizeof(size_t));
-	lc->slot_active = calloc(slots, sizeof(u32));
+	lc->ctx = calloc(z.ctx, 1);
+	lc->ring = nz_malloc_aligned(nz_mul_size(z.ring, sizeof(float)));
+	lc->freq = calloc(z.freq, sizeof(u32));
+	lc->slot_step = calloc(z.slots, sizeof(size_t));
+	lc->slot_active = calloc(z.slots, sizeof(u32));
 	lc->next = calloc(lanes, 1);
 	if (!lc->ctx || !lc->ring || !lc->freq || !lc->slot_step || !lc->slot_active ||
 	    !lc->next || lc->ctx_len == 0) {
@@ -486,9 +503,9 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 
 u64 nz_lanes_codec_memory(u32 lanes, u32 ctx_len)
 {
-	const u64 slots = 2 * (u64)half_slots(lanes);
-	return slots * lanes * 256 * sizeof(float) + (u64)lanes * 256 * sizeof(u32) +
-	       slots * (sizeof(size_t) + sizeof(u32)) + (u64)lanes * (NZ_MAX(ctx_len, 1u) + 1);
+	const lanes_sizes z = sizes_of(lanes, ctx_len);
+	return (u64)z.ring * sizeof(float) + (u64)z.freq * sizeof(u32) +
+	       (u64)z.slots * (sizeof(size_t) + sizeof(u32)) + z.ctx + lanes /* next */;
 }
 
 double nz_lanes_codec_ideal_bits(const nz_block_codec *bc)
