@@ -80,12 +80,22 @@ static void reset_weights(seed_model *m)
 	m->trained = m->applied = 0;
 }
 
+/* dst = src for n floats of engine memory, through the engine (an op, not a host
+ * memcpy, so a device backend copies on the device); pieces fit copy_rows' u32. */
+static void copy_buf(nz_nn_ctx *c, float *dst, const float *src, size_t n)
+{
+	for (size_t i = 0; i < n; i += (size_t)1 << 30) {
+		const u32 len = (u32)NZ_MIN(n - i, (size_t)1 << 30);
+		nz_copy_rows(c, dst + i, len, src + i, len, 1, len, 0);
+	}
+}
+
 /* The Adam step of the oldest step whose gradient waits (delay > 0). */
 static void apply_oldest(seed_model *m)
 {
 	const u64 t0 = m->base.stats ? nz_now_ns() : 0;
 	if (m->delay > 1)
-		memcpy(m->P.grad, m->held[m->applied % m->delay], m->P.total * sizeof(float));
+		copy_buf(m->ctx, m->P.grad, m->held[m->applied % m->delay], m->P.total);
 	nz_nn_params_adam_step(m->ctx, &m->P);
 	m->applied++;
 	if (m->base.stats)
@@ -184,9 +194,8 @@ static int seed_update(nz_byte_model *bm, const u8 *next, u32 active)
 		nz_nn_params_adam_step(m->ctx, &m->P);
 	} else {
 		if (m->delay > 1) { /* park the gradient; the next backward starts at zero */
-			memcpy(m->held[m->trained % m->delay], m->P.grad,
-			       m->P.total * sizeof(float));
-			memset(m->P.grad, 0, m->P.total * sizeof(float));
+			copy_buf(m->ctx, m->held[m->trained % m->delay], m->P.grad, m->P.total);
+			nz_nn_fill(m->ctx, m->P.grad, m->P.total, 0.0f);
 		}
 		m->trained++;
 	}
