@@ -185,6 +185,28 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 		  const char *out_name, job_stats *st);
 /* Free the calling thread's I/O buffers (each thread that runs jobs has its own). */
 void codec_release_buffers(void);
+
+/* ---- io_thread.c: a reader that prefetches, a writer that drains ---- */
+#define IO_RING_CHUNKS 4
+typedef struct io_ring io_ring;
+/* Start a thread reading fd in chunks of chunk_size; NULL if out of memory. */
+io_ring *reader_start(int fd, size_t chunk_size);
+/* The next chunk read (valid until the next call): its length, 0 at end of
+ * file, -1 with errno on a read error. */
+ssize_t reader_next(io_ring *r, const unsigned char **data);
+/* Stop the reader (even one blocked in read()) and free it; r may be NULL. */
+void reader_stop(io_ring *r);
+/* Start a thread writing what is submitted to fd; NULL if out of memory. */
+io_ring *writer_start(int fd, size_t chunk_size);
+/* A buffer of chunk_size bytes to fill (waits while every chunk is queued);
+ * NULL if out of memory. */
+unsigned char *writer_buffer(io_ring *r);
+/* Queue len bytes of the buffer writer_buffer gave. -1 with errno if an earlier
+ * write failed (nothing more is written then). */
+int writer_submit(io_ring *r, size_t len);
+/* Write what is queued, stop the thread and free it; -1 with errno if any write
+ * failed. r may be NULL. */
+int writer_finish(io_ring *r);
 /* The I/O buffers' sizes. */
 #define CLI_IN_CHUNK ((size_t)1 << 20)
 #define CLI_OUT_CHUNK ((size_t)1 << 20)

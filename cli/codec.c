@@ -18,37 +18,84 @@
 /* Compressed bytes fed per call before the frame header has been read. */
 #define HEADER_PROBE ((size_t)4096)
 
-/* Per thread: concurrent jobs (cli/batch.c) each run on their own thread. */
-static _Thread_local unsigned char *in_buf, *out_buf, *verify_buf;
+/* Per thread: concurrent jobs (cli/batch.c) each run on their own thread. The
+ * input and output chunks belong to the reader and writer threads (io_thread.c);
+ * these serve --verify and -t, which have no writer. */
+static _Thread_local unsigned char *out_buf, *verify_buf;
 
 static int buffers(void)
 {
-	if (!in_buf)
-		in_buf = malloc(CLI_IN_CHUNK);
 	if (!out_buf)
 		out_buf = malloc(CLI_OUT_CHUNK);
 	if (!verify_buf)
 		verify_buf = malloc(CLI_OUT_CHUNK);
-	return in_buf && out_buf && verify_buf ? 0 : -1;
+	return out_buf && verify_buf ? 0 : -1;
 }
 
 void codec_release_buffers(void)
 {
-	free(in_buf);
 	free(out_buf);
 	free(verify_buf);
-	in_buf = out_buf = verify_buf = NULL;
+	out_buf = verify_buf = NULL;
 }
 
-/* One read() (more is not needed: the library buffers whole blocks itself, and a
- * slow pipe is decoded as soon as its bytes arrive). 0 at end of file, -1 on error. */
-static ssize_t read_some(int fd, void *buf, size_t n)
+/* Both threads, or neither (and an error message). */
+static int start_io(int in_fd, int out_fd, io_ring **rd, io_ring **wr, const char *name)
 {
-	for (;;) {
-		ssize_t r = read(fd, buf, n);
-		if (r >= 0 || errno != EINTR)
-			return r;
+	*rd = reader_start(in_fd, CLI_IN_CHUNK);
+	*wr = out_fd >= 0 ? writer_start(out_fd, CLI_OUT_CHUNK) : NULL;
+	if (*rd && (*wr || out_fd < 0))
+		return 0;
+	reader_stop(*rd);
+	writer_finish(*wr);
+	*rd = *wr = NULL;
+	msg_error(name, "%s", nz_error_string(NZ_ERR_NOMEM));
+	return -1;
+}
+
+/* End both threads; a write error only the final flush saw turns an otherwise
+ * good result into an error. */
+static int stop_io(io_ring *rd, io_ring *wr, int result, const char *name,
+		   const char *out_name, job_stats *st)
+{
+	reader_stop(rd);
+	double tw = now_seconds();
+	const int werr = writer_finish(wr);
+	st->io_seconds += now_seconds() - tw;
+	if (werr && result == EXIT_OK) {
+		msg_error(name, "cannot write %s: %s", out_name, strerror(errno));
+		return EXIT_ERROR;
 	}
+	return result;
+}
+
+/* The next input chunk from the reader; 0 or -1 (message given) at the end. */
+static ssize_t next_input(io_ring *rd, nz_inbuf *in, const char *name, job_stats *st)
+{
+	const unsigned char *p = NULL;
+	double tr = now_seconds();
+	ssize_t r = reader_next(rd, &p);
+	st->io_seconds += now_seconds() - tr;
+	if (r < 0) {
+		msg_error(name, "read error: %s", strerror(errno));
+		return -1;
+	}
+	st->in_bytes += (uint64_t)r;
+	*in = (nz_inbuf){p, (size_t)r, 0};
+	return r;
+}
+
+/* The buffer the next output goes to: the writer's, or out_buf without one. */
+static unsigned char *output_buffer(io_ring *wr, const char *name, job_stats *st)
+{
+	if (!wr)
+		return out_buf;
+	double tw = now_seconds();
+	unsigned char *p = writer_buffer(wr);
+	st->io_seconds += now_seconds() - tw;
+	if (!p)
+		msg_error(name, "%s", nz_error_string(NZ_ERR_NOMEM));
+	return p;
 }
 
 static void lib_error(const char *name, const char *what, int rc, const char *detail)
@@ -137,23 +184,26 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 	hash_init(&in_hash);
 	double t0 = now_seconds(), tverify = 0;
 	int eof = 0, result = EXIT_ERROR, stalls = 0;
-	nz_inbuf in = {in_buf, 0, 0};
+	nz_inbuf in = {NULL, 0, 0};
+	io_ring *rd, *wr;
+	if (start_io(in_fd, out_fd, &rd, &wr, name)) {
+		nz_cctx_free(c);
+		nz_dctx_free(v.d);
+		return EXIT_ERROR;
+	}
 	for (;;) {
 		if (in.pos == in.size && !eof) {
-			double tr = now_seconds();
-			ssize_t r = read_some(in_fd, in_buf, CLI_IN_CHUNK);
-			st->io_seconds += now_seconds() - tr;
-			if (r < 0) {
-				msg_error(name, "read error: %s", strerror(errno));
+			ssize_t r = next_input(rd, &in, name, st);
+			if (r < 0)
 				goto done;
-			}
 			eof = r == 0;
 			if (verify)
-				hash_update(&in_hash, in_buf, (size_t)r);
-			st->in_bytes += (uint64_t)r;
-			in = (nz_inbuf){in_buf, (size_t)r, 0};
+				hash_update(&in_hash, in.src, in.size);
 		}
-		nz_outbuf out = {out_buf, CLI_OUT_CHUNK, 0};
+		unsigned char *obuf = output_buffer(wr, name, st);
+		if (!obuf)
+			goto done;
+		nz_outbuf out = {obuf, CLI_OUT_CHUNK, 0};
 		size_t pending = 0, before = in.pos;
 		rc = nz_compress_stream(c, &out, &in, eof, &pending);
 		if (rc) {
@@ -161,17 +211,9 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 			goto done;
 		}
 		if (out.pos) {
-			double tw = now_seconds();
-			const int werr = write_all(out_fd, out_buf, out.pos);
-			st->io_seconds += now_seconds() - tw;
-			if (werr) {
-				msg_error(name, "cannot write %s: %s", out_name, strerror(errno));
-				goto done;
-			}
-			st->out_bytes += out.pos;
-			if (verify) {
+			if (verify) {  /* before the writer owns the buffer */
 				double tv = now_seconds();
-				rc = verify_feed(&v, out_buf, out.pos);
+				rc = verify_feed(&v, obuf, out.pos);
 				tverify += now_seconds() - tv;
 				if (rc) {
 					lib_error(name, "verification failed: ", rc,
@@ -179,6 +221,11 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 					goto done;
 				}
 			}
+			if (writer_submit(wr, out.pos)) {
+				msg_error(name, "cannot write %s: %s", out_name, strerror(errno));
+				goto done;
+			}
+			st->out_bytes += out.pos;
 		}
 		progress_io(st->in_bytes, st->out_bytes);
 		if (eof && in.pos == in.size && pending == 0)
@@ -209,6 +256,7 @@ int compress_fd(int in_fd, int out_fd, const nz_params *params, int verify,
 	}
 	result = EXIT_OK;
 done:
+	result = stop_io(rd, wr, result, name, out_name, st);
 	st->seconds = now_seconds() - t0 - tverify;
 	st->verify_seconds = tverify;
 	nz_cctx_stats(c, &st->stages);
@@ -233,21 +281,23 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 	}
 	double t0 = now_seconds();
 	int eof = 0, frame_done = 0, result = EXIT_ERROR, stalls = 0, have_info = 0;
-	nz_inbuf in = {in_buf, 0, 0};
+	nz_inbuf in = {NULL, 0, 0};
+	io_ring *rd, *wr;
+	if (start_io(in_fd, out_fd, &rd, &wr, name)) {
+		nz_dctx_free(d);
+		return EXIT_ERROR;
+	}
 	for (;;) {
 		if (in.pos == in.size && !eof) {
-			double tr = now_seconds();
-			ssize_t r = read_some(in_fd, in_buf, CLI_IN_CHUNK);
-			st->io_seconds += now_seconds() - tr;
-			if (r < 0) {
-				msg_error(name, "read error: %s", strerror(errno));
+			ssize_t r = next_input(rd, &in, name, st);
+			if (r < 0)
 				goto done;
-			}
 			eof = r == 0;
-			st->in_bytes += (uint64_t)r;
-			in = (nz_inbuf){in_buf, (size_t)r, 0};
 		}
-		nz_outbuf out = {out_buf, CLI_OUT_CHUNK, 0};
+		unsigned char *obuf = output_buffer(wr, name, st);
+		if (!obuf)
+			goto done;
+		nz_outbuf out = {obuf, CLI_OUT_CHUNK, 0};
 		size_t before = in.pos, avail = in.size;
 		/* Until the header is known, feed a little at a time: the call then
 		 * returns once the header is read, not after a whole block, and the
@@ -270,10 +320,7 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 				progress_set_raw_total(fi.content_size);
 			}
 		}
-		double tw = now_seconds();
-		const int werr = out.pos && out_fd >= 0 && write_all(out_fd, out_buf, out.pos);
-		st->io_seconds += now_seconds() - tw;
-		if (werr) {
+		if (out.pos && wr && writer_submit(wr, out.pos)) {
 			msg_error(name, "cannot write %s: %s", out_name, strerror(errno));
 			goto done;
 		}
@@ -298,6 +345,7 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 	}
 	result = EXIT_OK;
 done:
+	result = stop_io(rd, wr, result, name, out_name, st);
 	st->seconds = now_seconds() - t0;
 	nz_dctx_stats(d, &st->stages);
 	nz_dctx_free(d);

@@ -31,19 +31,20 @@ static char *join(const char *a, const char *b, size_t b_len)
 	return s;
 }
 
-/* -vv: where the time went, from the library's counters and our own I/O time.
+/* -vv: where the time went, from the library's counters and our own I/O time
+ * (the time the job waited for the reader or writer thread).
  * Quantise and code run on coder threads, so they may overlap the model. */
 static void print_stages(const char *name, const job_stats *st)
 {
 	const nz_stage_stats *s = &st->stages;
 	const double ms = 1e-6;
 	if (s->steps == 0) { /* stored, or a codec without stage counters (cm) */
-		msg_info(name, "stages (ms): io %.1f, total %.1f", st->io_seconds * 1e3,
+		msg_info(name, "stages (ms): io wait %.1f, total %.1f", st->io_seconds * 1e3,
 			 st->seconds * 1e3);
 		return;
 	}
 	msg_info(name, "stages (ms): forward %.1f, backward %.1f, adam %.1f, quantise %.1f, "
-		 "code %.1f, wait %.1f, codec %.1f, io %.1f, total %.1f; %llu steps",
+		 "code %.1f, wait %.1f, codec %.1f, io wait %.1f, total %.1f; %llu steps",
 		 s->forward_ns * ms, s->backward_ns * ms, s->adam_ns * ms, s->quantise_ns * ms,
 		 s->code_ns * ms, s->wait_ns * ms, s->total_ns * ms, st->io_seconds * 1e3,
 		 st->seconds * 1e3, (unsigned long long)s->steps);
