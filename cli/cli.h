@@ -216,7 +216,9 @@ int writer_finish(io_ring *r);
 typedef struct list_totals {
 	int files;
 	uint64_t compressed, uncompressed;
+	uint64_t frames;
 	int unknown;         /* some uncompressed size was unknown */
+	int frames_unknown;  /* some file was read from a pipe: its frames not counted */
 } list_totals;
 
 void list_header(int verbose);

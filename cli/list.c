@@ -1,12 +1,16 @@
 /*
- * list.c - nzip -l: one table row per compressed file, from its frame header and its
- * size, without decoding. The uncompressed size is shown when the header records it.
+ * list.c - nzip -l: one table row per compressed file, without decoding. A regular
+ * file is mapped and its frames walked header by header (nz_frame_extent), so the
+ * row counts every frame and totals their sizes, footers included; from a pipe only
+ * the first frame's header is read, and the uncompressed size is shown when that
+ * header records it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -47,12 +51,136 @@ static void ratio_cells(char *ratio, char *bpb, size_t cap, uint64_t comp, uint6
 void list_header(int verbose)
 {
 	(void)verbose;
-	printf("%14s %14s %8s %6s  %-10s %5s %6s %7s  %s\n", "compressed", "uncompressed",
-	       "ratio", "bpb", "model", "lanes", "block", "memory", "name");
+	printf("%14s %14s %8s %6s  %-10s %5s %6s %7s %6s  %s\n", "compressed", "uncompressed",
+	       "ratio", "bpb", "model", "lanes", "block", "memory", "frames", "name");
+}
+
+static void print_detail(const nz_frame_info *fi, int frame, uint64_t frame_bytes)
+{
+	static const char *const codings[] = {"stored", "byte-wise", "bit-wise"};
+	const char *coding = fi->coding >= 0 && fi->coding < 3 ? codings[fi->coding] : "?";
+	if (frame >= 0)
+		printf("    frame %d: %llu bytes, %llu uncompressed; ", frame + 1,
+		       (unsigned long long)frame_bytes, (unsigned long long)fi->content_size);
+	else
+		printf("    ");
+	printf("format %d, %s coding, header %zu bytes%s%s\n", fi->format_version, coding,
+	       fi->header_size, fi->model_detail[0] ? "; " : "", fi->model_detail);
+}
+
+/* The frames of a mapped regular file: *first describes the first (its content
+ * size replaced by the total), *frames counts them, *memory is the most any
+ * needs. With verbose, one detail line per frame. NZ_OK or the error of the frame
+ * that failed (*frames then says which). */
+static int walk_frames(const unsigned char *map, size_t size, int verbose, nz_frame_info *first,
+		       int *frames, uint64_t *memory)
+{
+	uint64_t pos = 0, total = 0;
+	*frames = 0;
+	*memory = 0;
+	nz_frame_info fi;
+	while (pos < size) {
+		uint64_t n;
+		memset(&fi, 0, sizeof(fi));
+		int rc = nz_frame_extent(map + pos, size - (size_t)pos, &n, &fi);
+		if (rc)
+			return rc;
+		if (*frames == 0)
+			*first = fi;
+		if (verbose)
+			print_detail(&fi, *frames, n);
+		total += fi.content_size;
+		if (fi.memory_needed > *memory)
+			*memory = fi.memory_needed;
+		++*frames;
+		pos += n;
+	}
+	first->content_size = total;
+	return NZ_OK;
+}
+
+static int list_error(const char *name, int rc, size_t n, int frame)
+{
+	if (n == 0)
+		msg_error(name, "file is empty: not in nzip format");
+	else if (frame > 0)
+		msg_error(name, "frame %d: %s", frame + 1,
+			  rc == NZ_ERR_NOT_NZIP ? "trailing garbage after the last frame"
+					      : nz_error_string(rc));
+	else if (rc == NZ_ERR_TRUNCATED && n == LIST_HEADER_MAX)
+		msg_error(name, "frame header larger than %zu bytes: corrupt", LIST_HEADER_MAX);
+	else
+		msg_error(name, "%s", nz_error_string(rc));
+	return EXIT_ERROR;
+}
+
+static void print_row(const char *name, uint64_t comp, const nz_frame_info *fi, int known,
+		      uint64_t memory, int frames, list_totals *t)
+{
+	char raw[32], ratio[32], bpb[32], model[40], block[16], mem[16], nframes[16];
+	if (known)
+		snprintf(raw, sizeof(raw), "%llu", (unsigned long long)fi->content_size);
+	else
+		snprintf(raw, sizeof(raw), "?");
+	if (frames > 0)
+		snprintf(nframes, sizeof(nframes), "%d", frames);
+	else
+		snprintf(nframes, sizeof(nframes), "?");
+	ratio_cells(ratio, bpb, sizeof(ratio), comp, fi->content_size, known);
+	const char *mname = nz_model_preset_name(fi->model, fi->preset);
+	if (!mname)
+		snprintf(model, sizeof(model), "#%d/%d", fi->model, fi->preset);
+	else
+		snprintf(model, sizeof(model), "%s", mname);
+	char name_buf[4096];
+	printf("%14llu %14s %8s %6s  %-10s %5u %6s %7s %6s  %s\n", (unsigned long long)comp, raw,
+	       ratio, bpb, model, fi->lanes, short_size(block, sizeof(block), fi->block_size),
+	       short_size(mem, sizeof(mem), memory), nframes,
+	       safe_name(name_buf, sizeof(name_buf), name)); /* control characters as ? */
+	t->files++;
+	t->compressed += comp;
+	if (frames > 0)
+		t->frames += (uint64_t)frames;
+	else
+		t->frames_unknown = 1;
+	if (known)
+		t->uncompressed += fi->content_size;
+	else
+		t->unknown = 1;
+}
+
+/* A regular file: mapped, every frame walked. */
+static int list_mapped(int fd, const char *name, size_t size, int verbose, list_totals *t)
+{
+	if (size == 0)
+		return list_error(name, NZ_ERR_TRUNCATED, 0, 0);
+	void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;  /* the caller reads it instead */
+	nz_frame_info fi;
+	memset(&fi, 0, sizeof(fi));
+	int frames;
+	uint64_t memory;
+	/* The detail lines come after the row: walk quietly first. */
+	int rc = walk_frames(map, size, 0, &fi, &frames, &memory);
+	if (rc) {
+		munmap(map, size);
+		return list_error(name, rc, size, frames);
+	}
+	print_row(name, size, &fi, 1, memory, frames, t);
+	if (verbose)
+		walk_frames(map, size, 1, &fi, &frames, &memory);
+	munmap(map, size);
+	return EXIT_OK;
 }
 
 int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_totals *t)
 {
+	if (st && S_ISREG(st->st_mode) && (uint64_t)st->st_size <= SIZE_MAX) {
+		int r = list_mapped(fd, name, (size_t)st->st_size, verbose, t);
+		if (r >= 0)
+			return r;
+	}
 	unsigned char *buf = malloc(LIST_HEADER_MAX);
 	if (!buf) {
 		msg_error(name, "%s", nz_error_string(NZ_ERR_NOMEM));
@@ -85,44 +213,12 @@ int list_fd(int fd, const char *name, const struct stat *st, int verbose, list_t
 	memset(&fi, 0, sizeof(fi));
 	int rc = n == 0 ? NZ_ERR_TRUNCATED : nz_get_frame_info(buf, (size_t)n, &fi);
 	free(buf);
-	if (rc) {
-		if (n == 0)
-			msg_error(name, "file is empty: not in nzip format");
-		else if (rc == NZ_ERR_TRUNCATED && (size_t)n == LIST_HEADER_MAX)
-			msg_error(name, "frame header larger than %zu bytes: corrupt", LIST_HEADER_MAX);
-		else
-			msg_error(name, "%s", nz_error_string(rc));
-		return EXIT_ERROR;
-	}
-	int known = fi.content_size != NZ_CONTENT_SIZE_UNKNOWN;
-	char raw[32], ratio[32], bpb[32], model[40], block[16], mem[16];
-	if (known)
-		snprintf(raw, sizeof(raw), "%llu", (unsigned long long)fi.content_size);
-	else
-		snprintf(raw, sizeof(raw), "?");
-	ratio_cells(ratio, bpb, sizeof(ratio), comp, fi.content_size, known);
-	const char *mname = nz_model_preset_name(fi.model, fi.preset);
-	if (!mname)
-		snprintf(model, sizeof(model), "#%d/%d", fi.model, fi.preset);
-	else
-		snprintf(model, sizeof(model), "%s", mname);
-	char name_buf[4096];
-	printf("%14llu %14s %8s %6s  %-10s %5u %6s %7s  %s\n", (unsigned long long)comp, raw,
-	       ratio, bpb, model, fi.lanes, short_size(block, sizeof(block), fi.block_size),
-	       short_size(mem, sizeof(mem), fi.memory_needed),
-	       safe_name(name_buf, sizeof(name_buf), name)); /* control characters as ? */
-	if (verbose) {
-		static const char *const codings[] = {"stored", "byte-wise", "bit-wise"};
-		const char *coding = fi.coding >= 0 && fi.coding < 3 ? codings[fi.coding] : "?";
-		printf("    format %d, %s coding, header %zu bytes%s%s\n", fi.format_version, coding,
-		       fi.header_size, fi.model_detail[0] ? "; " : "", fi.model_detail);
-	}
-	t->files++;
-	t->compressed += comp;
-	if (known)
-		t->uncompressed += fi.content_size;
-	else
-		t->unknown = 1;
+	if (rc)
+		return list_error(name, rc, (size_t)n, 0);
+	print_row(name, comp, &fi, fi.content_size != NZ_CONTENT_SIZE_UNKNOWN, fi.memory_needed,
+		  0, t);
+	if (verbose)
+		print_detail(&fi, -1, 0);
 	return EXIT_OK;
 }
 
@@ -137,6 +233,9 @@ void list_footer(const list_totals *t, int verbose)
 	else
 		snprintf(raw, sizeof(raw), "%llu", (unsigned long long)t->uncompressed);
 	ratio_cells(ratio, bpb, sizeof(ratio), t->compressed, t->uncompressed, !t->unknown);
-	printf("%14llu %14s %8s %6s  %-10s %5s %6s %7s  (totals, %d files)\n",
-	       (unsigned long long)t->compressed, raw, ratio, bpb, "", "", "", "", t->files);
+	char frames[24];
+	snprintf(frames, sizeof(frames), "%llu", (unsigned long long)t->frames);
+	printf("%14llu %14s %8s %6s  %-10s %5s %6s %7s %6s  (totals, %d files)\n",
+	       (unsigned long long)t->compressed, raw, ratio, bpb, "", "", "", "",
+	       t->frames_unknown ? "?" : frames, t->files);
 }

@@ -191,6 +191,16 @@ int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **deta
  * needed to read the header. */
 int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info);
 
+/* Walk the frame at the start of src without decoding it: its header, every block
+ * header (payloads are skipped by their recorded sizes) and its footer. On NZ_OK,
+ * *frame_size is the frame's size in bytes (the next frame, if any, starts there),
+ * *info is as nz_get_frame_info() gives, and info->content_size is the footer's,
+ * known even when the header does not record it. NZ_ERR_TRUNCATED if src ends
+ * inside the frame; NZ_ERR_CORRUPT or NZ_ERR_CHECKSUM for damaged headers. Only the
+ * header bytes are read, so a memory-mapped file costs a few pages per block. */
+int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
+		    nz_frame_info *info);
+
 /* ---- one-shot ---- */
 
 /* The largest compressed size of src_size bytes, whatever the data. */

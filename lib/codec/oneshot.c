@@ -75,3 +75,42 @@ int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info)
 	nz_frame_info_fill(&h, &cfg, size, info);
 	return NZ_OK;
 }
+
+int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
+		    nz_frame_info *info)
+{
+	if (!frame_size || !info || (!src && src_size))
+		return NZ_ERR_PARAM;
+	*frame_size = 0;
+	NZ_TRY(nz_get_frame_info(src, src_size, info));
+	const u8 *p = src;
+	nz_frame_header h;
+	size_t pos, size;
+	const char *detail = NULL;
+	NZ_TRY(nz_parse_frame_header(p, src_size, &h, &pos, &detail));
+	u64 raw = 0;
+	for (;;) {
+		nz_block_header b;
+		NZ_TRY(nz_parse_block_header(p + pos, src_size - pos, h.block_log, &b, &size,
+					     &detail));
+		if (b.type == NZ_BLOCK_END)
+			break;
+		u64 payload = b.raw_size;  /* stored */
+		if (b.type == NZ_BLOCK_CODED) {
+			payload = 0;
+			for (u32 i = 0; i < b.k; i++)
+				payload += b.sub_size[i];
+		}
+		if (payload > src_size - pos - size)
+			return NZ_ERR_TRUNCATED;
+		pos += size + (size_t)payload;
+		raw += b.raw_size;
+	}
+	u64 content_size, content_check;
+	NZ_TRY(nz_parse_footer(p + pos, src_size - pos, &content_size, &content_check, &detail));
+	if (content_size != raw || (h.has_content_size && h.content_size != raw))
+		return NZ_ERR_CORRUPT;
+	info->content_size = content_size;
+	*frame_size = pos + NZ_FOOTER_SIZE;
+	return NZ_OK;
+}

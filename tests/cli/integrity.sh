@@ -41,12 +41,30 @@ grep -q 'format 1' "$T_OUT" && pass || fail "-lv: $(cat "$T_OUT")"
 # the default level is context mixing: its tables and mixers are described
 grep -q 'bit-wise coding.*hash [0-9]*[KMG], match .*context kinds' "$T_OUT" && pass ||
   fail "-lv model parameters: $(cat "$T_OUT")"
-# From a pipe: the size is unknown to the header, and shown as such.
+# Made from a pipe: the header does not know the size, the footer does.
 "$NZIP" < txt > piped.nz
 expect 0 "$NZIP" -l piped.nz
-sed -n 2p "$T_OUT" | awk '{ exit !($2 == "?") }' && pass || fail "-l unknown size: $(cat "$T_OUT")"
-expect 0 "$NZIP" -l < txt.nz
+sed -n 2p "$T_OUT" | awk '{ exit !($2 == 200000 && $9 == 1) }' && pass ||
+	fail "-l size from the footer: $(cat "$T_OUT")"
+# Read from a pipe, only the first header is seen: size and frames unknown.
+expect 0 "$NZIP" -l < piped.nz
+sed -n 2p "$T_OUT" | awk '{ exit !($2 == "?" && $9 == "?") }' && pass ||
+	fail "-l from a pipe: $(cat "$T_OUT")"
 grep -q '(stdin)' "$T_OUT" && pass || fail "-l stdin"
+# Several frames: counted, sizes totalled; -v describes each.
+cat txt.nz piped.nz txt.nz > three.nz
+expect 0 "$NZIP" -l three.nz
+sed -n 2p "$T_OUT" | awk -v c="$(wc -c < three.nz)" '{ exit !($1 == c && $2 == 600000 && $9 == 3) }' &&
+	pass || fail "-l three frames: $(cat "$T_OUT")"
+expect 0 "$NZIP" -lv three.nz
+[ "$(grep -c '^    frame [123]: ' "$T_OUT")" -eq 3 ] && pass || fail "-lv frames: $(cat "$T_OUT")"
+# A damaged second frame, a truncated third, garbage after the last: one line naming it.
+head -c $(( $(wc -c < three.nz) - 10 )) three.nz > cut3.nz
+expect_error "$NZIP" -l cut3.nz
+stderr_has "frame 3: "
+{ cat txt.nz; echo garbage; } > junk.nz
+expect_error "$NZIP" -l junk.nz
+stderr_has "frame 2: trailing garbage"
 # Errors: bad files fail with one line, the others are listed.
 expect 1 "$NZIP" -l txt.nz txt rnd.nz
 [ "$(wc -l < "$T_OUT")" -eq 4 ] && pass || fail "-l with one bad file: $(cat "$T_OUT")"
