@@ -25,13 +25,26 @@
 extern "C" {
 #endif
 
+/*
+ * NZ_API marks what libnzip exports. The library is built with hidden visibility,
+ * so anything without it stays internal to the shared library; every exported name
+ * starts with nz_. A program may define NZ_API itself before including this header.
+ */
+#ifndef NZ_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define NZ_API __attribute__((visibility("default")))
+#else
+#define NZ_API
+#endif
+#endif
+
 #define NZ_VERSION_MAJOR 0
 #define NZ_VERSION_MINOR 1
 #define NZ_VERSION_PATCH 0
 #define NZ_VERSION_STRING "0.1.0"
 
 /* The library's version at run time ("0.1.0"). */
-const char *nz_version_string(void);
+NZ_API const char *nz_version_string(void);
 
 /* Error codes. The numbers are stable: they never change meaning. */
 typedef enum nz_error {
@@ -54,7 +67,7 @@ typedef enum nz_error {
 } nz_error;
 
 /* One line describing an error code; never NULL. */
-const char *nz_error_string(int code);
+NZ_API const char *nz_error_string(int code);
 
 /* Models (recorded in the frame header; the numbers are part of the format). */
 typedef enum nz_model {
@@ -102,11 +115,11 @@ typedef enum nz_backend {
 } nz_backend;
 
 /* The backend named "auto", "scalar", "avx2" or "avx512", or -1. */
-int nz_backend_from_name(const char *name);
+NZ_API int nz_backend_from_name(const char *name);
 /* The name of a backend, or NULL. */
-const char *nz_backend_name(int backend);
+NZ_API const char *nz_backend_name(int backend);
 /* Non-zero if this machine can run the backend (AUTO: always). */
-int nz_backend_supported(int backend);
+NZ_API int nz_backend_supported(int backend);
 
 /*
  * Compression parameters. Initialise with nz_params_init(), then change fields.
@@ -134,21 +147,21 @@ typedef struct nz_params {
 } nz_params;
 
 /* Fill *p with the defaults of a level (0..9; 0 stores). */
-int nz_params_init(nz_params *p, int level);
+NZ_API int nz_params_init(nz_params *p, int level);
 
 /* Select a model by name ("order2", "edpc", "edpc-s", "cm", ...): sets p->model and
  * p->preset. Returns NZ_ERR_PARAM for an unknown name. */
-int nz_params_set_model(nz_params *p, const char *name);
+NZ_API int nz_params_set_model(nz_params *p, const char *name);
 
 /* The name of a model id, or NULL if unknown. */
-const char *nz_model_name(int model);
+NZ_API const char *nz_model_name(int model);
 
 /* The name of a model's size preset ("edpc-s"; preset 0 is the model's name), or
  * NULL if unknown. */
-const char *nz_model_preset_name(int model, int preset);
+NZ_API const char *nz_model_preset_name(int model, int preset);
 
 /* A list of the model names nz_params_set_model() accepts, separated by ", ". */
-const char *nz_model_names(void);
+NZ_API const char *nz_model_names(void);
 
 /* Decompression parameters. Initialise with nz_dparams_init(). */
 typedef struct nz_dparams {
@@ -159,7 +172,7 @@ typedef struct nz_dparams {
 	void *progress_opaque;
 } nz_dparams;
 
-void nz_dparams_init(nz_dparams *p);
+NZ_API void nz_dparams_init(nz_dparams *p);
 
 /* What a frame header says. */
 typedef struct nz_frame_info {
@@ -185,25 +198,25 @@ typedef struct nz_frame_info {
  * and hyperparameters (defaults filled in), block size, substreams and memory a
  * frame made with them would record (content_size as given). NZ_ERR_PARAM if the
  * parameters are invalid; *detail (if detail is not NULL) then says why. */
-int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **detail);
+NZ_API int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **detail);
 
 /* Parse the frame header at the start of src. NZ_ERR_TRUNCATED if more bytes are
  * needed to read the header. */
-int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info);
+NZ_API int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info);
 
 /* ---- one-shot ---- */
 
 /* The largest compressed size of src_size bytes, whatever the data. */
-size_t nz_compress_bound(size_t src_size);
+NZ_API size_t nz_compress_bound(size_t src_size);
 
 /* Compress src into dst. On success *dst_size is the compressed size. */
-int nz_compress(void *dst, size_t dst_capacity, size_t *dst_size,
-		const void *src, size_t src_size, const nz_params *params);
+NZ_API int nz_compress(void *dst, size_t dst_capacity, size_t *dst_size,
+		       const void *src, size_t src_size, const nz_params *params);
 
 /* Decompress one or more concatenated frames into dst. On success *dst_size is the
  * decompressed size. dparams may be NULL for the defaults. */
-int nz_decompress(void *dst, size_t dst_capacity, size_t *dst_size,
-		  const void *src, size_t src_size, const nz_dparams *dparams);
+NZ_API int nz_decompress(void *dst, size_t dst_capacity, size_t *dst_size,
+			 const void *src, size_t src_size, const nz_dparams *dparams);
 
 /* ---- streaming ---- */
 
@@ -223,8 +236,8 @@ typedef struct nz_cctx nz_cctx;
 typedef struct nz_dctx nz_dctx;
 
 /* Create a compression context; *out is NULL on error. */
-int nz_cctx_create(nz_cctx **out, const nz_params *params);
-void nz_cctx_free(nz_cctx *c);
+NZ_API int nz_cctx_create(nz_cctx **out, const nz_params *params);
+NZ_API void nz_cctx_free(nz_cctx *c);
 
 /*
  * Consume input from in, write compressed bytes to out. Input is buffered into
@@ -235,15 +248,15 @@ void nz_cctx_free(nz_cctx *c);
  * the frame is complete when a call with finish != 0 has consumed all input and
  * reports *pending == 0. After that the context must be freed or reset.
  */
-int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
-		       size_t *pending);
+NZ_API int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
+			      size_t *pending);
 
 /* Start a new frame with the same parameters (content_size becomes unknown). */
-int nz_cctx_reset(nz_cctx *c);
+NZ_API int nz_cctx_reset(nz_cctx *c);
 
 /* Create a decompression context (dparams may be NULL); *out is NULL on error. */
-int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams);
-void nz_dctx_free(nz_dctx *d);
+NZ_API int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams);
+NZ_API void nz_dctx_free(nz_dctx *d);
 
 /*
  * Consume compressed bytes from in, write decompressed bytes to out. Frames may be
@@ -252,10 +265,10 @@ void nz_dctx_free(nz_dctx *d);
  * has all been written, else 0. If the input ends while *frame_done is 0, the input
  * was truncated.
  */
-int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_done);
+NZ_API int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_done);
 
 /* The frame header of the frame being decoded (valid once its header was read). */
-int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
+NZ_API int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
 
 /*
  * Where the time of a context went, summed over the blocks it coded since it was
@@ -280,13 +293,13 @@ typedef struct nz_stage_stats {
 } nz_stage_stats;
 
 /* Copy a context's stage times into *s (NZ_ERR_PARAM for NULL arguments). */
-int nz_cctx_stats(const nz_cctx *c, nz_stage_stats *s);
-int nz_dctx_stats(const nz_dctx *d, nz_stage_stats *s);
+NZ_API int nz_cctx_stats(const nz_cctx *c, nz_stage_stats *s);
+NZ_API int nz_dctx_stats(const nz_dctx *d, nz_stage_stats *s);
 
 /* A sentence with details about the last error of a context (block number,
  * expected vs. found), or "" if there is none. Valid until the next call. */
-const char *nz_cctx_error_detail(const nz_cctx *c);
-const char *nz_dctx_error_detail(const nz_dctx *d);
+NZ_API const char *nz_cctx_error_detail(const nz_cctx *c);
+NZ_API const char *nz_dctx_error_detail(const nz_dctx *d);
 
 #ifdef __cplusplus
 }
