@@ -63,6 +63,9 @@ typedef enum nz_error {
 	NZ_ERR_STAGE = 12,       /* a function was called at the wrong time */
 	NZ_ERR_CANCELLED = 13,   /* the progress callback asked to stop */
 	NZ_ERR_THREAD = 14,      /* a thread could not be started */
+	NZ_ERR_STRUCT_SIZE = 15, /* a struct's struct_size is not one this library knows
+	                          * (not initialised by its _init function?), or it sets
+	                          * fields of a newer nzip.h that this library lacks */
 	NZ_ERR_COUNT_            /* not an error: the number of codes */
 } nz_error;
 
@@ -124,8 +127,24 @@ NZ_API int nz_backend_supported(int backend);
 /*
  * Compression parameters. Initialise with nz_params_init(), then change fields.
  * A zero model hyperparameter means "the model's default for this level".
+ *
+ * The struct can grow without breaking programs already compiled: new fields are
+ * only ever added at its end, and struct_size (set by nz_params_init() to the size
+ * the caller was compiled with; never set it by hand) tells the library how much of
+ * it the caller has. Every function that reads an nz_params checks struct_size:
+ *   - a size of an older nzip.h: the fields it lacks take their defaults;
+ *   - a size of a newer nzip.h (bigger than this library's): accepted if the fields
+ *     this library does not know are zero (their default, as nz_params_init leaves
+ *     them), else NZ_ERR_STRUCT_SIZE, since ignoring a setting silently could
+ *     change what the caller asked for;
+ *   - any other size, 0 included (a struct not made by nz_params_init):
+ *     NZ_ERR_STRUCT_SIZE.
+ * Copying an initialised struct (q = p) is fine. nz_dparams works the same way.
+ * This is the size-field scheme of Linux's openat2()/clone3(); zstd's setter
+ * functions were not chosen so that every existing caller keeps compiling.
  */
 typedef struct nz_params {
+	uint32_t struct_size;    /* sizeof(nz_params) of the caller: set by nz_params_init */
 	int level;               /* 0..9; set by nz_params_init */
 	int model;               /* an nz_model, NZ_MODEL_AUTO for the level's choice */
 	int preset;              /* model size preset: 0 = full, 1.. = smaller (model-defined) */
@@ -146,8 +165,15 @@ typedef struct nz_params {
 	void *progress_opaque;
 } nz_params;
 
-/* Fill *p with the defaults of a level (0..9; 0 stores). */
-NZ_API int nz_params_init(nz_params *p, int level);
+/* Fill *p with the defaults of a level (0..9; 0 stores) and set p->struct_size.
+ * nz_params_init() passes the caller's sizeof(nz_params); the _sized function is
+ * what the library exports (struct_size: the size of *p; NZ_ERR_STRUCT_SIZE if the
+ * library does not know it). */
+NZ_API int nz_params_init_sized(nz_params *p, size_t struct_size, int level);
+static inline int nz_params_init(nz_params *p, int level)
+{
+	return nz_params_init_sized(p, sizeof(nz_params), level);
+}
 
 /* Select a model by name ("order2", "edpc", "edpc-s", "cm", ...): sets p->model and
  * p->preset. Returns NZ_ERR_PARAM for an unknown name. */
@@ -163,8 +189,11 @@ NZ_API const char *nz_model_preset_name(int model, int preset);
 /* A list of the model names nz_params_set_model() accepts, separated by ", ". */
 NZ_API const char *nz_model_names(void);
 
-/* Decompression parameters. Initialise with nz_dparams_init(). */
+/* Decompression parameters. Initialise with nz_dparams_init(). struct_size works as
+ * nz_params' (above): set by nz_dparams_init, checked by nz_dctx_create and
+ * nz_decompress (a NULL nz_dparams means the defaults). */
 typedef struct nz_dparams {
+	uint32_t struct_size;    /* sizeof(nz_dparams) of the caller: set by nz_dparams_init */
 	uint64_t memlimit;       /* refuse frames needing more memory (bytes; 0 = no limit) */
 	uint32_t threads;        /* worker threads (0 = all cores) */
 	int backend;             /* an nz_backend (0 = auto) */
@@ -172,7 +201,11 @@ typedef struct nz_dparams {
 	void *progress_opaque;
 } nz_dparams;
 
-NZ_API void nz_dparams_init(nz_dparams *p);
+NZ_API int nz_dparams_init_sized(nz_dparams *p, size_t struct_size);
+static inline void nz_dparams_init(nz_dparams *p)
+{
+	(void)nz_dparams_init_sized(p, sizeof(nz_dparams));
+}
 
 /* What a frame header says. */
 typedef struct nz_frame_info {
