@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install_test.sh BUILD_DIR SOURCE_DIR C_COMPILER - install the build into a
+# install_test.sh BUILD_DIR SOURCE_DIR C_COMPILER [SHARED] - install the build into a
 # temporary prefix and use it as an outside project would:
 #   1. the installed tree: nzip, unnzip/nzcat links, nzip.h, libnzip.a, libnzip.so
 #      with its soname, nzip.pc, the CMake package, the man pages; the commands work
@@ -14,6 +14,7 @@
 # test exits 77 (ctest SKIP) once the rest has passed; any failure exits 1.
 set -uo pipefail
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd) cc=$3
+shared=${4:-ON}  # OFF: built with -DNZIP_BUILD_SHARED=OFF, only libnzip.a to test
 cmake=${CMAKE_COMMAND:-cmake}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nzip-install.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -40,9 +41,13 @@ for f in bin/unnzip bin/nzcat share/man/man1/unnzip.1 share/man/man1/nzcat.1; do
   [ -L "$prefix/$f" ] || fail "$f is not a symbolic link"
 done
 [ "$(readlink "$prefix/bin/unnzip")" = nzip ] || fail "bin/unnzip does not point to nzip"
-[ -f "$libdir/libnzip.so.$version" ] || fail "libnzip.so.$version not installed"
-[ -L "$libdir/$soname" ] || fail "$soname (soname link) not installed"
-[ -L "$libdir/libnzip.so" ] || fail "libnzip.so (development link) not installed"
+if [ "$shared" = OFF ]; then
+  [ -e "$libdir/libnzip.so" ] && fail "libnzip.so installed although NZIP_BUILD_SHARED is OFF"
+else
+  [ -f "$libdir/libnzip.so.$version" ] || fail "libnzip.so.$version not installed"
+  [ -L "$libdir/$soname" ] || fail "$soname (soname link) not installed"
+  [ -L "$libdir/libnzip.so" ] || fail "libnzip.so (development link) not installed"
+fi
 if command -v readelf >/dev/null && [ -f "$libdir/libnzip.so.$version" ]; then
   readelf -d "$libdir/libnzip.so.$version" | grep -q "SONAME.*\[$soname\]" ||
     fail "libnzip.so.$version has not the soname $soname"
@@ -96,7 +101,9 @@ if command -v pkg-config >/dev/null; then
   cflags=$(pkg-config --cflags nzip) libs=$(pkg-config --libs nzip)
   step "pkg-config shared: $cc $cflags consumer.c $libs"
   # shellcheck disable=SC2086
-  if "$cc" -std=c17 -Wall -Wextra -Werror $cflags "$consumer" -o "$tmp/pc_shared" $libs \
+  if [ "$shared" = OFF ]; then
+    :
+  elif "$cc" -std=c17 -Wall -Wextra -Werror $cflags "$consumer" -o "$tmp/pc_shared" $libs \
        -Wl,-rpath,"$libdir"; then
     check_consumer "pkg-config shared" "$tmp/pc_shared" shared
   else
@@ -117,7 +124,9 @@ else
 fi
 
 # ---- 3. find_package ----
-for kind in shared static; do
+kinds="shared static"
+[ "$shared" = OFF ] && kinds="static default"
+for kind in $kinds; do
   bdir=$tmp/cmake_$kind
   extra=()
   [ "$kind" = static ] && extra=(-DNZIP_USE_STATIC_LIBS=ON)
@@ -125,7 +134,8 @@ for kind in shared static; do
   if "$cmake" -S "$src/tests/install/consumer" -B "$bdir" -DCMAKE_PREFIX_PATH="$prefix" \
        -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" "${extra[@]}" \
        >"$bdir.log" 2>&1 && "$cmake" --build "$bdir" >>"$bdir.log" 2>&1; then
-    check_consumer "find_package $kind" "$bdir/consumer" "$kind"
+    # With only libnzip.a installed, nzip::nzip is the static library.
+    check_consumer "find_package $kind" "$bdir/consumer" "${kind/default/static}"
   else
     cat "$bdir.log"; fail "find_package($kind): configure or build"
   fi
