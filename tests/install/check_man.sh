@@ -21,7 +21,8 @@ if command -v groff >/dev/null; then
   groff -man -Tascii -P-cbou -rLL=200n -rHY=0 "$page" >"$tmp/text" 2>/dev/null
 else
   echo "check_man: SKIP part: groff not found (apt-get install groff-base)"; skipped+=(groff)
-  sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" >"$tmp/text"  # the source, roughly
+  # the source, roughly as text
+  sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/^\.S[HS] "*\([^"]*\)"*$/\1/' "$page" >"$tmp/text"
 fi
 if command -v man >/dev/null; then
   MANWIDTH=80 man -l --warnings "$page" >"$tmp/man.out" 2>"$tmp/man.err"
