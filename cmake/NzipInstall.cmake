@@ -11,6 +11,8 @@
 # tests/install/install_test.sh installs into a temporary prefix and uses it.
 include(CMakePackageConfigHelpers)
 
+nzip_check_library_settings()
+
 set(NZIP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/nzip)
 
 # ---- the command and its other names ----

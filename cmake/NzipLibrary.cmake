@@ -71,6 +71,7 @@ endif()
 #   PACKAGE  the CMake package nzipConfig.cmake must find_dependency() for it.
 function(nzip_link_dependency item)
   cmake_parse_arguments(PARSE_ARGV 1 D "" "PKG;PACKAGE;LIBS" "")
+  set_property(GLOBAL APPEND PROPERTY NZIP_LINK_DEPENDENCIES ${item})
   target_link_libraries(nzip_objects PRIVATE ${item})
   foreach(t IN LISTS NZIP_LIBRARY_TARGETS)
     target_link_libraries(${t} PRIVATE ${item})
@@ -102,4 +103,37 @@ function(nzip_link_dependency item)
   if(D_PACKAGE)
     set_property(GLOBAL APPEND PROPERTY NZIP_CONFIG_DEPENDENCIES ${D_PACKAGE})
   endif()
+endfunction()
+
+# Called at the end of the configuration (NzipInstall.cmake): settings made on the
+# target nzip directly would reach only libnzip.a (link libraries), or nothing at
+# all (compile definitions and options: nzip has no sources of its own), so they
+# are refused with a hint instead of silently building a different library.
+function(nzip_check_library_settings)
+  get_property(registered GLOBAL PROPERTY NZIP_LINK_DEPENDENCIES)
+  get_target_property(linked nzip LINK_LIBRARIES)
+  foreach(item IN LISTS linked)
+    if(NOT item IN_LIST registered)
+      message(FATAL_ERROR "target_link_libraries(nzip ... ${item}): use "
+        "nzip_link_dependency(${item} ...) (cmake/NzipLibrary.cmake) so that the shared "
+        "library, nzip.pc and nzipConfig.cmake get it too")
+    endif()
+  endforeach()
+  # What nzip has beyond what nzip_objects has (both inherit the directory's).
+  foreach(prop COMPILE_DEFINITIONS COMPILE_OPTIONS INCLUDE_DIRECTORIES SOURCES)
+    get_target_property(value nzip ${prop})
+    get_target_property(objects nzip_objects ${prop})
+    if(NOT value)
+      set(value "")
+    endif()
+    if(objects AND NOT prop STREQUAL SOURCES)
+      list(REMOVE_ITEM value ${objects})
+    endif()
+    list(REMOVE_ITEM value "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>"
+                           "$<TARGET_OBJECTS:nzip_objects>")
+    if(value)
+      message(FATAL_ERROR "target nzip has ${prop} '${value}': the library is compiled "
+        "in the target nzip_objects (cmake/NzipLibrary.cmake); set it there")
+    endif()
+  endforeach()
 endfunction()
