@@ -25,13 +25,26 @@
 extern "C" {
 #endif
 
+/*
+ * NZ_API marks what libnzip exports. The library is built with hidden visibility,
+ * so anything without it stays internal to the shared library; every exported name
+ * starts with nz_. A program may define NZ_API itself before including this header.
+ */
+#ifndef NZ_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define NZ_API __attribute__((visibility("default")))
+#else
+#define NZ_API
+#endif
+#endif
+
 #define NZ_VERSION_MAJOR 0
 #define NZ_VERSION_MINOR 1
 #define NZ_VERSION_PATCH 0
 #define NZ_VERSION_STRING "0.1.0"
 
 /* The library's version at run time ("0.1.0"). */
-const char *nz_version_string(void);
+NZ_API const char *nz_version_string(void);
 
 /* Error codes. The numbers are stable: they never change meaning. */
 typedef enum nz_error {
@@ -50,11 +63,14 @@ typedef enum nz_error {
 	NZ_ERR_STAGE = 12,       /* a function was called at the wrong time */
 	NZ_ERR_CANCELLED = 13,   /* the progress callback asked to stop */
 	NZ_ERR_THREAD = 14,      /* a thread could not be started */
+	NZ_ERR_STRUCT_SIZE = 15, /* a struct's struct_size is not one this library knows
+	                          * (not initialised by its _init function?), or it sets
+	                          * fields of a newer nzip.h that this library lacks */
 	NZ_ERR_COUNT_            /* not an error: the number of codes */
 } nz_error;
 
 /* One line describing an error code; never NULL. */
-const char *nz_error_string(int code);
+NZ_API const char *nz_error_string(int code);
 
 /* Models (recorded in the frame header; the numbers are part of the format). */
 typedef enum nz_model {
@@ -102,17 +118,33 @@ typedef enum nz_backend {
 } nz_backend;
 
 /* The backend named "auto", "scalar", "avx2" or "avx512", or -1. */
-int nz_backend_from_name(const char *name);
+NZ_API int nz_backend_from_name(const char *name);
 /* The name of a backend, or NULL. */
-const char *nz_backend_name(int backend);
+NZ_API const char *nz_backend_name(int backend);
 /* Non-zero if this machine can run the backend (AUTO: always). */
-int nz_backend_supported(int backend);
+NZ_API int nz_backend_supported(int backend);
 
 /*
  * Compression parameters. Initialise with nz_params_init(), then change fields.
  * A zero model hyperparameter means "the model's default for this level".
+ *
+ * The struct can grow without breaking programs already compiled: new fields are
+ * only ever added at its end, and struct_size (set by nz_params_init() to the size
+ * the caller was compiled with; never set it by hand) tells the library how much of
+ * it the caller has. Every function that reads an nz_params checks struct_size:
+ *   - a size of an older nzip.h: the fields it lacks take their defaults;
+ *   - a size of a newer nzip.h (bigger than this library's): accepted if the fields
+ *     this library does not know are zero (their default, as nz_params_init leaves
+ *     them), else NZ_ERR_STRUCT_SIZE, since ignoring a setting silently could
+ *     change what the caller asked for;
+ *   - any other size, 0 included (a struct not made by nz_params_init):
+ *     NZ_ERR_STRUCT_SIZE.
+ * Copying an initialised struct (q = p) is fine. nz_dparams works the same way.
+ * This is the size-field scheme of Linux's openat2()/clone3(); zstd's setter
+ * functions were not chosen so that every existing caller keeps compiling.
  */
 typedef struct nz_params {
+	uint32_t struct_size;    /* sizeof(nz_params) of the caller: set by nz_params_init */
 	int level;               /* 0..9; set by nz_params_init */
 	int model;               /* an nz_model, NZ_MODEL_AUTO for the level's choice */
 	int preset;              /* model size preset: 0 = full, 1.. = smaller (model-defined) */
@@ -133,25 +165,35 @@ typedef struct nz_params {
 	void *progress_opaque;
 } nz_params;
 
-/* Fill *p with the defaults of a level (0..9; 0 stores). */
-int nz_params_init(nz_params *p, int level);
+/* Fill *p with the defaults of a level (0..9; 0 stores) and set p->struct_size.
+ * nz_params_init() passes the caller's sizeof(nz_params); the _sized function is
+ * what the library exports (struct_size: the size of *p; NZ_ERR_STRUCT_SIZE if the
+ * library does not know it). */
+NZ_API int nz_params_init_sized(nz_params *p, size_t struct_size, int level);
+static inline int nz_params_init(nz_params *p, int level)
+{
+	return nz_params_init_sized(p, sizeof(nz_params), level);
+}
 
 /* Select a model by name ("order2", "edpc", "edpc-s", "cm", ...): sets p->model and
  * p->preset. Returns NZ_ERR_PARAM for an unknown name. */
-int nz_params_set_model(nz_params *p, const char *name);
+NZ_API int nz_params_set_model(nz_params *p, const char *name);
 
 /* The name of a model id, or NULL if unknown. */
-const char *nz_model_name(int model);
+NZ_API const char *nz_model_name(int model);
 
 /* The name of a model's size preset ("edpc-s"; preset 0 is the model's name), or
  * NULL if unknown. */
-const char *nz_model_preset_name(int model, int preset);
+NZ_API const char *nz_model_preset_name(int model, int preset);
 
 /* A list of the model names nz_params_set_model() accepts, separated by ", ". */
-const char *nz_model_names(void);
+NZ_API const char *nz_model_names(void);
 
-/* Decompression parameters. Initialise with nz_dparams_init(). */
+/* Decompression parameters. Initialise with nz_dparams_init(). struct_size works as
+ * nz_params' (above): set by nz_dparams_init, checked by nz_dctx_create and
+ * nz_decompress (a NULL nz_dparams means the defaults). */
 typedef struct nz_dparams {
+	uint32_t struct_size;    /* sizeof(nz_dparams) of the caller: set by nz_dparams_init */
 	uint64_t memlimit;       /* refuse frames needing more memory (bytes; 0 = no limit) */
 	uint32_t threads;        /* worker threads (0 = all cores) */
 	int backend;             /* an nz_backend (0 = auto) */
@@ -159,7 +201,11 @@ typedef struct nz_dparams {
 	void *progress_opaque;
 } nz_dparams;
 
-void nz_dparams_init(nz_dparams *p);
+NZ_API int nz_dparams_init_sized(nz_dparams *p, size_t struct_size);
+static inline void nz_dparams_init(nz_dparams *p)
+{
+	(void)nz_dparams_init_sized(p, sizeof(nz_dparams));
+}
 
 /* What a frame header says. */
 typedef struct nz_frame_info {
@@ -185,11 +231,11 @@ typedef struct nz_frame_info {
  * and hyperparameters (defaults filled in), block size, substreams and memory a
  * frame made with them would record (content_size as given). NZ_ERR_PARAM if the
  * parameters are invalid; *detail (if detail is not NULL) then says why. */
-int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **detail);
+NZ_API int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **detail);
 
 /* Parse the frame header at the start of src. NZ_ERR_TRUNCATED if more bytes are
  * needed to read the header. */
-int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info);
+NZ_API int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info);
 
 /* Walk the frame at the start of src without decoding it: its header, every block
  * header (payloads are skipped by their recorded sizes) and its footer. On NZ_OK,
@@ -204,16 +250,16 @@ int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
 /* ---- one-shot ---- */
 
 /* The largest compressed size of src_size bytes, whatever the data. */
-size_t nz_compress_bound(size_t src_size);
+NZ_API size_t nz_compress_bound(size_t src_size);
 
 /* Compress src into dst. On success *dst_size is the compressed size. */
-int nz_compress(void *dst, size_t dst_capacity, size_t *dst_size,
-		const void *src, size_t src_size, const nz_params *params);
+NZ_API int nz_compress(void *dst, size_t dst_capacity, size_t *dst_size,
+		       const void *src, size_t src_size, const nz_params *params);
 
 /* Decompress one or more concatenated frames into dst. On success *dst_size is the
  * decompressed size. dparams may be NULL for the defaults. */
-int nz_decompress(void *dst, size_t dst_capacity, size_t *dst_size,
-		  const void *src, size_t src_size, const nz_dparams *dparams);
+NZ_API int nz_decompress(void *dst, size_t dst_capacity, size_t *dst_size,
+			 const void *src, size_t src_size, const nz_dparams *dparams);
 
 /* ---- streaming ---- */
 
@@ -233,8 +279,8 @@ typedef struct nz_cctx nz_cctx;
 typedef struct nz_dctx nz_dctx;
 
 /* Create a compression context; *out is NULL on error. */
-int nz_cctx_create(nz_cctx **out, const nz_params *params);
-void nz_cctx_free(nz_cctx *c);
+NZ_API int nz_cctx_create(nz_cctx **out, const nz_params *params);
+NZ_API void nz_cctx_free(nz_cctx *c);
 
 /*
  * Consume input from in, write compressed bytes to out. Input is buffered into
@@ -245,15 +291,15 @@ void nz_cctx_free(nz_cctx *c);
  * the frame is complete when a call with finish != 0 has consumed all input and
  * reports *pending == 0. After that the context must be freed or reset.
  */
-int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
-		       size_t *pending);
+NZ_API int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
+			      size_t *pending);
 
 /* Start a new frame with the same parameters (content_size becomes unknown). */
-int nz_cctx_reset(nz_cctx *c);
+NZ_API int nz_cctx_reset(nz_cctx *c);
 
 /* Create a decompression context (dparams may be NULL); *out is NULL on error. */
-int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams);
-void nz_dctx_free(nz_dctx *d);
+NZ_API int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams);
+NZ_API void nz_dctx_free(nz_dctx *d);
 
 /*
  * Consume compressed bytes from in, write decompressed bytes to out. Frames may be
@@ -262,10 +308,10 @@ void nz_dctx_free(nz_dctx *d);
  * has all been written, else 0. If the input ends while *frame_done is 0, the input
  * was truncated.
  */
-int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_done);
+NZ_API int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_done);
 
 /* The frame header of the frame being decoded (valid once its header was read). */
-int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
+NZ_API int nz_dctx_frame_info(const nz_dctx *d, nz_frame_info *info);
 
 /*
  * Where the time of a context went, summed over the blocks it coded since it was
@@ -290,13 +336,13 @@ typedef struct nz_stage_stats {
 } nz_stage_stats;
 
 /* Copy a context's stage times into *s (NZ_ERR_PARAM for NULL arguments). */
-int nz_cctx_stats(const nz_cctx *c, nz_stage_stats *s);
-int nz_dctx_stats(const nz_dctx *d, nz_stage_stats *s);
+NZ_API int nz_cctx_stats(const nz_cctx *c, nz_stage_stats *s);
+NZ_API int nz_dctx_stats(const nz_dctx *d, nz_stage_stats *s);
 
 /* A sentence with details about the last error of a context (block number,
  * expected vs. found), or "" if there is none. Valid until the next call. */
-const char *nz_cctx_error_detail(const nz_cctx *c);
-const char *nz_dctx_error_detail(const nz_dctx *d);
+NZ_API const char *nz_cctx_error_detail(const nz_cctx *c);
+NZ_API const char *nz_dctx_error_detail(const nz_dctx *d);
 
 #ifdef __cplusplus
 }

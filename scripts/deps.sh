@@ -7,7 +7,8 @@ what=${1:-test}
 pkgs=(cmake make gcc libxxhash-dev zstd)
 case $what in
   build) ;;
-  test)  pkgs+=(clang libclang-rt-14-dev xz-utils bzip2 gzip) ;;
+  # pkg-config, man-db/groff-base, binutils: the install, man_page and symbols ctests
+  test)  pkgs+=(clang libclang-rt-14-dev xz-utils bzip2 gzip pkg-config man-db groff-base binutils) ;;
   bench) pkgs+=(xz-utils bzip2 gzip brotli time bc) ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac

@@ -111,13 +111,13 @@ typedef struct seg_job {
 static int get_state(cm_codec *c, u32 j, int keep_state)
 {
 	if (!c->st[j]) {
-		NZ_TRY(cm_model_create(&c->P, &c->st[j]));
+		NZ_TRY(nz_cm_model_create(&c->P, &c->st[j]));
 		if (c->has_ext) {
-			cm_model_set_ext(c->st[j], &c->ext);
+			nz_cm_model_set_ext(c->st[j], &c->ext);
 		} else if (c->P.flags & CM_F_EXT) {
-			NZ_TRY(cm_neural_create(&c->cfg, nz_exec_backend(c->ex), &c->nn[j]));
-			const nz_cm_ext_predictor e = cm_neural_predictor(c->nn[j]);
-			cm_model_set_ext(c->st[j], &e);
+			NZ_TRY(nz_cm_neural_create(&c->cfg, nz_exec_backend(c->ex), &c->nn[j]));
+			const nz_cm_ext_predictor e = nz_cm_neural_predictor(c->nn[j]);
+			nz_cm_model_set_ext(c->st[j], &e);
 			const u32 B = c->P.nnlanes;
 			if (B > 1) {
 				c->lane[j] = calloc(B, sizeof(cm_model *));
@@ -126,16 +126,16 @@ static int get_state(cm_codec *c, u32 j, int keep_state)
 					return NZ_ERR_NOMEM;
 				c->lane[j][0] = c->st[j];
 				for (u32 b = 1; b < B; b++)
-					NZ_TRY(cm_model_create_lane(c->st[j], &c->lane[j][b]));
+					NZ_TRY(nz_cm_model_create_lane(c->st[j], &c->lane[j][b]));
 			}
 		}
 	} else if (!keep_state) {
-		cm_model_reset(c->st[j]);
+		nz_cm_model_reset(c->st[j]);
 		if (c->nn[j])
-			NZ_TRY(cm_neural_reset(c->nn[j]));
+			NZ_TRY(nz_cm_neural_reset(c->nn[j]));
 		if (c->lane[j])
 			for (u32 b = 1; b < c->P.nnlanes; b++)
-				cm_model_reset(c->lane[j][b]);
+				nz_cm_model_reset(c->lane[j][b]);
 	}
 	return NZ_OK;
 }
@@ -155,15 +155,15 @@ static int code_lanes(seg_job *s, const u8 *src, nz_bitenc *enc, nz_bitdec *dec)
 	const u8 *seg = enc ? src : dst;
 	u16 *probs = c->lprobs[j];
 	for (size_t t = 0; t < L; t++) {
-		NZ_TRY(cm_neural_step(c->nn[j], seg, L, used, last, t, probs));
+		NZ_TRY(nz_cm_neural_step(c->nn[j], seg, L, used, last, t, probs));
 		const u32 active = t < last ? used : used - 1;
 		for (u32 b = 0; b < active; b++) {
 			cm_model *m = c->lane[j][b];
 			const size_t at = (size_t)b * L + t;
 			if (enc)
-				NZ_TRY(cm_encode_byte_ext(m, enc, src[at], probs + (size_t)b * 256));
+				NZ_TRY(nz_cm_encode_byte_ext(m, enc, src[at], probs + (size_t)b * 256));
 			else
-				NZ_TRY(cm_decode_byte_ext(m, dec, probs + (size_t)b * 256, &dst[at]));
+				NZ_TRY(nz_cm_decode_byte_ext(m, dec, probs + (size_t)b * 256, &dst[at]));
 		}
 		if ((t & 1023) == 1023 && s->job)
 			NZ_TRY(nz_job_tick(s->job, s->job_base + (t + 1) * used,
@@ -185,7 +185,7 @@ static int encode_seg(seg_job *s)
 		if (!tmp)
 			return NZ_ERR_NOMEM;
 		memcpy(tmp, src, s->n);
-		x86_forward(tmp, s->n, (u32)cm_model_pos(m));
+		x86_forward(tmp, s->n, (u32)nz_cm_model_pos(m));
 		src = tmp;
 		flags |= SEG_X86;
 	}
@@ -194,7 +194,7 @@ static int encode_seg(seg_job *s)
 		nz_bitenc enc;
 		nz_bitenc_init(&enc, s->out);
 		rc = use_lanes(s->c) ? code_lanes(s, src, &enc, NULL)
-				     : cm_encode_bytes(m, &enc, src, s->n, s->job, s->job_base);
+				     : nz_cm_encode_bytes(m, &enc, src, s->n, s->job, s->job_base);
 		if (!rc)
 			rc = nz_bitenc_finish(&enc);
 	}
@@ -214,13 +214,13 @@ static int decode_seg(seg_job *s)
 		return s->in_size == 1 ? NZ_OK : NZ_ERR_CORRUPT;
 	if ((flags & SEG_X86) && !(s->c->P.flags & CM_F_X86))
 		return NZ_ERR_CORRUPT;
-	u32 base = (u32)cm_model_pos(m);
+	u32 base = (u32)nz_cm_model_pos(m);
 	nz_bitdec dec;
 	nz_bitdec_init(&dec, s->in + 1, s->in_size - 1);
 	if (use_lanes(s->c))
 		NZ_TRY(code_lanes(s, NULL, NULL, &dec));
 	else
-		NZ_TRY(cm_decode_bytes(m, &dec, s->dst, s->n, s->job, s->job_base));
+		NZ_TRY(nz_cm_decode_bytes(m, &dec, s->dst, s->n, s->job, s->job_base));
 	NZ_TRY(nz_bitdec_finish(&dec));
 	if (flags & SEG_X86)
 		x86_inverse(s->dst, s->n, base);
@@ -328,11 +328,11 @@ static void cm_destroy(nz_block_codec *bc)
 	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++) {
 		if (c->lane[j])
 			for (u32 b = 1; b < c->P.nnlanes; b++)
-				cm_model_destroy(c->lane[j][b]);
+				nz_cm_model_destroy(c->lane[j][b]);
 		free(c->lane[j]);
 		free(c->lprobs[j]);
-		cm_model_destroy(c->st[j]);
-		cm_neural_destroy(c->nn[j]);
+		nz_cm_model_destroy(c->st[j]);
+		nz_cm_neural_destroy(c->nn[j]);
 	}
 	free(c);
 }
@@ -348,7 +348,7 @@ static int cm_create_block_codec(const nz_model_config *cfg, nz_exec *ex,
 		return NZ_ERR_NOMEM;
 	c->cfg = *cfg;
 	c->ex = ex;
-	int rc = cm_params_from_config(cfg, &c->P);
+	int rc = nz_cm_params_from_config(cfg, &c->P);
 	if (rc) {
 		free(c);
 		return rc;
@@ -369,7 +369,7 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 		c->ext = *ext;
 	for (u32 j = 0; j < CM_MAX_SUBSTREAMS; j++)
 		if (c->st[j])
-			cm_model_set_ext(c->st[j], ext);
+			nz_cm_model_set_ext(c->st[j], ext);
 }
 
 /* ---- levels ---- */
@@ -448,10 +448,10 @@ void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg)
 u64 nz_cm_state_memory(const nz_model_config *cfg)
 {
 	cm_params p;
-	if (cm_params_from_config(cfg, &p))
+	if (nz_cm_params_from_config(cfg, &p))
 		return 0;
-	return cm_model_memory(&p) + (u64)(p.nnlanes - 1) * cm_lane_memory(&p) +
-	       ((p.flags & CM_F_EXT) ? cm_neural_memory(cfg) : 0);
+	return nz_cm_model_memory(&p) + (u64)(p.nnlanes - 1) * nz_cm_lane_memory(&p) +
+	       ((p.flags & CM_F_EXT) ? nz_cm_neural_memory(cfg) : 0);
 }
 
 /* Preset k (1..9, "cm-k") is level k whatever -N says; preset 0 follows -N;
@@ -547,7 +547,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 {
 	cm_params p;
 	buf[0] = 0;
-	if (cm_params_from_config(cfg, &p))
+	if (nz_cm_params_from_config(cfg, &p))
 		return;
 	u32 kinds = 0; /* of extra[CM_X_CTXMASK]; orders 0 and 1 are always there */
 	for (u32 m = p.ctx_mask; m; m &= m - 1)
@@ -582,7 +582,7 @@ static int cm_validate(const nz_model_config *cfg)
 	if (cfg->lanes || cfg->context || cfg->hidden || cfg->ffn ||
 	    cfg->learning_rate != 0.0f || cfg->seed)
 		return NZ_ERR_PARAM;
-	return cm_params_from_config(cfg, &p);
+	return nz_cm_params_from_config(cfg, &p);
 }
 
 static u64 cm_memory(const nz_model_config *cfg) { return nz_cm_state_memory(cfg); }

@@ -310,7 +310,7 @@ NZ_INLINE u32 nin_pad_of(const cm_model *m) { return m->nin_pad; }
 
 /* ---- parameters ---- */
 
-int cm_params_from_config(const nz_model_config *cfg, cm_params *p)
+int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 {
 	const u64 *x = cfg->extra;
 	if (x[CM_X_VERSION] != 1)
@@ -332,7 +332,7 @@ int cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 	for (int i = CM_X_FLAGS + 1; i < NZ_MODEL_EXTRA; i++)
 		if (x[i] && !(ext && (i == CM_X_NNMODEL || i == CM_X_NNPRESET || i == CM_X_NNLANES)))
 			return NZ_ERR_PARAM;
-	if (ext && (x[CM_X_NNLANES] > CM_MAX_NNLANES || cm_neural_check(cfg)))
+	if (ext && (x[CM_X_NNLANES] > CM_MAX_NNLANES || nz_cm_neural_check(cfg)))
 		return NZ_ERR_PARAM;
 	p->hash_bits = (u32)x[CM_X_HASHBITS];
 	p->ctx_mask = (u32)x[CM_X_CTXMASK];
@@ -363,7 +363,7 @@ static u32 lane_match_bits(const cm_params *p)
 	return b;
 }
 
-u64 cm_lane_memory(const cm_params *p)
+u64 nz_cm_lane_memory(const cm_params *p)
 {
 	const u32 mb = lane_match_bits(p);
 	return sizeof(cm_model) + ((u64)1 << (mb ? mb : CM_WIN_MIN_BITS)) +
@@ -380,7 +380,7 @@ static u32 popcount32(u32 v)
 	return n;
 }
 
-u64 cm_model_memory(const cm_params *p)
+u64 nz_cm_model_memory(const cm_params *p)
 {
 	u32 nctx = popcount32(p->ctx_mask);
 	u64 b = sizeof(cm_model);
@@ -420,7 +420,7 @@ static void big_free(void *p) { free(p); }
 
 static const u32 mixer_sets[CM_MAX_MIXERS] = {80, 256, 256, 256, 256, 12 * 3 * 8};
 
-void cm_model_destroy(cm_model *m)
+void nz_cm_model_destroy(cm_model *m)
 {
 	if (!m)
 		return;
@@ -445,7 +445,7 @@ void cm_model_destroy(cm_model *m)
 	nz_free_aligned(m);
 }
 
-int cm_model_create(const cm_params *p, cm_model **out)
+int nz_cm_model_create(const cm_params *p, cm_model **out)
 {
 	*out = NULL;
 	cm_model *m = nz_calloc_aligned(sizeof(*m));
@@ -463,7 +463,7 @@ int cm_model_create(const cm_params *p, cm_model **out)
 		m->rt_mask = (u32)(((u64)1 << (p->hash_bits - 4)) - 1);
 		m->rt = big_alloc((size_t)1 << (p->hash_bits - 2));
 		if (!m->rt) {
-			cm_model_destroy(m);
+			nz_cm_model_destroy(m);
 			return NZ_ERR_NOMEM;
 		}
 	}
@@ -505,24 +505,24 @@ int cm_model_create(const cm_params *p, cm_model **out)
 		m->apm[i].nctx = 1u << apm_ctx_bits[i];
 		m->apm[i].t = nz_malloc_aligned((size_t)m->apm[i].nctx * 33 * 4);
 		if (!m->apm[i].t) {
-			cm_model_destroy(m);
+			nz_cm_model_destroy(m);
 			return NZ_ERR_NOMEM;
 		}
 	}
 	m->ext_cum = nz_malloc_aligned(257 * 4);
 	if (!m->ht || !m->t1 || !m->sm || !m->win || (p->match_bits && !m->mt) ||
 	    !m->ind1 || !m->ind2 || !m->cpos || !m->rec_sm || !m->w || !m->ext_cum) {
-		cm_model_destroy(m);
+		nz_cm_model_destroy(m);
 		return NZ_ERR_NOMEM;
 	}
-	cm_model_reset(m);
+	nz_cm_model_reset(m);
 	*out = m;
 	return NZ_OK;
 }
 
 static void set_bh(cm_model *m);
 
-/* The statistics: what lanes share (see cm_model_create_lane). */
+/* The statistics: what lanes share (see nz_cm_model_create_lane). */
 static void reset_shared(cm_model *m)
 {
 	const cm_params *p = &m->P;
@@ -596,7 +596,7 @@ static void reset_lane(cm_model *m)
 	set_bh(m);
 }
 
-void cm_model_reset(cm_model *m)
+void nz_cm_model_reset(cm_model *m)
 {
 	if (!m->shared)
 		reset_shared(m);
@@ -606,7 +606,7 @@ void cm_model_reset(cm_model *m)
 /* A lane: its own history, window, match index and small tables; the hash
  * tables, state maps, mixer weights and SSE of `base`. Lanes are coded one
  * byte after another, so nothing runs at once. */
-int cm_model_create_lane(const cm_model *base, cm_model **out)
+int nz_cm_model_create_lane(const cm_model *base, cm_model **out)
 {
 	*out = NULL;
 	const cm_params *p = &base->P;
@@ -627,7 +627,7 @@ int cm_model_create_lane(const cm_model *base, cm_model **out)
 	m->ext_cum = nz_malloc_aligned(257 * 4);
 	if (!m->win || (p->match_bits && !m->mt) || !m->ind1 || !m->ind2 || !m->cpos ||
 	    !m->ext_cum) {
-		cm_model_destroy(m);
+		nz_cm_model_destroy(m);
 		return NZ_ERR_NOMEM;
 	}
 	reset_lane(m);
@@ -635,7 +635,7 @@ int cm_model_create_lane(const cm_model *base, cm_model **out)
 	return NZ_OK;
 }
 
-void cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext)
+void nz_cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext)
 {
 	if (ext) {
 		m->ext = *ext;
@@ -645,9 +645,9 @@ void cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext)
 	}
 }
 
-u64 cm_model_pos(const cm_model *m) { return m->pos; }
+u64 nz_cm_model_pos(const cm_model *m) { return m->pos; }
 
-void cm_model_use_plain_kernels(cm_model *m)
+void nz_cm_model_use_plain_kernels(cm_model *m)
 {
 	m->dot = dot_c;
 	m->train = train_c;
@@ -1327,7 +1327,7 @@ NZ_INLINE u32 decode_byte(cm_model *m, nz_bitdec *dec)
 	return c;
 }
 
-int cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
+int nz_cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
 		    const nz_job *job, u64 job_base)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -1341,7 +1341,7 @@ int cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
 	return NZ_OK;
 }
 
-int cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t n,
+int nz_cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t n,
 		    const nz_job *job, u64 job_base)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -1356,7 +1356,7 @@ int cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t n,
 	return NZ_OK;
 }
 
-int cm_encode_byte_ext(cm_model *m, nz_bitenc *enc, u32 c, const u16 probs[256])
+int nz_cm_encode_byte_ext(cm_model *m, nz_bitenc *enc, u32 c, const u16 probs[256])
 {
 	NZ_TRY(nz_bitenc_room(enc, 8 * NZ_BITENC_MAX_PER_BIT));
 	m->has_ext = 1;
@@ -1365,7 +1365,7 @@ int cm_encode_byte_ext(cm_model *m, nz_bitenc *enc, u32 c, const u16 probs[256])
 	return NZ_OK;
 }
 
-int cm_decode_byte_ext(cm_model *m, nz_bitdec *dec, const u16 probs[256], u8 *out)
+int nz_cm_decode_byte_ext(cm_model *m, nz_bitdec *dec, const u16 probs[256], u8 *out)
 {
 	m->has_ext = 1;
 	set_ext_cum(m, probs);

@@ -26,43 +26,43 @@ typedef struct cm_params {
 typedef struct cm_model cm_model;
 
 /* Decode and check extra[]: NZ_ERR_PARAM if out of range. */
-int cm_params_from_config(const nz_model_config *cfg, cm_params *p);
-u64 cm_model_memory(const cm_params *p);
+int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p);
+u64 nz_cm_model_memory(const cm_params *p);
 
-int cm_model_create(const cm_params *p, cm_model **out);
-void cm_model_destroy(cm_model *m);
+int nz_cm_model_create(const cm_params *p, cm_model **out);
+void nz_cm_model_destroy(cm_model *m);
 /* Back to the initial state (all statistics forgotten). */
-void cm_model_reset(cm_model *m);
+void nz_cm_model_reset(cm_model *m);
 /* Attach an external byte predictor (NULL to detach). */
-void cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext);
+void nz_cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext);
 
 /* Code one byte with the model: encode writes through the coder, decode returns
  * the byte (or a negative nz_error). Defined in cm_model.c for speed. */
 struct nz_bitenc;
 struct nz_bitdec;
-int cm_encode_bytes(cm_model *m, struct nz_bitenc *enc, const u8 *src, size_t n,
+int nz_cm_encode_bytes(cm_model *m, struct nz_bitenc *enc, const u8 *src, size_t n,
 		    const nz_job *job, u64 job_base);
-int cm_decode_bytes(cm_model *m, struct nz_bitdec *dec, u8 *dst, size_t n,
+int nz_cm_decode_bytes(cm_model *m, struct nz_bitdec *dec, u8 *dst, size_t n,
 		    const nz_job *job, u64 job_base);
 
 /* Lanes (extra[CM_X_NNLANES] > 1): a lane codes its own part of a segment with
  * its own history, window and match model, and shares the statistics (hash
  * tables, state maps, mixers, SSE) of `base`, which must outlive it. Reset a
- * lane with cm_model_reset (its history only). */
-int cm_model_create_lane(const cm_model *base, cm_model **out);
+ * lane with nz_cm_model_reset (its history only). */
+int nz_cm_model_create_lane(const cm_model *base, cm_model **out);
 /* Bytes one lane adds to its base. */
-u64 cm_lane_memory(const cm_params *p);
+u64 nz_cm_lane_memory(const cm_params *p);
 /* Code one byte with the neural input's 256 weights given (the lane driver's
  * batched predictions) instead of asking the attached predictor. */
-int cm_encode_byte_ext(cm_model *m, struct nz_bitenc *enc, u32 c, const u16 probs[256]);
-int cm_decode_byte_ext(cm_model *m, struct nz_bitdec *dec, const u16 probs[256], u8 *out);
+int nz_cm_encode_byte_ext(cm_model *m, struct nz_bitenc *enc, u32 c, const u16 probs[256]);
+int nz_cm_decode_byte_ext(cm_model *m, struct nz_bitdec *dec, const u16 probs[256], u8 *out);
 
 /* Use the plain C mixer kernels even where AVX2 exists (tests check that both
  * give the same bits). */
-void cm_model_use_plain_kernels(cm_model *m);
+void nz_cm_model_use_plain_kernels(cm_model *m);
 
 /* Bytes coded by this model state since its last reset (the position used by the
  * x86 transform). */
-u64 cm_model_pos(const cm_model *m);
+u64 nz_cm_model_pos(const cm_model *m);
 
 #endif /* NZ_CM_MODEL_H */

@@ -52,14 +52,14 @@ static int neural_config(const nz_model_config *cm_cfg, nz_model_config *out,
 	return NZ_OK;
 }
 
-int cm_neural_check(const nz_model_config *cm_cfg)
+int nz_cm_neural_check(const nz_model_config *cm_cfg)
 {
 	nz_model_config c;
 	const nz_model_desc *d;
 	return neural_config(cm_cfg, &c, &d);
 }
 
-u64 cm_neural_memory(const nz_model_config *cm_cfg)
+u64 nz_cm_neural_memory(const nz_model_config *cm_cfg)
 {
 	nz_model_config c;
 	const nz_model_desc *d;
@@ -68,7 +68,7 @@ u64 cm_neural_memory(const nz_model_config *cm_cfg)
 	return d->memory(&c);
 }
 
-int cm_neural_create(const nz_model_config *cm_cfg, int backend, cm_neural **out)
+int nz_cm_neural_create(const nz_model_config *cm_cfg, int backend, cm_neural **out)
 {
 	*out = NULL;
 	nz_model_config c;
@@ -92,14 +92,14 @@ int cm_neural_create(const nz_model_config *cm_cfg, int backend, cm_neural **out
 	/* no begin_block here: the first predict of every segment (byte 0) starts
 	 * the lane */
 	if (rc != NZ_OK) {
-		cm_neural_destroy(n);
+		nz_cm_neural_destroy(n);
 		return rc;
 	}
 	*out = n;
 	return NZ_OK;
 }
 
-void cm_neural_destroy(cm_neural *n)
+void nz_cm_neural_destroy(cm_neural *n)
 {
 	if (!n)
 		return;
@@ -112,13 +112,13 @@ void cm_neural_destroy(cm_neural *n)
 	free(n);
 }
 
-int cm_neural_reset(cm_neural *n)
+int nz_cm_neural_reset(cm_neural *n)
 {
 	n->pending = 0;
 	return n->m->ops->begin_block(n->m, n->lanes, 0);
 }
 
-u32 cm_neural_lanes(const cm_neural *n) { return n->lanes; }
+u32 nz_cm_neural_lanes(const cm_neural *n) { return n->lanes; }
 
 /* float -> 16-bit weight: one IEEE multiplication and a truncation */
 static void quantise(const float *p, u16 *out)
@@ -129,7 +129,7 @@ static void quantise(const float *p, u16 *out)
 	}
 }
 
-int cm_neural_step(cm_neural *n, const u8 *seg, size_t lane_len, u32 used, size_t last_len,
+int nz_cm_neural_step(cm_neural *n, const u8 *seg, size_t lane_len, u32 used, size_t last_len,
 		   size_t t, u16 *probs)
 {
 	const u32 C = n->context;
@@ -179,7 +179,7 @@ static int neural_predict(void *opaque, const u8 *hist, size_t i, u16 probs[256]
 	return NZ_OK;
 }
 
-nz_cm_ext_predictor cm_neural_predictor(cm_neural *n)
+nz_cm_ext_predictor nz_cm_neural_predictor(cm_neural *n)
 {
 	return (nz_cm_ext_predictor){.opaque = n, .predict = neural_predict};
 }

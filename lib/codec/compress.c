@@ -58,10 +58,13 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	*out = NULL;
 	if (!params)
 		return NZ_ERR_PARAM;
+	nz_params full;
+	NZ_TRY(nz_params_import(params, &full, NULL));
+	params = &full;
 	nz_cctx *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NZ_ERR_NOMEM;
-	c->params = *params;
+	c->params = full;
 	int rc = nz_config_from_params(params, &c->base_cfg, &c->block_log, &c->k, NULL);
 	if (rc == NZ_OK)
 		rc = nz_exec_create(&c->ex, params->threads, params->backend);

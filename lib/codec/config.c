@@ -220,7 +220,7 @@ void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 	info->seed = cfg->seed;
 	const u64 driver = cfg->coding == NZ_CODING_BYTES
 				   ? nz_lanes_codec_memory(cfg->lanes, cfg->context) : 0;
-	info->memory_needed = (d ? d->memory(cfg) : 0) + seed_delay_memory(cfg) + driver +
+	info->memory_needed = (d ? d->memory(cfg) : 0) + nz_seed_delay_memory(cfg) + driver +
 			      2 * (u64)info->block_size;
 	info->header_size = header_size;
 	if (d && d->describe)

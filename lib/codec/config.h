@@ -15,6 +15,13 @@
 int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_log,
 			  u32 *k, const char **detail);
 
+/* Check a caller's nz_params / nz_dparams (its struct_size, nzip.h) and copy it into
+ * *out, a struct of this library's size, defaults filling what the caller's lacks.
+ * dparams may be NULL (the defaults). NZ_ERR_STRUCT_SIZE, with *detail saying why
+ * (detail may be NULL), if the size is not one this library knows. */
+int nz_params_import(const nz_params *user, nz_params *out, const char **detail);
+int nz_dparams_import(const nz_dparams *user, nz_dparams *out, const char **detail);
+
 /* The model and preset a level (0..9) stands for. */
 void nz_level_model(int level, int *model, int *preset);
 

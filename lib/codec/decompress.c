@@ -53,13 +53,12 @@ int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams)
 	if (!out)
 		return NZ_ERR_PARAM;
 	*out = NULL;
+	nz_dparams dp;  /* the caller's may be of another nzip.h's size */
+	NZ_TRY(nz_dparams_import(dparams, &dp, NULL));
 	nz_dctx *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NZ_ERR_NOMEM;
-	if (dparams)
-		d->dp = *dparams;
-	else
-		nz_dparams_init(&d->dp);
+	d->dp = dp;
 	d->out_limit = UINT64_MAX;
 	d->hash = nz_xxh64_create();
 	int rc = d->hash ? nz_exec_create(&d->ex, d->dp.threads, d->dp.backend) : NZ_ERR_NOMEM;

@@ -21,7 +21,8 @@ int nz_compress(void *dst, size_t dst_capacity, size_t *dst_size, const void *sr
 	if (!dst_size || !params || (!src && src_size) || (!dst && dst_capacity))
 		return NZ_ERR_PARAM;
 	*dst_size = 0;
-	nz_params p = *params;
+	nz_params p;  /* the caller's may be of another nzip.h's size */
+	NZ_TRY(nz_params_import(params, &p, NULL));
 	p.content_size = src_size;
 	nz_cctx *c;
 	NZ_TRY(nz_cctx_create(&c, &p));

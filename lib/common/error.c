@@ -19,6 +19,7 @@ static const char *const error_strings[NZ_ERR_COUNT_] = {
 	[NZ_ERR_STAGE] = "function called at the wrong stage",
 	[NZ_ERR_CANCELLED] = "cancelled",
 	[NZ_ERR_THREAD] = "cannot start a thread",
+	[NZ_ERR_STRUCT_SIZE] = "parameter struct_size unknown (not set by its _init function?)",
 };
 
 const char *nz_error_string(int code)

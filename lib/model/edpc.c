@@ -196,7 +196,7 @@ static u64 edpc_memory(const nz_model_config *cfg)
 	edpc_dims d;
 	nz_edpc_cost(cfg, &c);
 	edpc_dims_of(cfg, &d);
-	return seed_memory(&c, cfg->lanes, edpc_act_floats(&d));
+	return nz_seed_memory(&c, cfg->lanes, edpc_act_floats(&d));
 }
 
 /* ---- the model ---- */
@@ -383,33 +383,33 @@ static int edpc_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **
 		return NZ_ERR_NOMEM;
 	edpc_dims_of(cfg, &m->d);
 	const edpc_dims *d = &m->d;
-	int rc = seed_model_begin(&m->s, &edpc_hooks, cfg, ex, d->C, 1e-7f);
+	int rc = nz_seed_model_begin(&m->s, &edpc_hooks, cfg, ex, d->C, 1e-7f);
 	if (rc == NZ_OK) {
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
 		SEED_LAYOUT_TABLE(&l, EDPC_PARAMS);
-		rc = seed_model_params(&m->s, &l);
+		rc = nz_seed_model_params(&m->s, &l);
 	}
 	if (rc == NZ_OK) {
 		u32 next;
 		SEED_CARVE_TABLE(&m->s, 0, &next, edpc_params, &m->p, &m->g, EDPC_PARAMS);
 		seed_arena fa;
-		seed_arena_init(&fa);
+		nz_seed_arena_init(&fa);
 		SEED_ARENA_TABLE(&fa, edpc_fixed, &m->f, 1, EDPC_FIXED);
-		rc = seed_arena_alloc(m->s.ctx, &fa, &m->s.fixed);
+		rc = nz_seed_arena_alloc(m->s.ctx, &fa, &m->s.fixed);
 	}
 	if (rc == NZ_OK) {
 		seed_arena aa;
-		seed_arena_init(&aa);
+		nz_seed_arena_init(&aa);
 		SEED_ARENA_TABLE(&aa, edpc_acts, &m->a, d->lanes, EDPC_ACTS);
-		rc = seed_arena_alloc(m->s.ctx, &aa, &m->s.act);
+		rc = nz_seed_arena_alloc(m->s.ctx, &aa, &m->s.act);
 	}
 	if (rc == NZ_OK)
 		rc = nz_slide_cache_init(m->s.ctx, &m->cache, d->lanes, d->S, d->W, 2 * d->S);
 	if (rc == NZ_OK)
-		rc = seed_model_finish(&m->s, out);
+		rc = nz_seed_model_finish(&m->s, out);
 	if (rc != NZ_OK) {
-		seed_model_ops.destroy(&m->s.base);
+		nz_seed_model_ops.destroy(&m->s.base);
 		*out = NULL;
 	}
 	return rc;

@@ -12,7 +12,7 @@
 
 /* ---- the body ---- */
 
-int pac_body_check(const pac_dims *d)
+int nz_pac_body_check(const pac_dims *d)
 {
 	if (d->lanes < 1 || d->lanes > 65536 || d->C < 1 || d->C > 64 || d->E < 1 ||
 	    d->H != d->C * d->E || d->H > 4096 || d->F < 1 || d->F > 16384 || d->NL < 1 ||
@@ -29,7 +29,7 @@ int pac_body_check(const pac_dims *d)
  * layer, then the output. `aff` says whether level l's BE LN1 has parameters. */
 static int be_ln1_affine(const pac_dims *d, u32 l) { return l == 0 || d->be_ln1_affine_all; }
 
-void pac_body_layout(const pac_dims *d, nz_nn_layout *l)
+void nz_pac_body_layout(const pac_dims *d, nz_nn_layout *l)
 {
 	const size_t H = d->H, F = d->F, L = d->lanes;
 	for (u32 k = 0; k < d->NL; k++) {
@@ -40,7 +40,7 @@ void pac_body_layout(const pac_dims *d, nz_nn_layout *l)
 	SEED_LAYOUT_TABLE(l, PAC_OUT_PARAMS);
 }
 
-void pac_body_carve(pac_body *b, seed_model *sm, u32 first)
+void nz_pac_body_carve(pac_body *b, seed_model *sm, u32 first)
 {
 	u32 i = first;
 	for (u32 k = 0; k < b->d.NL; k++)
@@ -48,7 +48,7 @@ void pac_body_carve(pac_body *b, seed_model *sm, u32 first)
 	SEED_CARVE_TABLE(sm, i, &i, pac_out_params, &b->po, &b->go, PAC_OUT_PARAMS);
 }
 
-void pac_body_acts(pac_body *b, seed_arena *ar)
+void nz_pac_body_acts(pac_body *b, seed_arena *ar)
 {
 	const pac_dims *d = &b->d;
 	const size_t L = d->lanes, H = d->H, F = d->F;
@@ -73,7 +73,7 @@ static u32 level_cache_capacity(const pac_dims *d, u32 k)
 	return level_cached(d, k) ? NZ_MAX(2 * s, s + 1) : 0;
 }
 
-int pac_body_caches(pac_body *b, nz_nn_ctx *ctx)
+int nz_pac_body_caches(pac_body *b, nz_nn_ctx *ctx)
 {
 	const pac_dims *d = &b->d;
 	for (u32 k = 0; k < d->NL; k++)
@@ -83,7 +83,7 @@ int pac_body_caches(pac_body *b, nz_nn_ctx *ctx)
 	return NZ_OK;
 }
 
-u64 pac_body_act_floats(const pac_dims *d)
+u64 nz_pac_body_act_floats(const pac_dims *d)
 {
 	const u64 L = d->lanes, H = d->H, F = d->F;
 	u64 t = SEED_TABLE_COUNT(PAC_BODY_ACTS) * L;
@@ -95,14 +95,14 @@ u64 pac_body_act_floats(const pac_dims *d)
 	return t;
 }
 
-void pac_body_free(pac_body *b, nz_nn_ctx *ctx)
+void nz_pac_body_free(pac_body *b, nz_nn_ctx *ctx)
 {
 	for (u32 k = 0; k < PAC_MAX_LEVELS; k++)
 		if (b->cache[k].buf)
 			nz_slide_cache_free(ctx, &b->cache[k]);
 }
 
-void pac_body_reset_lanes(pac_body *b)
+void nz_pac_body_reset_lanes(pac_body *b)
 {
 	for (u32 k = 0; k < b->d.NL; k++)
 		if (b->cache[k].buf) {
@@ -111,7 +111,7 @@ void pac_body_reset_lanes(pac_body *b)
 		}
 }
 
-void pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out)
+void nz_pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out)
 {
 	const pac_dims *d = &b->d;
 	const size_t H = d->H, F = d->F, L = d->lanes;
@@ -138,7 +138,7 @@ void pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out
 	}
 }
 
-void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,
+void nz_pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,
 		      float *probs)
 {
 	const pac_dims *d = &b->d;
@@ -192,7 +192,7 @@ void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int firs
 	nz_softmax_forward(c, probs, b->logits, B, 256);
 }
 
-void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx)
+void nz_pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx)
 {
 	const pac_dims *d = &b->d;
 	const u32 H = d->H, F = d->F, NL = d->NL;
@@ -254,7 +254,7 @@ static void body_param_counts(const pac_dims *d, u64 *shared, u64 *per_lane)
 	}
 }
 
-void pac_body_cost(const pac_dims *d, seed_cost *c)
+void nz_pac_body_cost(const pac_dims *d, seed_cost *c)
 {
 	const double H = d->H, F = d->F;
 	double fwd = 256.0 * H, bwd = 2.0 * 256.0 * H;
@@ -343,14 +343,14 @@ static int pac_validate(const nz_model_config *cfg)
 	const float lr = cfg->learning_rate;
 	if (!(lr > 0.0f && lr < 1.0f) || d.C == 0 || d.H % d.C)
 		return NZ_ERR_UNSUPPORTED;
-	return pac_body_check(&d);
+	return nz_pac_body_check(&d);
 }
 
 void nz_pac_cost(const nz_model_config *cfg, seed_cost *c)
 {
 	pac_dims d;
 	pac_dims_of(cfg, &d);
-	pac_body_cost(&d, c);
+	nz_pac_body_cost(&d, c);
 	const u64 E = d.E;
 	c->params += SEED_TABLE_COUNT(PAC_PARAMS);
 }
@@ -362,7 +362,7 @@ static u64 pac_memory(const nz_model_config *cfg)
 	pac_dims_of(cfg, &d);
 	nz_pac_cost(cfg, &c);
 	const u64 H = d.H;
-	return seed_memory(&c, d.lanes, pac_body_act_floats(&d) + SEED_TABLE_COUNT(PAC_ACTS) * d.lanes);
+	return nz_seed_memory(&c, d.lanes, nz_pac_body_act_floats(&d) + SEED_TABLE_COUNT(PAC_ACTS) * d.lanes);
 }
 
 static void pac_init(seed_model *sm)
@@ -372,10 +372,10 @@ static void pac_init(seed_model *sm)
 	nz_rng r;
 	nz_rng_seed(&r, sm->cfg.seed, NZ_MODEL_PAC);
 	nz_nn_buf_init_normal(c, m->p.emb, 256 * (size_t)m->b.d.E, 0.0f, 0.01f, &r);
-	pac_body_init(&m->b, c, &r, 0);
+	nz_pac_body_init(&m->b, c, &r, 0);
 }
 
-static void pac_reset_lanes(seed_model *sm) { pac_body_reset_lanes(&((pac *)sm)->b); }
+static void pac_reset_lanes(seed_model *sm) { nz_pac_body_reset_lanes(&((pac *)sm)->b); }
 
 static void pac_forward(seed_model *sm, const u8 *ctx, u32 B)
 {
@@ -383,7 +383,7 @@ static void pac_forward(seed_model *sm, const u8 *ctx, u32 B)
 	const pac_dims *d = &m->b.d;
 	nz_embedding_forward(sm->ctx, m->a.xe, ctx, d->C, m->p.emb, B, d->C, d->E);
 	nz_sigmoid_forward(sm->ctx, m->a.xs, m->a.xe, (size_t)B * d->H);
-	pac_body_forward(&m->b, sm->ctx, m->a.xs, B, sm->first, sm->probs);
+	nz_pac_body_forward(&m->b, sm->ctx, m->a.xs, B, sm->first, sm->probs);
 }
 
 static void pac_backward(seed_model *sm, const u8 *next, u32 B)
@@ -391,7 +391,7 @@ static void pac_backward(seed_model *sm, const u8 *next, u32 B)
 	(void)next;
 	pac *m = (pac *)sm;
 	const pac_dims *d = &m->b.d;
-	pac_body_backward(&m->b, sm->ctx, sm->dlogits, B, m->a.dxs);
+	nz_pac_body_backward(&m->b, sm->ctx, sm->dlogits, B, m->a.dxs);
 	nz_sigmoid_backward(sm->ctx, m->a.dxe, m->a.dxs, m->a.xs, (size_t)B * d->H, 0);
 	nz_embedding_backward(sm->ctx, m->g.emb, m->a.dxe, sm->ctx_bytes, d->C, B, d->C, d->E);
 }
@@ -399,7 +399,7 @@ static void pac_backward(seed_model *sm, const u8 *next, u32 B)
 static void pac_destroy(seed_model *sm)
 {
 	if (sm->ctx)
-		pac_body_free(&((pac *)sm)->b, sm->ctx);
+		nz_pac_body_free(&((pac *)sm)->b, sm->ctx);
 }
 
 static const seed_hooks pac_hooks = {
@@ -420,31 +420,31 @@ static int pac_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **o
 		return NZ_ERR_NOMEM;
 	pac_dims_of(cfg, &m->b.d);
 	const pac_dims *d = &m->b.d;
-	int rc = seed_model_begin(&m->s, &pac_hooks, cfg, ex, d->C, 1e-7f);
+	int rc = nz_seed_model_begin(&m->s, &pac_hooks, cfg, ex, d->C, 1e-7f);
 	if (rc == NZ_OK) {
 		const size_t E = d->E, H = d->H;
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
 		SEED_LAYOUT_TABLE(&l, PAC_PARAMS);
-		pac_body_layout(d, &l);
-		rc = seed_model_params(&m->s, &l);
+		nz_pac_body_layout(d, &l);
+		rc = nz_seed_model_params(&m->s, &l);
 		if (rc == NZ_OK) {
 			u32 next;
 			SEED_CARVE_TABLE(&m->s, 0, &next, pac_params, &m->p, &m->g, PAC_PARAMS);
-			pac_body_carve(&m->b, &m->s, next);
+			nz_pac_body_carve(&m->b, &m->s, next);
 			seed_arena a;
-			seed_arena_init(&a);
+			nz_seed_arena_init(&a);
 			SEED_ARENA_TABLE(&a, pac_acts, &m->a, d->lanes, PAC_ACTS);
-			pac_body_acts(&m->b, &a);
-			rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
+			nz_pac_body_acts(&m->b, &a);
+			rc = nz_seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 		}
 	}
 	if (rc == NZ_OK)
-		rc = pac_body_caches(&m->b, m->s.ctx);
+		rc = nz_pac_body_caches(&m->b, m->s.ctx);
 	if (rc == NZ_OK)
-		rc = seed_model_finish(&m->s, out);
+		rc = nz_seed_model_finish(&m->s, out);
 	if (rc != NZ_OK) {
-		seed_model_ops.destroy(&m->s.base);
+		nz_seed_model_ops.destroy(&m->s.base);
 		*out = NULL;
 	}
 	return rc;

@@ -71,29 +71,29 @@ NZ_INLINE u32 pac_tw(const pac_dims *d, u32 l) { return d->E << l; }
 NZ_INLINE u32 pac_nt(const pac_dims *d, u32 l) { return d->H / pac_tw(d, l); }
 
 /* Check a body's dims (NZ_OK or NZ_ERR_UNSUPPORTED). */
-int pac_body_check(const pac_dims *d);
+int nz_pac_body_check(const pac_dims *d);
 /* Add the body's trained tensors to a layout (after the caller's own); after
- * seed_model_params, pac_body_carve points the body at them from layout entry
+ * nz_seed_model_params, nz_pac_body_carve points the body at them from layout entry
  * `first`. */
-void pac_body_layout(const pac_dims *d, nz_nn_layout *l);
-void pac_body_carve(pac_body *b, seed_model *sm, u32 first);
+void nz_pac_body_layout(const pac_dims *d, nz_nn_layout *l);
+void nz_pac_body_carve(pac_body *b, seed_model *sm, u32 first);
 /* Activations and caches. */
-void pac_body_acts(pac_body *b, seed_arena *a);
-int pac_body_caches(pac_body *b, nz_nn_ctx *ctx);
-void pac_body_free(pac_body *b, nz_nn_ctx *ctx);
+void nz_pac_body_acts(pac_body *b, seed_arena *a);
+int nz_pac_body_caches(pac_body *b, nz_nn_ctx *ctx);
+void nz_pac_body_free(pac_body *b, nz_nn_ctx *ctx);
 /* Initial weights; `seed_out` picks the output layer's init (PAC: N(0, 0.01) for
  * weight and bias; SEP: torch's Linear default). */
-void pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out);
-void pac_body_reset_lanes(pac_body *b);
+void nz_pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out);
+void nz_pac_body_reset_lanes(pac_body *b);
 /* Forward from x (B, H) to probs; backward from dlogits to dx (B, H), written. */
-void pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,
+void nz_pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,
 		      float *probs);
-void pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx);
+void nz_pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx);
 
 /* Multiply-adds per byte of the body (steady state) and its tensor counts, from
  * the tables above. */
-void pac_body_cost(const pac_dims *d, seed_cost *c);
+void nz_pac_body_cost(const pac_dims *d, seed_cost *c);
 /* Floats of the body's activations and caches. */
-u64 pac_body_act_floats(const pac_dims *d);
+u64 nz_pac_body_act_floats(const pac_dims *d);
 
 #endif /* NZ_PAC_H */

@@ -8,9 +8,9 @@
 
 /* ---- arenas ---- */
 
-void seed_arena_init(seed_arena *a) { memset(a, 0, sizeof(*a)); }
+void nz_seed_arena_init(seed_arena *a) { memset(a, 0, sizeof(*a)); }
 
-void seed_arena_add(seed_arena *a, float **field, size_t count)
+void nz_seed_arena_add(seed_arena *a, float **field, size_t count)
 {
 	if (a->n >= SEED_MAX_BUFS) {
 		a->overflow = 1;
@@ -21,7 +21,7 @@ void seed_arena_add(seed_arena *a, float **field, size_t count)
 	a->total += (count + 15) & ~(size_t)15;
 }
 
-int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem)
+int nz_seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem)
 {
 	*mem = NULL;
 	if (a->overflow)
@@ -39,25 +39,25 @@ int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem)
 
 /* ---- life cycle ---- */
 
-int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
+int nz_seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
 		     nz_exec *ex, u32 context, float weight_decay)
 {
 	m->hooks = hooks;
 	m->cfg = *cfg;
 	m->lanes = cfg->lanes;
 	m->weight_decay = weight_decay;
-	m->base.ops = &seed_model_ops;
+	m->base.ops = &nz_seed_model_ops;
 	m->base.context = context;
 	m->base.max_lanes = cfg->lanes;
 	return nz_exec_engine(ex, &m->ctx);
 }
 
-int seed_model_params(seed_model *m, const nz_nn_layout *l)
+int nz_seed_model_params(seed_model *m, const nz_nn_layout *l)
 {
 	return nz_nn_params_init(m->ctx, &m->P, l);
 }
 
-u32 seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const *gf, u32 n)
+u32 nz_seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const *gf, u32 n)
 {
 	const nz_nn_layout *l = &m->P.layout;
 	for (u32 i = 0; i < n; i++) {
@@ -102,7 +102,7 @@ static void apply_oldest(seed_model *m)
 		m->base.stats->adam_ns += nz_now_ns() - t0;
 }
 
-int seed_model_finish(seed_model *m, nz_byte_model **out)
+int nz_seed_model_finish(seed_model *m, nz_byte_model **out)
 {
 	const size_t L = m->lanes;
 	m->probs = nz_nn_alloc(m->ctx, L * 256);
@@ -123,7 +123,7 @@ int seed_model_finish(seed_model *m, nz_byte_model **out)
 	return NZ_OK;
 }
 
-void seed_model_free(seed_model *m)
+void nz_seed_model_free(seed_model *m)
 {
 	if (!m)
 		return;
@@ -215,11 +215,11 @@ static void seed_destroy(nz_byte_model *bm)
 		return;
 	if (m->hooks && m->hooks->destroy)
 		m->hooks->destroy(m);
-	seed_model_free(m);
+	nz_seed_model_free(m);
 	free(m);
 }
 
-const nz_byte_model_ops seed_model_ops = {
+const nz_byte_model_ops nz_seed_model_ops = {
 	.begin_block = seed_begin_block,
 	.predict = seed_predict,
 	.update = seed_update,
@@ -270,7 +270,7 @@ static void reduce_half_pi(double x, double *r, int *q)
 	*q = (int)((long long)k & 3);
 }
 
-double nx_sin(double x)
+double nz_nx_sin(double x)
 {
 	double r;
 	int q;
@@ -283,7 +283,7 @@ double nx_sin(double x)
 	}
 }
 
-double nx_cos(double x)
+double nz_nx_cos(double x)
 {
 	double r;
 	int q;
@@ -296,7 +296,7 @@ double nx_cos(double x)
 	}
 }
 
-u64 seed_memory(const seed_cost *c, u32 lanes, u64 act_floats)
+u64 nz_seed_memory(const seed_cost *c, u32 lanes, u64 act_floats)
 {
 	const u64 trained = c->params + (u64)lanes * c->lane_params;
 	/* parameters, gradients and two moments; constants; activations; probs,
@@ -305,7 +305,7 @@ u64 seed_memory(const seed_cost *c, u32 lanes, u64 act_floats)
 	       ((u64)8 << 20);
 }
 
-u64 seed_delay_memory(const nz_model_config *cfg)
+u64 nz_seed_delay_memory(const nz_model_config *cfg)
 {
 	seed_cost c;
 	if (cfg->delay < 2 || !nz_seed_cost(cfg, &c))

@@ -38,7 +38,7 @@
 #define SEED_COUNT_(name, count) +(u64)(count)
 #define SEED_LAYOUT_ADD_(name, count) nz_nn_layout_add(seed_layout_, #name, (count));
 #define SEED_ARENA_ADD_(name, count) \
-	seed_arena_add(seed_arena_, &seed_tensors_->name, (size_t)(count) * seed_rows_);
+	nz_seed_arena_add(seed_arena_, &seed_tensors_->name, (size_t)(count) * seed_rows_);
 #define SEED_PARAM_PTR_(name, count) &seed_param_->name,
 #define SEED_GRAD_PTR_(name, count) &seed_grad_->name,
 
@@ -60,7 +60,7 @@
 		type *const seed_param_ = (param), *const seed_grad_ = (grad);         \
 		float **const seed_pf_[] = {LIST(SEED_PARAM_PTR_)};                    \
 		float **const seed_gf_[] = {LIST(SEED_GRAD_PTR_)};                     \
-		*(next) = seed_model_carve((sm), (first), seed_pf_, seed_gf_,          \
+		*(next) = nz_seed_model_carve((sm), (first), seed_pf_, seed_gf_,          \
 					   (u32)NZ_ARRAY_LEN(seed_pf_));               \
 	} while (0)
 /* Add a table's tensors to an arena, `rows` times each count (1 for constants,
@@ -85,10 +85,10 @@ typedef struct seed_arena {
 	int overflow;
 } seed_arena;
 
-void seed_arena_init(seed_arena *a);
-void seed_arena_add(seed_arena *a, float **field, size_t count);
+void nz_seed_arena_init(seed_arena *a);
+void nz_seed_arena_add(seed_arena *a, float **field, size_t count);
 /* Allocate (zeroed) and carve; *mem receives the block. */
-int seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem);
+int nz_seed_arena_alloc(nz_nn_ctx *ctx, seed_arena *a, float **mem);
 
 typedef struct seed_model seed_model;
 
@@ -128,25 +128,25 @@ struct seed_model {
 };
 
 /* Take the engine of ex and fill the base. */
-int seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
+int nz_seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_config *cfg,
 		     nz_exec *ex, u32 context, float weight_decay);
 /* Allocate the trained block (parameters, gradients, moments) of a layout. */
-int seed_model_params(seed_model *m, const nz_nn_layout *l);
+int nz_seed_model_params(seed_model *m, const nz_nn_layout *l);
 /* Point pf[i] and gf[i] (i < n) at layout entry first + i of the parameters and
  * the gradients (NULL for an entry of 0 floats); returns first + n. */
-u32 seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const *gf, u32 n);
+u32 nz_seed_model_carve(seed_model *m, u32 first, float **const *pf, float **const *gf, u32 n);
 /* Allocate probs/dlogits/ctx copies; call init; hand out the byte model. */
-int seed_model_finish(seed_model *m, nz_byte_model **out);
-void seed_model_free(seed_model *m);
+int nz_seed_model_finish(seed_model *m, nz_byte_model **out);
+void nz_seed_model_free(seed_model *m);
 
 /* The byte_model ops shared by every seed model. */
-extern const nz_byte_model_ops seed_model_ops;
+extern const nz_byte_model_ops nz_seed_model_ops;
 
 /* ---- constant tables (host code at init) ---- */
 
 /* Deterministic sin and cos in binary64 (+ - * only), for constant tables. */
-double nx_sin(double x);
-double nx_cos(double x);
+double nz_nx_sin(double x);
+double nz_nx_cos(double x);
 
 /* Total multiply-adds of a seed model per byte (forward, and forward + training),
  * for reports; defined by each model. */
@@ -166,9 +166,9 @@ void nz_sep_cost(const nz_model_config *cfg, seed_cost *c);
 int nz_seed_cost(const nz_model_config *cfg, seed_cost *c);
 
 /* Bytes the weight delay adds to a seed model (d = 2 parks two gradients). */
-u64 seed_delay_memory(const nz_model_config *cfg);
+u64 nz_seed_delay_memory(const nz_model_config *cfg);
 
 /* Bytes a seed model allocates for a config, from its cost and activation sizes. */
-u64 seed_memory(const seed_cost *c, u32 lanes, u64 act_floats);
+u64 nz_seed_memory(const seed_cost *c, u32 lanes, u64 act_floats);
 
 #endif /* NZ_SEED_COMMON_H */

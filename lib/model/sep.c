@@ -104,7 +104,7 @@ static int sep_validate(const nz_model_config *cfg)
 	if (!(lr > 0.0f && lr < 1.0f) || d.C == 0 || d.H % d.C || Cin < d.C || Cin > 256 ||
 	    stride < 1 || stride > 256)
 		return NZ_ERR_UNSUPPORTED;
-	return pac_body_check(&d);
+	return nz_pac_body_check(&d);
 }
 
 void nz_sep_cost(const nz_model_config *cfg, seed_cost *c)
@@ -112,7 +112,7 @@ void nz_sep_cost(const nz_model_config *cfg, seed_cost *c)
 	pac_dims d;
 	u32 Cin, stride;
 	sep_dims_of(cfg, &d, &Cin, &stride);
-	pac_body_cost(&d, c);
+	nz_pac_body_cost(&d, c);
 	const u64 NW = Cin - d.C + 1, E = d.E;
 	c->fwd_macs += (double)NW * d.H;
 	c->train_macs += 3.0 * (double)NW * d.H;
@@ -127,7 +127,7 @@ static u64 sep_memory(const nz_model_config *cfg)
 	sep_dims_of(cfg, &d, &Cin, &stride);
 	nz_sep_cost(cfg, &c);
 	const u64 CE = (u64)Cin * d.E, H = d.H, NW = Cin - d.C + 1;
-	return seed_memory(&c, d.lanes, pac_body_act_floats(&d) +
+	return nz_seed_memory(&c, d.lanes, nz_pac_body_act_floats(&d) +
 					    SEED_TABLE_COUNT(SEP_ACTS) * d.lanes +
 					    SEED_TABLE_COUNT(SEP_GATES));
 }
@@ -144,10 +144,10 @@ static void sep_init(seed_model *sm)
 	nz_nn_buf_init_normal(c, m->p.mparam, m->NW, 0.0f, sqrtf(2.0f / (float)(m->NW + 1)), &r);
 	nz_nn_buf_init_normal(c, m->p.uw, m->NW, 0.0f, 0.01f, &r);
 	nz_nn_buf_init_normal(c, m->p.ub, 1, 0.0f, 0.01f, &r);
-	pac_body_init(&m->b, c, &r, 1);
+	nz_pac_body_init(&m->b, c, &r, 1);
 }
 
-static void sep_reset_lanes(seed_model *sm) { pac_body_reset_lanes(&((sep *)sm)->b); }
+static void sep_reset_lanes(seed_model *sm) { nz_pac_body_reset_lanes(&((sep *)sm)->b); }
 
 static void sep_forward(seed_model *sm, const u8 *ctx, u32 B)
 {
@@ -161,7 +161,7 @@ static void sep_forward(seed_model *sm, const u8 *ctx, u32 B)
 			      m->stride);
 	nz_patch_mix_forward(c, m->a.pre, m->a.xs, m->t.coef, m->p.ub, B, NW, E, H);
 	nz_gelu_forward(c, m->a.x, m->a.pre, (size_t)B * H);
-	pac_body_forward(&m->b, c, m->a.x, B, sm->first, sm->probs);
+	nz_pac_body_forward(&m->b, c, m->a.x, B, sm->first, sm->probs);
 }
 
 static void sep_backward(seed_model *sm, const u8 *next, u32 B)
@@ -171,7 +171,7 @@ static void sep_backward(seed_model *sm, const u8 *next, u32 B)
 	nz_nn_ctx *c = sm->ctx;
 	const pac_dims *d = &m->b.d;
 	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
-	pac_body_backward(&m->b, c, sm->dlogits, B, m->a.dx);
+	nz_pac_body_backward(&m->b, c, sm->dlogits, B, m->a.dx);
 	nz_gelu_backward(c, m->a.dpre, m->a.dx, m->a.pre, (size_t)B * H, 0);
 	nz_patch_mix_backward(c, m->a.dxs, m->t.dcoef, m->g.ub, m->a.dpre, m->a.xs, m->t.coef, B,
 			      NW, E, H);
@@ -185,7 +185,7 @@ static void sep_destroy(seed_model *sm)
 {
 	sep *m = (sep *)sm;
 	if (sm->ctx)
-		pac_body_free(&m->b, sm->ctx);
+		nz_pac_body_free(&m->b, sm->ctx);
 }
 
 static const seed_hooks sep_hooks = {
@@ -207,32 +207,32 @@ static int sep_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model **o
 	sep_dims_of(cfg, &m->b.d, &m->Cin, &m->stride);
 	const pac_dims *d = &m->b.d;
 	m->NW = m->Cin - d->C + 1;
-	int rc = seed_model_begin(&m->s, &sep_hooks, cfg, ex, m->Cin, 1e-7f);
+	int rc = nz_seed_model_begin(&m->s, &sep_hooks, cfg, ex, m->Cin, 1e-7f);
 	if (rc == NZ_OK) {
 		const size_t E = d->E, H = d->H, NW = m->NW, CE = (size_t)m->Cin * d->E;
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
 		SEED_LAYOUT_TABLE(&l, SEP_PARAMS);
-		pac_body_layout(d, &l);
-		rc = seed_model_params(&m->s, &l);
+		nz_pac_body_layout(d, &l);
+		rc = nz_seed_model_params(&m->s, &l);
 		if (rc == NZ_OK) {
 			u32 next;
 			SEED_CARVE_TABLE(&m->s, 0, &next, sep_params, &m->p, &m->g, SEP_PARAMS);
-			pac_body_carve(&m->b, &m->s, next);
+			nz_pac_body_carve(&m->b, &m->s, next);
 			seed_arena a;
-			seed_arena_init(&a);
+			nz_seed_arena_init(&a);
 			SEED_ARENA_TABLE(&a, sep_acts, &m->a, d->lanes, SEP_ACTS);
 			SEED_ARENA_TABLE(&a, sep_gates, &m->t, 1, SEP_GATES);
-			pac_body_acts(&m->b, &a);
-			rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
+			nz_pac_body_acts(&m->b, &a);
+			rc = nz_seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 		}
 	}
 	if (rc == NZ_OK)
-		rc = pac_body_caches(&m->b, m->s.ctx);
+		rc = nz_pac_body_caches(&m->b, m->s.ctx);
 	if (rc == NZ_OK)
-		rc = seed_model_finish(&m->s, out);
+		rc = nz_seed_model_finish(&m->s, out);
 	if (rc != NZ_OK) {
-		seed_model_ops.destroy(&m->s.base);
+		nz_seed_model_ops.destroy(&m->s.base);
 		*out = NULL;
 	}
 	return rc;

@@ -158,7 +158,7 @@ static u64 trace_memory(const nz_model_config *cfg)
 	trace_dims d;
 	trace_dims_of(cfg, &d);
 	nz_trace_cost(cfg, &c);
-	return seed_memory(&c, d.lanes, trace_act_floats(&d));
+	return nz_seed_memory(&c, d.lanes, trace_act_floats(&d));
 }
 
 static void trace_init(seed_model *sm)
@@ -181,7 +181,7 @@ static void trace_init(seed_model *sm)
 
 /* The position columns of every byte row of xt: sin then cos of p * freq_k,
  * freq_k = exp(2k * -ln(10000) / (VD/2)) in binary32 as torch computes it, the
- * sines and cosines in binary64 by nx_sin/nx_cos, rounded once. They are
+ * sines and cosines in binary64 by nz_nx_sin/nz_nx_cos, rounded once. They are
  * uploaded into lane 0's rows, then copied to the other lanes by an op. */
 static void trace_positions(trace *m)
 {
@@ -194,8 +194,8 @@ static void trace_positions(trace *m)
 		for (u32 k = 0; k < quarter; k++) {
 			const float freq = nz_expf((float)(2 * k) * scale);
 			const float arg = (float)p * freq;
-			row[k] = (float)nx_sin((double)arg);
-			row[quarter + k] = (float)nx_cos((double)arg);
+			row[k] = (float)nz_nx_sin((double)arg);
+			row[quarter + k] = (float)nz_nx_cos((double)arg);
 		}
 		nz_nn_upload(c, m->a.xt + (size_t)p * d->VD + half, row, half);
 	}
@@ -300,27 +300,27 @@ static int trace_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model *
 		return NZ_ERR_NOMEM;
 	trace_dims_of(cfg, &m->d);
 	const trace_dims *d = &m->d;
-	int rc = seed_model_begin(&m->s, &trace_hooks, cfg, ex, d->C, 0.0f);
+	int rc = nz_seed_model_begin(&m->s, &trace_hooks, cfg, ex, d->C, 0.0f);
 	if (rc == NZ_OK) {
 		nz_nn_layout l;
 		nz_nn_layout_init(&l);
 		SEED_LAYOUT_TABLE(&l, TRACE_PARAMS);
-		rc = seed_model_params(&m->s, &l);
+		rc = nz_seed_model_params(&m->s, &l);
 	}
 	if (rc == NZ_OK) {
 		u32 next;
 		SEED_CARVE_TABLE(&m->s, 0, &next, trace_params, &m->p, &m->g, TRACE_PARAMS);
 		seed_arena a;
-		seed_arena_init(&a);
+		nz_seed_arena_init(&a);
 		SEED_ARENA_TABLE(&a, trace_acts, &m->a, d->lanes, TRACE_ACTS);
-		rc = seed_arena_alloc(m->s.ctx, &a, &m->s.act);
+		rc = nz_seed_arena_alloc(m->s.ctx, &a, &m->s.act);
 	}
 	if (rc == NZ_OK) {
 		trace_positions(m);
-		rc = seed_model_finish(&m->s, out);
+		rc = nz_seed_model_finish(&m->s, out);
 	}
 	if (rc != NZ_OK) {
-		seed_model_ops.destroy(&m->s.base);
+		nz_seed_model_ops.destroy(&m->s.base);
 		*out = NULL;
 	}
 	return rc;

@@ -172,18 +172,18 @@ static void test_kernels_agree(void)
 	cfg.extra[CM_X_HASHBITS] = 20;
 	cfg.extra[CM_X_MATCHBITS] = 20;
 	cm_params p;
-	REQUIRE(cm_params_from_config(&cfg, &p) == NZ_OK);
+	REQUIRE(nz_cm_params_from_config(&cfg, &p) == NZ_OK);
 	nz_buf out[2] = {{0}, {0}};
 	for (int v = 0; v < 2; v++) {
 		cm_model *m;
-		REQUIRE(cm_model_create(&p, &m) == NZ_OK);
+		REQUIRE(nz_cm_model_create(&p, &m) == NZ_OK);
 		if (v)
-			cm_model_use_plain_kernels(m);
+			nz_cm_model_use_plain_kernels(m);
 		nz_bitenc e;
 		nz_bitenc_init(&e, &out[v]);
-		CHECK_EQ_INT(cm_encode_bytes(m, &e, buf, n, NULL, 0), NZ_OK);
+		CHECK_EQ_INT(nz_cm_encode_bytes(m, &e, buf, n, NULL, 0), NZ_OK);
 		CHECK_EQ_INT(nz_bitenc_finish(&e), NZ_OK);
-		cm_model_destroy(m);
+		nz_cm_model_destroy(m);
 	}
 	CHECK(out[0].size == out[1].size && memcmp(out[0].data, out[1].data, out[0].size) == 0);
 	nz_buf_free(&out[0]);
