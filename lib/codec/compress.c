@@ -148,10 +148,8 @@ static int write_header(nz_cctx *c, const u8 *first, size_t n)
 	c->header_done = 1;
 	nz_frame_header h;
 	memset(&h, 0, sizeof(h));
-	nz_config_to_header(&c->cfg, &h);
+	nz_config_to_header(&c->cfg, c->params.content_size, &h);
 	h.block_log = (u8)c->block_log;
-	h.has_content_size = c->params.content_size != NZ_CONTENT_SIZE_UNKNOWN;
-	h.content_size = c->params.content_size;
 	NZ_TRY(nz_buf_reserve(&c->out, NZ_FRAME_HEADER_MAX));
 	c->out.size += nz_write_frame_header(c->out.data + c->out.size, &h);
 	return NZ_OK;
@@ -159,9 +157,10 @@ static int write_header(nz_cctx *c, const u8 *first, size_t n)
 
 static int write_stored(nz_cctx *c, const u8 *src, size_t n, u64 check)
 {
-	nz_block_header b = {.type = NZ_BLOCK_STORED, .raw_size = (u32)n, .raw_check = check};
+	nz_block_header b = {.type = NZ_BLOCK_STORED, .raw_size = (u32)n,
+			     .raw_check = nz_content_check(NZ_FORMAT_VERSION, check)};
 	NZ_TRY(nz_buf_reserve(&c->out, NZ_BLOCK_HEADER_MAX + n));
-	c->out.size += nz_write_block_header(c->out.data + c->out.size, &b);
+	c->out.size += nz_write_block_header(c->out.data + c->out.size, NZ_FORMAT_VERSION, &b);
 	memcpy(c->out.data + c->out.size, src, n);
 	c->out.size += n;
 	/* The model learnt from bytes the decoder will not model: restart it. */
@@ -202,11 +201,12 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 
 	nz_block_header b = {.type = NZ_BLOCK_CODED,
 			     .flags = keep_state ? NZ_BLOCK_FLAG_KEEP_STATE : 0,
-			     .k = c->k, .raw_size = (u32)n, .raw_check = check};
+			     .k = c->k, .raw_size = (u32)n,
+			     .raw_check = nz_content_check(NZ_FORMAT_VERSION, check)};
 	for (u32 j = 0; j < c->k; j++)
 		b.sub_size[j] = (u32)c->sub[j].size;
 	NZ_TRY(nz_buf_reserve(&c->out, NZ_BLOCK_HEADER_MAX + total));
-	c->out.size += nz_write_block_header(c->out.data + c->out.size, &b);
+	c->out.size += nz_write_block_header(c->out.data + c->out.size, NZ_FORMAT_VERSION, &b);
 	for (u32 j = 0; j < c->k; j++) {
 		if (c->sub[j].size) /* an unused substream has no buffer yet */
 			memcpy(c->out.data + c->out.size, c->sub[j].data, c->sub[j].size);
@@ -296,10 +296,11 @@ int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
 			return fail(c, NZ_ERR_PARAM, "input shorter than the declared content size");
 		if ((rc = flush_block(c)))
 			return fail(c, rc, "coding the last block");
-		if ((rc = nz_buf_reserve(&c->out, NZ_FOOTER_SIZE)))
+		if ((rc = nz_buf_reserve(&c->out, NZ_FOOTER_MAX)))
 			return fail(c, rc, "writing the footer");
-		c->out.size += nz_write_footer(c->out.data + c->out.size, c->content_total,
-					       nz_xxh64_digest(c->hash));
+		c->out.size += nz_write_footer(
+			c->out.data + c->out.size, NZ_FORMAT_VERSION, c->content_total,
+			nz_content_check(NZ_FORMAT_VERSION, nz_xxh64_digest(c->hash)));
 		c->stage = STAGE_DONE;
 		drain(c, out);
 	}

@@ -102,27 +102,98 @@ static void put(nz_frame_header *h, u32 key, u64 value)
 	}
 }
 
-void nz_config_to_header(const nz_model_config *cfg, nz_frame_header *h)
+/* The level whose defaults version 2 leaves out of a header, for a model whose
+ * defaults depend on the level (a preset of 0); fixed by the format. */
+#define NZ_V2_REFERENCE_LEVEL 6
+
+/* Version 2's reference configuration: the model's defaults for its preset and
+ * the frame's content size (NZ_CONTENT_SIZE_UNKNOWN when the header lacks it).
+ * Encoder and decoder compute the same one, and a header records only the fields
+ * that differ from it. So a preset's defaults are part of the format: changing
+ * them needs a new preset id (docs/FORMAT.md). */
+static int reference_config(u32 model, u64 preset, u64 content_size, nz_model_config *ref)
 {
+	memset(ref, 0, sizeof(*ref));
+	const nz_model_desc *d = nz_model_lookup((int)model);
+	if (!d)
+		return NZ_ERR_UNSUPPORTED;
+	u64 npresets = 0;
+	while (d->preset_names[npresets])
+		npresets++;
+	if (preset >= npresets)
+		return NZ_ERR_UNSUPPORTED;
+	ref->model = d->id;
+	ref->coding = d->coding;
+	ref->preset = (u32)preset;
+	d->defaults(ref, NZ_V2_REFERENCE_LEVEL, content_size);
+	return NZ_OK;
+}
+
+/* The parameter records of cfg: every field, by key, as a header stores it. */
+static void config_fields(const nz_model_config *cfg, u8 keys[], u64 values[], u32 *n)
+{
+	*n = 0;
+#define FIELD(key, value) (keys[*n] = (u8)(key), values[(*n)++] = (value))
+	FIELD(NZ_KEY_LANES, cfg->lanes);
+	FIELD(NZ_KEY_CONTEXT, cfg->context);
+	FIELD(NZ_KEY_HIDDEN, cfg->hidden);
+	FIELD(NZ_KEY_FFN, cfg->ffn);
+	FIELD(NZ_KEY_LEARNING_RATE, float_bits(cfg->learning_rate));
+	FIELD(NZ_KEY_SEED, cfg->seed);
+	FIELD(NZ_KEY_DELAY, cfg->delay);
+	for (u32 i = 0; i < NZ_MODEL_EXTRA; i++)
+		FIELD(NZ_KEY_EXTRA0 + i, cfg->extra[i]);
+#undef FIELD
+}
+
+void nz_config_to_header(const nz_model_config *cfg, u64 content_size, nz_frame_header *h)
+{
+	if (!h->version)
+		h->version = NZ_FORMAT_VERSION;
 	h->coding = (u8)cfg->coding;
 	h->model = (u8)cfg->model;
+	h->has_content_size = content_size != NZ_CONTENT_SIZE_UNKNOWN;
+	h->content_size = content_size;
 	h->nparams = 0;
-	put(h, NZ_KEY_PRESET, cfg->preset);
-	put(h, NZ_KEY_LANES, cfg->lanes);
-	put(h, NZ_KEY_CONTEXT, cfg->context);
-	put(h, NZ_KEY_HIDDEN, cfg->hidden);
-	put(h, NZ_KEY_FFN, cfg->ffn);
-	put(h, NZ_KEY_LEARNING_RATE, float_bits(cfg->learning_rate));
-	put(h, NZ_KEY_SEED, cfg->seed);
-	put(h, NZ_KEY_DELAY, cfg->delay);
-	for (u32 i = 0; i < NZ_MODEL_EXTRA; i++)
-		put(h, NZ_KEY_EXTRA0 + i, cfg->extra[i]);
+	u8 keys[NZ_MAX_PARAMS];
+	u64 values[NZ_MAX_PARAMS], ref_values[NZ_MAX_PARAMS];
+	u32 n;
+	config_fields(cfg, keys, values, &n);
+	if (h->version == 1) {  /* every non-zero field; absent means 0 */
+		put(h, NZ_KEY_PRESET, cfg->preset);
+		for (u32 i = 0; i < n; i++)
+			put(h, keys[i], values[i]);
+		return;
+	}
+	/* Version 2: the fields that differ from the reference, zeros included. */
+	h->preset = cfg->preset;
+	nz_model_config ref;
+	if (reference_config((u32)cfg->model, cfg->preset, content_size, &ref) != NZ_OK)
+		memset(&ref, 0, sizeof(ref));  /* cannot happen for a valid cfg */
+	config_fields(&ref, keys, ref_values, &n);
+	for (u32 i = 0; i < n; i++)
+		if (values[i] != ref_values[i]) {
+			h->keys[h->nparams] = keys[i];
+			h->values[h->nparams++] = values[i];
+		}
 }
 
 int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,
 			  const char **detail)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	if (h->version != 1) {  /* version 2: the reference, then what differs */
+		if (reference_config(h->model, h->preset,
+				     h->has_content_size ? h->content_size : NZ_CONTENT_SIZE_UNKNOWN,
+				     cfg) != NZ_OK) {
+			*detail = "unknown model or preset in frame header (made by a newer nzip?)";
+			return NZ_ERR_UNSUPPORTED;
+		}
+		if (cfg->coding != h->coding) {
+			*detail = "model parameters out of range or not matching the coding";
+			return NZ_ERR_UNSUPPORTED;
+		}
+	}
 	cfg->model = h->model;
 	cfg->coding = h->coding;
 	for (u32 i = 0; i < h->nparams; i++) {
@@ -130,7 +201,13 @@ int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,
 		const u32 key = h->keys[i];
 		int narrow = v > UINT32_MAX;
 		switch (key) {
-		case NZ_KEY_PRESET: cfg->preset = (u32)v; break;
+		case NZ_KEY_PRESET:
+			if (h->version != 1) {  /* version 2 has it in the fixed part */
+				*detail = "unknown parameter in frame header";
+				return NZ_ERR_UNSUPPORTED;
+			}
+			cfg->preset = (u32)v;
+			break;
 		case NZ_KEY_LANES: cfg->lanes = (u32)v; break;
 		case NZ_KEY_CONTEXT: cfg->context = (u32)v; break;
 		case NZ_KEY_HIDDEN: cfg->hidden = (u32)v; break;
@@ -206,7 +283,7 @@ void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 {
 	memset(info, 0, sizeof(*info));
 	const nz_model_desc *d = nz_model_lookup(cfg->model);
-	info->format_version = NZ_FORMAT_VERSION;
+	info->format_version = h->version ? h->version : NZ_FORMAT_VERSION;
 	info->coding = cfg->coding;
 	info->model = cfg->model;
 	info->preset = (int)cfg->preset;

@@ -25,8 +25,11 @@ int nz_dparams_import(const nz_dparams *user, nz_dparams *out, const char **deta
 /* The model and preset a level (0..9) stands for. */
 void nz_level_model(int level, int *model, int *preset);
 
-/* Fill the frame header's model fields and parameter records from cfg. */
-void nz_config_to_header(const nz_model_config *cfg, nz_frame_header *h);
+/* Fill the frame header's model fields, content size and parameter records from
+ * cfg, in h->version's layout (0: NZ_FORMAT_VERSION, which it then sets): version
+ * 1 records every non-zero field, version 2 the preset and the fields that differ
+ * from the preset's defaults for that content size. */
+void nz_config_to_header(const nz_model_config *cfg, u64 content_size, nz_frame_header *h);
 
 /* Read and validate a config from a parsed frame header. */
 int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,

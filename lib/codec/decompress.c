@@ -189,7 +189,7 @@ static int decode_payload(nz_dctx *d)
 		if (rc)
 			return fail(d, rc, rc == NZ_ERR_CANCELLED ? "" : "decoding a block");
 	}
-	if (nz_xxh64(d->block, b->raw_size) != b->raw_check)
+	if (nz_content_check(d->fh.version, nz_xxh64(d->block, b->raw_size)) != b->raw_check)
 		return fail(d, NZ_ERR_CHECKSUM, "block checksum mismatch");
 	nz_xxh64_update(d->hash, d->block, b->raw_size);
 	d->content_total += b->raw_size;
@@ -203,7 +203,7 @@ static int decode_payload(nz_dctx *d)
 
 static int step_frame_header(nz_dctx *d, nz_inbuf *in, int *rc)
 {
-	size_t need = NZ_FRAME_HEADER_MIN - 4, size;
+	size_t need = NZ_FRAME_HEADER_PROBE, size;
 	const char *detail = NULL;
 	for (;;) {
 		gather(d, in, need, rc);
@@ -233,13 +233,14 @@ static int step_frame_header(nz_dctx *d, nz_inbuf *in, int *rc)
 
 static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 {
-	size_t need = 4, size;
+	/* Version 1 needs 4 bytes to tell the end marker from a block, 2 needs 1. */
+	size_t need = d->fh.version == 1 ? 4 : 1, size;
 	const char *detail = NULL;
 	for (;;) {
 		if (!gather(d, in, need, rc))
 			return 0;
-		int r = nz_parse_block_header(d->in.data, d->in.size, d->fh.block_log, &d->bh,
-					      &size, &detail);
+		int r = nz_parse_block_header(d->in.data, d->in.size, d->fh.version,
+					      d->fh.block_log, &d->bh, &size, &detail);
 		if (r == NZ_ERR_TRUNCATED && size > need) {
 			need = size;
 			continue;
@@ -290,20 +291,29 @@ static size_t payload_size(const nz_block_header *b)
 static int step_footer(nz_dctx *d, nz_inbuf *in, int *rc)
 {
 	u64 size, check;
+	size_t need = 1, footer_size;
 	const char *detail = NULL;
-	if (!gather(d, in, NZ_FOOTER_SIZE, rc))
-		return 0;
-	int r = nz_parse_footer(d->in.data, d->in.size, &size, &check, &detail);
-	if (r) {
-		*rc = fail(d, r, detail);
-		return 0;
+	for (;;) {
+		if (!gather(d, in, need, rc))
+			return 0;
+		int r = nz_parse_footer(d->in.data, d->in.size, d->fh.version, &size, &check,
+					&footer_size, &detail);
+		if (r == NZ_ERR_TRUNCATED && footer_size > need) {
+			need = footer_size;
+			continue;
+		}
+		if (r) {
+			*rc = fail(d, r, detail);
+			return 0;
+		}
+		break;
 	}
 	if (size != d->content_total ||
 	    (d->fh.has_content_size && d->fh.content_size != d->content_total)) {
 		*rc = fail(d, NZ_ERR_CORRUPT, "content size does not match the data");
 		return 0;
 	}
-	if (check != nz_xxh64_digest(d->hash)) {
+	if (check != nz_content_check(d->fh.version, nz_xxh64_digest(d->hash))) {
 		*rc = fail(d, NZ_ERR_CHECKSUM, "frame checksum mismatch");
 		return 0;
 	}

@@ -9,7 +9,7 @@ size_t nz_compress_bound(size_t src_size)
 	/* Worst case: every block stored. Blocks are at least 2^10 bytes, each costs a
 	 * header of at most NZ_BLOCK_HEADER_MAX; plus frame header and footer. */
 	size_t blocks = src_size / ((size_t)1 << NZ_BLOCK_LOG_MIN) + 1;
-	size_t overhead = blocks * 32 + NZ_FRAME_HEADER_MAX + NZ_FOOTER_SIZE;
+	size_t overhead = blocks * 32 + NZ_FRAME_HEADER_MAX + NZ_FOOTER_MAX;
 	if (src_size > SIZE_MAX - overhead)
 		return SIZE_MAX;
 	return src_size + overhead;
@@ -92,8 +92,8 @@ int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
 	u64 raw = 0;
 	for (;;) {
 		nz_block_header b;
-		NZ_TRY(nz_parse_block_header(p + pos, src_size - pos, h.block_log, &b, &size,
-					     &detail));
+		NZ_TRY(nz_parse_block_header(p + pos, src_size - pos, h.version, h.block_log, &b,
+					     &size, &detail));
 		if (b.type == NZ_BLOCK_END)
 			break;
 		u64 payload = b.raw_size;  /* stored */
@@ -108,10 +108,11 @@ int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
 		raw += b.raw_size;
 	}
 	u64 content_size, content_check;
-	NZ_TRY(nz_parse_footer(p + pos, src_size - pos, &content_size, &content_check, &detail));
+	NZ_TRY(nz_parse_footer(p + pos, src_size - pos, h.version, &content_size, &content_check,
+			       &size, &detail));
 	if (content_size != raw || (h.has_content_size && h.content_size != raw))
 		return NZ_ERR_CORRUPT;
 	info->content_size = content_size;
-	*frame_size = pos + NZ_FOOTER_SIZE;
+	*frame_size = pos + size;
 	return NZ_OK;
 }

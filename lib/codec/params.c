@@ -193,10 +193,8 @@ int nz_params_resolve(const nz_params *user, nz_frame_info *info, const char **d
 	NZ_TRY(nz_config_from_params(p, &cfg, &block_log, &k, detail));
 	nz_frame_header h;
 	memset(&h, 0, sizeof(h));
-	nz_config_to_header(&cfg, &h);
+	nz_config_to_header(&cfg, p->content_size, &h);
 	h.block_log = (u8)block_log;
-	h.has_content_size = p->content_size != NZ_CONTENT_SIZE_UNKNOWN;
-	h.content_size = p->content_size;
 	u8 buf[NZ_FRAME_HEADER_MAX];
 	nz_frame_info_fill(&h, &cfg, nz_write_frame_header(buf, &h), info);
 	info->substreams = k;

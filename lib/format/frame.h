@@ -10,16 +10,25 @@
 #include "common/common.h"
 
 #define NZ_MAGIC_SIZE 4
-#define NZ_FORMAT_VERSION 1
-#define NZ_FRAME_HEADER_MIN 16   /* without content size and parameters */
+/* Version 2 (compact: varints, a preset's defaults left out, 32-bit checks) is
+ * written; version 1 is still read. */
+#define NZ_FORMAT_VERSION 2
+#define NZ_FORMAT_VERSION_MIN 1
+#define NZ_VARINT_MAX 10         /* bytes of a u64 as LEB128 */
+#define NZ_FRAME_HEADER_PROBE 12 /* bytes enough to start parsing any version */
 #define NZ_MAX_PARAMS 64
-#define NZ_FRAME_HEADER_MAX (NZ_FRAME_HEADER_MIN + 8 + 9 * NZ_MAX_PARAMS)
+/* The largest headers of either version (version 2's, varints at their longest). */
+#define NZ_FRAME_HEADER_MAX (9 + 3 * NZ_VARINT_MAX + NZ_MAX_PARAMS * (1 + NZ_VARINT_MAX) + 4)
 #define NZ_BLOCK_LOG_MIN 10
 #define NZ_BLOCK_LOG_MAX 30
 #define NZ_MAX_SUBSTREAMS 255
-#define NZ_BLOCK_HEADER_FIXED 16 /* before the substream sizes */
-#define NZ_BLOCK_HEADER_MAX (NZ_BLOCK_HEADER_FIXED + 4 * NZ_MAX_SUBSTREAMS + 4)
-#define NZ_FOOTER_SIZE 24        /* end marker + content size + checksum + check */
+#define NZ_BLOCK_HEADER_MAX (1 + 2 + 5 + 5 * NZ_MAX_SUBSTREAMS + 4 + 2)
+#define NZ_FOOTER_MAX 24         /* version 1's: marker, content size, checksum, check */
+
+/* Version 1's fixed sizes. */
+#define NZ_V1_FRAME_HEADER_MIN 16   /* without content size and parameters */
+#define NZ_V1_BLOCK_HEADER_FIXED 16 /* before the substream sizes */
+#define NZ_V1_FOOTER_SIZE 24
 
 extern const u8 nz_magic[NZ_MAGIC_SIZE];
 
@@ -38,11 +47,16 @@ enum {
 };
 
 typedef struct nz_frame_header {
+	u8 version;                 /* 1 or 2; a writer given 0 writes NZ_FORMAT_VERSION */
 	u8 coding;
 	u8 model;
 	u8 block_log;
 	int has_content_size;
 	u64 content_size;
+	/* Version 1: every non-zero parameter, the preset as key 1. Version 2: the
+	 * preset here, and only the parameters that differ from the preset's
+	 * defaults (codec/config.c knows the defaults; this layer only the bytes). */
+	u64 preset;
 	u32 nparams;
 	u8 keys[NZ_MAX_PARAMS];
 	u64 values[NZ_MAX_PARAMS];
@@ -56,26 +70,37 @@ typedef struct nz_block_header {
 	u8 flags;
 	u32 k;                      /* substreams (coded), 0 otherwise */
 	u32 raw_size;
-	u64 raw_check;              /* XXH64 of the raw bytes */
+	u64 raw_check;              /* nz_content_check() of the raw bytes */
 	u32 sub_size[NZ_MAX_SUBSTREAMS];
 } nz_block_header;
 
-/* Serialise; returns the bytes written to out (at least NZ_FRAME_HEADER_MAX /
- * NZ_BLOCK_HEADER_MAX / NZ_FOOTER_SIZE bytes of room). */
+/* The check a header of this version records for data whose XXH64 is h: all 64
+ * bits in version 1, the low 32 in version 2. */
+NZ_INLINE u64 nz_content_check(u32 version, u64 h)
+{
+	return version == 1 ? h : h & 0xffffffffu;
+}
+
+/* Serialise in h->version's layout (the block header and footer in `version`'s);
+ * returns the bytes written to out (at least NZ_FRAME_HEADER_MAX /
+ * NZ_BLOCK_HEADER_MAX / NZ_FOOTER_MAX bytes of room). */
 size_t nz_write_frame_header(u8 *out, const nz_frame_header *h);
-size_t nz_write_block_header(u8 *out, const nz_block_header *b);
-size_t nz_write_footer(u8 *out, u64 content_size, u64 content_check);
+size_t nz_write_block_header(u8 *out, u32 version, const nz_block_header *b);
+size_t nz_write_footer(u8 *out, u32 version, u64 content_size, u64 content_check);
 
 /* Parsing. Each returns NZ_OK and the header's size in *size, or NZ_ERR_TRUNCATED
- * when `avail` bytes are not enough yet (*size then says how many are needed, if
- * known, else 0), or an error for invalid data (detail gets a short explanation). */
+ * when `avail` bytes are not enough yet (*size then says how many are needed, as
+ * far as known: more than avail, or 0), or an error for invalid data (detail gets
+ * a short explanation). */
 int nz_parse_frame_header(const u8 *in, size_t avail, nz_frame_header *h, size_t *size,
 			  const char **detail);
-/* Needs at least 4 bytes to tell an end marker from a block; block_log bounds raw size. */
-int nz_parse_block_header(const u8 *in, size_t avail, u32 block_log, nz_block_header *b,
-			  size_t *size, const char **detail);
-int nz_parse_footer(const u8 *in, size_t avail, u64 *content_size, u64 *content_check,
-		    const char **detail);
+/* `version` is the frame's; block_log bounds the raw size. An end marker returns
+ * NZ_OK with type NZ_BLOCK_END and *size 0: the footer (marker included) is next. */
+int nz_parse_block_header(const u8 *in, size_t avail, u32 version, u32 block_log,
+			  nz_block_header *b, size_t *size, const char **detail);
+/* The footer, from its end marker on. */
+int nz_parse_footer(const u8 *in, size_t avail, u32 version, u64 *content_size,
+		    u64 *content_check, size_t *size, const char **detail);
 
 /* Look up a parameter value (0 if absent). */
 u64 nz_frame_param(const nz_frame_header *h, u32 key);

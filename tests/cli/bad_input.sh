@@ -94,7 +94,9 @@ cmp -s flip.nz good.nz || fail "flip.nz not restored"
 make_text big 400000
 "$NZIP" -c --block-size 64K big > big.nz
 bsize=$(wc -c < big.nz)
-for pos in $((bsize / 3)) $((bsize * 2 / 3)) $((bsize - 30)); do
+# (the last is in the footer's content check; the bytes before it may be a
+# coder's slack, which no decoder reads)
+for pos in $((bsize / 3)) $((bsize * 2 / 3)) $((bsize - 3)); do
 	cp big.nz b.nz
 	printf '\xff' | dd of=b.nz bs=1 seek=$pos conv=notrunc status=none
 	expect_error timeout $TIMEOUT "$NZIP" -d b.nz

@@ -37,7 +37,7 @@ model=$("$NZIP" -h | awk '/^  -6 / { print $2 }')
 expect 0 "$NZIP" -l txt.nz rnd.nz
 [ "$(wc -l < "$T_OUT")" -eq 4 ] && grep -q totals "$T_OUT" && pass || fail "-l totals: $(cat "$T_OUT")"
 expect 0 "$NZIP" -lv txt.nz
-grep -q 'format 1' "$T_OUT" && pass || fail "-lv: $(cat "$T_OUT")"
+grep -q 'format 2' "$T_OUT" && pass || fail "-lv: $(cat "$T_OUT")"
 # the default level is context mixing: its tables and mixers are described
 grep -q 'bit-wise coding.*hash [0-9]*[KMG], match .*context kinds' "$T_OUT" && pass ||
   fail "-lv model parameters: $(cat "$T_OUT")"

@@ -47,7 +47,7 @@ static int header_check(int model, uint32_t delay)
 	u32 block_log, k;
 	REQUIRE(nz_config_from_params(&p, &cfg, &block_log, &k, NULL) == NZ_OK);
 	cfg.delay = delay;
-	nz_config_to_header(&cfg, &h);
+	nz_config_to_header(&cfg, NZ_CONTENT_SIZE_UNKNOWN, &h);
 	nz_model_config back;
 	const char *detail = NULL;
 	const int rc = nz_config_from_header(&h, &back, &detail);

@@ -152,16 +152,17 @@ static void cross_backend(void)
 
 /* The golden vectors: 4096 bytes of English-like text (nz_test_fill kind 1, seed
  * 2024), default tiny preset, one substream: the compressed size and XXH64 of the
- * whole compressed frame. */
+ * whole compressed frame (format version 2: the frames of version 1 were 1844,
+ * 1991, 1354 and 2159 bytes with the same payloads; only the headers shrank). */
 static const struct {
 	const char *model;
 	size_t size;
 	u64 hash;
 } golden[] = {
-	{"edpc-tiny", 1844, 0xe722df0a78a58afbull},
-	{"pac-tiny", 1991, 0xc4342dcbb7a87661ull},
-	{"trace-tiny", 1354, 0xd1179b90064939a1ull},
-	{"sep-tiny", 2159, 0x02887f04b41843b8ull},
+	{"edpc-tiny", 1709, 0x671bc5edce305f94ull},
+	{"pac-tiny", 1892, 0x122ef8fb2ca9b1afull},
+	{"trace-tiny", 1237, 0x61f2f7a7bd93d391ull},
+	{"sep-tiny", 2042, 0x9207a26f7c5157c5ull},
 };
 
 static void golden_vectors(void)

@@ -106,7 +106,7 @@ static void test_header_fields(void)
 
 	struct { size_t off; uint8_t value; int expect; } cases[] = {
 		{0, 'x', NZ_ERR_NOT_NZIP},
-		{4, 2, NZ_ERR_VERSION},
+		{4, 3, NZ_ERR_VERSION},
 		{4, 0, NZ_ERR_VERSION},
 		{5, 0x81, NZ_ERR_UNSUPPORTED},     /* unknown flag */
 		{6, 9, NZ_ERR_UNSUPPORTED},        /* unknown coding */
@@ -114,7 +114,7 @@ static void test_header_fields(void)
 		{7, NZ_MODEL_STORE, NZ_ERR_UNSUPPORTED}, /* model does not match coding */
 		{8, 31, NZ_ERR_UNSUPPORTED},       /* block_log too big */
 		{8, 9, NZ_ERR_UNSUPPORTED},        /* block_log too small */
-		{10, 1, NZ_ERR_UNSUPPORTED},       /* reserved */
+		{9, 7, NZ_ERR_UNSUPPORTED},        /* unknown preset */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memcpy(t, c, csize);
@@ -150,12 +150,13 @@ static void test_header_fields(void)
 	free(raw);
 }
 
-/* Headers written by hand: absurd parameter values must be refused before any
- * allocation. */
+/* Headers written by hand (format version 1, whose records are the whole
+ * configuration): absurd parameter values must be refused before any allocation. */
 static void test_absurd_params(void)
 {
 	nz_frame_header h;
 	memset(&h, 0, sizeof(h));
+	h.version = 1;
 	h.coding = NZ_CODING_BYTES;
 	h.model = NZ_MODEL_ORDER2;
 	h.block_log = 30;
@@ -182,20 +183,20 @@ static void test_absurd_params(void)
 	 * refused for the output size, or truncated, without allocating 1 GiB. */
 	nz_block_header b = {.type = NZ_BLOCK_CODED, .k = 1, .raw_size = 1u << 30};
 	b.sub_size[0] = 100;
-	n += nz_write_block_header(buf + n, &b);
+	n += nz_write_block_header(buf + n, 1, &b);
 	CHECK(decode(buf, n, 100, 0) == NZ_ERR_DST_SIZE);
 	CHECK(decode(buf, n, 2u << 30, 0) == NZ_ERR_TRUNCATED);
 	/* Coded payload not smaller than the block. */
 	n = nz_write_frame_header(buf, &h);
 	b.raw_size = 50;
 	b.sub_size[0] = 50;
-	n += nz_write_block_header(buf + n, &b);
+	n += nz_write_block_header(buf + n, 1, &b);
 	CHECK(decode(buf, n, 100, 0) == NZ_ERR_CORRUPT);
 	/* First block claims to continue a model state. */
 	n = nz_write_frame_header(buf, &h);
 	b.flags = NZ_BLOCK_FLAG_KEEP_STATE;
 	b.sub_size[0] = 10;
-	n += nz_write_block_header(buf + n, &b);
+	n += nz_write_block_header(buf + n, 1, &b);
 	memset(buf + n, 0, 10);
 	CHECK(decode(buf, n + 10, 100, 0) == NZ_ERR_CORRUPT);
 }
