@@ -244,7 +244,7 @@ NZ_API int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *in
  * known even when the header does not record it. NZ_ERR_TRUNCATED if src ends
  * inside the frame; NZ_ERR_CORRUPT or NZ_ERR_CHECKSUM for damaged headers. Only the
  * header bytes are read, so a memory-mapped file costs a few pages per block. */
-int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
+NZ_API int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
 		    nz_frame_info *info);
 
 /* ---- one-shot ---- */
