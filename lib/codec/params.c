@@ -54,6 +54,7 @@ int nz_params_set_model(nz_params *p, const char *name)
 void nz_dparams_init(nz_dparams *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->memlimit = NZ_MEMLIMIT_DEFAULT;
 }
 
 int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **detail)
@@ -72,6 +73,7 @@ int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **deta
 	u8 buf[NZ_FRAME_HEADER_MAX];
 	nz_frame_info_fill(&h, &cfg, nz_write_frame_header(buf, &h), info);
 	info->substreams = k;
+	info->memory_needed = nz_frame_memory(&cfg, block_log, k);
 	return NZ_OK;
 }
 
