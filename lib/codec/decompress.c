@@ -284,7 +284,7 @@ static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 {
 	size_t need = 4, size;
 	const char *detail = NULL;
-	if (d->in.size == 0) { /* a new block (or the end marker) starts here */
+	if (d->in.size == 0 && in->pos < in->size) { /* a block (or the end marker) starts */
 		d->block_no++;
 		d->block_at = d->progress.bytes_in;
 	}

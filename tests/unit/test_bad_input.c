@@ -291,6 +291,50 @@ static void test_cm_overrun(void)
 	free(raw);
 }
 
+/* Damage in block 3 of 5, fed one byte per call: the error names block 3 and its
+ * offset, and exactly blocks 1-2 (checked) came out before it. */
+static void test_block_named(void)
+{
+	size_t csize;
+	uint8_t *raw, *c = make("order2", 5000, 1, 1024, &csize, &raw);
+	nz_frame_info info;
+	REQUIRE(nz_get_frame_info(c, csize, &info) == NZ_OK);
+	size_t at = info.header_size, bsize;
+	nz_block_header b;
+	const char *detail;
+	for (int i = 0; i < 2; i++) {
+		REQUIRE(nz_parse_block_header(c + at, csize - at, 30, &b, &bsize, &detail) == NZ_OK);
+		size_t payload = 0;
+		for (u32 j = 0; j < b.k; j++)
+			payload += b.sub_size[j];
+		at += bsize + payload;
+	}
+	REQUIRE(nz_parse_block_header(c + at, csize - at, 30, &b, &bsize, &detail) == NZ_OK);
+	b.raw_check ^= 1;
+	REQUIRE(nz_write_block_header(c + at, &b) == bsize);
+	nz_dctx *d;
+	REQUIRE(nz_dctx_create(&d, NULL) == NZ_OK);
+	uint8_t *out = malloc(5000);
+	nz_outbuf ob = {out, 5000, 0};
+	int rc = NZ_OK;
+	for (size_t pos = 0; pos < csize && rc == NZ_OK; pos++) {
+		nz_inbuf ib = {c + pos, 1, 0};
+		rc = nz_decompress_stream(d, &ob, &ib, NULL);
+	}
+	CHECK(rc == NZ_ERR_CHECKSUM);
+	char want[64];
+	snprintf(want, sizeof(want), "block 3 (at byte %zu): ", at);
+	const char *got = nz_dctx_error_detail(d);
+	if (strncmp(got, want, strlen(want)) != 0)
+		fprintf(stderr, "detail: '%s', expected it to start with '%s'\n", got, want);
+	CHECK(strncmp(got, want, strlen(want)) == 0);
+	CHECK(ob.pos == 2048 && memcmp(out, raw, 2048) == 0);
+	nz_dctx_free(d);
+	free(out);
+	free(c);
+	free(raw);
+}
+
 int main(void)
 {
 	static const char *const models[] = {"order2", "store", "cm-1", "cm-9"};
@@ -301,6 +345,7 @@ int main(void)
 	test_cm_memlimit();
 	test_default_memlimit();
 	test_cm_overrun();
+	test_block_named();
 	test_header_fields();
 	test_absurd_params();
 	return nz_test_finish("test_bad_input");
