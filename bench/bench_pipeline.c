@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 	nz_dparams dp;
 	nz_dparams_init(&dp);
 	dp.threads = p.threads;
+	dp.memlimit = 0; /* our own frame: the default limit is for untrusted ones */
 	nz_dctx *d;
 	if (nz_dctx_create(&d, &dp) != NZ_OK)
 		return 1;

@@ -221,7 +221,9 @@ static void print_help(void)
 "                        never changes the output (also for -d)\n"
 "\n"
 "Decompression:\n"
-"      --memlimit=SIZE   refuse files needing more memory than SIZE (or N%% of RAM)\n"
+"      --memlimit=SIZE   refuse files needing more memory than SIZE (N%% of RAM,\n"
+"                        or max for none); default 2G, enough for every level\n"
+"                        and model (-l shows what a file needs)\n"
 "\n"
 "Messages:\n"
 "  -q, --quiet           no warnings, no progress\n"
@@ -263,6 +265,7 @@ static void defaults(cli_options *o)
 	o->suffix = ".nz";
 	o->progress = -1;
 	o->level = NZ_LEVEL_DEFAULT;
+	o->memlimit = NZ_MEMLIMIT_DEFAULT;
 }
 
 /* Apply one option. Returns 0, EXIT_USAGE, or -1 when done (help, version). */

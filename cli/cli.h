@@ -53,7 +53,7 @@ typedef struct cli_options {
 	float lr;
 	int seed_set;
 	uint64_t seed;
-	uint64_t memlimit;   /* --memlimit, 0 = none */
+	uint64_t memlimit;   /* --memlimit (NZ_MEMLIMIT_DEFAULT unless given), 0 = none */
 	int backend;         /* --backend, an nz_backend (0 = auto) */
 	int summary;         /* --summary: the table of all files at the end */
 } cli_options;

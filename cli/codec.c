@@ -307,6 +307,10 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 		rc = nz_decompress_stream(d, &out, &in, &frame_done);
 		in.size = avail;
 		if (rc) {
+			/* What came out passed its block's checksum: write it, as gzip
+			 * and zstd do, then fail (-d removes the temporary file). */
+			if (out.pos && wr && writer_submit(wr, out.pos) == 0)
+				st->out_bytes += out.pos;
 			if (rc == NZ_ERR_MEMLIMIT)
 				memlimit_error(name, d, dparams);
 			else
@@ -340,7 +344,8 @@ int decompress_fd(int in_fd, int out_fd, const nz_dparams *dparams, const char *
 		goto done;
 	}
 	if (!frame_done) {
-		msg_error(name, "%s", nz_error_string(NZ_ERR_TRUNCATED));
+		msg_error(name, "%s: the input ends inside a frame, after %llu bytes",
+			  nz_error_string(NZ_ERR_TRUNCATED), (unsigned long long)st->in_bytes);
 		goto done;
 	}
 	result = EXIT_OK;

@@ -164,6 +164,11 @@ static int list_mapped(int fd, const char *name, size_t size, int verbose, list_
 	/* The detail lines come after the row: walk quietly first. */
 	int rc = walk_frames(map, size, 0, &fi, &frames, &memory);
 	if (rc) {
+		/* A first header that reads still shows what it asks for (a crafted
+		 * file's memory, say), then the error says why the walk stopped. */
+		if (frames == 0 && nz_get_frame_info(map, size, &fi) == NZ_OK)
+			print_row(name, size, &fi, fi.content_size != NZ_CONTENT_SIZE_UNKNOWN,
+				  fi.memory_needed, 0, t);
 		munmap(map, size);
 		return list_error(name, rc, size, frames);
 	}

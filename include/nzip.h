@@ -189,12 +189,20 @@ NZ_API const char *nz_model_preset_name(int model, int preset);
 /* A list of the model names nz_params_set_model() accepts, separated by ", ". */
 NZ_API const char *nz_model_names(void);
 
+/* The memory limit nz_dparams_init() sets (2 GiB): above what every built-in level
+ * and model needs at any input size with the default block size and substreams
+ * (cm-9 and cm-nn, about 1.8 GiB, need the most), far below what a crafted header
+ * can ask for (hundreds of GiB). Frames made with a larger --block-size or
+ * --substreams may need more: raise memlimit, or set it to 0 for no limit. */
+#define NZ_MEMLIMIT_DEFAULT ((uint64_t)2 << 30)
+
 /* Decompression parameters. Initialise with nz_dparams_init(). struct_size works as
  * nz_params' (above): set by nz_dparams_init, checked by nz_dctx_create and
  * nz_decompress (a NULL nz_dparams means the defaults). */
 typedef struct nz_dparams {
 	uint32_t struct_size;    /* sizeof(nz_dparams) of the caller: set by nz_dparams_init */
-	uint64_t memlimit;       /* refuse frames needing more memory (bytes; 0 = no limit) */
+	uint64_t memlimit;       /* refuse frames needing more memory (bytes; 0 = no limit;
+				  * NZ_MEMLIMIT_DEFAULT by nz_dparams_init) */
 	uint32_t threads;        /* worker threads (0 = all cores) */
 	int backend;             /* an nz_backend (0 = auto) */
 	nz_progress_fn progress;
@@ -219,9 +227,13 @@ typedef struct nz_frame_info {
 	float learning_rate;
 	uint64_t seed;
 	uint32_t substreams;
-	uint64_t memory_needed;  /* bytes the decoder will allocate, about (model + block
-	                          * buffers; bit-wise models need one more model state
-	                          * per extra substream of a block) */
+	uint64_t memory_needed;  /* bytes the decoder will allocate, at most: every model
+	                          * state, the lane driver's buffers and the block
+	                          * buffers. Bit-wise models hold one model state per
+	                          * substream: nz_get_frame_info counts the substreams
+	                          * of the first block header when src holds it,
+	                          * nz_dctx_frame_info those of every block so far,
+	                          * nz_params_resolve those the parameters give */
 	size_t header_size;      /* bytes of the frame header */
 	char model_detail[160];  /* the model's parameters in words, for display
 	                          * ("hash 1G, match 256M, 24 context kinds, ...") */

@@ -206,7 +206,7 @@ static int decode_seg(seg_job *s)
 {
 	cm_model *m = s->c->st[s->j];
 	if (s->in_size < 1)
-		return NZ_ERR_TRUNCATED;
+		return NZ_ERR_CORRUPT; /* no flags byte: the recorded size is wrong */
 	u8 flags = s->in[0];
 	if (flags & ~SEG_X86)
 		return NZ_ERR_CORRUPT;

@@ -1348,8 +1348,11 @@ int nz_cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t n,
 		if (m->has_ext && (m->P.flags & CM_F_EXT))
 			NZ_TRY(ext_begin_byte(m, dst, i));
 		dst[i] = (u8)decode_byte(m, dec);
+		/* Past the end of the substream: damaged data. Stop now, so a block
+		 * claiming far more bytes than its payload holds costs no more time
+		 * than the payload. */
 		if (nz_unlikely(dec->overrun))
-			return NZ_ERR_TRUNCATED;
+			return NZ_ERR_CORRUPT;
 		if ((i & 0xffff) == 0xffff && job)
 			NZ_TRY(nz_job_tick(job, job_base + i + 1, 0));
 	}
@@ -1370,5 +1373,5 @@ int nz_cm_decode_byte_ext(cm_model *m, nz_bitdec *dec, const u16 probs[256], u8 
 	m->has_ext = 1;
 	set_ext_cum(m, probs);
 	*out = (u8)decode_byte(m, dec);
-	return dec->overrun ? NZ_ERR_TRUNCATED : NZ_OK;
+	return dec->overrun ? NZ_ERR_CORRUPT : NZ_OK;
 }

@@ -259,6 +259,18 @@ int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **ou
 	}
 }
 
+u64 nz_frame_memory(const nz_model_config *cfg, u32 block_log, u32 k)
+{
+	const nz_model_desc *d = nz_model_lookup(cfg->model);
+	const u64 model = d ? d->memory(cfg) : 0;
+	const u64 driver = cfg->coding == NZ_CODING_BYTES
+				   ? nz_lanes_codec_memory(cfg->lanes, cfg->context) : 0;
+	/* A model that keeps one state per substream (cm) holds K of them. */
+	const u64 states = d && d->state_per_substream && k > 1 ? k : 1;
+	/* The block being decoded and its gathered payload (smaller than the block). */
+	return states * model + nz_seed_delay_memory(cfg) + driver + 2 * ((u64)1 << block_log);
+}
+
 /* The generic dimensions that are set, in words: "lanes 16, context 32, ...". */
 static void describe_dims(const nz_model_config *cfg, char *buf, size_t cap)
 {
@@ -295,10 +307,7 @@ void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 	info->ffn = cfg->ffn;
 	info->learning_rate = cfg->learning_rate;
 	info->seed = cfg->seed;
-	const u64 driver = cfg->coding == NZ_CODING_BYTES
-				   ? nz_lanes_codec_memory(cfg->lanes, cfg->context) : 0;
-	info->memory_needed = (d ? d->memory(cfg) : 0) + nz_seed_delay_memory(cfg) + driver +
-			      2 * (u64)info->block_size;
+	info->memory_needed = nz_frame_memory(cfg, h->block_log, 1);
 	info->header_size = header_size;
 	if (d && d->describe)
 		d->describe(cfg, info->model_detail, sizeof(info->model_detail));

@@ -43,7 +43,14 @@ int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **ou
  * decoding it (a quick error instead of decoding a large block for nothing). */
 void nz_dctx_set_output_limit(nz_dctx *d, u64 limit);
 
-/* Describe a header for users (nz_frame_info). */
+/* The bytes a decoder allocates for a frame of cfg and block_log whose blocks have
+ * up to k substreams: every model state (one per substream for the models that
+ * keep one each), the lane driver's buffers, the delay's parked gradients, the
+ * block buffer and the payload buffer. Computed before anything is allocated;
+ * nz_frame_info.memory_needed and the memory limit use it. */
+u64 nz_frame_memory(const nz_model_config *cfg, u32 block_log, u32 k);
+
+/* Describe a header for users (nz_frame_info; memory_needed for k = 1). */
 void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 			size_t header_size, nz_frame_info *info);
 

@@ -5,7 +5,16 @@
  *
  * Every size read from the input is checked before it is used for an allocation:
  * the header bounds the block size, a coded payload is smaller than its block, and
- * the model's memory is computed from validated parameters and held to the limit.
+ * the memory of everything the frame's blocks need (every model state a block's
+ * substreams ask for, the lane driver, the block buffers) is computed from
+ * validated headers and held to the limit before it is allocated.
+ *
+ * Errors name what happened: NZ_ERR_TRUNCATED only when the input ends before the
+ * frame does (the caller tells: *frame_done stays 0); damage found in data that is
+ * all there (a checksum, an impossible value, a substream decoder running past its
+ * end) is NZ_ERR_CORRUPT or NZ_ERR_CHECKSUM, with the block in the detail. A block
+ * is output only after its checksum matched, so what was written before an error
+ * is good data.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +37,15 @@ struct nz_dctx {
 	nz_block_codec *codec;
 	nz_stage_stats stats;   /* where the time went, over every block decoded */
 	nz_model_config codec_cfg; /* the config the codec was built for */
+	u32 codec_k;            /* the most substreams a block of the codec had (>= 1) */
 	nz_block_header bh;
 	u8 *block;
 	size_t block_cap, block_len, block_pos;
 	nz_xxh64_state *hash;
 	u64 content_total;
 	u64 frames_done;
+	u64 block_no;           /* blocks of this frame started, counting the current one */
+	u64 block_at;           /* input offset of the current block's header */
 	int model_fresh;
 	u64 out_limit;          /* one-shot: fail a block that cannot fit (UINT64_MAX = none) */
 	int error;
@@ -45,6 +57,20 @@ static int fail(nz_dctx *d, int err, const char *detail)
 {
 	d->error = err;
 	snprintf(d->detail, sizeof(d->detail), "%s", detail ? detail : "");
+	return err;
+}
+
+/* fail() for a block: the detail says which one, and where it starts. */
+static int fail_block(nz_dctx *d, int err, const char *detail)
+{
+	d->error = err;
+	if (d->frames_done)
+		snprintf(d->detail, sizeof(d->detail), "frame %llu, block %llu (at byte %llu): %s",
+			 (unsigned long long)d->frames_done + 1, (unsigned long long)d->block_no,
+			 (unsigned long long)d->block_at, detail);
+	else
+		snprintf(d->detail, sizeof(d->detail), "block %llu (at byte %llu): %s",
+			 (unsigned long long)d->block_no, (unsigned long long)d->block_at, detail);
 	return err;
 }
 
@@ -128,16 +154,25 @@ static int start_frame(nz_dctx *d, size_t header_size)
 		return fail(d, rc, detail);
 	nz_frame_info_fill(&d->fh, &d->cfg, header_size, &d->info);
 	d->have_info = 1;
-	if (d->dp.memlimit && d->info.memory_needed > d->dp.memlimit)
-		return fail(d, NZ_ERR_MEMLIMIT, "raise the limit with --memlimit");
 	/* Keep the codec across frames when the config is the same (cheap restarts
 	 * for many small frames); keep_state = 0 in the first block resets it. */
 	if (d->codec && memcmp(&d->codec_cfg, &d->cfg, sizeof(d->cfg)) != 0) {
 		d->codec->ops->destroy(d->codec);
 		d->codec = NULL;
 	}
+	if (d->codec) /* its model states are kept too */
+		d->info.memory_needed = nz_frame_memory(&d->cfg, d->fh.block_log, d->codec_k);
+	if (d->dp.memlimit && d->info.memory_needed > d->dp.memlimit)
+		return fail(d, NZ_ERR_MEMLIMIT, "raise the limit with --memlimit");
+	/* Buffers of an earlier frame with larger blocks are not this frame's need. */
+	if (d->block_cap > ((size_t)1 << d->fh.block_log)) {
+		free(d->block);
+		d->block = NULL;
+		d->block_cap = 0;
+	}
 	nz_xxh64_reset(d->hash);
 	d->content_total = 0;
+	d->block_no = 0;
 	d->model_fresh = 1;
 	d->progress.total_in = 0;
 	return NZ_OK;
@@ -151,7 +186,7 @@ static int decode_payload(nz_dctx *d)
 		d->block_cap = 0;
 		d->block = malloc(b->raw_size);
 		if (!d->block)
-			return fail(d, NZ_ERR_NOMEM, "allocating a block");
+			return fail_block(d, NZ_ERR_NOMEM, "allocating the block");
 		d->block_cap = b->raw_size;
 	}
 	if (b->type == NZ_BLOCK_STORED) {
@@ -159,17 +194,20 @@ static int decode_payload(nz_dctx *d)
 		d->model_fresh = 1;
 	} else {
 		if (d->cfg.coding == NZ_CODING_STORED)
-			return fail(d, NZ_ERR_CORRUPT, "coded block in a stored frame");
+			return fail_block(d, NZ_ERR_CORRUPT, "coded block in a stored frame");
 		if ((b->flags & NZ_BLOCK_FLAG_KEEP_STATE) && d->model_fresh)
-			return fail(d, NZ_ERR_CORRUPT, "block continues a model state that does not exist");
+			return fail_block(d, NZ_ERR_CORRUPT,
+					  "block continues a model state that does not exist");
 		int rc;
 		if (!d->codec) {
 			if ((rc = nz_codec_create(&d->cfg, d->ex, &d->codec)))
-				return fail(d, rc, "creating the model");
+				return fail_block(d, rc, "creating the model");
 			d->codec_cfg = d->cfg;
+			d->codec_k = 1;
 		}
 		if (b->k > d->codec->max_substreams)
-			return fail(d, NZ_ERR_CORRUPT, "too many substreams for this model");
+			return fail_block(d, NZ_ERR_CORRUPT, "too many substreams for this model");
+		d->codec_k = NZ_MAX(d->codec_k, b->k);
 		const u8 *sub[NZ_MAX_SUBSTREAMS];
 		size_t sub_size[NZ_MAX_SUBSTREAMS], off = 0;
 		for (u32 j = 0; j < b->k; j++) {
@@ -186,15 +224,23 @@ static int decode_payload(nz_dctx *d)
 		memset(&d->codec->stats, 0, sizeof(d->codec->stats));
 		/* Whatever happened, the model state no longer matches any encoder's. */
 		d->model_fresh = rc != NZ_OK;
+		if (rc == NZ_ERR_CANCELLED)
+			return fail(d, rc, "");
+		/* The payload is all there: a decoder that wanted more, or found
+		 * impossible values, read damaged data. */
+		if (rc == NZ_ERR_CORRUPT || rc == NZ_ERR_TRUNCATED)
+			return fail_block(d, NZ_ERR_CORRUPT,
+					  "the coded data does not decode (damaged)");
 		if (rc)
-			return fail(d, rc, rc == NZ_ERR_CANCELLED ? "" : "decoding a block");
+			return fail_block(d, rc, "decoding");
 	}
 	if (nz_content_check(d->fh.version, nz_xxh64(d->block, b->raw_size)) != b->raw_check)
-		return fail(d, NZ_ERR_CHECKSUM, "block checksum mismatch");
+		return fail_block(d, NZ_ERR_CHECKSUM,
+				  "the decoded data does not match the block's checksum");
 	nz_xxh64_update(d->hash, d->block, b->raw_size);
 	d->content_total += b->raw_size;
 	if (d->fh.has_content_size && d->content_total > d->fh.content_size)
-		return fail(d, NZ_ERR_CORRUPT, "more data than the header's content size");
+		return fail_block(d, NZ_ERR_CORRUPT, "more data than the header's content size");
 	d->progress.raw_done += b->raw_size;
 	d->block_len = b->raw_size;
 	d->block_pos = 0;
@@ -226,6 +272,8 @@ static int step_frame_header(nz_dctx *d, nz_inbuf *in, int *rc)
 		if ((*rc = start_frame(d, size)))
 			return 0;
 		nz_buf_clear(&d->in);
+		if (d->in.capacity > ((size_t)1 << d->fh.block_log))
+			nz_buf_free(&d->in); /* an earlier frame's larger payloads */
 		d->stage = ST_BLOCK_HEADER;
 		return 1;
 	}
@@ -236,6 +284,10 @@ static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 	/* Version 1 needs 4 bytes to tell the end marker from a block, 2 needs 1. */
 	size_t need = d->fh.version == 1 ? 4 : 1, size;
 	const char *detail = NULL;
+	if (d->in.size == 0 && in->pos < in->size) { /* a block (or the end marker) starts */
+		d->block_no++;
+		d->block_at = d->progress.bytes_in;
+	}
 	for (;;) {
 		if (!gather(d, in, need, rc))
 			return 0;
@@ -246,7 +298,7 @@ static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 			continue;
 		}
 		if (r) {
-			*rc = fail(d, r, detail);
+			*rc = fail_block(d, r, detail);
 			return 0;
 		}
 		if (d->bh.type == NZ_BLOCK_END) {
@@ -255,15 +307,19 @@ static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 		}
 		if (d->fh.has_content_size &&
 		    d->bh.raw_size > d->fh.content_size - d->content_total) {
-			*rc = fail(d, NZ_ERR_CORRUPT, "block larger than the rest of the content size");
+			*rc = fail_block(d, NZ_ERR_CORRUPT,
+					 "block larger than the rest of the content size");
 			return 0;
 		}
-		if (d->bh.type == NZ_BLOCK_CODED && d->dp.memlimit) {
-			/* Bit-wise models hold one state per substream. */
-			const nz_model_desc *desc = nz_model_lookup(d->cfg.model);
-			u64 extra = desc && desc->state_per_substream && d->bh.k > 1
-					    ? (d->bh.k - 1) * desc->memory(&d->cfg) : 0;
-			if (d->info.memory_needed + extra > d->dp.memlimit) {
+		if (d->bh.type == NZ_BLOCK_CODED) {
+			/* Bit-wise models hold one state per substream: a block with more
+			 * substreams than any before needs more. Counted (and shown by
+			 * nz_dctx_frame_info) before anything is allocated. */
+			const u64 mem = nz_frame_memory(&d->cfg, d->fh.block_log,
+							NZ_MAX(d->bh.k, d->codec ? d->codec_k : 1));
+			if (mem > d->info.memory_needed)
+				d->info.memory_needed = mem;
+			if (d->dp.memlimit && mem > d->dp.memlimit) {
 				*rc = fail(d, NZ_ERR_MEMLIMIT, "raise the limit with --memlimit");
 				return 0;
 			}

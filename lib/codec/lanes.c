@@ -48,7 +48,8 @@ typedef struct substream {
 	u32 lo, hi;            /* lanes [lo, hi) */
 	nz_rc_encoder enc;
 	nz_rc_decoder dec;
-	int error;             /* decode: NZ_ERR_CORRUPT once the substream overran */
+	int error;             /* decode: NZ_ERR_CORRUPT once the substream overran or
+				* its code left the range */
 	double ideal_bits;
 	u64 quantise_ns, code_ns;
 } substream;
@@ -356,8 +357,12 @@ static void decode_step(lanes_codec *lc, substream *ss, const float *probs, size
 		/* A valid substream is read at most 7 bytes past its end (the decoder's
 		 * 8-byte window runs ahead of the encoder, which flushed one byte):
 		 * more means corrupt data, so stop now instead of decoding the rest of
-		 * a huge block from zeros. */
-		if (nz_unlikely(d->pos > d->size + 7)) {
+		 * a huge block from zeros. So does a code value outside the range
+		 * (d->corrupt): no encoder writes one, and from there on every symbol
+		 * decodes as the last one while the model grows sure of it and the
+		 * input is barely read (a 200 KB payload of 0xff bytes claiming 1 GiB
+		 * decoded all of it, for 6 minutes, before this check). */
+		if (nz_unlikely(d->pos > d->size + 7 || d->corrupt)) {
 			ss->error = NZ_ERR_CORRUPT;
 			break;
 		}

@@ -74,6 +74,15 @@ int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info)
 	NZ_TRY(nz_parse_frame_header(src, src_size, &h, &size, &detail));
 	NZ_TRY(nz_config_from_header(&h, &cfg, &detail));
 	nz_frame_info_fill(&h, &cfg, size, info);
+	/* The substreams of the first block, when src holds its header: a bit-wise
+	 * model needs one state per substream (a damaged block header is left to
+	 * the decoder to report). */
+	nz_block_header b;
+	size_t bsize;
+	if (nz_parse_block_header((const u8 *)src + size, src_size - size, h.version,
+				  h.block_log, &b, &bsize, &detail) == NZ_OK &&
+	    b.type == NZ_BLOCK_CODED)
+		info->memory_needed = nz_frame_memory(&cfg, h.block_log, b.k);
 	return NZ_OK;
 }
 

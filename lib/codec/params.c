@@ -177,6 +177,7 @@ int nz_dparams_init_sized(nz_dparams *p, size_t struct_size)
 	memset(&full, 0, sizeof(full));
 	memset(p, 0, struct_size);
 	full.struct_size = (u32)struct_size;
+	full.memlimit = NZ_MEMLIMIT_DEFAULT;
 	memcpy(p, &full, NZ_MIN(struct_size, sizeof(full)));
 	return NZ_OK;
 }
@@ -198,6 +199,7 @@ int nz_params_resolve(const nz_params *user, nz_frame_info *info, const char **d
 	u8 buf[NZ_FRAME_HEADER_MAX];
 	nz_frame_info_fill(&h, &cfg, nz_write_frame_header(buf, &h), info);
 	info->substreams = k;
+	info->memory_needed = nz_frame_memory(&cfg, block_log, k);
 	return NZ_OK;
 }
 

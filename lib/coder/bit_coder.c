@@ -39,7 +39,7 @@ void nz_bitdec_init(nz_bitdec *d, const u8 *src, size_t size)
 int nz_bitdec_finish(const nz_bitdec *d)
 {
 	if (d->overrun)
-		return NZ_ERR_TRUNCATED;
+		return NZ_ERR_CORRUPT;
 	if (d->p != d->end)
 		return NZ_ERR_CORRUPT;
 	return NZ_OK;

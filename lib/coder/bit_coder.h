@@ -8,8 +8,9 @@
  * [xmid + 1, x2]. Whenever the top bytes of x1 and x2 agree, that byte is final:
  * it is written and both bounds shift left by 8 (x2 gets 0xff shifted in).
  * At the end the 4 bytes of x1 are written, so the decoder reads exactly as many
- * bytes as the encoder wrote: any read past the end means the substream was
- * truncated, and any byte left over means it was corrupt.
+ * bytes as the encoder wrote: any read past the end, or any byte left over, means
+ * the substream is not what an encoder wrote (the container records its size, so
+ * either is damage, not a short file: NZ_ERR_CORRUPT).
  *
  * Everything is integer arithmetic: the same bytes on every machine and compiler.
  * The hot functions are inline; the caller reserves output room (nz_bitenc_room)
@@ -49,8 +50,7 @@ int nz_bitenc_finish(nz_bitenc *e);
 /* Start decoding src[0..size). */
 void nz_bitdec_init(nz_bitdec *d, const u8 *src, size_t size);
 /* After the last bit: NZ_OK if exactly the whole substream was consumed,
- * NZ_ERR_TRUNCATED if the decoder ran past its end, NZ_ERR_CORRUPT if bytes are
- * left over. */
+ * NZ_ERR_CORRUPT if the decoder ran past its end or bytes are left over. */
 int nz_bitdec_finish(const nz_bitdec *d);
 
 NZ_INLINE u32 nz_bit_split(u32 x1, u32 x2, u32 p16)

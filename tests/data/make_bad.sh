@@ -24,6 +24,7 @@ cat > "$work/craft.c" <<'C'
  *   foot OFF VAL      footer: 8-byte field at OFF := VAL
  *   set OFF VAL       byte OFF := VAL anywhere, fixing nothing
  *   flip OFF BIT      flip one bit anywhere, fixing nothing
+ *   fill N VAL        every payload byte of block N := VAL, fixing nothing
  *   cut N             keep the first N bytes
  * Checks are fixed after every op; ops apply in order. */
 #include <stdio.h>
@@ -76,6 +77,12 @@ int main(int argc, char **argv) {
 		} else if (!strcmp(op, "foot")) { size_t pos = block_at(-1); size_t off = NUM(); put(pos + off, 8, NUM()); fix(pos, 20); }
 		else if (!strcmp(op, "set")) { size_t off = NUM(); put(off, 1, NUM()); }
 		else if (!strcmp(op, "flip")) { size_t off = NUM(); b[off] ^= (unsigned char)(1u << NUM()); }
+		else if (!strcmp(op, "fill")) {
+			long nb = NUM(); unsigned v = NUM(); size_t pos = block_at(nb), len = blk_len(pos) + 4, payload = 0;
+			for (unsigned s = 0; s < b[pos + 2]; s++) payload += get(pos + 16 + 4 * s, 4);
+			if (pos + len + payload > n) { fprintf(stderr, "craft: block %ld cut\n", nb); return 1; }
+			memset(b + pos + len, (int)v, payload);
+		}
 		else if (!strcmp(op, "cut")) { size_t m = NUM(); if (m < n) n = m; }
 		else { fprintf(stderr, "craft: unknown op %s\n", op); return 1; }
 	}
@@ -90,6 +97,18 @@ for i in $(seq 1 80); do echo "line $i: the quick brown fox jumps over the lazy 
 "$NZIP" -c -q --model order2 --block-size 1K "$work/text" > "$work/coded.nz"
 "$NZIP" -c -q -0 --block-size 1K "$work/text" > "$work/stored.nz"
 head -c 3000 /dev/zero | tr '\0' 'a' | "$NZIP" -c -q --model order2 > "$work/nosize.nz"
+# For the bounds on decoding (tests/cli/bounded.sh): a 10 KB cm file in 64
+# substreams, and small frames of unknown size (so no content size contradicts
+# a block's raw size) of the bit-wise model, in one and two substreams, and of
+# a neural byte model.
+head -c 10000 "$work/text" > "$work/text10k"
+for i in $(seq 81 200); do echo "line $i: the quick brown fox jumps over the lazy dog"; done >> "$work/text10k"
+head -c 10000 "$work/text10k" | "$NZIP" -c -q --model cm-1 --substreams 64 > "$work/cm64.nz"
+"$NZIP" -c -q --model cm-1 < "$work/text" > "$work/cmnosize.nz"
+for i in $(seq 1 800); do echo "line $i: the quick brown fox jumps over the lazy dog"; done |
+	"$NZIP" -c -q --model order2 > "$work/textnosize.nz"
+"$NZIP" -c -q --model cm-1 --substreams 2 < "$work/text" > "$work/cmk2nosize.nz"
+head -c 3000 /dev/zero | tr '\0' 'a' | "$NZIP" -c -q --model edpc-tiny > "$work/edpcnosize.nz"
 size=$(wc -c < "$work/coded.nz")
 byte() { od -An -tu1 -j"$2" -N1 "$1" | tr -d ' '; }
 hdr=$(( 12 + 8 + 9 * $(byte "$work/coded.nz" 9) + 4 ))            # first block header
@@ -145,6 +164,23 @@ c block_sub_size_huge coded.nz blk 0 16 4 0xffffffff
 c block_sub_size_raw coded.nz blk 0 16 4 1024
 c block_sub_size_short coded.nz blk 0 16 4 1
 c block2_raw_check coded.nz blk 1 8 8 0
+# Memory: every substream of a cm block holds a model state. 64 substreams of
+# 1 GiB tables (81 GiB) are refused before anything is allocated; so is a neural
+# model of 65536 lanes of width 512 (6.7 GiB). Both are far above the default limit.
+c cm_k64_hash30 cm64.nz param 33 30
+c edpc_lanes_hidden edpcnosize.nz param 2 65536 param 4 512 param 5 512
+# Time: blocks claiming 512 MiB (within the default memory limit) from payloads
+# of a few hundred bytes: each substream decoder stops at the end of its data,
+# so these fail in the time the payload takes, not the hours 512 MiB would.
+c nosize_log29_raw_512m nosize.nz hdr 8 29 blk 0 4 4 0x20000000
+c cm_nosize_raw_512m cmnosize.nz hdr 8 29 blk 0 4 4 0x20000000
+c cm_k2_nosize_raw_512m cmk2nosize.nz hdr 8 29 blk 0 4 4 0x20000000
+c edpc_nosize_raw_512m edpcnosize.nz hdr 8 29 blk 0 4 4 0x20000000
+# A payload of 0xff bytes puts the range decoder's code outside its range at
+# once: every symbol then decodes as the last one while the model grows sure of
+# it and almost no input is read, so only stopping at that state (not at the
+# end of the payload) keeps this from decoding all 512 MiB.
+c range_code_out_of_range textnosize.nz hdr 8 29 blk 0 4 4 0x20000000 fill 0 255
 c stored_raw_size_over stored.nz blk 0 4 4 2000
 c stored_type_coded stored.nz blk 0 0 1 1
 c stored_cut stored.nz cut 600

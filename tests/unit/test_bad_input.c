@@ -201,15 +201,160 @@ static void test_absurd_params(void)
 	CHECK(decode(buf, n + 10, 100, 0) == NZ_ERR_CORRUPT);
 }
 
-/* A bit-wise model holds one state per substream: the limit counts all of them. */
+/* A bit-wise model holds one state per substream: the limit counts all of them,
+ * and so does the memory the frame info reports once a block header is seen. */
 static void test_cm_memlimit(void)
 {
 	size_t csize;
 	uint8_t *raw, *c = make("cm-3", 3000, 1, 0, &csize, &raw);
+	nz_frame_info frame, first;
+	REQUIRE(nz_get_frame_info(c, csize, &first) == NZ_OK);
+	REQUIRE(nz_get_frame_info(c, first.header_size, &frame) == NZ_OK);
+	/* The header alone: one state; with the first block header: its 3. */
+	CHECK(first.memory_needed > frame.memory_needed);
+	CHECK(decode(c, csize, 3000, frame.memory_needed) == NZ_ERR_MEMLIMIT);
+	CHECK(decode(c, csize, 3000, first.memory_needed - 1) == NZ_ERR_MEMLIMIT);
+	CHECK(decode(c, csize, 3000, first.memory_needed) == NZ_OK);
+	/* A context refused for the substreams reports what they need. */
+	nz_dparams dp;
+	nz_dparams_init(&dp);
+	dp.memlimit = frame.memory_needed;
+	nz_dctx *d;
+	REQUIRE(nz_dctx_create(&d, &dp) == NZ_OK);
+	uint8_t out[4096];
+	nz_outbuf ob = {out, sizeof(out), 0};
+	nz_inbuf ib = {c, csize, 0};
+	CHECK(nz_decompress_stream(d, &ob, &ib, NULL) == NZ_ERR_MEMLIMIT);
+	nz_frame_info got;
+	CHECK(nz_dctx_frame_info(d, &got) == NZ_OK && got.memory_needed == first.memory_needed);
+	CHECK(ob.pos == 0);
+	nz_dctx_free(d);
+	/* nz_params_resolve counts the substreams the parameters give. */
+	nz_params p;
+	nz_params_init(&p, 6);
+	REQUIRE(nz_params_set_model(&p, "cm-3") == NZ_OK);
+	p.substreams = 3;
+	p.content_size = 3000;
+	nz_frame_info resolved;
+	REQUIRE(nz_params_resolve(&p, &resolved, NULL) == NZ_OK);
+	CHECK(resolved.memory_needed == first.memory_needed);
+	free(c);
+	free(raw);
+}
+
+/* The default limit: every built-in level fits at any input size (a huge one
+ * makes the CM levels code two substreams), a crafted header does not. */
+static void test_default_memlimit(void)
+{
+	nz_dparams dp;
+	nz_dparams_init(&dp);
+	CHECK(dp.memlimit == NZ_MEMLIMIT_DEFAULT);
+	static const char *const extra[] = {"cm-nn", "cm-9", "edpc", "pac", "trace", "sep"};
+	const uint64_t sizes[] = {NZ_CONTENT_SIZE_UNKNOWN, 1ull << 40};
+	for (int level = 1; level <= NZ_LEVEL_MAX; level++)
+		for (int s = 0; s < 2; s++)
+			for (int m = -1; m < (int)(sizeof(extra) / sizeof(extra[0])); m++) {
+				nz_params p;
+				nz_params_init(&p, level);
+				if (m >= 0)
+					REQUIRE(nz_params_set_model(&p, extra[m]) == NZ_OK);
+				p.content_size = sizes[s];
+				nz_frame_info fi;
+				REQUIRE(nz_params_resolve(&p, &fi, NULL) == NZ_OK);
+				if (fi.memory_needed > NZ_MEMLIMIT_DEFAULT)
+					fprintf(stderr, "level %d %s: needs %llu\n", level,
+						m >= 0 ? extra[m] : "", (unsigned long long)fi.memory_needed);
+				CHECK(fi.memory_needed <= NZ_MEMLIMIT_DEFAULT);
+			}
+}
+
+/* Replace the block header of bsize bytes at c + at by b written in the frame's
+ * version (its size may change with the varints); returns the new buffer. */
+static uint8_t *rewrite_block_header(uint8_t *c, size_t *csize, size_t at, size_t bsize,
+				     const nz_block_header *b)
+{
+	nz_frame_info fi;
+	REQUIRE(nz_get_frame_info(c, *csize, &fi) == NZ_OK);
+	uint8_t hdr[NZ_BLOCK_HEADER_MAX];
+	const size_t n = nz_write_block_header(hdr, (u32)fi.format_version, b);
+	uint8_t *o = malloc(*csize - bsize + n);
+	REQUIRE(o);
+	memcpy(o, c, at);
+	memcpy(o + at, hdr, n);
+	memcpy(o + at + n, c + at + bsize, *csize - at - bsize);
+	*csize = *csize - bsize + n;
+	free(c);
+	return o;
+}
+
+/* A damaged bit-wise substream is corruption, not a short input: the payload is
+ * all there. A block that claims far more output than its payload holds stops
+ * at the payload's end. */
+static void test_cm_overrun(void)
+{
+	size_t csize;
+	uint8_t *raw, *c = make("cm-1", 3000, 1, 0, &csize, &raw);
 	nz_frame_info info;
 	REQUIRE(nz_get_frame_info(c, csize, &info) == NZ_OK);
-	CHECK(decode(c, csize, 3000, info.memory_needed) == NZ_ERR_MEMLIMIT);
-	CHECK(decode(c, csize, 3000, 3 * info.memory_needed) == NZ_OK);
+	/* Cut substream 0 short by moving 40 bytes into substream 1: same payload. */
+	const size_t bh = info.header_size;
+	nz_block_header b;
+	size_t bsize;
+	const char *detail;
+	REQUIRE(nz_parse_block_header(c + bh, csize - bh, (u32)info.format_version, 30, &b,
+				      &bsize, &detail) == NZ_OK);
+	REQUIRE(b.k == 3 && b.sub_size[0] > 40);
+	b.sub_size[0] -= 40;
+	b.sub_size[1] += 40;
+	c = rewrite_block_header(c, &csize, bh, bsize, &b);
+	CHECK(decode(c, csize, 3000, 0) == NZ_ERR_CORRUPT);
+	free(c);
+	free(raw);
+}
+
+/* Damage in block 3 of 5, fed one byte per call: the error names block 3 and its
+ * offset, and exactly blocks 1-2 (checked) came out before it. */
+static void test_block_named(void)
+{
+	size_t csize;
+	uint8_t *raw, *c = make("order2", 5000, 1, 1024, &csize, &raw);
+	nz_frame_info info;
+	REQUIRE(nz_get_frame_info(c, csize, &info) == NZ_OK);
+	size_t at = info.header_size, bsize;
+	nz_block_header b;
+	const char *detail;
+	const u32 version = (u32)info.format_version;
+	for (int i = 0; i < 2; i++) {
+		REQUIRE(nz_parse_block_header(c + at, csize - at, version, 30, &b, &bsize,
+					      &detail) == NZ_OK);
+		size_t payload = 0;
+		for (u32 j = 0; j < b.k; j++)
+			payload += b.sub_size[j];
+		at += bsize + payload;
+	}
+	REQUIRE(nz_parse_block_header(c + at, csize - at, version, 30, &b, &bsize, &detail) ==
+		NZ_OK);
+	b.raw_check ^= 1;
+	REQUIRE(nz_write_block_header(c + at, version, &b) == bsize);
+	nz_dctx *d;
+	REQUIRE(nz_dctx_create(&d, NULL) == NZ_OK);
+	uint8_t *out = malloc(5000);
+	nz_outbuf ob = {out, 5000, 0};
+	int rc = NZ_OK;
+	for (size_t pos = 0; pos < csize && rc == NZ_OK; pos++) {
+		nz_inbuf ib = {c + pos, 1, 0};
+		rc = nz_decompress_stream(d, &ob, &ib, NULL);
+	}
+	CHECK(rc == NZ_ERR_CHECKSUM);
+	char want[64];
+	snprintf(want, sizeof(want), "block 3 (at byte %zu): ", at);
+	const char *got = nz_dctx_error_detail(d);
+	if (strncmp(got, want, strlen(want)) != 0)
+		fprintf(stderr, "detail: '%s', expected it to start with '%s'\n", got, want);
+	CHECK(strncmp(got, want, strlen(want)) == 0);
+	CHECK(ob.pos == 2048 && memcmp(out, raw, 2048) == 0);
+	nz_dctx_free(d);
+	free(out);
 	free(c);
 	free(raw);
 }
@@ -222,6 +367,9 @@ int main(void)
 		test_bit_flips(models[i]);
 	}
 	test_cm_memlimit();
+	test_default_memlimit();
+	test_cm_overrun();
+	test_block_named();
 	test_header_fields();
 	test_absurd_params();
 	return nz_test_finish("test_bad_input");
