@@ -5,8 +5,10 @@
  * source; state maps converge on one; the bit-history machine stays in range;
  * the context map's slots are found again, share lines and replace the
  * least-used slot; an APM starts as the identity, monotone, and learns per
- * context; the match and record models find what was planted; the mixer width
- * is the sum of what each component registers.
+ * context; the match, latest-match and record models find what was planted;
+ * the history reads words, columns and nesting, and the context kinds hash
+ * them; the run model counts repeats; an external distribution becomes bit
+ * predictions; the mixer width is the sum of what each component registers.
  * Includes lib/cm's private headers (this is lib/cm's own test).
  */
 #define _POSIX_C_SOURCE 200809L /* setenv, strdup */
@@ -15,10 +17,14 @@
 
 #include "cm/apm.h"
 #include "cm/context_map.h"
+#include "cm/contexts.h"
+#include "cm/ext_input.h"
+#include "cm/latest_match.h"
 #include "cm/history.h"
 #include "cm/match_model.h"
 #include "cm/mixer.h"
 #include "cm/record_model.h"
+#include "cm/run_model.h"
 #include "common/cpu.h"
 #include "nn/nn.h"
 #include "test_util.h"
@@ -317,6 +323,156 @@ static void test_record_model(void)
 	cm_history_free(&h);
 }
 
+/* The history reads words (case-folded), columns, the byte above and nesting;
+ * the context kinds hash them (a word hashes the same in any case). */
+static void test_history_contexts(void)
+{
+	cm_history h;
+	memset(&h, 0, sizeof(h));
+	REQUIRE(cm_history_init(&h, 16) == NZ_OK);
+	cm_history_reset(&h);
+	const char *a = "ab(x \"Hello\n0123456789\nabcdefg";
+	for (const char *q = a; *q; q++)
+		cm_history_update_byte(&h, (u8)*q);
+	CHECK_EQ_INT(h.col, 7);
+	CHECK_EQ_INT(h.line_first, 'a');
+	CHECK_EQ_INT(h.above, '7');                /* same column, line above */
+	CHECK_EQ_INT(h.nest, 0);                   /* reset at the newline */
+	CHECK_EQ_INT(cm_hist_back(&h, 1), 'g');
+	CHECK_EQ_INT(h.c4, (u32)('d' << 24 | 'e' << 16 | 'f' << 8 | 'g'));
+	const u8 kinds[] = {7, 21};
+	u32 h1[2], h2[2];
+	cm_context_hashes(kinds, 2, &h, 0, h1);
+	cm_history_reset(&h);
+	for (const char *q = "ab(x \"HELLO\n0123456789\nABCDEFG"; *q; q++)
+		cm_history_update_byte(&h, (u8)*q);
+	cm_context_hashes(kinds, 2, &h, 0, h2);
+	CHECK_EQ_INT(h1[0], h2[0]); /* WORD: case-folded */
+	CHECK(h1[1] != h2[1]);      /* LINE: first byte of the line differs */
+	cm_history_reset(&h);
+	for (const char *q = "f(a[b{"; *q; q++)
+		cm_history_update_byte(&h, (u8)*q);
+	CHECK_EQ_INT(h.nest, 0x123);
+	cm_history_update_byte(&h, '}');
+	CHECK_EQ_INT(h.nest, 0x12);
+	cm_history_update_byte(&h, ')');          /* not the innermost: kept */
+	CHECK_EQ_INT(h.nest, 0x12);
+	cm_history_free(&h);
+}
+
+/* A context that keeps seeing the same byte: the run model counts it and
+ * predicts its bits; another byte restarts the count. */
+static void test_run_model(void)
+{
+	cm_params p = {.hash_bits = 16, .ctx_mask = CM_C_O2 | CM_C_O3, .flags = CM_F_RUN};
+	cm_run r;
+	memset(&r, 0, sizeof(r));
+	REQUIRE(cm_run_init(&r, &p) == NZ_OK && r.rt);
+	cm_run_reset_shared(&r);
+	cm_run_reset_lane(&r);
+	CHECK_EQ_INT(cm_run_inputs(&p), 2);
+	const u32 ch[2] = {0xAB000123u, 0xCD000456u};
+	cm_run_lookup(&r, ch);
+	for (int i = 0; i < 10; i++) {
+		cm_run_update_byte(&r, ch, 'x');
+		cm_run_lookup(&r, ch);
+	}
+	CHECK_EQ_INT(r.run[0] & 255, 'x');
+	CHECK_EQ_INT(r.run[0] >> 8, 10);
+	cm_history h = {0};
+	h.c0 = 1;
+	s32 x[2];
+	/* train: the expected bit is right */
+	for (int i = 0; i < 50; i++) {
+		cm_run_mix(&r, &T, &h, x);
+		cm_run_update(&r, &T, 'x' >> 7);
+	}
+	cm_run_mix(&r, &T, &h, x);
+	CHECK(x[0] < -1000 && x[1] < -1000); /* 'x' = 0111 1000: first bit 0 */
+	h.c0 = 3;                            /* a 1 came instead: no prediction */
+	h.bpos = 1;
+	cm_run_mix(&r, &T, &h, x);
+	CHECK(x[0] == 0 && x[1] == 0 && r.rsm[0] == NULL);
+	cm_run_update_byte(&r, ch, 'y');
+	cm_run_lookup(&r, ch);
+	CHECK_EQ_INT(r.run[0], 'y' | 1u << 8);
+	cm_run_free(&r);
+}
+
+/* An external distribution with all its weight on one byte predicts its bits
+ * with confidence; a uniform one says nothing. */
+static void test_ext_input(void)
+{
+	cm_params p = {.flags = CM_F_EXT};
+	cm_ext_input e;
+	memset(&e, 0, sizeof(e));
+	REQUIRE(cm_ext_init(&e, &p) == NZ_OK);
+	cm_ext_reset(&e);
+	CHECK_EQ_INT(cm_ext_inputs(&p), 2);
+	cm_history h = {0};
+	s32 x[2] = {1, 1};
+	h.c0 = 1;
+	cm_ext_mix(&e, &T, &h, x);
+	CHECK(x[0] == 0 && x[1] == 0); /* no predictor yet */
+	e.has_ext = 1;
+	u16 probs[256] = {0};
+	probs[0xA5] = 60000;
+	cm_ext_set_probs(&e, probs);
+	const u32 c = 0xA5;
+	for (u32 b = 0; b < 8; b++) {
+		h.bpos = b;
+		h.c0 = (c | 256) >> (8 - b);
+		cm_ext_mix(&e, &T, &h, x);
+		if ((c >> (7 - b)) & 1)
+			CHECK(x[0] > 1500);
+		else
+			CHECK(x[0] < -1500);
+	}
+	for (int i = 0; i < 256; i++)
+		probs[i] = 100;
+	cm_ext_set_probs(&e, probs);
+	h.bpos = 0;
+	h.c0 = 1;
+	cm_ext_mix(&e, &T, &h, x);
+	CHECK(x[0] > -20 && x[0] < 20);
+	cm_ext_free(&e);
+}
+
+/* The second match model takes the latest 5-byte context when it is not the
+ * one the first model follows. */
+static void test_latest_match(void)
+{
+	cm_params p = {.match_bits = 16, .flags = CM_F_REC};
+	cm_history h;
+	cm_match mm;
+	cm_latest l;
+	memset(&h, 0, sizeof(h));
+	memset(&mm, 0, sizeof(mm));
+	REQUIRE(cm_history_init(&h, 16) == NZ_OK && cm_match_init(&mm, 16) == NZ_OK);
+	cm_history_reset(&h);
+	cm_match_reset(&mm);
+	cm_latest_init(&l, &p);
+	cm_latest_reset(&l);
+	CHECK(l.on);
+	/* "key=1;" long ago, in a long context; "key=2;" lately in a short one */
+	u8 buf[4000];
+	nz_test_fill(buf, sizeof(buf), 0, 5);
+	memcpy(buf + 100, "common prefix of it all key=1;", 30);
+	memcpy(buf + 2000, "different stuff key=2;", 22);
+	memcpy(buf + 3000, "common prefix of it all key=", 28);
+	for (u32 i = 0; i < 3028; i++) {
+		cm_history_update_byte(&h, buf[i]);
+		cm_match_update_byte(&mm, &h, buf[i]);
+		cm_latest_update_byte(&l, &mm, &h, buf[i]);
+	}
+	CHECK(mm.mlen >= 20);
+	CHECK_EQ_INT(mm.mexp, '1');
+	CHECK(l.mlen2 > 0);
+	CHECK_EQ_INT(l.mexp2, '2');
+	cm_match_free(&mm);
+	cm_history_free(&h);
+}
+
 /* The mixer's width is what the components register: here checked against
  * the count the model used to keep by hand, for every flag combination. */
 static void test_input_registry(void)
@@ -347,6 +503,10 @@ int main(void)
 	test_apm();
 	test_match_model();
 	test_record_model();
+	test_history_contexts();
+	test_run_model();
+	test_ext_input();
+	test_latest_match();
 	test_input_registry();
 	return nz_test_finish("test_cm_components");
 }
