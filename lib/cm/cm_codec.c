@@ -353,6 +353,8 @@ static int cm_create_block_codec(const nz_model_config *cfg, nz_exec *ex,
 		free(c);
 		return rc;
 	}
+	/* the mixer's kernels follow the compression's backend choice */
+	c->P.backend = ex ? nz_exec_backend(ex) : NZ_NN_BACKEND_AUTO;
 	c->base.ops = &cm_ops;
 	c->base.max_substreams = CM_MAX_SUBSTREAMS;
 	*out = &c->base;

@@ -21,6 +21,10 @@ typedef struct cm_params {
 	u32 sse;
 	u32 flags;
 	u32 nnlanes;  /* lanes per segment (1 unless CM_F_EXT and extra[CM_X_NNLANES] > 1) */
+	/* not from the header: where the mixer's kernels come from (NZ_NN_BACKEND_*,
+	 * the compression's backend choice; AUTO from nz_cm_params_from_config). Never
+	 * changes the output. */
+	int backend;
 } cm_params;
 
 typedef struct cm_model cm_model;
@@ -57,9 +61,11 @@ u64 nz_cm_lane_memory(const cm_params *p);
 int nz_cm_encode_byte_ext(cm_model *m, struct nz_bitenc *enc, u32 c, const u16 probs[256]);
 int nz_cm_decode_byte_ext(cm_model *m, struct nz_bitdec *dec, const u16 probs[256], u8 *out);
 
-/* Use the plain C mixer kernels even where AVX2 exists (tests check that both
- * give the same bits). */
-void nz_cm_model_use_plain_kernels(cm_model *m);
+/* The mixer kernels in use ("scalar", "avx2"): p->backend decides (tests set
+ * NZ_NN_BACKEND_SCALAR to check that both give the same bits). */
+const char *nz_cm_model_kernels(const cm_model *m);
+/* Mixer inputs of a configuration (the sum of every component's). */
+u32 nz_cm_model_mixer_inputs(const cm_params *p);
 
 /* Bytes coded by this model state since its last reset (the position used by the
  * x86 transform). */

@@ -44,6 +44,16 @@ int nz_nn_backend_best(void)
 	return NZ_NN_BACKEND_SCALAR;
 }
 
+int nz_nn_backend_resolve(int backend)
+{
+	if (backend == NZ_NN_BACKEND_AUTO) {
+		const char *env = getenv("NZIP_BACKEND");
+		if (env && *env)
+			backend = nz_nn_backend_from_name(env);
+	}
+	return backend == NZ_NN_BACKEND_AUTO ? nz_nn_backend_best() : backend;
+}
+
 int nz_nn_backend(const nz_nn_ctx *ctx) { return ctx->backend; }
 u32 nz_nn_threads(const nz_nn_ctx *ctx) { return ctx->threads; }
 nz_thread_pool *nz_nn_pool(const nz_nn_ctx *ctx) { return ctx->pool; }
@@ -67,17 +77,7 @@ int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt)
 	*out = NULL;
 	if (opt)
 		o = *opt;
-	int backend = o.backend;
-	if (backend == NZ_NN_BACKEND_AUTO) {
-		const char *env = getenv("NZIP_BACKEND");
-		if (env && *env) {
-			backend = nz_nn_backend_from_name(env);
-			if (backend < 0)
-				return NZ_ERR_PARAM;
-		}
-	}
-	if (backend == NZ_NN_BACKEND_AUTO)
-		backend = nz_nn_backend_best();
+	int backend = nz_nn_backend_resolve(o.backend);
 	if (backend < 0 || backend >= NZ_NN_BACKEND_COUNT_)
 		return NZ_ERR_PARAM;
 	if (!nz_nn_backend_supported(backend) || !nz_nn_fp_env_ok())

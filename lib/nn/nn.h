@@ -90,6 +90,11 @@ int nz_nn_backend_supported(int backend);
 int nz_nn_backend_from_name(const char *s);
 /* The best CPU backend this machine supports (AUTO never picks a device). */
 int nz_nn_backend_best(void);
+/* The backend a context created with `backend` uses: AUTO becomes
+ * $NZIP_BACKEND if set, else nz_nn_backend_best(); -1 for an unknown name.
+ * The one backend choice of the library: code outside the engine that has
+ * SIMD kernels of its own (the CM mixer) follows it too. */
+int nz_nn_backend_resolve(int backend);
 /* Non-zero if the calling thread rounds to nearest and keeps subnormals (no
  * flush-to-zero / denormals-are-zero, which -ffast-math start-up code can set):
  * otherwise results would differ from other machines. */

@@ -177,9 +177,10 @@ static void test_kernels_agree(void)
 	nz_buf out[2] = {{0}, {0}};
 	for (int v = 0; v < 2; v++) {
 		cm_model *m;
+		p.backend = v ? NZ_NN_BACKEND_SCALAR : NZ_NN_BACKEND_AUTO;
 		REQUIRE(nz_cm_model_create(&p, &m) == NZ_OK);
 		if (v)
-			nz_cm_model_use_plain_kernels(m);
+			CHECK(strcmp(nz_cm_model_kernels(m), "scalar") == 0);
 		nz_bitenc e;
 		nz_bitenc_init(&e, &out[v]);
 		CHECK_EQ_INT(nz_cm_encode_bytes(m, &e, buf, n, NULL, 0), NZ_OK);

@@ -1,0 +1,52 @@
+/*
+ * apm.h - an adaptive probability map (SSE stage): it refines a probability
+ * given a small context. Per context, 33 entries at stretched probabilities
+ * -2048, -1920, ..., 2048 hold learned outputs; the input is interpolated
+ * between its two neighbours, and the nearer one learns from the bit like a
+ * state map (count limit 255). Starts as the identity (squash of each point).
+ * The chain of stages and their contexts is the assembling model's
+ * (cm_model.c, "SSE"); a stage adds no mixer input.
+ */
+#ifndef NZ_CM_APM_H
+#define NZ_CM_APM_H
+
+#include "cm/tables.h"
+
+#define CM_APM_LIMIT 255 /* SSE count limit */
+
+typedef struct cm_apm {
+	u32 *t;      /* contexts x 33 entries: 22-bit probability, 10-bit count */
+	u32 nctx;
+	u32 idx;     /* entry to update */
+} cm_apm;
+
+int nz_cm_apm_init(cm_apm *a, u32 ctx_bits);
+void nz_cm_apm_free(cm_apm *a);
+void nz_cm_apm_reset(cm_apm *a);
+NZ_INLINE u64 cm_apm_memory(u32 ctx_bits) { return ((u64)33 << ctx_bits) * 4; }
+
+/* The 16-bit refined probability of the 12-bit pr12 in context ctx < nctx. */
+NZ_INLINE u32 cm_apm_p(cm_apm *a, const cm_logistic *lg, u32 pr12, u32 ctx)
+{
+	int s = cm_stretch(lg, (int)pr12) + 2048;
+	int lo = s >> 7, w = s & 127;
+	u32 idx = ctx * 33 + (u32)lo;
+	a->idx = idx + (w >> 6);
+	return (u32)(((u64)(a->t[idx] >> 10) * (u32)(128 - w) + (u64)(a->t[idx + 1] >> 10) * (u32)w) >> 13);
+}
+
+NZ_INLINE void cm_apm_update(cm_apm *a, const cm_tables *T, int y)
+{
+	cm_sm_update(&T->r, &a->t[a->idx], y, CM_APM_LIMIT);
+}
+
+/* Start loading context ctx's row. */
+NZ_INLINE void cm_apm_prefetch(const cm_apm *a, u32 ctx)
+{
+	const u32 *r = a->t + ctx * 33;
+	__builtin_prefetch(r);
+	__builtin_prefetch(r + 16);
+	__builtin_prefetch(r + 32);
+}
+
+#endif /* NZ_CM_APM_H */

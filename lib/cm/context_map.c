@@ -1,0 +1,111 @@
+/*
+ * context_map.c - the hashed slots of the context map (context_map.h).
+ */
+#include "cm/context_map.h"
+#include "cm/contexts.h"
+
+u32 nz_cm_context_map_inputs(const cm_params *p)
+{
+	const u32 per = (p->flags & CM_F_RICH) ? 2 : 1;
+	return (2 + cm_popcount32(p->ctx_mask)) * per;
+}
+
+int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
+{
+	cm->hash_bits = p->hash_bits;
+	cm->rich = (p->flags & CM_F_RICH) != 0;
+	cm->nctx = 0;
+	for (u32 b = 0; b < CM_MAXCTX; b++)
+		if (p->ctx_mask & (1u << b))
+			cm->ctype[cm->nctx++] = (u8)b;
+	cm->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
+	cm->ht = nz_cm_big_alloc((size_t)1 << p->hash_bits);
+	cm->t1 = nz_malloc_aligned(65536);
+	cm->sm = nz_malloc_aligned((size_t)(cm->nctx + 2) * 256 * 4);
+	return cm->ht && cm->t1 && cm->sm ? NZ_OK : NZ_ERR_NOMEM;
+}
+
+void nz_cm_context_map_free(cm_context_map *cm)
+{
+	nz_cm_big_free(cm->ht);
+	nz_free_aligned(cm->t1);
+	nz_free_aligned(cm->sm);
+	cm->ht = cm->t1 = NULL;
+	cm->sm = NULL;
+}
+
+u64 nz_cm_context_map_memory(const cm_params *p)
+{
+	return ((u64)1 << p->hash_bits) + 65536 + (u64)(cm_popcount32(p->ctx_mask) + 2) * 256 * 4;
+}
+
+void nz_cm_context_map_reset_shared(cm_context_map *cm, const cm_tables *T)
+{
+	memset(cm->ht, 0, (size_t)1 << cm->hash_bits);
+	memset(cm->t1, 0, 65536);
+	for (u32 i = 0; i < (cm->nctx + 2) * 256; i++)
+		cm->sm[i] = T->bh.init_sm[i & 255];
+}
+
+void nz_cm_context_map_reset_lane(cm_context_map *cm, u32 c0)
+{
+	memset(cm->t0, 0, sizeof(cm->t0));
+	/* order 0 and 1 first, then the hashed contexts */
+	for (u32 i = 0; i < cm->nctx + 2; i++)
+		cm->smp[i] = cm->sm + i * 256;
+	/* look up the first slots */
+	for (u32 i = 0; i < cm->nctx; i++)
+		cm->chash[i] = hc(i, 0);
+	nz_cm_context_map_set_slots(cm, c0);
+}
+
+/* The 16-byte slot of hash h: checksum in byte 0, 15 bit-history states for the
+ * nibble's bit tree in bytes 1..15. Four slots share a 64-byte line; on a miss the
+ * slot with the lowest priority (the state of its first node) is replaced. */
+NZ_INLINE u8 *ht_find(cm_context_map *cm, u32 h)
+{
+	u8 chk = (u8)(h >> 24);
+	u8 *line = cm->ht + ((size_t)(h & cm->ht_mask) << 6);
+	if (line[0] == chk)
+		return line;
+	if (line[16] == chk)
+		return line + 16;
+	if (line[32] == chk)
+		return line + 32;
+	if (line[48] == chk)
+		return line + 48;
+	u8 *r = line;
+	if (line[16 + 1] < r[1])
+		r = line + 16;
+	if (line[32 + 1] < r[1])
+		r = line + 32;
+	if (line[48 + 1] < r[1])
+		r = line + 48;
+	memset(r, 0, 16);
+	r[0] = chk;
+	return r;
+}
+
+void nz_cm_context_map_set_slots(cm_context_map *cm, u32 c0)
+{
+	for (u32 i = 0; i < cm->nctx; i++)
+		cm->slot[i] = ht_find(cm, h32(cm->chash[i] + c0 * 0x2545F491u));
+}
+
+void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0)
+{
+	for (u32 i = 0; i < cm->nctx; i++) {
+		u32 c = c0 << 1;
+		__builtin_prefetch(cm->ht + ((size_t)(h32(cm->chash[i] + c * 0x2545F491u) & cm->ht_mask) << 6));
+		__builtin_prefetch(cm->ht + ((size_t)(h32(cm->chash[i] + (c + 1) * 0x2545F491u) & cm->ht_mask) << 6));
+	}
+}
+
+void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8)
+{
+	for (u32 i = 0; i < cm->nctx && cm->ctype[i] <= 5; i++) {
+		u32 t = cm->ctype[i];
+		u32 h = hc(cm_order_hash(t, c4, c8), t);
+		__builtin_prefetch(cm->ht + ((size_t)(h32(h + 1 * 0x2545F491u) & cm->ht_mask) << 6));
+	}
+}

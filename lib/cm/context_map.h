@@ -1,0 +1,104 @@
+/*
+ * context_map.h - contexts -> bit histories -> probabilities. Order 0 and
+ * order 1 index direct tables of bit-history states (t0[c0], t1[c1][c0]);
+ * every hashed context (contexts.h) selects, at each nibble boundary, a 16-byte
+ * slot of one shared hash table: byte 0 an 8-bit checksum, bytes 1..15 the
+ * bit-history states of the nibble's binary tree. Four slots share a 64-byte
+ * line (one cache miss per context per nibble); on a miss the slot whose first
+ * state has the least history is replaced. Per context a state map (one per
+ * kind, 256 entries) turns the state into a probability.
+ *
+ * Mixer inputs: one per context (orders 0 and 1 included), its stretched
+ * probability; with CM_F_RICH a second one, the state's confidence (0 for no
+ * history, a bonus for a deterministic one, else the distance of p from 1/2).
+ * Lanes share the hash table, t1 and the state maps; t0 and the slots are
+ * each lane's.
+ */
+#ifndef NZ_CM_CONTEXT_MAP_H
+#define NZ_CM_CONTEXT_MAP_H
+
+#include "cm/tables.h"
+
+typedef struct cm_context_map {
+	u8 *ht;               /* 64-byte lines of 4 slots of 16 bytes */
+	u32 ht_mask;
+	u32 hash_bits;
+	int rich;             /* CM_F_RICH: two inputs per context */
+	u8 t0[256];
+	u8 *t1;               /* order 1: 65536 states */
+	u32 nctx;             /* hashed contexts */
+	u8 ctype[CM_MAXCTX];  /* their kinds, in increasing order */
+	u32 chash[CM_MAXCTX]; /* their hashes for the current byte */
+	u8 *slot[CM_MAXCTX];
+	u8 *bh[CM_MAXCTX + 2]; /* current bit-history state of each context (0, 1, hashed) */
+	u32 *sm;              /* (nctx + 2) x 256 state maps */
+	u32 *smp[CM_MAXCTX + 2];
+	u32 order;            /* contexts with a non-empty history at this bit */
+} cm_context_map;
+
+/* Mixer inputs the context map adds. */
+u32 nz_cm_context_map_inputs(const cm_params *p);
+int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p);
+void nz_cm_context_map_free(cm_context_map *cm);
+u64 nz_cm_context_map_memory(const cm_params *p);
+void nz_cm_context_map_reset_shared(cm_context_map *cm, const cm_tables *T);
+void nz_cm_context_map_reset_lane(cm_context_map *cm, u32 c0);
+/* Point every hashed context at its slot for the nibble that starts (c0 = the
+ * bits of the byte so far, with the leading 1). */
+void nz_cm_context_map_set_slots(cm_context_map *cm, u32 c0);
+/* The nibble's 4th bit is being coded: load both candidate lines of the next. */
+void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0);
+/* One bit before the end of a byte: load the first slots of the order contexts
+ * for the next byte if its last bit is b (c4, c8: the history with that byte). */
+void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8);
+
+NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0, u32 c1,
+				  u32 bpos, s32 *x)
+{
+	const u32 bp = bpos & 3;
+	const u32 j = (1u << bp) | (c0 & ((1u << bp) - 1));
+	u32 order = 0, k = 0;
+	cm->bh[0] = &cm->t0[c0];
+	cm->bh[1] = &cm->t1[(c1 << 8) | c0];
+	for (u32 i = 0; i < cm->nctx; i++)
+		cm->bh[i + 2] = cm->slot[i] + j;
+	const u32 n = cm->nctx + 2;
+	for (u32 i = 0; i < n; i++) {
+		u32 s = *cm->bh[i];
+		u32 *e = cm->smp[i] + s;
+		int pr = (int)cm_sm_p12(*e);
+		int st = cm_stretch(&T->lg, pr);
+		x[k++] = (s16)st;
+		if (cm->rich) {
+			if (s == 0)
+				x[k++] = 0;
+			else if (cm_bh_deterministic(&T->bh, (u8)s))
+				x[k++] = (s16)(st / 2 + (st > 0 ? 256 : -256));
+			else
+				x[k++] = (s16)((pr - 2048) >> 2);
+		}
+		order += s != 0;
+	}
+	cm->order = order;
+}
+
+NZ_INLINE void cm_context_map_update(cm_context_map *cm, const cm_tables *T, int y)
+{
+	const u32 n = cm->nctx + 2;
+	for (u32 i = 0; i < n; i++) {
+		u8 *b = cm->bh[i];
+		cm_sm_update(&T->r, cm->smp[i] + *b, y, CM_SM_LIMIT);
+		*b = cm_bh_next(&T->bh, *b, y);
+	}
+}
+
+/* Hashed contexts among the first four with history at this bit (after mix). */
+NZ_INLINE u32 cm_context_map_known4(const cm_context_map *cm)
+{
+	u32 o = 0;
+	for (u32 i = 2; i < 6 && i < cm->nctx + 2; i++)
+		o += *cm->bh[i] != 0;
+	return o;
+}
+
+#endif /* NZ_CM_CONTEXT_MAP_H */

@@ -1,0 +1,58 @@
+/*
+ * contexts.c - the hashes of the context kinds (contexts.h).
+ */
+#include "cm/contexts.h"
+
+NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
+{
+	const u32 c4 = h->c4, c8 = h->c8, c = c4 & 0xff, pos32 = (u32)h->pos;
+	const u8 *win = h->win;
+	const u32 wm = h->win_mask, above = h->above;
+	u32 v;
+	switch (t) {
+	case 0: case 1: case 2: case 3: case 4: case 5:
+		v = cm_order_hash(t, c4, c8);
+		break;
+	case 6: v = hc3(c4, c8, win[(pos32 - 9) & wm] | (u32)win[(pos32 - 10) & wm] << 8); break;
+	case 7: v = hc(h->word, h->word ? 0 : c); break;
+	case 8: v = hc3(h->word, h->word1, h->word ? 0 : c); break;
+	case 9: v = hc3(h->word, h->word2, h->word ? 0 : c); break;
+	case 10: v = hc(above, h->col < 255 ? h->col : 255); break;
+	case 11: v = hc(above, c); break;
+	case 12: v = c4 & 0xffff00; break;
+	case 13: v = c4 & 0xff00ff00; break;
+	case 14: v = c4 & 0xff00ff; break;
+	case 15: v = c4 & 0xff00; break;
+	case 16: v = hc(c, h->ind1[c]); break;
+	case 17: v = hc(c4 & 0xffff, h->ind2[c4 & 0xffff]); break;
+	case 18:
+		if (rlen)
+			v = hc3(rlen, win[(pos32 - rlen) & wm],
+				(u32)win[(pos32 - 2 * rlen) & wm] << 8 | c);
+		else
+			v = hc(c4 & 0xffff, 0);
+		break;
+	case 19: v = hc(h->word, h->wordc); break;
+	case 20: v = hc(c4 & 0xff, c8 >> 16); break; /* sparse: bytes 1, 7, 8 back */
+	case 21: v = hc3(h->col < 63 ? h->col : 63, h->line_first, c); break;
+	case 22: v = hc3(h->col < 63 ? h->col : 63, h->line_first, c4 & 0xffff); break;
+	case 23: v = hc3(h->nest & 0xff, h->word, h->word ? 0 : c); break;
+	case 24:
+		v = rlen ? hc3(win[(pos32 - rlen) & wm] | (u32)win[(pos32 - rlen - 1) & wm] << 8,
+			       (u32)win[(pos32 - rlen + 1) & wm], c)
+			 : hc(c4 & 0xffffff, 1);
+		break;
+	default:
+		v = rlen ? hc3(win[(pos32 - rlen) & wm] | (u32)win[(pos32 - 2 * rlen) & wm] << 8, rlen,
+			       pos32 % rlen)
+			 : hc(c4 & 0xff, 2);
+		break;
+	}
+	return hc(v, t);
+}
+
+void nz_cm_context_hashes(const u8 *kinds, u32 n, const cm_history *h, u32 rlen, u32 *out)
+{
+	for (u32 i = 0; i < n; i++)
+		out[i] = kind_hash(kinds[i], h, rlen);
+}

@@ -1,0 +1,97 @@
+/*
+ * history.c - the byte history and text structure (history.h).
+ */
+#include "cm/history.h"
+
+int nz_cm_history_init(cm_history *h, u32 win_bits)
+{
+	h->win_mask = (u32)(((u64)1 << win_bits) - 1);
+	h->win = nz_cm_big_alloc((size_t)1 << win_bits);
+	h->ind1 = nz_malloc_aligned(256 * 2);
+	h->ind2 = nz_malloc_aligned(65536 * 2);
+	return h->win && h->ind1 && h->ind2 ? NZ_OK : NZ_ERR_NOMEM;
+}
+
+void nz_cm_history_free(cm_history *h)
+{
+	nz_cm_big_free(h->win);
+	nz_free_aligned(h->ind1);
+	nz_free_aligned(h->ind2);
+	h->win = NULL;
+	h->ind1 = h->ind2 = NULL;
+}
+
+u64 nz_cm_history_memory(u32 win_bits) { return ((u64)1 << win_bits) + 2 * 256 + 2 * 65536; }
+
+void nz_cm_history_reset(cm_history *h)
+{
+	memset(h->win, 0, (size_t)h->win_mask + 1);
+	memset(h->ind1, 0, 256 * 2);
+	memset(h->ind2, 0, 65536 * 2);
+	h->pos = 0;
+	h->c0 = 1;
+	h->c4 = h->c8 = 0;
+	h->bpos = 0;
+	h->word = h->word1 = h->word2 = h->wordc = 0;
+	h->col = h->line_start = h->prev_line_start = 0;
+	h->line_first = h->nest = 0;
+	h->above = 0;
+}
+
+static int is_letter(u32 c) { return (c | 32) - 'a' < 26; }
+
+void nz_cm_history_update_byte(cm_history *h, u32 c)
+{
+	u32 pos32 = (u32)h->pos;
+	h->win[pos32 & h->win_mask] = (u8)c;
+	h->pos++;
+	pos32++;
+	u32 c1old = h->c4 & 0xff, c2old = (h->c4 >> 8) & 0xff;
+	h->c8 = (h->c8 << 8) | (h->c4 >> 24);
+	h->c4 = (h->c4 << 8) | c;
+
+	/* indirect tables: what followed the previous byte / byte pair */
+	h->ind1[c1old] = (u16)((h->ind1[c1old] << 8) | c);
+	u32 i2 = (c2old << 8) | c1old;
+	h->ind2[i2] = (u16)((h->ind2[i2] << 8) | c);
+
+	/* words */
+	if (is_letter(c)) {
+		if (h->word == 0)
+			h->wordc = c1old;
+		h->word = hc(h->word, c | 32);
+	} else if (h->word) {
+		h->word2 = h->word1;
+		h->word1 = h->word;
+		h->word = 0;
+	}
+	/* lines and columns */
+	if (c == '\n') {
+		h->prev_line_start = h->line_start;
+		h->line_start = pos32;
+	}
+	h->col = pos32 - h->line_start;
+	if (h->col == 1)
+		h->line_first = c;
+	{ /* bracket nesting: ( [ { < and the two-sided \ and " markers */
+		static const char open[] = "([{<", close[] = ")]}>";
+		for (u32 q = 0; q < 4; q++) {
+			if (c == (u32)open[q])
+				h->nest = (h->nest << 4) | (q + 1);
+			else if (c == (u32)close[q] && (h->nest & 15) == q + 1)
+				h->nest >>= 4;
+		}
+		if (c == '\\' || c == '"') {
+			u32 q = c == '"' ? 5 : 6;
+			if ((h->nest & 15) == q)
+				h->nest >>= 4;
+			else
+				h->nest = (h->nest << 4) | q;
+		}
+		if (c == '\n')
+			h->nest = 0;
+	}
+	h->above = 0;
+	if (h->prev_line_start + h->col < h->line_start && h->col < 1024)
+		h->above = h->win[(h->prev_line_start + h->col) & h->win_mask];
+}

@@ -1,0 +1,45 @@
+/*
+ * history.h - what the model remembers of the bytes coded so far and the text
+ * structure read from them: the window of the last 2^win_bits bytes, the
+ * current byte's bits, the last 8 bytes, words, lines and columns, bracket
+ * nesting, and what followed each byte and byte pair last (indirect contexts).
+ * Every component reads it; only nz_cm_history_update_byte writes it (at the end
+ * of each byte), and the bits of the current byte (c0, bpos) are advanced by
+ * the assembling model. A lane has its own.
+ */
+#ifndef NZ_CM_HISTORY_H
+#define NZ_CM_HISTORY_H
+
+#include "cm/cm_common.h"
+
+typedef struct cm_history {
+	u8 *win;              /* the last 2^win_bits bytes */
+	u32 win_mask;
+	u64 pos;              /* bytes coded since reset */
+	u32 c0;               /* 1 then the bits of the current byte */
+	u32 bpos;             /* bits of the current byte coded (0..7) */
+	u32 c4, c8;           /* the last 8 bytes, newest in the low byte of c4 */
+	u32 word, word1, word2, wordc; /* word hashes, byte before current word */
+	u32 col, line_start, prev_line_start;
+	u32 line_first;       /* first byte of the current line */
+	u32 nest;             /* innermost open bracket kinds, 4 bits each */
+	u32 above;            /* the byte above (same column, previous line) or 0 */
+	u16 *ind1;            /* 256: last two bytes that followed each byte */
+	u16 *ind2;            /* 65536: same after each byte pair */
+} cm_history;
+
+int nz_cm_history_init(cm_history *h, u32 win_bits);
+void nz_cm_history_free(cm_history *h);
+void nz_cm_history_reset(cm_history *h);
+/* Bytes allocated besides the struct. */
+u64 nz_cm_history_memory(u32 win_bits);
+/* Append the byte just coded. */
+void nz_cm_history_update_byte(cm_history *h, u32 c);
+
+/* The byte `back` bytes before the next one (back >= 1). */
+NZ_INLINE u32 cm_hist_back(const cm_history *h, u32 back)
+{
+	return h->win[((u32)h->pos - back) & h->win_mask];
+}
+
+#endif /* NZ_CM_HISTORY_H */

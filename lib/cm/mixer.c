@@ -1,0 +1,86 @@
+/*
+ * mixer.c - the mixer's weights and its plain C kernels; the kernel choice
+ * (mixer.h).
+ */
+#include "cm/mixer.h"
+#include "common/cpu.h"
+#include "nn/nn.h"
+
+const u32 nz_cm_mixer_sets[CM_MAX_MIXERS] = {80, 256, 256, 256, 256, 12 * 3 * 8};
+
+static s32 dot_c(const s32 *x, const s32 *w, u32 n)
+{
+	s32 s = 0;
+	for (u32 i = 0; i < n; i++)
+		s += (x[i] * w[i]) >> 8;
+	return s;
+}
+
+static void train_c(const s32 *x, s32 *w, u32 n, s32 err)
+{
+	for (u32 i = 0; i < n; i++) {
+		s32 v = w[i] + ((x[i] * err + 0x8000) >> 16);
+		w[i] = v > CM_WMAX ? CM_WMAX : v < -CM_WMAX ? -CM_WMAX : v;
+	}
+}
+
+const cm_mixer_kernels nz_cm_mixer_kernels_c = {dot_c, train_c, "scalar"};
+
+cm_mixer_kernels nz_cm_mixer_kernels_for(int backend)
+{
+	int b = nz_nn_backend_resolve(backend);
+	(void)b;
+#ifdef CM_HAVE_MIXER_AVX2
+	/* the 8-wide kernels serve the AVX2 and the AVX-512 backends */
+	if ((b == NZ_NN_BACKEND_AVX2 || b == NZ_NN_BACKEND_AVX512) &&
+	    (nz_cpu_features() & NZ_CPU_AVX2))
+		return nz_cm_mixer_kernels_avx2;
+#endif
+	return nz_cm_mixer_kernels_c;
+}
+
+int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend)
+{
+	if (nin > CM_MAXIN || mixers < 1 || mixers > CM_MAX_MIXERS)
+		return NZ_ERR_PARAM;
+	mx->nin = nin;
+	mx->nin_pad = (nin + 7) & ~7u;
+	mx->n = mixers;
+	mx->k = nz_cm_mixer_kernels_for(backend);
+	u32 tot = 0;
+	for (u32 i = 0; i < mixers; i++) {
+		mx->wofs[i] = tot;
+		tot += nz_cm_mixer_sets[i] * mx->nin_pad;
+	}
+	mx->w = nz_malloc_aligned((size_t)tot * 4);
+	return mx->w ? NZ_OK : NZ_ERR_NOMEM;
+}
+
+void nz_cm_mixer_free(cm_mixer *mx)
+{
+	nz_free_aligned(mx->w);
+	mx->w = NULL;
+}
+
+u64 nz_cm_mixer_memory(u32 nin, u32 mixers)
+{
+	(void)nin;
+	return (u64)mixers * 256 * CM_MAXIN * 4; /* an upper bound */
+}
+
+void nz_cm_mixer_reset_shared(cm_mixer *mx)
+{
+	/* layer-1 weights start at 0 */
+	u32 tot = 0;
+	for (u32 i = 0; i < mx->n; i++)
+		tot += nz_cm_mixer_sets[i] * mx->nin_pad;
+	for (u32 i = 0; i < tot; i++)
+		mx->w[i] = 0;
+}
+
+void nz_cm_mixer_reset_lane(cm_mixer *mx)
+{
+	for (u32 i = 0; i < 256 * CM_MAX_MIXERS; i++)
+		mx->fw[i] = (s32)(65536 / mx->n);
+	memset(mx->x, 0, sizeof(mx->x));
+}

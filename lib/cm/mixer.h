@@ -1,0 +1,114 @@
+/*
+ * mixer.h - gated logistic mixing in two layers. Each layer-1 mixer computes
+ * p = squash(sum w_i st_i) over all inputs with one of several weight sets,
+ * selected by a small context the assembling model gives (cm_model.c,
+ * "mixer contexts"), and trains w_i += st_i err lr (err = y - p). Weights are
+ * 16.16 fixed point clamped to +-8. With 2 or more layer-1 mixers a final
+ * mixer (one weight set per partial byte c0) combines their stretched outputs.
+ *
+ * The dot product and the training step have an AVX2 kernel (mixer_avx2.c)
+ * beside the plain C one; which one runs follows the library's backend choice
+ * (nz_nn_backend_resolve: "scalar" gives the plain kernels). Both compute the
+ * same integers: inputs are +-2047 and weights < 2^19, so every product fits
+ * in 31 bits, and the products are summed after >> 8, in any order.
+ */
+#ifndef NZ_CM_MIXER_H
+#define NZ_CM_MIXER_H
+
+#include "cm/logistic.h"
+
+#define CM_WMAX ((1 << 19) - 1)
+#define CM_MIX_LR 8      /* layer-1 mixer learning rate (x err >> 16) */
+#define CM_MIX2_LR 2     /* final mixer learning rate */
+
+/* n is a multiple of 8, x 32-byte aligned; inputs past the real ones are 0. */
+typedef struct cm_mixer_kernels {
+	s32 (*dot)(const s32 *x, const s32 *w, u32 n);
+	void (*train)(const s32 *x, s32 *w, u32 n, s32 err);
+	const char *name;
+} cm_mixer_kernels;
+
+/* The kernels for a backend (NZ_NN_BACKEND_*; AUTO follows $NZIP_BACKEND and
+ * the CPU, like the engine). */
+cm_mixer_kernels nz_cm_mixer_kernels_for(int backend);
+extern const cm_mixer_kernels nz_cm_mixer_kernels_c;
+#if defined(__x86_64__) || defined(__i386__)
+#define CM_HAVE_MIXER_AVX2 1
+extern const cm_mixer_kernels nz_cm_mixer_kernels_avx2;
+#endif
+
+/* Weight sets of each layer-1 mixer (the range of its selector context). */
+extern const u32 nz_cm_mixer_sets[CM_MAX_MIXERS];
+
+typedef struct cm_mixer {
+	s32 x[CM_MAXIN] __attribute__((aligned(64))); /* the inputs of this bit */
+	u32 nin, nin_pad;
+	u32 n;                /* layer-1 mixers */
+	cm_mixer_kernels k;
+	s32 *w;               /* mixers x sets x nin_pad (shared by lanes) */
+	u32 wofs[CM_MAX_MIXERS];
+	s32 *wsel[CM_MAX_MIXERS];
+	s32 mdot[CM_MAX_MIXERS];
+	s32 mpr[CM_MAX_MIXERS];
+	s32 fw[256 * CM_MAX_MIXERS]; /* final mixer, one set per partial byte */
+	s32 *fwsel;
+	s32 fdot, fpr;
+} cm_mixer;
+
+/* nin inputs (at most CM_MAXIN), `mixers` layer-1 mixers. */
+int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend);
+void nz_cm_mixer_free(cm_mixer *mx);
+/* Bytes of weights for nin inputs (CM_MAXIN: the bound). */
+u64 nz_cm_mixer_memory(u32 nin, u32 mixers);
+void nz_cm_mixer_reset_shared(cm_mixer *mx);
+void nz_cm_mixer_reset_lane(cm_mixer *mx);
+
+/* The 12-bit probability of the inputs in mx->x; sel[i] < nz_cm_mixer_sets[i]
+ * picks mixer i's weight set, c0 the final mixer's. */
+NZ_INLINE u32 cm_mixer_mix(cm_mixer *mx, const cm_logistic *lg, const u32 *sel, u32 c0)
+{
+	const u32 nm = mx->n, np = mx->nin_pad;
+	for (u32 i = 0; i < nm; i++) {
+		s32 *w = mx->w + mx->wofs[i] + sel[i] * np;
+		mx->wsel[i] = w;
+		s32 d = mx->k.dot(mx->x, w, np) >> 8;
+		if (d > 2047)
+			d = 2047;
+		if (d < -2047)
+			d = -2047;
+		mx->mdot[i] = d;
+		mx->mpr[i] = cm_squash(lg, d);
+	}
+	if (nm == 1)
+		return (u32)mx->mpr[0];
+	s32 *fw = mx->fw + c0 * CM_MAX_MIXERS;
+	mx->fwsel = fw;
+	s64 dot = 0;
+	for (u32 i = 0; i < nm; i++)
+		dot += (s64)mx->mdot[i] * fw[i];
+	s32 d = (s32)(dot >> 16);
+	if (d > 2047)
+		d = 2047;
+	if (d < -2047)
+		d = -2047;
+	mx->fdot = d;
+	mx->fpr = cm_squash(lg, d);
+	return (u32)mx->fpr;
+}
+
+NZ_INLINE void cm_mixer_update(cm_mixer *mx, int y)
+{
+	const u32 nm = mx->n;
+	for (u32 i = 0; i < nm; i++) {
+		s32 err = ((y << 12) - mx->mpr[i]) * CM_MIX_LR;
+		mx->k.train(mx->x, mx->wsel[i], mx->nin_pad, err);
+	}
+	if (nm > 1) {
+		s32 err = ((y << 12) - mx->fpr) * CM_MIX2_LR;
+		s32 *fw = mx->fwsel;
+		for (u32 i = 0; i < nm; i++)
+			fw[i] += (mx->mdot[i] * err + (1 << 13)) >> 14;
+	}
+}
+
+#endif /* NZ_CM_MIXER_H */

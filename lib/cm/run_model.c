@@ -1,0 +1,74 @@
+/*
+ * run_model.c - the run table (run_model.h).
+ */
+#include "cm/run_model.h"
+
+u32 nz_cm_run_inputs(const cm_params *p) { return (p->flags & CM_F_RUN) ? cm_popcount32(p->ctx_mask) : 0; }
+
+int nz_cm_run_init(cm_run *r, const cm_params *p)
+{
+	r->nctx = cm_popcount32(p->ctx_mask);
+	r->hash_bits = p->hash_bits;
+	r->rt = NULL;
+	r->rt_mask = 0;
+	if (!(p->flags & CM_F_RUN))
+		return NZ_OK;
+	r->rt_mask = (u32)(((u64)1 << (p->hash_bits - 4)) - 1);
+	r->rt = nz_cm_big_alloc((size_t)1 << (p->hash_bits - 2));
+	return r->rt ? NZ_OK : NZ_ERR_NOMEM;
+}
+
+void nz_cm_run_free(cm_run *r)
+{
+	nz_cm_big_free(r->rt);
+	r->rt = NULL;
+}
+
+u64 nz_cm_run_memory(const cm_params *p)
+{
+	return (p->flags & CM_F_RUN) ? (u64)1 << (p->hash_bits - 2) : 0;
+}
+
+void nz_cm_run_reset_shared(cm_run *r)
+{
+	if (r->rt)
+		memset(r->rt, 0, (size_t)1 << (r->hash_bits - 2));
+}
+
+void nz_cm_run_reset_lane(cm_run *r)
+{
+	nz_cm_sm_fill(r->run_sm, CM_MAXCTX * 64, CM_SM_HALF);
+	for (u32 i = 0; i < CM_MAXCTX; i++) {
+		r->rp[i] = NULL;
+		r->run[i] = 0;
+	}
+}
+
+void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c)
+{
+	if (!r->rt)
+		return;
+	for (u32 i = 0; i < r->nctx; i++) {
+		u32 *e = r->rp[i];
+		if (!e)
+			continue;
+		u32 chk = chash_before[i] >> 24;
+		if ((*e >> 24) == chk && ((*e >> 16) & 255) == c)
+			*e += ((*e >> 8) & 255) < 255 ? 256 : 0;
+		else if ((*e >> 24) != chk && ((*e >> 8) & 255) > 1)
+			*e -= 256; /* another context owns it: age it first */
+		else
+			*e = chk << 24 | c << 16 | 1u << 8;
+	}
+}
+
+void nz_cm_run_lookup(cm_run *r, const u32 *chash)
+{
+	if (!r->rt)
+		return;
+	for (u32 i = 0; i < r->nctx; i++) {
+		u32 *e = r->rt + (chash[i] & r->rt_mask);
+		r->rp[i] = e;
+		r->run[i] = (*e >> 24) == (chash[i] >> 24) ? ((*e >> 16) & 255) | (*e & 0xff00) : 0;
+	}
+}

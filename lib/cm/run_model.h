@@ -1,0 +1,67 @@
+/*
+ * run_model.h - per context, the last byte seen and how many times in a row
+ * (flag CM_F_RUN). A 4-byte entry per context hash (checksum, byte, repeat
+ * count) in a table of 2^(hash_bits - 2) bytes predicts the whole next byte;
+ * while the bits coded so far agree with it, the expected bit and a count
+ * bucket select a learned probability. One mixer input per hashed context.
+ * Lanes share the table; the learned probabilities are each lane's.
+ */
+#ifndef NZ_CM_RUN_MODEL_H
+#define NZ_CM_RUN_MODEL_H
+
+#include "cm/history.h"
+#include "cm/tables.h"
+
+typedef struct cm_run {
+	u32 *rt;              /* chk:8 | byte:8 | count:8 per context hash; NULL: off */
+	u32 rt_mask;
+	u32 hash_bits;
+	u32 nctx;
+	u32 *rp[CM_MAXCTX];   /* each context's entry */
+	u32 run[CM_MAXCTX];   /* byte | count << 8 (count 0: none) */
+	u32 run_sm[CM_MAXCTX * 64];
+	u32 *rsm[CM_MAXCTX];
+} cm_run;
+
+/* Mixer inputs the run model adds. */
+u32 nz_cm_run_inputs(const cm_params *p);
+int nz_cm_run_init(cm_run *r, const cm_params *p);
+void nz_cm_run_free(cm_run *r);
+u64 nz_cm_run_memory(const cm_params *p);
+void nz_cm_run_reset_shared(cm_run *r);
+void nz_cm_run_reset_lane(cm_run *r);
+/* The byte c just coded follows the contexts of the byte before (their
+ * entries, from nz_cm_run_lookup). */
+void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c);
+/* Look up the entries of the new contexts. */
+void nz_cm_run_lookup(cm_run *r, const u32 *chash);
+
+NZ_INLINE void cm_run_mix(cm_run *r, const cm_tables *T, const cm_history *h, s32 *x)
+{
+	if (!r->rt)
+		return;
+	const u32 c0 = h->c0, bpos = h->bpos;
+	for (u32 i = 0; i < r->nctx; i++) {
+		u32 v = r->run[i];
+		r->rsm[i] = NULL;
+		if (v >> 8 && ((v & 255) | 256) >> (8 - bpos) == c0) {
+			u32 b = (v >> (7 - bpos)) & 1, cnt = v >> 8;
+			u32 q = cnt < 16 ? cnt : cnt < 32 ? 16 + (cnt - 16) / 4 : cnt < 64 ? 20 + (cnt - 32) / 8 : 24 + (cnt >= 128);
+			r->rsm[i] = &r->run_sm[i * 64 + q * 2 + b];
+			x[i] = (s16)cm_sm_st(T, *r->rsm[i]);
+		} else {
+			x[i] = 0;
+		}
+	}
+}
+
+NZ_INLINE void cm_run_update(cm_run *r, const cm_tables *T, int y)
+{
+	if (!r->rt)
+		return;
+	for (u32 i = 0; i < r->nctx; i++)
+		if (r->rsm[i])
+			cm_sm_update(&T->r, r->rsm[i], y, 1023);
+}
+
+#endif /* NZ_CM_RUN_MODEL_H */

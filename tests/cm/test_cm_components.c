@@ -1,0 +1,512 @@
+/*
+ * test_cm_components.c - the components of the CM model one by one (lib/cm,
+ * docs/CM.md "Components"): the mixer's AVX2 kernels equal the plain ones on
+ * random odd sizes and follow the backend choice; a mixer learns a biased
+ * source; state maps converge on one; the bit-history machine stays in range;
+ * the context map's slots are found again, share lines and replace the
+ * least-used slot; an APM starts as the identity, monotone, and learns per
+ * context; the match, latest-match and record models find what was planted;
+ * the history reads words, columns and nesting, and the context kinds hash
+ * them; the run model counts repeats; an external distribution becomes bit
+ * predictions; the mixer width is the sum of what each component registers.
+ * Includes lib/cm's private headers (this is lib/cm's own test).
+ */
+#define _POSIX_C_SOURCE 200809L /* setenv, strdup */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm/apm.h"
+#include "cm/context_map.h"
+#include "cm/contexts.h"
+#include "cm/ext_input.h"
+#include "cm/latest_match.h"
+#include "cm/history.h"
+#include "cm/match_model.h"
+#include "cm/mixer.h"
+#include "cm/record_model.h"
+#include "cm/run_model.h"
+#include "common/cpu.h"
+#include "nn/nn.h"
+#include "test_util.h"
+
+static cm_tables T;
+
+static s32 rand_in(nz_test_rng *r, s32 lo, s32 hi)
+{
+	return lo + (s32)(nz_test_next(r) % (u64)(hi - lo + 1));
+}
+
+/* The AVX2 dot/train kernels and the plain C ones agree on every odd width up
+ * to CM_MAXIN (padded with zero inputs to a multiple of 8, as the mixer does). */
+static void test_mixer_kernels(void)
+{
+	CHECK(strcmp(nz_cm_mixer_kernels_for(NZ_NN_BACKEND_SCALAR).name, "scalar") == 0);
+#ifdef CM_HAVE_MIXER_AVX2
+	if (!(nz_cpu_features() & NZ_CPU_AVX2)) {
+		printf("test_mixer_kernels: no AVX2 here, plain kernels only\n");
+		return;
+	}
+	CHECK(strcmp(nz_cm_mixer_kernels_for(NZ_NN_BACKEND_AVX2).name, "avx2") == 0);
+	if (nz_nn_backend_supported(NZ_NN_BACKEND_AVX512))
+		CHECK(strcmp(nz_cm_mixer_kernels_for(NZ_NN_BACKEND_AVX512).name, "avx2") == 0);
+	/* AUTO follows $NZIP_BACKEND like the engine */
+	const char *old = getenv("NZIP_BACKEND");
+	char *saved = old ? strdup(old) : NULL;
+	setenv("NZIP_BACKEND", "scalar", 1);
+	CHECK(strcmp(nz_cm_mixer_kernels_for(NZ_NN_BACKEND_AUTO).name, "scalar") == 0);
+	setenv("NZIP_BACKEND", "avx2", 1);
+	CHECK(strcmp(nz_cm_mixer_kernels_for(NZ_NN_BACKEND_AUTO).name, "avx2") == 0);
+	if (saved) {
+		setenv("NZIP_BACKEND", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("NZIP_BACKEND");
+	}
+
+	const cm_mixer_kernels c = nz_cm_mixer_kernels_c, v = nz_cm_mixer_kernels_avx2;
+	nz_test_rng r = {2024};
+	static s32 x[CM_MAXIN] __attribute__((aligned(64)));
+	static s32 w0[CM_MAXIN + 8], w1[CM_MAXIN + 8];
+	for (u32 nin = 1; nin <= CM_MAXIN; nin += 2) {
+		const u32 np = (nin + 7) & ~7u;
+		for (int rep = 0; rep < 50; rep++) {
+			memset(x, 0, sizeof(x));
+			for (u32 i = 0; i < nin; i++)
+				x[i] = rand_in(&r, -2047, 2047);
+			/* weights at the clamp now and then; one offset to test unaligned w */
+			const u32 off = (u32)rep & 7;
+			for (u32 i = 0; i < np; i++) {
+				s32 wv = nz_test_next(&r) % 8 == 0 ? (nz_test_next(&r) & 1 ? CM_WMAX : -CM_WMAX)
+								   : rand_in(&r, -CM_WMAX, CM_WMAX);
+				w0[off + i] = w1[off + i] = wv;
+			}
+			CHECK_EQ_INT(c.dot(x, w0 + off, np), v.dot(x, w1 + off, np));
+			s32 err = rand_in(&r, -4095 * CM_MIX_LR, 4095 * CM_MIX_LR);
+			c.train(x, w0 + off, np, err);
+			v.train(x, w1 + off, np, err);
+			CHECK(memcmp(w0 + off, w1 + off, np * sizeof(s32)) == 0);
+		}
+	}
+#endif
+}
+
+/* One mixer with a constant input and a bias learns P(1) of a biased source;
+ * two layers do too, and the weights stay within the clamp. */
+static void test_mixer_learns(void)
+{
+	for (u32 mixers = 1; mixers <= 2; mixers++) {
+		cm_mixer mx;
+		memset(&mx, 0, sizeof(mx));
+		REQUIRE(nz_cm_mixer_init(&mx, 3, mixers, NZ_NN_BACKEND_AUTO) == NZ_OK);
+		nz_cm_mixer_reset_shared(&mx);
+		nz_cm_mixer_reset_lane(&mx);
+		nz_test_rng r = {7};
+		u32 sel[CM_MAX_MIXERS] = {0};
+		u64 sum = 0;
+		for (int i = 0; i < 20000; i++) {
+			mx.x[0] = 300;
+			mx.x[1] = -200;
+			mx.x[2] = 256;
+			u32 p = cm_mixer_mix(&mx, &T.lg, sel, 1);
+			if (i >= 15000)
+				sum += p;
+			int y = nz_test_uniform(&r) < 0.85;
+			cm_mixer_update(&mx, y);
+		}
+		double avg = (double)sum / 5000 / 4096;
+		CHECK(avg > 0.80 && avg < 0.90);
+		for (u32 i = 0; i < mx.nin_pad; i++)
+			CHECK(mx.w[i] >= -CM_WMAX && mx.w[i] <= CM_WMAX);
+		CHECK_EQ_INT(nz_cm_mixer_init(&mx, CM_MAXIN + 1, 1, 0), NZ_ERR_PARAM);
+		nz_cm_mixer_free(&mx);
+	}
+}
+
+/* A state-map entry converges on the bias of its source; its count stops at
+ * the limit; the bit-history machine stays in its 251 states and counts up. */
+static void test_state_map(void)
+{
+	const double bias[] = {0.05, 0.3, 0.5, 0.8, 0.97};
+	for (size_t b = 0; b < sizeof(bias) / sizeof(bias[0]); b++) {
+		nz_test_rng r = {100 + b};
+		u32 e = CM_SM_HALF;
+		double avg = 0;
+		for (int i = 0; i < 20000; i++) {
+			if (i >= 10000)
+				avg += cm_sm_p12(e) / 4096.0 / 10000;
+			cm_sm_update(&T.r, &e, nz_test_uniform(&r) < bias[b], CM_SM_LIMIT);
+		}
+		CHECK(avg > bias[b] - 0.02 && avg < bias[b] + 0.02);
+		CHECK_EQ_INT(e & 1023, CM_SM_LIMIT);
+		u32 f = CM_SM_HALF;
+		for (int i = 0; i < 1000; i++)
+			cm_sm_update(&T.r, &f, 1, 255);
+		CHECK_EQ_INT(f & 1023, 255);
+		CHECK(cm_sm_p12(f) >= 4090);
+	}
+	const cm_bit_history *bh = &T.bh;
+	for (int s = 0; s < 251; s++)
+		for (int y = 0; y < 2; y++) {
+			u8 t = cm_bh_next(bh, (u8)s, y);
+			CHECK(t < 251);
+			/* one more bit of its kind, never more in all than one more */
+			CHECK(bh->sn0[t] + bh->sn1[t] <= bh->sn0[s] + bh->sn1[s] + 1);
+			if (s > 0 && (y ? bh->sn1[s] : bh->sn0[s]) < 4)
+				CHECK((y ? bh->sn1[t] : bh->sn0[t]) > (y ? bh->sn1[s] : bh->sn0[s]));
+		}
+	u8 s = 0;
+	for (int i = 0; i < 100; i++)
+		s = cm_bh_next(bh, s, 1);
+	CHECK(bh->sn0[s] == 0 && bh->sn1[s] > 20 && cm_bh_deterministic(bh, s));
+	u8 t = cm_bh_next(bh, s, 0);
+	/* the opposite evidence is roughly halved: (n1 + 3) / 2 */
+	CHECK(bh->sn0[t] == 1 && bh->sn1[t] == (bh->sn1[s] + 3) / 2 && !cm_bh_deterministic(bh, t));
+	/* an initial probability of (n1 + 1/2) / (n + 1) */
+	CHECK_EQ_INT(bh->init_sm[0] >> 10, 1u << 21);
+}
+
+/* The slot of a context is found again at its next visit; four contexts of one
+ * line keep four slots; a fifth replaces the one with the least history. */
+static void test_context_map(void)
+{
+	cm_params p = {.hash_bits = 16, .ctx_mask = CM_C_O2, .mixers = 1};
+	cm_context_map cm;
+	memset(&cm, 0, sizeof(cm));
+	REQUIRE(nz_cm_context_map_init(&cm, &p) == NZ_OK);
+	nz_cm_context_map_reset_shared(&cm, &T);
+	nz_cm_context_map_reset_lane(&cm, 1);
+	CHECK_EQ_INT(cm.nctx, 1);
+	/* five hashes whose slots (at c0 = 1) fall in one line, checksums distinct */
+	const u32 K = 0x2545F491u;
+	u32 hs[5], n = 0, line = 0;
+	for (u32 v = 1; n < 5; v++) {
+		u32 h = h32(v + K);
+		if (n == 0)
+			line = h & cm.ht_mask;
+		if ((h & cm.ht_mask) != line)
+			continue;
+		int dup = 0;
+		for (u32 i = 0; i < n; i++)
+			dup |= (h32(hs[i] + K) >> 24) == (h >> 24);
+		if (!dup)
+			hs[n++] = v;
+	}
+	u8 *slot[5];
+	for (u32 i = 0; i < 4; i++) {
+		cm.chash[0] = hs[i];
+		nz_cm_context_map_set_slots(&cm, 1);
+		slot[i] = cm.slot[0];
+		CHECK(slot[i] == cm.ht + ((size_t)line << 6) + 16 * i);
+		CHECK_EQ_INT(slot[i][0], h32(hs[i] + K) >> 24);
+		slot[i][1] = (u8)(10 - i); /* history of its first node: slot 3 has least */
+		slot[i][2] = 77;
+	}
+	for (u32 i = 0; i < 4; i++) {
+		cm.chash[0] = hs[i];
+		nz_cm_context_map_set_slots(&cm, 1);
+		CHECK(cm.slot[0] == slot[i] && slot[i][2] == 77);
+	}
+	cm.chash[0] = hs[4];
+	nz_cm_context_map_set_slots(&cm, 1);
+	CHECK(cm.slot[0] == slot[3]);
+	CHECK_EQ_INT(slot[3][0], h32(hs[4] + K) >> 24);
+	CHECK(slot[3][1] == 0 && slot[3][2] == 0); /* a fresh slot */
+	CHECK(slot[0][2] == 77 && slot[1][2] == 77 && slot[2][2] == 77);
+
+	/* mixing and learning: a context that always sees 1 predicts 1 */
+	s32 x[8] = {0};
+	for (int i = 0; i < 200; i++) {
+		cm_context_map_mix(&cm, &T, 1, 'a', 0, x);
+		cm_context_map_update(&cm, &T, 1);
+	}
+	cm_context_map_mix(&cm, &T, 1, 'a', 0, x);
+	CHECK(x[1] > 1000 && x[2] > 1000); /* order 1 and the hashed context */
+	CHECK_EQ_INT(cm.order, 3);
+	CHECK_EQ_INT(nz_cm_context_map_inputs(&p), 3);
+	nz_cm_context_map_free(&cm);
+}
+
+/* An APM starts as (nearly) the identity and is monotone in its input; it
+ * learns per context and leaves the others alone. */
+static void test_apm(void)
+{
+	cm_apm a;
+	REQUIRE(nz_cm_apm_init(&a, 8) == NZ_OK);
+	nz_cm_apm_reset(&a);
+	u32 prev = 0;
+	for (u32 pr = 1; pr < 4096; pr++) {
+		u32 q = cm_apm_p(&a, &T.lg, pr, 5);
+		CHECK(q >= prev);
+		prev = q;
+		CHECK(abs((int)q - (int)(pr << 4)) < 16 * 40);
+	}
+	/* a context where the input is overconfident towards 0 (the bit is 1 half
+	 * the time whatever the input says) learns to output about 1/2 */
+	u32 before = cm_apm_p(&a, &T.lg, 2048, 9);
+	nz_test_rng r = {9};
+	for (int i = 0; i < 2000; i++)
+		for (u32 pr = 100; pr <= 2000; pr += 100) {
+			(void)cm_apm_p(&a, &T.lg, pr, 5);
+			cm_apm_update(&a, &T, nz_test_uniform(&r) < 0.5);
+		}
+	for (u32 pr = 300; pr <= 2000; pr += 100) { /* (the ends have one trained neighbour) */
+		u32 q = cm_apm_p(&a, &T.lg, pr, 5);
+		CHECK(q > 65536 * 4 / 10 && q < 65536 * 6 / 10);
+	}
+	CHECK_EQ_INT(cm_apm_p(&a, &T.lg, 2048, 9), before);
+	nz_cm_apm_free(&a);
+}
+
+static void feed(cm_history *h, cm_match *mm, cm_record *rec, const u8 *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		nz_cm_history_update_byte(h, b[i]);
+		if (rec)
+			nz_cm_record_update_byte(rec, h, b[i]);
+		if (mm)
+			nz_cm_match_update_byte(mm, h, b[i]);
+	}
+}
+
+/* The match model follows a repeated text and expects its next byte. */
+static void test_match_model(void)
+{
+	cm_history h;
+	cm_match mm;
+	memset(&h, 0, sizeof(h));
+	memset(&mm, 0, sizeof(mm));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK && nz_cm_match_init(&mm, 16) == NZ_OK);
+	nz_cm_history_reset(&h);
+	nz_cm_match_reset(&mm);
+	u8 buf[3000];
+	nz_test_fill(buf, 1000, 0, 1);          /* random: no matches */
+	memcpy(buf + 1000, buf + 200, 600);     /* a copy of part of it */
+	nz_test_fill(buf + 1600, 1400, 0, 2);
+	feed(&h, &mm, NULL, buf, 1000);
+	CHECK_EQ_INT(mm.mlen, 0);
+	feed(&h, &mm, NULL, buf + 1000, 100);
+	CHECK(mm.mlen >= 90);
+	CHECK_EQ_INT(mm.mexp, buf[1100]);
+	CHECK_EQ_INT(mm.mptr, 200 + 100);
+	/* the inputs: expected bit with confidence */
+	s32 x[2];
+	h.c0 = 1;
+	h.bpos = 0;
+	int bit = cm_match_mix(&mm, &T, &h, x);
+	CHECK_EQ_INT(bit, buf[1100] >> 7);
+	CHECK_EQ_INT(x[1], bit ? 1024 : -1024);
+	nz_cm_match_free(&mm);
+	nz_cm_history_free(&h);
+}
+
+/* The record model finds the length of fixed records. */
+static void test_record_model(void)
+{
+	cm_params p = {.flags = CM_F_REC};
+	cm_history h;
+	cm_record rec;
+	memset(&h, 0, sizeof(h));
+	memset(&rec, 0, sizeof(rec));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK && nz_cm_record_init(&rec, &p) == NZ_OK);
+	nz_cm_history_reset(&h);
+	nz_cm_record_reset_shared(&rec);
+	nz_cm_record_reset_lane(&rec);
+	nz_test_rng r = {3};
+	u8 buf[37 * 200];
+	for (u32 i = 0; i < sizeof(buf); i++)
+		buf[i] = i % 37 == 0 ? '|' : i % 37 < 5 ? (u8)('0' + nz_test_next(&r) % 3)
+							 : (u8)('a' + nz_test_next(&r) % 26);
+	feed(&h, NULL, &rec, buf, sizeof(buf));
+	CHECK_EQ_INT(rec.rlen, 37);
+	CHECK_EQ_INT(nz_cm_record_inputs(&p), 1);
+	nz_cm_record_free(&rec, 0);
+	nz_cm_history_free(&h);
+}
+
+/* The history reads words (case-folded), columns, the byte above and nesting;
+ * the context kinds hash them (a word hashes the same in any case). */
+static void test_history_contexts(void)
+{
+	cm_history h;
+	memset(&h, 0, sizeof(h));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	nz_cm_history_reset(&h);
+	const char *a = "ab(x \"Hello\n0123456789\nabcdefg";
+	for (const char *q = a; *q; q++)
+		nz_cm_history_update_byte(&h, (u8)*q);
+	CHECK_EQ_INT(h.col, 7);
+	CHECK_EQ_INT(h.line_first, 'a');
+	CHECK_EQ_INT(h.above, '7');                /* same column, line above */
+	CHECK_EQ_INT(h.nest, 0);                   /* reset at the newline */
+	CHECK_EQ_INT(cm_hist_back(&h, 1), 'g');
+	CHECK_EQ_INT(h.c4, (u32)('d' << 24 | 'e' << 16 | 'f' << 8 | 'g'));
+	const u8 kinds[] = {7, 21};
+	u32 h1[2], h2[2];
+	nz_cm_context_hashes(kinds, 2, &h, 0, h1);
+	nz_cm_history_reset(&h);
+	for (const char *q = "ab(x \"HELLO\n0123456789\nABCDEFG"; *q; q++)
+		nz_cm_history_update_byte(&h, (u8)*q);
+	nz_cm_context_hashes(kinds, 2, &h, 0, h2);
+	CHECK_EQ_INT(h1[0], h2[0]); /* WORD: case-folded */
+	CHECK(h1[1] != h2[1]);      /* LINE: first byte of the line differs */
+	nz_cm_history_reset(&h);
+	for (const char *q = "f(a[b{"; *q; q++)
+		nz_cm_history_update_byte(&h, (u8)*q);
+	CHECK_EQ_INT(h.nest, 0x123);
+	nz_cm_history_update_byte(&h, '}');
+	CHECK_EQ_INT(h.nest, 0x12);
+	nz_cm_history_update_byte(&h, ')');          /* not the innermost: kept */
+	CHECK_EQ_INT(h.nest, 0x12);
+	nz_cm_history_free(&h);
+}
+
+/* A context that keeps seeing the same byte: the run model counts it and
+ * predicts its bits; another byte restarts the count. */
+static void test_run_model(void)
+{
+	cm_params p = {.hash_bits = 16, .ctx_mask = CM_C_O2 | CM_C_O3, .flags = CM_F_RUN};
+	cm_run r;
+	memset(&r, 0, sizeof(r));
+	REQUIRE(nz_cm_run_init(&r, &p) == NZ_OK && r.rt);
+	nz_cm_run_reset_shared(&r);
+	nz_cm_run_reset_lane(&r);
+	CHECK_EQ_INT(nz_cm_run_inputs(&p), 2);
+	const u32 ch[2] = {0xAB000123u, 0xCD000456u};
+	nz_cm_run_lookup(&r, ch);
+	for (int i = 0; i < 10; i++) {
+		nz_cm_run_update_byte(&r, ch, 'x');
+		nz_cm_run_lookup(&r, ch);
+	}
+	CHECK_EQ_INT(r.run[0] & 255, 'x');
+	CHECK_EQ_INT(r.run[0] >> 8, 10);
+	cm_history h = {0};
+	h.c0 = 1;
+	s32 x[2];
+	/* train: the expected bit is right */
+	for (int i = 0; i < 50; i++) {
+		cm_run_mix(&r, &T, &h, x);
+		cm_run_update(&r, &T, 'x' >> 7);
+	}
+	cm_run_mix(&r, &T, &h, x);
+	CHECK(x[0] < -1000 && x[1] < -1000); /* 'x' = 0111 1000: first bit 0 */
+	h.c0 = 3;                            /* a 1 came instead: no prediction */
+	h.bpos = 1;
+	cm_run_mix(&r, &T, &h, x);
+	CHECK(x[0] == 0 && x[1] == 0 && r.rsm[0] == NULL);
+	nz_cm_run_update_byte(&r, ch, 'y');
+	nz_cm_run_lookup(&r, ch);
+	CHECK_EQ_INT(r.run[0], 'y' | 1u << 8);
+	nz_cm_run_free(&r);
+}
+
+/* An external distribution with all its weight on one byte predicts its bits
+ * with confidence; a uniform one says nothing. */
+static void test_ext_input(void)
+{
+	cm_params p = {.flags = CM_F_EXT};
+	cm_ext_input e;
+	memset(&e, 0, sizeof(e));
+	REQUIRE(nz_cm_ext_init(&e, &p) == NZ_OK);
+	nz_cm_ext_reset(&e);
+	CHECK_EQ_INT(nz_cm_ext_inputs(&p), 2);
+	cm_history h = {0};
+	s32 x[2] = {1, 1};
+	h.c0 = 1;
+	cm_ext_mix(&e, &T, &h, x);
+	CHECK(x[0] == 0 && x[1] == 0); /* no predictor yet */
+	e.has_ext = 1;
+	u16 probs[256] = {0};
+	probs[0xA5] = 60000;
+	nz_cm_ext_set_probs(&e, probs);
+	const u32 c = 0xA5;
+	for (u32 b = 0; b < 8; b++) {
+		h.bpos = b;
+		h.c0 = (c | 256) >> (8 - b);
+		cm_ext_mix(&e, &T, &h, x);
+		if ((c >> (7 - b)) & 1)
+			CHECK(x[0] > 1500);
+		else
+			CHECK(x[0] < -1500);
+	}
+	for (int i = 0; i < 256; i++)
+		probs[i] = 100;
+	nz_cm_ext_set_probs(&e, probs);
+	h.bpos = 0;
+	h.c0 = 1;
+	cm_ext_mix(&e, &T, &h, x);
+	CHECK(x[0] > -20 && x[0] < 20);
+	nz_cm_ext_free(&e);
+}
+
+/* The second match model takes the latest 5-byte context when it is not the
+ * one the first model follows. */
+static void test_latest_match(void)
+{
+	cm_params p = {.match_bits = 16, .flags = CM_F_REC};
+	cm_history h;
+	cm_match mm;
+	cm_latest l;
+	memset(&h, 0, sizeof(h));
+	memset(&mm, 0, sizeof(mm));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK && nz_cm_match_init(&mm, 16) == NZ_OK);
+	nz_cm_history_reset(&h);
+	nz_cm_match_reset(&mm);
+	nz_cm_latest_init(&l, &p);
+	nz_cm_latest_reset(&l);
+	CHECK(l.on);
+	/* "key=1;" long ago, in a long context; "key=2;" lately in a short one */
+	u8 buf[4000];
+	nz_test_fill(buf, sizeof(buf), 0, 5);
+	memcpy(buf + 100, "common prefix of it all key=1;", 30);
+	memcpy(buf + 2000, "different stuff key=2;", 22);
+	memcpy(buf + 3000, "common prefix of it all key=", 28);
+	for (u32 i = 0; i < 3028; i++) {
+		nz_cm_history_update_byte(&h, buf[i]);
+		nz_cm_match_update_byte(&mm, &h, buf[i]);
+		nz_cm_latest_update_byte(&l, &mm, &h, buf[i]);
+	}
+	CHECK(mm.mlen >= 20);
+	CHECK_EQ_INT(mm.mexp, '1');
+	CHECK(l.mlen2 > 0);
+	CHECK_EQ_INT(l.mexp2, '2');
+	nz_cm_match_free(&mm);
+	nz_cm_history_free(&h);
+}
+
+/* The mixer's width is what the components register: here checked against
+ * the count the model used to keep by hand, for every flag combination. */
+static void test_input_registry(void)
+{
+	const u32 masks[] = {0, CM_C_O2, CM_C_O2 | CM_C_O3 | CM_C_WORD, CM_C_ALL_};
+	for (size_t mi = 0; mi < sizeof(masks) / sizeof(masks[0]); mi++)
+		for (u32 f = 0; f <= CM_F_ALL_; f++)
+			for (u32 mb = 0; mb <= 20; mb += 20) {
+				cm_params p = {.hash_bits = 20, .ctx_mask = masks[mi], .match_bits = mb,
+					       .mixers = 1, .flags = f};
+				u32 nctx = cm_popcount32(masks[mi]);
+				u32 per = (f & CM_F_RICH) ? 2 : 1;
+				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
+					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + 1 +
+					   ((f & CM_F_RUN) ? nctx : 0);
+				CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
+				CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);
+			}
+}
+
+int main(void)
+{
+	cm_tables_init(&T);
+	test_mixer_kernels();
+	test_mixer_learns();
+	test_state_map();
+	test_context_map();
+	test_apm();
+	test_match_model();
+	test_record_model();
+	test_history_contexts();
+	test_run_model();
+	test_ext_input();
+	test_latest_match();
+	test_input_registry();
+	return nz_test_finish("test_cm_components");
+}
