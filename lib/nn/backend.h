@@ -210,4 +210,9 @@ const nz_nn_backend_desc *nz_nn_backend_desc_of(int backend);
 /* The CPU backend (cpu_ops.c, cpu_backend.c); its variant is a kernel table. */
 extern const nz_nn_backend_ops nz_nn_cpu_backend;
 
+/* The OpenCL backend (lib/nn/opencl/, built when CMake finds OpenCL: then
+ * NZ_NN_HAVE_OPENCL is defined); supported when a suitable device exists. */
+extern const nz_nn_backend_ops nz_nn_opencl_backend;
+int nz_ocl_device_available(void);
+
 #endif /* NZ_NN_BACKEND_H */

@@ -3,6 +3,8 @@
  * implements each, with which variant, and whether this machine can run it.
  * Adding a backend is one entry here (and its id and name in nn.h).
  */
+#include <stdio.h>
+
 #include "common/cpu.h"
 #include "nn/backend.h"
 #include "nn/kernels.h"
@@ -34,8 +36,14 @@ static const nz_nn_backend_desc registry[NZ_NN_BACKEND_COUNT_] = {
 	[NZ_NN_BACKEND_AVX2] = {NZ_NN_BACKEND_AVX2, "avx2", NULL, NULL, NULL},
 	[NZ_NN_BACKEND_AVX512] = {NZ_NN_BACKEND_AVX512, "avx512", NULL, NULL, NULL},
 #endif
-	/* reserved for the OpenCL backend: known by name, not built yet */
+#ifdef NZ_NN_HAVE_OPENCL
+	/* lib/nn/opencl/: supported when a device meets NUMERICS.md section 7 */
+	[NZ_NN_BACKEND_OPENCL] = {NZ_NN_BACKEND_OPENCL, "opencl", &nz_nn_opencl_backend, NULL,
+				  nz_ocl_device_available},
+#else
+	/* not built (CMake found no OpenCL): known by name, unsupported */
 	[NZ_NN_BACKEND_OPENCL] = {NZ_NN_BACKEND_OPENCL, "opencl", NULL, NULL, NULL},
+#endif
 };
 
 /* The table is its name and one function pointer per NZ_NN_BACKEND_ENTRIES name. */
@@ -57,3 +65,19 @@ const nz_nn_backend_desc *nz_nn_backend_desc_of(int backend)
 		return NULL;
 	return &registry[backend];
 }
+
+#ifndef NZ_NN_HAVE_OPENCL
+/* A build without OpenCL: no device to choose or list. */
+int nz_nn_opencl_select(const char *spec)
+{
+	(void)spec;
+	return NZ_ERR_UNSUPPORTED;
+}
+
+int nz_nn_opencl_list(char *buf, size_t cap)
+{
+	if (cap)
+		snprintf(buf, cap, "this nzip was built without OpenCL\n");
+	return 0;
+}
+#endif
