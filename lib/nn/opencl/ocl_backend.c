@@ -138,8 +138,12 @@ static void launch(kargs *a, cl_uint dims, size_t n0, size_t n1, size_t n2)
 {
 	if (!n0 || !n1 || !n2)
 		return;
-	size_t g[3] = {round_up(n0, dims == 1 ? 64 : 16), n1, n2};
-	CK(a->c, clEnqueueNDRangeKernel(a->c->q, a->k, dims, NULL, g, NULL, 0, NULL, NULL),
+	/* Fixed work-group shapes: one compiled variant per kernel on
+	 * implementations that specialise on the local size (PoCL). */
+	static const size_t l1[1] = {64}, l2[2] = {16, 4}, l3[3] = {16, 4, 1};
+	const size_t *l = dims == 1 ? l1 : dims == 2 ? l2 : l3;
+	const size_t g[3] = {round_up(n0, l[0]), dims > 1 ? round_up(n1, l[1]) : 1, n2};
+	CK(a->c, clEnqueueNDRangeKernel(a->c->q, a->k, dims, NULL, g, l, 0, NULL, NULL),
 	   a->name);
 }
 
