@@ -79,6 +79,7 @@ int nz_params_resolve(const nz_params *p, nz_frame_info *info, const char **deta
 _Static_assert((int)NZ_BACKEND_SCALAR == (int)NZ_NN_BACKEND_SCALAR &&
 		       (int)NZ_BACKEND_AVX2 == (int)NZ_NN_BACKEND_AVX2 &&
 		       (int)NZ_BACKEND_AVX512 == (int)NZ_NN_BACKEND_AVX512 &&
+		       (int)NZ_BACKEND_OPENCL == (int)NZ_NN_BACKEND_OPENCL &&
 		       (int)NZ_BACKEND_AUTO == (int)NZ_NN_BACKEND_AUTO,
 	       "public and engine backend ids differ");
 
@@ -94,4 +95,15 @@ int nz_backend_supported(int backend)
 	if (backend == NZ_BACKEND_AUTO)
 		return 1;
 	return backend > 0 && backend < NZ_NN_BACKEND_COUNT_ && nz_nn_backend_supported(backend);
+}
+
+int nz_select_device(const char *spec) { return nz_nn_opencl_select(spec); }
+
+int nz_list_devices(char *buf, size_t cap) { return nz_nn_opencl_list(buf, cap); }
+
+int nz_codec_select_device(int backend, const char *device)
+{
+	if (backend != NZ_BACKEND_OPENCL || !device || !*device)
+		return NZ_OK;
+	return nz_nn_opencl_select(device);
 }

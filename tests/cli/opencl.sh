@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# --device=opencl: for every seed model at a small preset, the file compressed on
+# the OpenCL device is byte-identical to the CPU's, and each decodes on the other.
+# A bad device is a usage error that writes nothing. Skips (exit 77, ctest SKIP)
+# when this nzip has no OpenCL or the machine no usable OpenCL device (CI installs
+# PoCL, so it runs there).
+source "$(dirname "$0")/common.bash"
+
+if ! "$NZIP" --device=opencl -c /dev/null >/dev/null 2>"$SCRATCH/probe.err"; then
+	echo "SKIP: no usable OpenCL device: $(head -c 300 "$SCRATCH/probe.err")"
+	"$NZIP" --list-devices
+	exit 77
+fi
+"$NZIP" --list-devices
+dev=$("$NZIP" --list-devices | awk '/ usable$/ {print $1; exit}') # opencl:P.D
+
+make_text f 4000
+for m in edpc-tiny edpc-xs pac-tiny trace-tiny sep-tiny; do
+	expect 0 "$NZIP" -c --model="$m" --device=cpu f && cp "$T_OUT" "cpu.$m.nz"
+	expect 0 "$NZIP" -c --model="$m" --device=opencl f && cp "$T_OUT" "ocl.$m.nz"
+	same "cpu.$m.nz" "ocl.$m.nz"
+	expect 0 "$NZIP" -dc --device=cpu "ocl.$m.nz" && cp "$T_OUT" "ocl.$m.out"
+	same f "ocl.$m.out"
+	expect 0 "$NZIP" -dc --device="$dev" "cpu.$m.nz" && cp "$T_OUT" "cpu.$m.out"
+	same f "cpu.$m.out"
+done
+
+# a device that does not exist: usage error, no output
+expect 2 "$NZIP" --device=opencl:9.9 -k f
+absent f.nz
+expect 2 "$NZIP" --device=opencl:x f
+absent f.nz
+finish
