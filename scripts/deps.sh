@@ -7,7 +7,10 @@ what=${1:-test}
 pkgs=(cmake make gcc libxxhash-dev zstd)
 case $what in
   build) ;;
-  test)  pkgs+=(clang libclang-rt-14-dev xz-utils bzip2 gzip) ;;
+  # OpenCL: headers and ICD loader to build the backend, PoCL (a CPU OpenCL
+  # platform) and clinfo so the OpenCL tests run in CI without a GPU
+  test)  pkgs+=(clang libclang-rt-14-dev xz-utils bzip2 gzip
+               ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo) ;;
   bench) pkgs+=(xz-utils bzip2 gzip brotli time bc) ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
