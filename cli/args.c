@@ -358,7 +358,12 @@ static int apply(cli_options *o, int id, const char *name, const char *arg)
 			return EXIT_USAGE;
 		}
 		o->device = arg[6] ? arg + 7 : NULL;
-		if (nz_select_device(o->device) != NZ_OK) {
+		const int rc = nz_select_device(o->device);
+		if (rc == NZ_ERR_UNSUPPORTED) {
+			msg_usage("this nzip was built without OpenCL: no device '%s'", arg);
+			return EXIT_USAGE;
+		}
+		if (rc != NZ_OK) {
 			msg_usage("bad OpenCL device '%s' (see --list-devices)", arg);
 			return EXIT_USAGE;
 		}
