@@ -7,7 +7,11 @@
 
 #include "common/cpu.h"
 #include "nn/backend.h"
+#include "nn/engine_internal.h"
 #include "nn/kernels.h"
+#ifdef NZ_NN_HAVE_OPENCL
+#include "nn/opencl/ocl_internal.h"
+#endif
 
 static int always(void) { return 1; }
 
@@ -81,3 +85,17 @@ int nz_nn_opencl_list(char *buf, size_t cap)
 	return 0;
 }
 #endif
+
+int nz_nn_debug_math(nz_nn_ctx *ctx, int fn, float *y, const float *x, size_t n)
+{
+#ifdef NZ_NN_HAVE_OPENCL
+	if (ctx->be == &nz_nn_opencl_backend) {
+		nz_ocl_math(ctx, fn, y, x, n);
+		ctx->be->sync(ctx);
+		return NZ_OK;
+	}
+#else
+	(void)ctx, (void)fn, (void)y, (void)x, (void)n;
+#endif
+	return NZ_ERR_UNSUPPORTED;
+}

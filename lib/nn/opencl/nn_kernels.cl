@@ -625,3 +625,25 @@ KERNEL void k_patch_mix_ds(ARG(ds), CARG(dpre), CARG(coef), uint B, uint NW, uin
 	}
 	PTR(ds)[b * S + i] = c;
 }
+
+/* The math functions themselves, for test_nn_math (nz_nn_debug_math): 0 exp,
+ * 1 log, 2 tanh, 3 erf, 4 sigmoid, 5 rsqrt, 6 gelu, 7 gelu'. */
+KERNEL void k_math(int fn, ulong n, ARG(y), CARG(x))
+{
+	const ulong i = GID(0);
+	if (i >= n)
+		return;
+	const float v = PTR(x)[i];
+	float r;
+	switch (fn) {
+	case 0: r = m_exp(v); break;
+	case 1: r = m_log(v); break;
+	case 2: r = m_tanh(v); break;
+	case 3: r = m_erf(v); break;
+	case 4: r = m_sigmoid(v); break;
+	case 5: r = m_rsqrt(v); break;
+	case 6: r = m_gelu(v); break;
+	default: r = m_gelu_grad(v); break;
+	}
+	PTR(y)[i] = r;
+}

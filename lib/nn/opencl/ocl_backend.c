@@ -22,7 +22,7 @@ enum {
 	K_BMM_DU, K_LN_FWD, K_LN_DX, K_LN_DGB, K_EW, K_COPY_ROWS, K_SOFTMAX, K_XENT_BWD,
 	K_XENT_LOSS, K_SLIDE_PUSH, K_ADAM, K_LANE_BIAS_FWD, K_LANE_BIAS_BWD, K_SQR_ATT_FWD,
 	K_SQR_ATT_BWD, K_PATCH_GATE_FWD, K_PATCH_GATE_BWD, K_PATCH_MIX_FWD, K_PATCH_MIX_DCOEF,
-	K_PATCH_MIX_DS, K_COUNT
+	K_PATCH_MIX_DS, K_MATH, K_COUNT
 };
 
 static const char *const kernel_names[K_COUNT] = {
@@ -30,7 +30,7 @@ static const char *const kernel_names[K_COUNT] = {
 	"k_bmm_dx", "k_bmm_du", "k_ln_fwd", "k_ln_dx", "k_ln_dgb", "k_ew", "k_copy_rows",
 	"k_softmax", "k_xent_bwd", "k_xent_loss", "k_slide_push", "k_adam", "k_lane_bias_fwd",
 	"k_lane_bias_bwd", "k_sqr_att_fwd", "k_sqr_att_bwd", "k_patch_gate_fwd",
-	"k_patch_gate_bwd", "k_patch_mix_fwd", "k_patch_mix_dcoef", "k_patch_mix_ds",
+	"k_patch_gate_bwd", "k_patch_mix_fwd", "k_patch_mix_dcoef", "k_patch_mix_ds", "k_math",
 };
 
 /* Elementwise op codes of k_ew (the enum in nn_kernels.cl, same order). */
@@ -890,6 +890,19 @@ static void ocl_patch_mix_backward(nz_nn_ctx *ctx, float *ds, float *dcoef, floa
 		a_u32(&a, H);
 		launch(&a, 2, S, B, 1);
 	}
+}
+
+/* The device's math functions over engine buffers (test_nn_math). */
+void nz_ocl_math(nz_nn_ctx *ctx, int fn, float *y, const float *x, size_t n)
+{
+	if (!n)
+		return;
+	kargs a = begin(of(ctx), K_MATH);
+	a_int(&a, fn);
+	a_u64(&a, n);
+	a_buf(&a, y);
+	a_buf(&a, x);
+	launch(&a, 1, n, 1, 1);
 }
 
 /* Peak bytes of engine buffers a context has held (for -v). */

@@ -66,5 +66,7 @@ void nz_ocl_map_free(nz_ocl_map *m);
 
 /* ---- ocl_backend.c ---- */
 extern const nz_nn_backend_ops nz_nn_opencl_backend;
+void nz_ocl_math(nz_nn_ctx *ctx, int fn, float *y, const float *x, size_t n);
+size_t nz_ocl_peak_bytes(const nz_nn_ctx *ctx);
 
 #endif /* NZ_NN_OCL_INTERNAL_H */
