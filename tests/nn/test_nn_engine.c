@@ -7,7 +7,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/cpu.h"
 #include "nn_test_common.h"
@@ -285,6 +288,37 @@ static void test_buffers(void)
 	free(h1);
 }
 
+/* A device backend's engine buffers are addresses the host cannot touch: a
+ * stray host read (only ops, upload, download and hash may use them) faults at
+ * once instead of reading stale memory; a request beyond the device's memory
+ * is NULL (NZ_ERR_NOMEM to the caller), not a later failure. */
+static void test_device_buffers(void)
+{
+	for (int be = NZ_NN_BACKEND_SCALAR; be < NZ_NN_BACKEND_COUNT_; be++) {
+		if (!nz_nn_backend_supported(be) || nz_nn_backend_desc_of(be)->ops == &nz_nn_cpu_backend)
+			continue;
+		nz_nn_ctx *ctx = make_ctx(be, 1);
+		float *buf = nz_nn_calloc(ctx, 1000);
+		REQUIRE(buf);
+		CHECK(nz_nn_alloc(ctx, (size_t)1 << 42) == NULL);
+		fflush(NULL);
+		const pid_t pid = fork();
+		REQUIRE(pid >= 0);
+		if (pid == 0) {
+			volatile float *p = buf + 10;
+			const float v = *p; /* must fault */
+			_exit(v == 0.0f ? 3 : 4);
+		}
+		int st = 0;
+		REQUIRE(waitpid(pid, &st, 0) == pid);
+		CHECK(WIFSIGNALED(st) && (WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS));
+		printf("%s: a host read of an engine buffer faults (status %d)\n",
+		       nz_nn_backend_name(be), st);
+		nz_nn_free_mem(ctx, buf);
+		nz_nn_free(ctx);
+	}
+}
+
 int main(void)
 {
 	test_selection();
@@ -292,5 +326,6 @@ int main(void)
 	test_pool();
 	test_layout();
 	test_buffers();
+	test_device_buffers();
 	return nz_test_finish("test_nn_engine");
 }
