@@ -4,6 +4,9 @@
  * random shapes (odd sizes, sizes around the block edges), must equal the naive
  * in-order fma loops bit for bit.
  */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+#include <stdlib.h>
+
 #include "nn_test_common.h"
 
 /* An engine buffer holding a copy of host floats (a device backend's operands). */
@@ -72,12 +75,18 @@ int main(void)
 					   .gemm_pack = pack};
 			nz_nn_ctx *ctx;
 			REQUIRE(nz_nn_create(&ctx, &o) == NZ_OK);
-			/* a device backend: operands in engine buffers, one context, the
-			 * same random shapes and shapes around its 16x16 tiles */
+			/* a device backend: operands in engine buffers, one context per
+			 * GEMM kernel (the OpenCL backend's naive, 16x16 and 64x64 ones),
+			 * the same random shapes and shapes around the tiles */
 			const nz_nn_kernels *k = cpu_kernels(ctx);
-			if (!k) {
+			static const char *const kinds[] = {"naive", "tiled", "rb"};
+			for (int kind = 0; !k && kind < 3; kind++) {
+				nz_nn_free(ctx);
+				setenv("NZIP_OPENCL_GEMM", kinds[kind], 1);
+				REQUIRE(nz_nn_create(&ctx, &o) == NZ_OK);
+				unsetenv("NZIP_OPENCL_GEMM");
 				char tag[64];
-				snprintf(tag, sizeof tag, "%s", nz_nn_backend_name(be));
+				snprintf(tag, sizeof tag, "%s/%s", nz_nn_backend_name(be), kinds[kind]);
 				int cases = 0;
 				for (int c = 0; c < 60; c++, cases++) {
 					const u32 M = 1 + nz_test_next(&r) % 40, N = 1 + nz_test_next(&r) % 70;
@@ -86,12 +95,15 @@ int main(void)
 				}
 				static const u32 dshapes[][3] = {
 					{16, 16, 16}, {17, 33, 15}, {97, 301, 263}, {256, 130, 40}, {31, 16, 300},
+					{64, 64, 16}, {65, 129, 17},
 				};
 				for (u32 s = 0; s < NZ_ARRAY_LEN(dshapes); s++)
 					for (int t = 0; t < 4; t++, cases++)
 						run_case(ctx, &r, dshapes[s][0], dshapes[s][1], dshapes[s][2],
 							 t & 1, (t >> 1) & 1, (s + t) % 3, tag);
 				printf("%s: %d gemm cases (engine buffers)\n", tag, cases);
+			}
+			if (!k) {
 				nz_nn_free(ctx);
 				break;
 			}

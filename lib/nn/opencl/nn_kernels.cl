@@ -113,6 +113,67 @@ KERNEL void k_gemm_tiled(int ta, int tb, uint M, uint N, uint K, CARG(A), ulong 
 		C[i * ldc + j] = c;
 }
 
+/* Register-blocked tiles: a work-group of 16 x 16 work-items computes 64 x 64
+ * outputs, each work-item a 4 x 4 block (rows li + 16*a, columns lj + 16*b);
+ * k blocks of 16 in increasing order staged in local memory; every output is
+ * still one fma chain over k = 0..K-1 in order (the bits of k_gemm). */
+#define RB 4
+#define BT (TS * RB)
+__attribute__((reqd_work_group_size(TS, TS, 1)))
+KERNEL void k_gemm_rb(int ta, int tb, uint M, uint N, uint K, CARG(A), ulong lda, CARG(B),
+		      ulong ldb, ARG(C), ulong ldc, CARG(bias), int mode)
+{
+	LOCAL float As[BT][TS + 1], Bs[TS][BT + 1];
+	const uint lj = LID(0), li = LID(1);
+	const ulong i0 = GROUP(1) * BT, j0 = GROUP(0) * BT;
+	GLOBAL const float *A = PTR(A), *B = PTR(B);
+	GLOBAL float *C = PTR(C);
+	float c[RB][RB];
+	for (int a = 0; a < RB; a++)
+		for (int b = 0; b < RB; b++) {
+			const ulong i = i0 + li + TS * a, j = j0 + lj + TS * b;
+			float v = 0.0f;
+			if (i < M && j < N)
+				v = mode == 2 ? C[i * ldc + j] : mode == 1 ? PTR(bias)[j] : 0.0f;
+			c[a][b] = v;
+		}
+	for (uint k0 = 0; k0 < K; k0 += TS) {
+		const uint kn = K - k0 < TS ? K - k0 : TS;
+		for (int a = 0; a < RB; a++) {
+			/* As[r][kk] = opA[i0 + r, k0 + kk], r = li + 16a, kk = lj */
+			const ulong r = i0 + li + TS * a, kk = k0 + lj;
+			float v = 0.0f;
+			if (r < M && lj < kn)
+				v = ta ? A[kk * lda + r] : A[r * lda + kk];
+			As[li + TS * a][lj] = v;
+			/* Bs[kk][cc] = opB[k0 + kk, j0 + cc], kk = li, cc = lj + 16a */
+			const ulong kb = k0 + li, cc = j0 + lj + TS * a;
+			float w = 0.0f;
+			if (cc < N && li < kn)
+				w = tb ? B[cc * ldb + kb] : B[kb * ldb + cc];
+			Bs[li][lj + TS * a] = w;
+		}
+		BARRIER_LOCAL();
+		for (uint kk = 0; kk < kn; kk++) {
+			float av[RB], bv[RB];
+			for (int a = 0; a < RB; a++)
+				av[a] = As[li + TS * a][kk];
+			for (int b = 0; b < RB; b++)
+				bv[b] = Bs[kk][lj + TS * b];
+			for (int a = 0; a < RB; a++)
+				for (int b = 0; b < RB; b++)
+					c[a][b] = fma(av[a], bv[b], c[a][b]);
+		}
+		BARRIER_LOCAL();
+	}
+	for (int a = 0; a < RB; a++)
+		for (int b = 0; b < RB; b++) {
+			const ulong i = i0 + li + TS * a, j = j0 + lj + TS * b;
+			if (i < M && j < N)
+				C[i * ldc + j] = c[a][b];
+		}
+}
+
 KERNEL void k_emb_fwd(ARG(out), GLOBAL const u8 *tok, ulong ts, CARG(table), uint B, uint T,
 		      uint D)
 {

@@ -18,7 +18,7 @@
 
 /* Kernels, in the order of the names below. */
 enum {
-	K_FILL, K_GEMM, K_GEMM_TILED, K_EMB_FWD, K_EMB_BWD, K_COLSUM, K_BMM_FWD, K_BMM_DX,
+	K_FILL, K_GEMM, K_GEMM_TILED, K_GEMM_RB, K_EMB_FWD, K_EMB_BWD, K_COLSUM, K_BMM_FWD, K_BMM_DX,
 	K_BMM_DU, K_LN_FWD, K_LN_DX, K_LN_DGB, K_EW, K_COPY_ROWS, K_SOFTMAX, K_XENT_BWD,
 	K_XENT_LOSS, K_SLIDE_PUSH, K_ADAM, K_LANE_BIAS_FWD, K_LANE_BIAS_BWD, K_SQR_ATT_FWD,
 	K_SQR_ATT_BWD, K_PATCH_GATE_FWD, K_PATCH_GATE_BWD, K_PATCH_MIX_FWD, K_PATCH_MIX_DCOEF,
@@ -26,7 +26,7 @@ enum {
 };
 
 static const char *const kernel_names[K_COUNT] = {
-	"k_fill", "k_gemm", "k_gemm_tiled", "k_emb_fwd", "k_emb_bwd", "k_colsum", "k_bmm_fwd",
+	"k_fill", "k_gemm", "k_gemm_tiled", "k_gemm_rb", "k_emb_fwd", "k_emb_bwd", "k_colsum", "k_bmm_fwd",
 	"k_bmm_dx", "k_bmm_du", "k_ln_fwd", "k_ln_dx", "k_ln_dgb", "k_ew", "k_copy_rows",
 	"k_softmax", "k_xent_bwd", "k_xent_loss", "k_slide_push", "k_adam", "k_lane_bias_fwd",
 	"k_lane_bias_bwd", "k_sqr_att_fwd", "k_sqr_att_bwd", "k_patch_gate_fwd",
@@ -40,8 +40,14 @@ enum {
 	EW_AXPY, EW_ADDTO
 };
 
+/* The largest GEMM kernel a context uses (where the shape allows): GPUs gain
+ * from the register-blocked tiles, PoCL's CPU device runs the 16 x 16 tiles
+ * faster; $NZIP_OPENCL_GEMM=naive|tiled|rb forces one (tests). */
+enum { GEMM_NAIVE, GEMM_TILED, GEMM_RB };
+
 typedef struct nz_nn_ocl {
 	const nz_ocl_runtime *rt;
+	int gemm;              /* GEMM_* */
 	cl_command_queue q;
 	cl_kernel k[K_COUNT];
 	cl_mem dummy;          /* bound where an optional pointer is NULL */
@@ -195,6 +201,10 @@ static int ocl_create(nz_nn_ctx *ctx, const void *variant, const nz_nn_options *
 		return NZ_ERR_NOMEM;
 	ctx->impl = c;
 	c->rt = rt;
+	c->gemm = rt->is_gpu ? GEMM_RB : GEMM_TILED;
+	const char *g = getenv("NZIP_OPENCL_GEMM");
+	if (g && *g)
+		c->gemm = !strcmp(g, "naive") ? GEMM_NAIVE : !strcmp(g, "tiled") ? GEMM_TILED : GEMM_RB;
 	cl_int e;
 	c->q = clCreateCommandQueue(rt->context, rt->device, 0, &e);
 	if (!c->q)
@@ -322,8 +332,11 @@ static void ocl_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const 
 	if (!M || !N)
 		return;
 	const int mode = accumulate ? 2 : bias ? 1 : 0;
-	const int tiled = M >= 16 && N >= 16 && K >= 16;
-	kargs a = begin(c, tiled ? K_GEMM_TILED : K_GEMM);
+	/* 64 x 64 register-blocked tiles for large products, 16 x 16 tiles for
+	 * medium ones, one work-item per output for the rest (same bits) */
+	const int rb = c->gemm >= GEMM_RB && M >= 64 && N >= 64 && K >= 16;
+	const int tiled = !rb && c->gemm >= GEMM_TILED && M >= 16 && N >= 16 && K >= 16;
+	kargs a = begin(c, rb ? K_GEMM_RB : tiled ? K_GEMM_TILED : K_GEMM);
 	a_int(&a, ta);
 	a_int(&a, tb);
 	a_u32(&a, M);
@@ -337,8 +350,9 @@ static void ocl_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const 
 	a_u64(&a, ldc);
 	a_buf(&a, mode == 1 ? bias : NULL);
 	a_int(&a, mode);
-	if (tiled) {
-		const size_t g[2] = {round_up(N, 16), round_up(M, 16)}, l[2] = {16, 16};
+	if (rb || tiled) {
+		const size_t t = rb ? 64 : 16;
+		const size_t g[2] = {round_up(N, t) / t * 16, round_up(M, t) / t * 16}, l[2] = {16, 16};
 		CK(c, clEnqueueNDRangeKernel(c->q, a.k, 2, NULL, g, l, 0, NULL, NULL), a.name);
 	} else {
 		launch(&a, 2, N, M, 1);
