@@ -54,7 +54,13 @@ typedef struct nz_nn_ocl {
 	cl_mem scalar;         /* xent_loss's result */
 	nz_ocl_map map;
 	float *host;           /* hash's download buffer */
-	size_t host_bytes;
+	struct stage {         /* a ring of staging buffers for host bytes */
+		cl_mem mem;
+		u8 *host;      /* the copy the non-blocking write reads */
+		size_t cap;
+		cl_event write; /* that write (the host copy is busy until it ends) */
+	} stage[8];
+	u32 stage_next;
 } nz_nn_ocl;
 
 static nz_nn_ocl *of(nz_nn_ctx *ctx) { return (nz_nn_ocl *)ctx->impl; }
@@ -153,17 +159,37 @@ static void launch(kargs *a, cl_uint dims, size_t n0, size_t n1, size_t n2)
 	   a->name);
 }
 
-/* A device copy of n host bytes for this call's kernels; released by the caller
- * after the enqueue (OpenCL keeps it alive until the kernels are done). */
+/* A device copy of n host bytes (tokens, targets) for this call's kernels: the
+ * next buffer of a ring, written without blocking from the ring's own host copy
+ * (so the caller may reuse its bytes at once). Reusing a slot waits only for its
+ * last write; the in-order queue runs the new write after the kernels that read
+ * the old contents. */
 static cl_mem stage_bytes(nz_nn_ocl *c, const u8 *p, size_t n)
 {
-	static const u8 zero = 0;
-	cl_int e;
-	cl_mem m = clCreateBuffer(c->rt->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-				  n ? n : 1, n ? (void *)p : (void *)&zero, &e);
-	if (!m)
-		die(c, "staging host bytes", e);
-	return m;
+	struct stage *st = &c->stage[c->stage_next++ % NZ_ARRAY_LEN(c->stage)];
+	if (st->write) {
+		CK(c, clWaitForEvents(1, &st->write), "staging host bytes");
+		clReleaseEvent(st->write);
+		st->write = NULL;
+	}
+	if (n > st->cap) {
+		const size_t cap = n < 4096 ? 4096 : 2 * n;
+		cl_int e;
+		if (st->mem)
+			clReleaseMemObject(st->mem);
+		free(st->host);
+		st->host = malloc(cap);
+		st->mem = clCreateBuffer(c->rt->context, CL_MEM_READ_ONLY, cap, NULL, &e);
+		st->cap = st->host && st->mem ? cap : 0;
+		if (!st->cap)
+			die(c, "staging host bytes", st->mem ? CL_OUT_OF_HOST_MEMORY : e);
+	}
+	if (n) {
+		memcpy(st->host, p, n);
+		CK(c, clEnqueueWriteBuffer(c->q, st->mem, CL_FALSE, 0, n, st->host, 0, NULL, &st->write),
+		   "staging host bytes");
+	}
+	return st->mem;
 }
 
 /* ---- life cycle ---- */
@@ -175,6 +201,13 @@ static void ocl_destroy(nz_nn_ctx *ctx)
 		return;
 	if (c->q)
 		clFinish(c->q);
+	for (size_t i = 0; i < NZ_ARRAY_LEN(c->stage); i++) {
+		if (c->stage[i].write)
+			clReleaseEvent(c->stage[i].write);
+		if (c->stage[i].mem)
+			clReleaseMemObject(c->stage[i].mem);
+		free(c->stage[i].host);
+	}
 	nz_ocl_map_free(&c->map);
 	for (int i = 0; i < K_COUNT; i++)
 		if (c->k[i])
@@ -457,7 +490,6 @@ static void ocl_embedding_forward(nz_nn_ctx *ctx, float *out, const u8 *tok, siz
 	a_u32(&a, T);
 	a_u32(&a, D);
 	launch(&a, 2, D, (size_t)B * T, 1);
-	clReleaseMemObject(t);
 }
 
 static void ocl_embedding_backward(nz_nn_ctx *ctx, float *dtable, const float *dout,
@@ -476,7 +508,6 @@ static void ocl_embedding_backward(nz_nn_ctx *ctx, float *dtable, const float *d
 	a_u32(&a, T);
 	a_u32(&a, D);
 	launch(&a, 1, D, 1, 1);
-	clReleaseMemObject(t);
 }
 
 /* ---- LayerNorm ---- */
@@ -689,7 +720,6 @@ static void ocl_softmax_xent_backward(nz_nn_ctx *ctx, float *dlogits, const floa
 	a_u32(&a, V);
 	a_f32(&a, scale);
 	launch(&a, 2, V, rows, 1);
-	clReleaseMemObject(t);
 }
 
 static float ocl_xent_loss(nz_nn_ctx *ctx, const float *probs, const u8 *targets, u32 rows,
@@ -709,7 +739,6 @@ static float ocl_xent_loss(nz_nn_ctx *ctx, const float *probs, const u8 *targets
 	a_u32(&a, rows);
 	a_u32(&a, V);
 	launch(&a, 1, 1, 1, 1);
-	clReleaseMemObject(t);
 	float s = 0.0f;
 	CK(c, clEnqueueReadBuffer(c->q, c->scalar, CL_TRUE, 0, sizeof(s), &s, 0, NULL, NULL),
 	   "xent_loss");
