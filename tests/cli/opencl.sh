@@ -30,4 +30,10 @@ expect 2 "$NZIP" --device=opencl:9.9 -k f
 absent f.nz
 expect 2 "$NZIP" --device=opencl:x f
 absent f.nz
+# kernels that do not build: an error naming the device with the build log, no output
+NZIP_OPENCL_BREAK_BUILD=1 expect 1 "$NZIP" --device=opencl --model=edpc-tiny -k f
+grep -q 'do not build' "$T_ERR" && grep -q 'NZIP_OPENCL_BREAK_BUILD is set' "$T_ERR" && pass \
+	|| fail "a failed kernel build: no message with the build log: $(head -c 300 "$T_ERR")"
+absent f.nz
+no_temp_files
 finish

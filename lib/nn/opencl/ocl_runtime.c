@@ -208,7 +208,10 @@ static int build(void)
 			nz_ocl_strerror(e));
 		return 0;
 	}
-	const char *src = nz_ocl_program_source;
+	/* $NZIP_OPENCL_BREAK_BUILD (tests/cli/opencl.sh): a source that does not
+	 * compile, to check the message of a failed build */
+	const char *broken = "#error NZIP_OPENCL_BREAK_BUILD is set\n";
+	const char *src = getenv("NZIP_OPENCL_BREAK_BUILD") ? broken : nz_ocl_program_source;
 	rt.program = clCreateProgramWithSource(rt.context, 1, &src, NULL, &e);
 	if (!rt.program) {
 		fprintf(stderr, "nzip: OpenCL device %s: cannot create the program: %s\n", rt.name,
