@@ -14,7 +14,7 @@ fi
 "$NZIP" --list-devices
 dev=$("$NZIP" --list-devices | awk '/ usable$/ {print $1; exit}') # opencl:P.D
 
-make_text f 4000
+make_text f 3000
 for m in edpc-tiny edpc-xs pac-tiny trace-tiny sep-tiny; do
 	expect 0 "$NZIP" -c --model="$m" --device=cpu f && cp "$T_OUT" "cpu.$m.nz"
 	expect 0 "$NZIP" -c --model="$m" --device=opencl f && cp "$T_OUT" "ocl.$m.nz"
