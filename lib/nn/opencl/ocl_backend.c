@@ -61,6 +61,10 @@ typedef struct nz_nn_ocl {
 		cl_event write; /* that write (the host copy is busy until it ends) */
 	} stage[8];
 	u32 stage_next;
+	struct ocl_stats {     /* counts for $NZIP_OPENCL_STATS (docs/GPU.md) */
+		u64 launches, softmax_rows, softmax_calls, gemm_flops, gemm_bytes;
+		u64 adam_elems, items, h2d, d2h;
+	} st;
 } nz_nn_ocl;
 
 static nz_nn_ocl *of(nz_nn_ctx *ctx) { return (nz_nn_ocl *)ctx->impl; }
@@ -150,6 +154,8 @@ static void launch(kargs *a, cl_uint dims, size_t n0, size_t n1, size_t n2)
 {
 	if (!n0 || !n1 || !n2)
 		return;
+	a->c->st.launches++;
+	a->c->st.items += (u64)n0 * n1 * n2;
 	/* Fixed work-group shapes: one compiled variant per kernel on
 	 * implementations that specialise on the local size (PoCL). */
 	static const size_t l1[1] = {64}, l2[2] = {16, 4}, l3[3] = {16, 4, 1};
@@ -185,6 +191,7 @@ static cl_mem stage_bytes(nz_nn_ocl *c, const u8 *p, size_t n)
 			die(c, "staging host bytes", st->mem ? CL_OUT_OF_HOST_MEMORY : e);
 	}
 	if (n) {
+		c->st.h2d += n;
 		memcpy(st->host, p, n);
 		CK(c, clEnqueueWriteBuffer(c->q, st->mem, CL_FALSE, 0, n, st->host, 0, NULL, &st->write),
 		   "staging host bytes");
@@ -201,6 +208,21 @@ static void ocl_destroy(nz_nn_ctx *ctx)
 		return;
 	if (c->q)
 		clFinish(c->q);
+	if (getenv("NZIP_OPENCL_STATS") && c->st.softmax_calls) {
+		const struct ocl_stats *t = &c->st;
+		const double steps = (double)t->softmax_calls;
+		fprintf(stderr,
+			"nzip: opencl %s: %llu steps (softmax calls, %.0f rows each); per step: "
+			"%.1f launches, GEMM %.4f GFLOP over %.2f MB of operands, Adam %.0f "
+			"parameters, %.0f work-items, %.0f B to and %.0f B from the device; "
+			"peak device memory %.1f MiB\n",
+			c->rt->name, (unsigned long long)t->softmax_calls,
+			(double)t->softmax_rows / steps, (double)t->launches / steps,
+			(double)t->gemm_flops / steps * 1e-9, (double)t->gemm_bytes / steps * 1e-6,
+			(double)t->adam_elems / steps, (double)t->items / steps,
+			(double)(t->h2d) / steps, (double)t->d2h / steps,
+			(double)c->map.peak_bytes / 1048576.0);
+	}
 	for (size_t i = 0; i < NZ_ARRAY_LEN(c->stage); i++) {
 		if (c->stage[i].write)
 			clReleaseEvent(c->stage[i].write);
@@ -309,6 +331,7 @@ static void ocl_upload(nz_nn_ctx *ctx, void *dst, const void *src, size_t bytes)
 		return;
 	size_t off;
 	cl_mem m = resolve(c, dst, &off);
+	c->st.h2d += bytes;
 	CK(c, clEnqueueWriteBuffer(c->q, m, CL_TRUE, off, bytes, src, 0, NULL, NULL), "upload");
 }
 
@@ -319,6 +342,7 @@ static void ocl_download(nz_nn_ctx *ctx, void *dst, const void *src, size_t byte
 		return;
 	size_t off;
 	cl_mem m = resolve(c, src, &off);
+	c->st.d2h += bytes;
 	CK(c, clEnqueueReadBuffer(c->q, m, CL_TRUE, off, bytes, dst, 0, NULL, NULL), "download");
 }
 
@@ -383,7 +407,10 @@ static void ocl_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const 
 	a_u64(&a, ldc);
 	a_buf(&a, mode == 1 ? bias : NULL);
 	a_int(&a, mode);
+	c->st.gemm_flops += 2ull * M * N * K;
+	c->st.gemm_bytes += 4ull * ((u64)M * K + (u64)K * N + (u64)M * N * (mode == 2 ? 2 : 1));
 	if (rb || tiled) {
+		c->st.launches++;
 		const size_t t = rb ? 64 : 16;
 		const size_t g[2] = {round_up(N, t) / t * 16, round_up(M, t) / t * 16}, l[2] = {16, 16};
 		CK(c, clEnqueueNDRangeKernel(c->q, a.k, 2, NULL, g, l, 0, NULL, NULL), a.name);
@@ -697,6 +724,8 @@ static void ocl_concat_backward(nz_nn_ctx *ctx, float *da, float *db, const floa
 static void ocl_softmax_forward(nz_nn_ctx *ctx, float *probs, const float *logits, u32 rows,
 				u32 V)
 {
+	of(ctx)->st.softmax_calls++;
+	of(ctx)->st.softmax_rows += rows;
 	kargs a = begin(of(ctx), K_SOFTMAX);
 	a_buf(&a, probs);
 	a_buf(&a, logits);
@@ -768,6 +797,7 @@ static void ocl_adam(nz_nn_ctx *ctx, float *p, float *g, float *m, float *v, siz
 {
 	if (!n)
 		return;
+	of(ctx)->st.adam_elems += n;
 	kargs a = begin(of(ctx), K_ADAM);
 	a_buf(&a, p);
 	a_buf(&a, g);
