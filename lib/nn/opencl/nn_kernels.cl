@@ -708,3 +708,144 @@ KERNEL void k_math(int fn, ulong n, ARG(y), CARG(x))
 	}
 	PTR(y)[i] = r;
 }
+
+/* ---- row kernels with 16 work-items per row (for GPUs) ----
+ * Work-group (16, 4): four rows, work-item j of a row keeps partial j (the
+ * elements i = j mod 16 in increasing i, as the private partials of the
+ * one-work-item kernels); work-item 0 of the row combines the 16 partials with
+ * the same tree. Same bits as k_softmax, k_ln_fwd and k_ln_dx. */
+#define RW 4
+
+/* Work-item 0 of each row: the row's partials in part[r] reduced by the tree
+ * (max or sum) into out[r]; everyone waits. */
+DEVINL void row_tree(LOCAL float (*part)[16], LOCAL float *out, uint j, uint rl, int is_max)
+{
+	BARRIER_LOCAL();
+	if (j == 0) {
+		float p[16];
+		for (int t = 0; t < 16; t++)
+			p[t] = part[rl][t];
+		if (is_max) {
+			for (int s = 8; s >= 1; s >>= 1)
+				for (int t = 0; t < s; t++)
+					p[t] = p[t] > p[t + s] ? p[t] : p[t + s];
+			out[rl] = p[0];
+		} else {
+			out[rl] = tree16(p);
+		}
+	}
+	BARRIER_LOCAL();
+}
+
+__attribute__((reqd_work_group_size(16, RW, 1)))
+KERNEL void k_softmax16(ARG(p), CARG(l), uint rows, uint Vn)
+{
+	LOCAL float part[RW][16];
+	LOCAL float res[RW];
+	const uint j = LID(0), rl = LID(1);
+	const ulong r = GROUP(1) * RW + rl;
+	const int ok = r < rows;
+	GLOBAL const float *lr = PTR(l) + (ok ? r : 0) * Vn;
+	GLOBAL float *pr = PTR(p) + (ok ? r : 0) * Vn;
+	float m = -INFINITY;
+	if (ok)
+		for (uint i = j; i < Vn; i += 16) {
+			const float v = lr[i];
+			m = m > v ? m : v;
+		}
+	part[rl][j] = m;
+	row_tree(part, res, j, rl, 1);
+	const float mx = res[rl];
+	float s = 0.0f;
+	if (ok)
+		for (uint i = j; i < Vn; i += 16) {
+			const float e = m_exp(lr[i] - mx);
+			s = s + e;
+			pr[i] = e;
+		}
+	part[rl][j] = s;
+	row_tree(part, res, j, rl, 0);
+	const float sum = res[rl];
+	if (ok)
+		for (uint i = j; i < Vn; i += 16)
+			pr[i] = pr[i] / sum;
+}
+
+__attribute__((reqd_work_group_size(16, RW, 1)))
+KERNEL void k_ln_fwd16(ARG(y), ARG(mean), int has_mean, ARG(rstd), int has_rstd, CARG(x),
+		       CARG(g), int has_g, CARG(b), int has_b, uint rows, uint D, float eps)
+{
+	LOCAL float part[RW][16];
+	LOCAL float res[RW];
+	const uint j = LID(0), rl = LID(1);
+	const ulong r = GROUP(1) * RW + rl;
+	const int ok = r < rows;
+	GLOBAL const float *xr = PTR(x) + (ok ? r : 0) * D, *g = PTR(g), *b = PTR(b);
+	GLOBAL float *yr = PTR(y) + (ok ? r : 0) * D;
+	const float Df = (float)D;
+	float s = 0.0f;
+	if (ok)
+		for (uint i = j; i < D; i += 16)
+			s = s + xr[i];
+	part[rl][j] = s;
+	row_tree(part, res, j, rl, 0);
+	const float mu = res[rl] / Df;
+	s = 0.0f;
+	if (ok)
+		for (uint i = j; i < D; i += 16) {
+			const float d = xr[i] - mu;
+			s = fma(d, d, s);
+		}
+	part[rl][j] = s;
+	row_tree(part, res, j, rl, 0);
+	const float var = res[rl] / Df;
+	const float rs = 1.0f / sqrt(var + eps);
+	if (!ok)
+		return;
+	for (uint i = j; i < D; i += 16) {
+		const float nrm = (xr[i] - mu) * rs;
+		yr[i] = has_g ? fma(nrm, g[i], has_b ? b[i] : 0.0f) : nrm;
+	}
+	if (j == 0 && has_mean)
+		PTR(mean)[r] = mu;
+	if (j == 0 && has_rstd)
+		PTR(rstd)[r] = rs;
+}
+
+__attribute__((reqd_work_group_size(16, RW, 1)))
+KERNEL void k_ln_dx16(ARG(dx), CARG(dy), CARG(x), CARG(mean), CARG(rstd), CARG(g), int has_g,
+		      uint rows, uint D, int acc)
+{
+	LOCAL float part[RW][16];
+	LOCAL float res[RW];
+	const uint j = LID(0), rl = LID(1);
+	const ulong r = GROUP(1) * RW + rl;
+	const int ok = r < rows;
+	const ulong rr = ok ? r : 0;
+	GLOBAL const float *xr = PTR(x) + rr * D, *dyr = PTR(dy) + rr * D, *g = PTR(g);
+	GLOBAL float *dxr = PTR(dx) + rr * D;
+	const float mu = ok ? PTR(mean)[rr] : 0.0f, rs = ok ? PTR(rstd)[rr] : 0.0f;
+	const float Df = (float)D;
+	float s1 = 0.0f, s2 = 0.0f;
+	if (ok)
+		for (uint i = j; i < D; i += 16) {
+			const float nrm = (xr[i] - mu) * rs;
+			const float dn = has_g ? dyr[i] * g[i] : dyr[i];
+			s1 = s1 + dn;
+			s2 = fma(dn, nrm, s2);
+		}
+	part[rl][j] = s1;
+	row_tree(part, res, j, rl, 0);
+	const float a = res[rl] / Df;
+	part[rl][j] = s2;
+	row_tree(part, res, j, rl, 0);
+	const float bb = res[rl] / Df;
+	if (!ok)
+		return;
+	for (uint i = j; i < D; i += 16) {
+		const float nrm = (xr[i] - mu) * rs;
+		const float dn = has_g ? dyr[i] * g[i] : dyr[i];
+		const float d = (dn - fma(nrm, bb, a)) * rs;
+		dxr[i] = acc ? dxr[i] + d : d;
+	}
+}

@@ -22,7 +22,7 @@ enum {
 	K_BMM_DU, K_LN_FWD, K_LN_DX, K_LN_DGB, K_EW, K_COPY_ROWS, K_SOFTMAX, K_XENT_BWD,
 	K_XENT_LOSS, K_SLIDE_PUSH, K_ADAM, K_LANE_BIAS_FWD, K_LANE_BIAS_BWD, K_SQR_ATT_FWD,
 	K_SQR_ATT_BWD, K_PATCH_GATE_FWD, K_PATCH_GATE_BWD, K_PATCH_MIX_FWD, K_PATCH_MIX_DCOEF,
-	K_PATCH_MIX_DS, K_MATH, K_COUNT
+	K_PATCH_MIX_DS, K_MATH, K_SOFTMAX16, K_LN_FWD16, K_LN_DX16, K_COUNT
 };
 
 static const char *const kernel_names[K_COUNT] = {
@@ -30,7 +30,7 @@ static const char *const kernel_names[K_COUNT] = {
 	"k_bmm_dx", "k_bmm_du", "k_ln_fwd", "k_ln_dx", "k_ln_dgb", "k_ew", "k_copy_rows",
 	"k_softmax", "k_xent_bwd", "k_xent_loss", "k_slide_push", "k_adam", "k_lane_bias_fwd",
 	"k_lane_bias_bwd", "k_sqr_att_fwd", "k_sqr_att_bwd", "k_patch_gate_fwd",
-	"k_patch_gate_bwd", "k_patch_mix_fwd", "k_patch_mix_dcoef", "k_patch_mix_ds", "k_math",
+	"k_patch_gate_bwd", "k_patch_mix_fwd", "k_patch_mix_dcoef", "k_patch_mix_ds", "k_math", "k_softmax16", "k_ln_fwd16", "k_ln_dx16",
 };
 
 /* Elementwise op codes of k_ew (the enum in nn_kernels.cl, same order). */
@@ -42,12 +42,16 @@ enum {
 
 /* The largest GEMM kernel a context uses (where the shape allows): GPUs gain
  * from the register-blocked tiles, PoCL's CPU device runs the 16 x 16 tiles
- * faster; $NZIP_OPENCL_GEMM=naive|tiled|rb forces one (tests). */
+ * faster; $NZIP_OPENCL_GEMM=naive|tiled|rb forces one (tests). Likewise the
+ * row kernels (softmax, LayerNorm): 16 work-items per row on a GPU, one on a
+ * CPU device; $NZIP_OPENCL_ROWS=1|16 forces one. Every choice gives the same
+ * bits. */
 enum { GEMM_NAIVE, GEMM_TILED, GEMM_RB };
 
 typedef struct nz_nn_ocl {
 	const nz_ocl_runtime *rt;
 	int gemm;              /* GEMM_* */
+	int rows16;            /* row kernels with 16 work-items per row */
 	cl_command_queue q;
 	cl_kernel k[K_COUNT];
 	cl_mem dummy;          /* bound where an optional pointer is NULL */
@@ -165,6 +169,17 @@ static void launch(kargs *a, cl_uint dims, size_t n0, size_t n1, size_t n2)
 	   a->name);
 }
 
+/* The 16-per-row kernels: work-groups of 16 x 4 (four rows each). */
+static void launch_rows16(kargs *a, size_t rows)
+{
+	if (!rows)
+		return;
+	const size_t g[2] = {16, round_up(rows, 4)}, l[2] = {16, 4};
+	a->c->st.launches++;
+	a->c->st.items += 16 * rows;
+	CK(a->c, clEnqueueNDRangeKernel(a->c->q, a->k, 2, NULL, g, l, 0, NULL, NULL), a->name);
+}
+
 /* A device copy of n host bytes (tokens, targets) for this call's kernels: the
  * next buffer of a ring, written without blocking from the ring's own host copy
  * (so the caller may reuse its bytes at once). Reusing a slot waits only for its
@@ -260,6 +275,10 @@ static int ocl_create(nz_nn_ctx *ctx, const void *variant, const nz_nn_options *
 	const char *g = getenv("NZIP_OPENCL_GEMM");
 	if (g && *g)
 		c->gemm = !strcmp(g, "naive") ? GEMM_NAIVE : !strcmp(g, "tiled") ? GEMM_TILED : GEMM_RB;
+	c->rows16 = rt->is_gpu;
+	const char *rw = getenv("NZIP_OPENCL_ROWS");
+	if (rw && *rw)
+		c->rows16 = !strcmp(rw, "16");
 	cl_int e;
 	c->q = clCreateCommandQueue(rt->context, rt->device, 0, &e);
 	if (!c->q)
@@ -543,7 +562,8 @@ static void ocl_layernorm_forward(nz_nn_ctx *ctx, float *y, float *mean, float *
 				  const float *x, const float *g, const float *b, u32 rows,
 				  u32 D, float eps)
 {
-	kargs a = begin(of(ctx), K_LN_FWD);
+	const int r16 = of(ctx)->rows16;
+	kargs a = begin(of(ctx), r16 ? K_LN_FWD16 : K_LN_FWD);
 	a_buf(&a, y);
 	a_buf(&a, mean);
 	a_int(&a, mean != NULL);
@@ -557,7 +577,10 @@ static void ocl_layernorm_forward(nz_nn_ctx *ctx, float *y, float *mean, float *
 	a_u32(&a, rows);
 	a_u32(&a, D);
 	a_f32(&a, eps);
-	launch(&a, 1, rows, 1, 1);
+	if (r16)
+		launch_rows16(&a, rows);
+	else
+		launch(&a, 1, rows, 1, 1);
 }
 
 static void ocl_layernorm_backward(nz_nn_ctx *ctx, float *dx, float *dg, float *db,
@@ -566,7 +589,7 @@ static void ocl_layernorm_backward(nz_nn_ctx *ctx, float *dx, float *dg, float *
 {
 	nz_nn_ocl *c = of(ctx);
 	if (dx) {
-		kargs a = begin(c, K_LN_DX);
+		kargs a = begin(c, c->rows16 ? K_LN_DX16 : K_LN_DX);
 		a_buf(&a, dx);
 		a_buf(&a, dy);
 		a_buf(&a, x);
@@ -577,7 +600,10 @@ static void ocl_layernorm_backward(nz_nn_ctx *ctx, float *dx, float *dg, float *
 		a_u32(&a, rows);
 		a_u32(&a, D);
 		a_int(&a, acc);
-		launch(&a, 1, rows, 1, 1);
+		if (c->rows16)
+			launch_rows16(&a, rows);
+		else
+			launch(&a, 1, rows, 1, 1);
 	}
 	if (dg || db) {
 		kargs a = begin(c, K_LN_DGB);
@@ -726,12 +752,16 @@ static void ocl_softmax_forward(nz_nn_ctx *ctx, float *probs, const float *logit
 {
 	of(ctx)->st.softmax_calls++;
 	of(ctx)->st.softmax_rows += rows;
-	kargs a = begin(of(ctx), K_SOFTMAX);
+	const int r16 = of(ctx)->rows16;
+	kargs a = begin(of(ctx), r16 ? K_SOFTMAX16 : K_SOFTMAX);
 	a_buf(&a, probs);
 	a_buf(&a, logits);
 	a_u32(&a, rows);
 	a_u32(&a, V);
-	launch(&a, 1, rows, 1, 1);
+	if (r16)
+		launch_rows16(&a, rows);
+	else
+		launch(&a, 1, rows, 1, 1);
 }
 
 static void ocl_softmax_xent_backward(nz_nn_ctx *ctx, float *dlogits, const float *probs,
