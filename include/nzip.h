@@ -118,6 +118,9 @@ int nz_select_device(const char *spec);
  * "opencl:P.D type name (platform), memory usable|unusable: why". Returns the
  * number of devices (0 if none or no OpenCL in this build). */
 int nz_list_devices(char *buf, size_t cap);
+/* The peak bytes of device memory the engine held at once in this process (OpenCL;
+ * 0 if none), and the device's name into name (truncated to cap). */
+uint64_t nz_device_peak_memory(char *name, size_t cap);
 
 /*
  * Compression parameters. Initialise with nz_params_init(), then change fields.

@@ -101,6 +101,8 @@ int nz_select_device(const char *spec) { return nz_nn_opencl_select(spec); }
 
 int nz_list_devices(char *buf, size_t cap) { return nz_nn_opencl_list(buf, cap); }
 
+uint64_t nz_device_peak_memory(char *name, size_t cap) { return nz_nn_opencl_peak(name, cap); }
+
 int nz_codec_select_device(int backend, const char *device)
 {
 	if (backend != NZ_BACKEND_OPENCL || !device || !*device)

@@ -84,6 +84,13 @@ int nz_nn_opencl_list(char *buf, size_t cap)
 		snprintf(buf, cap, "this nzip was built without OpenCL\n");
 	return 0;
 }
+
+size_t nz_nn_opencl_peak(char *name, size_t cap)
+{
+	if (cap)
+		snprintf(name, cap, "none");
+	return 0;
+}
 #endif
 
 int nz_nn_debug_math(nz_nn_ctx *ctx, int fn, float *y, const float *x, size_t n)

@@ -87,6 +87,9 @@ int nz_nn_opencl_select(const char *spec);
  * terminated when cap > 0), saying whether the engine can use it; returns the
  * number of devices. */
 int nz_nn_opencl_list(char *buf, size_t cap);
+/* The peak bytes of OpenCL engine buffers live at once in this process, and the
+ * device's name into name (as snprintf; "none" if no device was chosen). */
+size_t nz_nn_opencl_peak(char *name, size_t cap);
 void nz_nn_free(nz_nn_ctx *ctx);
 
 /* The backend in use: NZ_NN_BACKEND_* and its name ("avx512"). */

@@ -25,6 +25,10 @@ for m in edpc-tiny edpc-xs pac-tiny trace-tiny sep-tiny; do
 	same f "cpu.$m.out"
 done
 
+# -v names the device and its peak memory
+expect 0 "$NZIP" -v -c --model=edpc-tiny --device=opencl f
+grep -q 'peak device memory [0-9.]* MiB' "$T_ERR" && pass || fail "-v: no peak device memory"
+
 # a device that does not exist: usage error, no output
 expect 2 "$NZIP" --device=opencl:9.9 -k f
 absent f.nz

@@ -63,6 +63,8 @@ cl_mem nz_ocl_map_remove(nz_ocl_map *m, const void *p);
 /* The allocation holding address p (p may be its end), or NULL. */
 const nz_ocl_buf *nz_ocl_map_find(const nz_ocl_map *m, const void *p);
 void nz_ocl_map_free(nz_ocl_map *m);
+/* The peak of engine-buffer bytes live at once in the process (all contexts). */
+size_t nz_ocl_process_peak_bytes(void);
 
 /* ---- ocl_backend.c ---- */
 extern const nz_nn_backend_ops nz_nn_opencl_backend;

@@ -9,12 +9,34 @@
  * binary search.
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "nn/opencl/ocl_internal.h"
+
+/* Bytes of engine buffers live in the whole process, and their peak (-v). */
+static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t proc_live, proc_peak;
+
+static void proc_account(size_t add, size_t sub)
+{
+	pthread_mutex_lock(&proc_lock);
+	proc_live = proc_live + add - sub;
+	if (proc_live > proc_peak)
+		proc_peak = proc_live;
+	pthread_mutex_unlock(&proc_lock);
+}
+
+size_t nz_ocl_process_peak_bytes(void)
+{
+	pthread_mutex_lock(&proc_lock);
+	const size_t p = proc_peak;
+	pthread_mutex_unlock(&proc_lock);
+	return p;
+}
 
 static size_t page_size(void)
 {
@@ -63,6 +85,7 @@ void *nz_ocl_map_add(nz_ocl_map *m, size_t bytes, cl_mem mem)
 	m->live_bytes += bytes;
 	if (m->live_bytes > m->peak_bytes)
 		m->peak_bytes = m->live_bytes;
+	proc_account(bytes, 0);
 	return p;
 }
 
@@ -86,12 +109,14 @@ cl_mem nz_ocl_map_remove(nz_ocl_map *m, const void *p)
 	memmove(m->v + at - 1, m->v + at, (m->n - at) * sizeof(*m->v));
 	m->n--;
 	m->live_bytes -= b.bytes;
+	proc_account(0, b.bytes);
 	munmap((void *)b.base, b.reserve);
 	return b.mem;
 }
 
 void nz_ocl_map_free(nz_ocl_map *m)
 {
+	proc_account(0, m->live_bytes);
 	for (size_t i = 0; i < m->n; i++) {
 		munmap((void *)m->v[i].base, m->v[i].reserve);
 		clReleaseMemObject(m->v[i].mem);

@@ -247,6 +247,15 @@ const nz_ocl_runtime *nz_ocl_runtime_get(void)
 	return ok ? &rt : NULL;
 }
 
+size_t nz_nn_opencl_peak(char *name, size_t cap)
+{
+	pthread_mutex_lock(&lock);
+	if (cap)
+		snprintf(name, cap, "%s", discovered > 0 ? rt.name : "none");
+	pthread_mutex_unlock(&lock);
+	return nz_ocl_process_peak_bytes();
+}
+
 /* One line per device: "P.D  type  name (platform)  [usable | why not]". */
 int nz_nn_opencl_list(char *buf, size_t cap)
 {
