@@ -94,6 +94,11 @@ void nz_nn_free(nz_nn_ctx *ctx);
 
 /* The backend in use: NZ_NN_BACKEND_* and its name ("avx512"). */
 int nz_nn_backend(const nz_nn_ctx *ctx);
+/* NZ_OK, or the first error of a device backend (a lost device, device memory
+ * exhausted at run time: NZ_ERR_GENERIC, NZ_ERR_NOMEM). After one, ops do
+ * nothing and downloads give zeros, so a caller checks it before it uses a
+ * download (the seed models' predict does); the CPU backend never sets it. */
+int nz_nn_error(const nz_nn_ctx *ctx);
 /* Threads the context's ops use (the caller included) and their pool (NULL
  * when single-threaded; owned by the context unless given in the options). */
 u32 nz_nn_threads(const nz_nn_ctx *ctx);

@@ -29,6 +29,17 @@ done
 expect 0 "$NZIP" -v -c --model=edpc-tiny --device=opencl f
 grep -q 'peak device memory [0-9.]* MiB' "$T_ERR" && pass || fail "-v: no peak device memory"
 
+# a device lost in the middle (simulated after 500 kernel launches): an error naming
+# the device, exit 1, no output and no temporary file
+NZIP_OPENCL_FAIL_AFTER=500 expect 1 "$NZIP" --device=opencl --model=edpc-tiny -k f
+grep -q 'OpenCL device .*failed: CL_DEVICE_NOT_AVAILABLE' "$T_ERR" && pass \
+	|| fail "a lost device: no message: $(head -c 300 "$T_ERR")"
+absent f.nz
+no_temp_files
+NZIP_OPENCL_FAIL_AFTER=500 expect 1 "$NZIP" -d --device=opencl -k -o f.out "cpu.edpc-tiny.nz"
+absent f.out
+no_temp_files
+
 # a device that does not exist: usage error, no output
 expect 2 "$NZIP" --device=opencl:9.9 -k f
 absent f.nz

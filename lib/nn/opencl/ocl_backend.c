@@ -4,11 +4,12 @@
  * returns; download, hash, xent_loss and sync wait for the queue. Engine
  * buffer addresses are translated to (cl_mem, element offset) kernel arguments
  * through the allocation table of ocl_mem.c. Token and target arrays (host
- * bytes) are copied into a device buffer made for the call (released once the
- * queue is done with it). An error of the OpenCL runtime inside an op (a lost
- * device, a failed enqueue) cannot be returned through the void entries, so it
- * ends the process with a message naming the device and the op rather than let
- * a coder write wrong bits.
+ * bytes) go through a ring of staging buffers. An error of the OpenCL runtime
+ * inside an op (a lost device, device memory exhausted, a failed enqueue)
+ * cannot be returned through the void entries: it prints one message naming the
+ * device and the op, sets the context's error (nz_nn_error), and every later
+ * entry does nothing (downloads give zeros), so the seed models' predict fails
+ * with that error and no wrong bits reach a file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,9 @@ enum { GEMM_NAIVE, GEMM_TILED, GEMM_RB };
 
 typedef struct nz_nn_ocl {
 	const nz_ocl_runtime *rt;
+	nz_nn_ctx *ctx;        /* the engine context (its error field) */
+	cl_int failed;         /* the first OpenCL error, else CL_SUCCESS */
+	u64 fail_after;        /* $NZIP_OPENCL_FAIL_AFTER launches: a simulated lost device */
 	int gemm;              /* GEMM_* */
 	int rows16;            /* row kernels with 16 work-items per row */
 	cl_command_queue q;
@@ -73,18 +77,26 @@ typedef struct nz_nn_ocl {
 
 static nz_nn_ocl *of(nz_nn_ctx *ctx) { return (nz_nn_ocl *)ctx->impl; }
 
-static void die(const nz_nn_ocl *c, const char *what, cl_int e)
+/* The first failure: one message, the context's error set; later ones are
+ * consequences and stay silent. */
+static void fail(nz_nn_ocl *c, const char *what, cl_int e)
 {
+	if (c->failed)
+		return;
+	c->failed = e;
 	fprintf(stderr, "nzip: OpenCL device %s: %s failed: %s (%d)\n",
 		c->rt ? c->rt->name : "?", what, nz_ocl_strerror(e), (int)e);
-	abort();
+	c->ctx->error = e == CL_MEM_OBJECT_ALLOCATION_FAILURE || e == CL_OUT_OF_RESOURCES ||
+				e == CL_OUT_OF_HOST_MEMORY
+			? NZ_ERR_NOMEM
+			: NZ_ERR_GENERIC;
 }
 
 #define CK(c, call, what)                                 \
 	do {                                              \
 		const cl_int e_ = (call);                 \
 		if (e_ != CL_SUCCESS)                     \
-			die((c), (what), e_);             \
+			fail((c), (what), e_);            \
 	} while (0)
 
 /* (cl_mem, byte offset) of an engine-buffer address. */
@@ -156,8 +168,12 @@ static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
  * sizes are rounded up (the kernels check their ids). */
 static void launch(kargs *a, cl_uint dims, size_t n0, size_t n1, size_t n2)
 {
-	if (!n0 || !n1 || !n2)
+	if (!n0 || !n1 || !n2 || a->c->failed)
 		return;
+	if (a->c->fail_after && a->c->st.launches >= a->c->fail_after) {
+		fail(a->c, a->name, CL_DEVICE_NOT_AVAILABLE); /* the test hook */
+		return;
+	}
 	a->c->st.launches++;
 	a->c->st.items += (u64)n0 * n1 * n2;
 	/* Fixed work-group shapes: one compiled variant per kernel on
@@ -172,7 +188,7 @@ static void launch(kargs *a, cl_uint dims, size_t n0, size_t n1, size_t n2)
 /* The 16-per-row kernels: work-groups of 16 x 4 (four rows each). */
 static void launch_rows16(kargs *a, size_t rows)
 {
-	if (!rows)
+	if (!rows || a->c->failed)
 		return;
 	const size_t g[2] = {16, round_up(rows, 4)}, l[2] = {16, 4};
 	a->c->st.launches++;
@@ -203,9 +219,9 @@ static cl_mem stage_bytes(nz_nn_ocl *c, const u8 *p, size_t n)
 		st->mem = clCreateBuffer(c->rt->context, CL_MEM_READ_ONLY, cap, NULL, &e);
 		st->cap = st->host && st->mem ? cap : 0;
 		if (!st->cap)
-			die(c, "staging host bytes", st->mem ? CL_OUT_OF_HOST_MEMORY : e);
+			fail(c, "staging host bytes", st->mem ? CL_OUT_OF_HOST_MEMORY : e);
 	}
-	if (n) {
+	if (n && st->cap && !c->failed) {
 		c->st.h2d += n;
 		memcpy(st->host, p, n);
 		CK(c, clEnqueueWriteBuffer(c->q, st->mem, CL_FALSE, 0, n, st->host, 0, NULL, &st->write),
@@ -271,6 +287,9 @@ static int ocl_create(nz_nn_ctx *ctx, const void *variant, const nz_nn_options *
 		return NZ_ERR_NOMEM;
 	ctx->impl = c;
 	c->rt = rt;
+	c->ctx = ctx;
+	const char *fa = getenv("NZIP_OPENCL_FAIL_AFTER");
+	c->fail_after = fa && *fa ? strtoull(fa, NULL, 10) : 0;
 	c->gemm = rt->is_gpu ? GEMM_RB : GEMM_TILED;
 	const char *g = getenv("NZIP_OPENCL_GEMM");
 	if (g && *g)
@@ -346,7 +365,7 @@ static void ocl_free(nz_nn_ctx *ctx, void *buf)
 static void ocl_upload(nz_nn_ctx *ctx, void *dst, const void *src, size_t bytes)
 {
 	nz_nn_ocl *c = of(ctx);
-	if (!bytes)
+	if (!bytes || c->failed)
 		return;
 	size_t off;
 	cl_mem m = resolve(c, dst, &off);
@@ -359,6 +378,10 @@ static void ocl_download(nz_nn_ctx *ctx, void *dst, const void *src, size_t byte
 	nz_nn_ocl *c = of(ctx);
 	if (!bytes)
 		return;
+	if (c->failed) {
+		memset(dst, 0, bytes);
+		return;
+	}
 	size_t off;
 	cl_mem m = resolve(c, src, &off);
 	c->st.d2h += bytes;
@@ -384,11 +407,11 @@ static void ocl_hash(nz_nn_ctx *ctx, nz_xxh64_state *s, const void *src, size_t 
 	if (!c->host) {
 		c->host = malloc(piece);
 		if (!c->host)
-			die(c, "hash (host buffer)", CL_OUT_OF_HOST_MEMORY);
+			fail(c, "hash (host buffer)", CL_OUT_OF_HOST_MEMORY);
 	}
 	size_t off;
 	cl_mem m = bytes ? resolve(c, src, &off) : NULL;
-	for (size_t at = 0; at < bytes; at += piece) {
+	for (size_t at = 0; at < bytes && !c->failed; at += piece) {
 		const size_t n = bytes - at < piece ? bytes - at : piece;
 		CK(c, clEnqueueReadBuffer(c->q, m, CL_TRUE, off + at, n, c->host, 0, NULL, NULL),
 		   "hash");
@@ -405,7 +428,7 @@ static void ocl_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const 
 		     const float *bias, int accumulate)
 {
 	nz_nn_ocl *c = of(ctx);
-	if (!M || !N)
+	if (!M || !N || c->failed)
 		return;
 	const int mode = accumulate ? 2 : bias ? 1 : 0;
 	/* 64 x 64 register-blocked tiles for large products, 16 x 16 tiles for
@@ -799,6 +822,8 @@ static float ocl_xent_loss(nz_nn_ctx *ctx, const float *probs, const u8 *targets
 	a_u32(&a, V);
 	launch(&a, 1, 1, 1, 1);
 	float s = 0.0f;
+	if (c->failed)
+		return 0.0f;
 	CK(c, clEnqueueReadBuffer(c->q, c->scalar, CL_TRUE, 0, sizeof(s), &s, 0, NULL, NULL),
 	   "xent_loss");
 	return s / (float)rows;
