@@ -69,7 +69,7 @@ typedef struct nz_nn_ocl {
 		cl_event write; /* that write (the host copy is busy until it ends) */
 	} stage[8];
 	u32 stage_next;
-	struct ocl_stats {     /* counts for $NZIP_OPENCL_STATS (docs/GPU.md) */
+	struct ocl_stats {     /* counts for $NZIP_OPENCL_STATS (docs/OPENCL.md) */
 		u64 launches, softmax_rows, softmax_calls, gemm_flops, gemm_bytes;
 		u64 adam_elems, items, h2d, d2h;
 	} st;
