@@ -65,6 +65,7 @@ static void test_selection(void)
 		nz_nn_free(ctx);
 		/* one device per process: another choice after first use is refused */
 		CHECK_EQ_INT(nz_nn_opencl_select("15.31"), NZ_ERR_STAGE);
+		CHECK_EQ_INT(nz_nn_opencl_select(NULL), NZ_OK); /* the default: the one in use */
 		CHECK_EQ_INT(nz_nn_opencl_select("x"), NZ_ERR_PARAM);
 	} else {
 		printf("skip: no OpenCL device (or a build without OpenCL): opencl checks skipped\n");

@@ -122,9 +122,12 @@ int nz_nn_opencl_select(const char *spec)
 		return NZ_ERR_PARAM;
 	pthread_mutex_lock(&lock);
 	int rc = NZ_OK;
-	if (discovered && (p != chosen_p || d != chosen_d))
-		rc = NZ_ERR_STAGE; /* one device per process, chosen before first use */
-	else {
+	if (discovered) {
+		/* one device per process, chosen before first use: the default or the
+		 * device in use is fine, another one is refused */
+		if (p >= 0 && (discovered < 0 || p != rt.platform_index || d != rt.device_index))
+			rc = NZ_ERR_STAGE;
+	} else {
 		chosen_p = p;
 		chosen_d = d;
 	}
