@@ -7,17 +7,17 @@
 #              the forward reads W: 4 B; the backward reads W for dX and writes dW: 8 B)
 #              + 2 x the activations (model memory - 16 B per parameter), written in
 #              the forward pass and read back in the backward pass
-#   launches = KERNELS_PER_STEP (measured ops per step x kernels per op, docs/GPU.md)
+#   launches = measured by the OpenCL backend (below; L_EDPC=... to override)
 #   time     = FLOP / (eff x peak) + HBM / (eff x bandwidth) + launches x gap
 # (GEMMs are compute-bound, Adam and the elementwise ops memory-bound, so the two
 # terms add rather than overlap). Peak and bandwidth default to an NVIDIA H200
-# (fp32 without tensor cores 67 TFLOP/s, HBM3e 4.8 TB/s), eff to 0.6, gap to 2 us.
+# (fp32 without tensor cores 67 TFLOP/s, HBM3e 4.8 TB/s), eff to 0.6, gap to 4 us.
 set -euo pipefail
 bin=${1:-build/bench/bench_models}
-PEAK=${PEAK:-67e12} BW=${BW:-4.8e12} EFF=${EFF:-0.6} GAP=${GAP:-2e-6}
-# Kernel launches per coding step (nz_* engine calls per step, counted on the CPU
-# backend, times the kernels each becomes; see docs/GPU.md "Launches").
-declare -A launches=([edpc]=${L_EDPC:-100} [pac]=${L_PAC:-200} [trace]=${L_TRACE:-70} [sep]=${L_SEP:-260})
+PEAK=${PEAK:-67e12} BW=${BW:-4.8e12} EFF=${EFF:-0.6} GAP=${GAP:-4e-6}
+# Kernel launches per coding step, as the OpenCL backend counts them
+# (NZIP_OPENCL_STATS, docs/GPU.md "Per step, measured on PoCL").
+declare -A launches=([edpc]=${L_EDPC:-94} [pac]=${L_PAC:-173} [trace]=${L_TRACE:-234} [sep]=${L_SEP:-226})
 echo "| model | lanes | GFLOP/step | HBM MB/step | launches/step | compute ms | memory ms | launch ms | step ms | predicted KB/s |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 "$bin" --info | awk -F'|' -v peak="$PEAK" -v bw="$BW" -v eff="$EFF" -v gap="$GAP" \

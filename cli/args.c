@@ -21,7 +21,7 @@ enum opt_id {
 	OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_PROGRESS, OPT_NO_PROGRESS,
 	OPT_FAST, OPT_BEST, OPT_LEVEL, OPT_MODEL, OPT_LANES, OPT_LR, OPT_HIDDEN, OPT_FFN,
 	OPT_CONTEXT, OPT_SEED, OPT_BLOCK_SIZE, OPT_THREADS, OPT_MEMLIMIT, OPT_SUBSTREAMS, OPT_BACKEND,
-	OPT_SUMMARY,
+	OPT_SUMMARY, OPT_DEVICE, OPT_LIST_DEVICES,
 };
 
 typedef struct long_opt {
@@ -50,6 +50,7 @@ static const long_opt long_opts[] = {
 	{"memlimit", 1, OPT_MEMLIMIT},     {"substreams", 1, OPT_SUBSTREAMS},
 	{"backend", 1, OPT_BACKEND},
 	{"summary", 0, OPT_SUMMARY},
+	{"device", 1, OPT_DEVICE},         {"list-devices", 0, OPT_LIST_DEVICES},
 };
 
 /* Short options: letter, takes an argument, id. Digits are levels. */
@@ -217,8 +218,11 @@ static void print_help(void)
 "  -T, --threads=N       worker threads (0 = all cores, the default); never changes\n"
 "                        the output. With several files, up to N files at once,\n"
 "                        each with N / (files at once) threads\n"
-"      --backend=NAME    where neural models compute: auto, scalar, avx2, avx512;\n"
-"                        never changes the output (also for -d)\n"
+"      --backend=NAME    where neural models compute: auto, scalar, avx2, avx512,\n"
+"                        opencl; never changes the output (also for -d)\n"
+"      --device=DEV      cpu (the best CPU backend) or opencl[:P.D] (platform P,\n"
+"                        device D of --list-devices); never changes the output\n"
+"      --list-devices    list the OpenCL devices and whether nzip can use them\n"
 "\n"
 "Decompression:\n"
 "      --memlimit=SIZE   refuse files needing more memory than SIZE (N%% of RAM,\n"
@@ -335,10 +339,48 @@ static int apply(cli_options *o, int id, const char *name, const char *arg)
 	case OPT_CONTEXT: return set_u32(&o->context, name, arg, 1) ? EXIT_USAGE : 0;
 	case OPT_SUBSTREAMS: return set_u32(&o->substreams, name, arg, 0) ? EXIT_USAGE : 0;
 	case OPT_THREADS: return set_u32(&o->threads, name, arg, 0) ? EXIT_USAGE : 0;
+	case OPT_LIST_DEVICES: {
+		char list[4096];
+		nz_list_devices(list, sizeof list);
+		fputs(list, stdout);
+		return -1;
+	}
+	case OPT_DEVICE: {
+		if (!strcmp(arg, "cpu")) {
+			static const int cpu[] = {NZ_BACKEND_AVX512, NZ_BACKEND_AVX2, NZ_BACKEND_SCALAR};
+			for (size_t i = 0; i < sizeof cpu / sizeof cpu[0]; i++)
+				if (nz_backend_supported(cpu[i])) {
+					o->backend = cpu[i];
+					break;
+				}
+			o->device = NULL;
+			break;
+		}
+		if (strncmp(arg, "opencl", 6) || (arg[6] && arg[6] != ':')) {
+			msg_usage("unknown device '%s': expected cpu, opencl or opencl:P.D", arg);
+			return EXIT_USAGE;
+		}
+		o->device = arg[6] ? arg + 7 : NULL;
+		const int rc = nz_select_device(o->device);
+		if (rc == NZ_ERR_UNSUPPORTED) {
+			msg_usage("this nzip was built without OpenCL: no device '%s'", arg);
+			return EXIT_USAGE;
+		}
+		if (rc != NZ_OK) {
+			msg_usage("bad OpenCL device '%s' (see --list-devices)", arg);
+			return EXIT_USAGE;
+		}
+		if (!nz_backend_supported(NZ_BACKEND_OPENCL)) {
+			msg_usage("device '%s' cannot run here (see --list-devices)", arg);
+			return EXIT_USAGE;
+		}
+		o->backend = NZ_BACKEND_OPENCL;
+		break;
+	}
 	case OPT_BACKEND: {
 		const int b = nz_backend_from_name(arg);
 		if (b < 0) {
-			msg_usage("unknown backend '%s': expected auto, scalar, avx2 or avx512", arg);
+			msg_usage("unknown backend '%s': expected auto, scalar, avx2, avx512 or opencl", arg);
 			return EXIT_USAGE;
 		}
 		if (!nz_backend_supported(b)) {
@@ -566,6 +608,7 @@ int cli_make_params(const cli_options *o, uint64_t content_size, nz_params *p)
 	for (int i = 0; i < N_HYPER; i++)
 		apply_hyper(o, i, p, desc, sizeof(desc));
 	p->backend = o->backend;
+	p->device = o->device;
 	p->content_size = content_size;
 	p->progress = progress_callback;
 	p->progress_opaque = NULL;
@@ -624,6 +667,7 @@ void cli_make_dparams(const cli_options *o, nz_dparams *p)
 	if (o->threads.set)
 		p->threads = o->threads.value;
 	p->backend = o->backend;
+	p->device = o->device;
 	p->progress = progress_callback;
 	p->progress_opaque = NULL;
 }

@@ -56,6 +56,7 @@ typedef struct cli_options {
 	uint64_t memlimit;   /* --memlimit (NZ_MEMLIMIT_DEFAULT unless given), 0 = none */
 	int backend;         /* --backend, an nz_backend (0 = auto) */
 	int summary;         /* --summary: the table of all files at the end */
+	const char *device;  /* --device=opencl:P.D: "P.D" (NULL = default device) */
 } cli_options;
 
 /* ---- args.c ---- */

@@ -140,6 +140,12 @@ int main(int argc, char **argv)
 		list_footer(&lt, o.verbose);
 	if (o.mode != MODE_LIST && rc != EXIT_USAGE && (o.summary || (o.verbose && files.n > 1)))
 		summary_print(&o, &files, results, now_seconds() - t0);
+	if (o.verbose && o.backend == NZ_BACKEND_OPENCL) {
+		char dev[256];
+		const uint64_t peak = nz_device_peak_memory(dev, sizeof dev);
+		msg_info(NULL, "device opencl:%s, peak device memory %.1f MiB", dev,
+			 (double)peak / 1048576.0);
+	}
 	free(results);
 	file_list_free(&files);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

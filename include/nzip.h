@@ -114,7 +114,8 @@ typedef enum nz_backend {
 	NZ_BACKEND_AUTO = 0,
 	NZ_BACKEND_SCALAR = 1,   /* plain C */
 	NZ_BACKEND_AVX2 = 2,     /* x86-64 AVX2 + FMA */
-	NZ_BACKEND_AVX512 = 3    /* x86-64 AVX-512 F/DQ/BW/VL */
+	NZ_BACKEND_AVX512 = 3,   /* x86-64 AVX-512 F/DQ/BW/VL */
+	NZ_BACKEND_OPENCL = 4    /* an OpenCL device (built with OpenCL); never AUTO */
 } nz_backend;
 
 /* The backend named "auto", "scalar", "avx2" or "avx512", or -1. */
@@ -123,6 +124,19 @@ NZ_API int nz_backend_from_name(const char *name);
 NZ_API const char *nz_backend_name(int backend);
 /* Non-zero if this machine can run the backend (AUTO: always). */
 NZ_API int nz_backend_supported(int backend);
+/* The OpenCL device of this process: "PLATFORM.DEVICE" as nz_list_devices numbers
+ * them (NULL or "" = default: $NZIP_OPENCL_DEVICE, else the first suitable GPU,
+ * else the first suitable device). Only before the first OpenCL job (NZ_ERR_STAGE
+ * after it, for another device); NZ_ERR_UNSUPPORTED in a build without OpenCL.
+ * nz_params.device / nz_dparams.device do the same per job. */
+NZ_API int nz_select_device(const char *spec);
+/* One line per OpenCL device into buf (truncated to cap, terminated if cap > 0),
+ * "opencl:P.D type name (platform), memory usable|unusable: why". Returns the
+ * number of devices (0 if none or no OpenCL in this build). */
+NZ_API int nz_list_devices(char *buf, size_t cap);
+/* The peak bytes of device memory the engine held at once in this process (OpenCL;
+ * 0 if none), and the device's name into name (truncated to cap). */
+NZ_API uint64_t nz_device_peak_memory(char *name, size_t cap);
 
 /*
  * Compression parameters. Initialise with nz_params_init(), then change fields.
@@ -163,6 +177,7 @@ typedef struct nz_params {
 	uint64_t content_size;   /* total input size if known (streaming), else NZ_CONTENT_SIZE_UNKNOWN */
 	nz_progress_fn progress; /* optional */
 	void *progress_opaque;
+	const char *device;      /* NZ_BACKEND_OPENCL: "PLATFORM.DEVICE" or NULL (see nz_select_device) */
 } nz_params;
 
 /* Fill *p with the defaults of a level (0..9; 0 stores) and set p->struct_size.
@@ -207,6 +222,7 @@ typedef struct nz_dparams {
 	int backend;             /* an nz_backend (0 = auto) */
 	nz_progress_fn progress;
 	void *progress_opaque;
+	const char *device;      /* NZ_BACKEND_OPENCL: "PLATFORM.DEVICE" or NULL (see nz_select_device) */
 } nz_dparams;
 
 NZ_API int nz_dparams_init_sized(nz_dparams *p, size_t struct_size);

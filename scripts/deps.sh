@@ -7,8 +7,11 @@ what=${1:-test}
 pkgs=(cmake make gcc libxxhash-dev zstd)
 case $what in
   build) ;;
-  # pkg-config, man-db/groff-base, binutils: the install, man_page and symbols ctests
-  test)  pkgs+=(clang libclang-rt-14-dev xz-utils bzip2 gzip pkg-config man-db groff-base binutils) ;;
+  # pkg-config, man-db/groff-base, binutils: the install, man_page and symbols ctests;
+  # OpenCL: headers and ICD loader to build the backend, PoCL (a CPU OpenCL
+  # platform) and clinfo so the OpenCL tests run in CI without a GPU
+  test)  pkgs+=(clang libclang-rt-14-dev xz-utils bzip2 gzip pkg-config man-db groff-base binutils
+               ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo) ;;
   bench) pkgs+=(xz-utils bzip2 gzip brotli time bc) ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac

@@ -143,3 +143,11 @@ void nz_test_set_backend(int backend)
 	else
 		setenv("NZIP_BACKEND", nz_nn_backend_name(backend), 1);
 }
+
+void nz_test_setenv(const char *name, const char *value)
+{
+	if (value)
+		setenv(name, value, 1);
+	else
+		unsetenv(name);
+}

@@ -65,5 +65,7 @@ double nz_test_seconds(void);
 /* Make engines created from now on use NZ_NN_BACKEND_* `backend` (through
  * $NZIP_BACKEND; NZ_NN_BACKEND_AUTO unsets it). */
 void nz_test_set_backend(int backend);
+/* setenv(name, value) or, for NULL, unsetenv(name) (tests built without POSIX). */
+void nz_test_setenv(const char *name, const char *value);
 
 #endif /* NZ_TEST_UTIL_H */

@@ -67,6 +67,8 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	c->params = full;
 	int rc = nz_config_from_params(params, &c->base_cfg, &c->block_log, &c->k, NULL);
 	if (rc == NZ_OK)
+		rc = nz_codec_select_device(params->backend, params->device);
+	if (rc == NZ_OK)
 		rc = nz_exec_create(&c->ex, params->threads, params->backend);
 	if (rc == NZ_OK) {
 		c->cfg = c->base_cfg;

@@ -12,6 +12,10 @@
 
 /* Resolve user parameters into a validated config, block_log and substream count.
  * On NZ_ERR_PARAM, *detail (if detail is not NULL) says why. */
+/* The OpenCL device a job names (nz_params.device, nz_dparams.device) chosen for
+ * the process before its execution context is made; NZ_OK when it names none. */
+int nz_codec_select_device(int backend, const char *device);
+
 int nz_config_from_params(const nz_params *p, nz_model_config *cfg, u32 *block_log,
 			  u32 *k, const char **detail);
 

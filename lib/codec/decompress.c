@@ -87,7 +87,9 @@ int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams)
 	d->dp = dp;
 	d->out_limit = UINT64_MAX;
 	d->hash = nz_xxh64_create();
-	int rc = d->hash ? nz_exec_create(&d->ex, d->dp.threads, d->dp.backend) : NZ_ERR_NOMEM;
+	int rc = d->hash ? nz_codec_select_device(d->dp.backend, d->dp.device) : NZ_ERR_NOMEM;
+	if (rc == NZ_OK)
+		rc = nz_exec_create(&d->ex, d->dp.threads, d->dp.backend);
 	if (rc) {
 		nz_dctx_free(d);
 		return rc;

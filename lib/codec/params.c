@@ -15,8 +15,8 @@
  * appends the new sizeof here (the assertions below fail until then), so programs
  * built against the older header keep working and get the new field's default.
  */
-#define NZ_PARAMS_SIZE_0_1 (offsetof(nz_params, progress_opaque) + sizeof(void *))
-#define NZ_DPARAMS_SIZE_0_1 (offsetof(nz_dparams, progress_opaque) + sizeof(void *))
+#define NZ_PARAMS_SIZE_0_1 (offsetof(nz_params, device) + sizeof(void *))
+#define NZ_DPARAMS_SIZE_0_1 (offsetof(nz_dparams, device) + sizeof(void *))
 static const size_t params_sizes[] = {NZ_PARAMS_SIZE_0_1};
 static const size_t dparams_sizes[] = {NZ_DPARAMS_SIZE_0_1};
 _Static_assert(sizeof(nz_params) == NZ_PARAMS_SIZE_0_1,
@@ -207,6 +207,7 @@ int nz_params_resolve(const nz_params *user, nz_frame_info *info, const char **d
 _Static_assert((int)NZ_BACKEND_SCALAR == (int)NZ_NN_BACKEND_SCALAR &&
 		       (int)NZ_BACKEND_AVX2 == (int)NZ_NN_BACKEND_AVX2 &&
 		       (int)NZ_BACKEND_AVX512 == (int)NZ_NN_BACKEND_AVX512 &&
+		       (int)NZ_BACKEND_OPENCL == (int)NZ_NN_BACKEND_OPENCL &&
 		       (int)NZ_BACKEND_AUTO == (int)NZ_NN_BACKEND_AUTO,
 	       "public and engine backend ids differ");
 
@@ -222,4 +223,17 @@ int nz_backend_supported(int backend)
 	if (backend == NZ_BACKEND_AUTO)
 		return 1;
 	return backend > 0 && backend < NZ_NN_BACKEND_COUNT_ && nz_nn_backend_supported(backend);
+}
+
+int nz_select_device(const char *spec) { return nz_nn_opencl_select(spec); }
+
+int nz_list_devices(char *buf, size_t cap) { return nz_nn_opencl_list(buf, cap); }
+
+uint64_t nz_device_peak_memory(char *name, size_t cap) { return nz_nn_opencl_peak(name, cap); }
+
+int nz_codec_select_device(int backend, const char *device)
+{
+	if (backend != NZ_BACKEND_OPENCL || !device || !*device)
+		return NZ_OK;
+	return nz_nn_opencl_select(device);
 }

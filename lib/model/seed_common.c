@@ -169,7 +169,10 @@ static int seed_predict(nz_byte_model *bm, const u8 *ctx, u32 active, float *pro
 	const u64 t0 = bm->stats ? nz_now_ns() : 0;
 	m->hooks->forward(m, m->ctx_bytes, active);
 	m->first = 0;
-	memcpy(probs, m->probs, (size_t)active * 256 * sizeof(float));
+	/* the one read of the model's output on the host (waits for a device) */
+	nz_nn_download(m->ctx, probs, m->probs, (size_t)active * 256);
+	if (nz_nn_error(m->ctx))
+		return nz_nn_error(m->ctx); /* a device error: the probabilities are not valid */
 	if (bm->stats)
 		bm->stats->forward_ns += nz_now_ns() - t0;
 	/* With delay d, step t's forward used the weights after step t-1-d; the

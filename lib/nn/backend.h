@@ -210,4 +210,15 @@ const nz_nn_backend_desc *nz_nn_backend_desc_of(int backend);
 /* The CPU backend (cpu_ops.c, cpu_backend.c); its variant is a kernel table. */
 extern const nz_nn_backend_ops nz_nn_cpu_backend;
 
+/* The OpenCL backend (lib/nn/opencl/, built when CMake finds OpenCL: then
+ * NZ_NN_HAVE_OPENCL is defined); supported when a suitable device exists. */
+extern const nz_nn_backend_ops nz_nn_opencl_backend;
+int nz_ocl_device_available(void);
+
+/* For test_nn_math: y = f(x) over n floats of engine buffers with the
+ * device's own build of nn_math.h (fn: 0 exp, 1 log, 2 tanh, 3 erf, 4 sigmoid,
+ * 5 rsqrt, 6 gelu, 7 gelu'), completed on return. NZ_ERR_UNSUPPORTED for a
+ * context of another backend (the CPU's kernels are tested directly). */
+int nz_nn_debug_math(nz_nn_ctx *ctx, int fn, float *y, const float *x, size_t n);
+
 #endif /* NZ_NN_BACKEND_H */

@@ -55,6 +55,7 @@ int nz_nn_backend_resolve(int backend)
 }
 
 int nz_nn_backend(const nz_nn_ctx *ctx) { return ctx->backend; }
+int nz_nn_error(const nz_nn_ctx *ctx) { return ctx->error; }
 u32 nz_nn_threads(const nz_nn_ctx *ctx) { return ctx->threads; }
 nz_thread_pool *nz_nn_pool(const nz_nn_ctx *ctx) { return ctx->pool; }
 

@@ -17,6 +17,7 @@ struct nz_nn_ctx {
 	int own_pool;
 	u32 threads;                  /* threads in all, the caller included */
 	void *impl;                   /* the backend's state (create/destroy) */
+	int error;                    /* first device error (nz_nn_error), else NZ_OK */
 };
 
 #endif /* NZ_NN_ENGINE_INTERNAL_H */

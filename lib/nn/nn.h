@@ -43,7 +43,7 @@ enum {
 	NZ_NN_BACKEND_SCALAR = 1,
 	NZ_NN_BACKEND_AVX2 = 2,
 	NZ_NN_BACKEND_AVX512 = 3,
-	NZ_NN_BACKEND_OPENCL = 4, /* reserved: known by name, not built yet (unsupported) */
+	NZ_NN_BACKEND_OPENCL = 4, /* lib/nn/opencl/ (when built and a device is found); never AUTO */
 	NZ_NN_BACKEND_COUNT_
 };
 
@@ -75,10 +75,30 @@ typedef struct nz_nn_ctx nz_nn_ctx;
  * NUMERICS.md requires (see nz_nn_fp_env_ok), NZ_ERR_PARAM for an unknown name.
  * Worker threads inherit the creating thread's environment. */
 int nz_nn_create(nz_nn_ctx **out, const nz_nn_options *opt);
+
+/* The OpenCL device of this process (lib/nn/opencl/ocl_runtime.c): spec is
+ * "PLATFORM.DEVICE" as nz_nn_opencl_list numbers them, NULL or "" for the
+ * default ($NZIP_OPENCL_DEVICE, else the first suitable GPU, else the first
+ * suitable device). Before the first OpenCL context: NZ_ERR_STAGE after it
+ * (for another device), NZ_ERR_PARAM for a malformed spec, NZ_ERR_UNSUPPORTED
+ * in a build without OpenCL. */
+int nz_nn_opencl_select(const char *spec);
+/* One line per OpenCL device into buf (as snprintf: truncated to cap, always
+ * terminated when cap > 0), saying whether the engine can use it; returns the
+ * number of devices. */
+int nz_nn_opencl_list(char *buf, size_t cap);
+/* The peak bytes of OpenCL engine buffers live at once in this process, and the
+ * device's name into name (as snprintf; "none" if no device was chosen). */
+size_t nz_nn_opencl_peak(char *name, size_t cap);
 void nz_nn_free(nz_nn_ctx *ctx);
 
 /* The backend in use: NZ_NN_BACKEND_* and its name ("avx512"). */
 int nz_nn_backend(const nz_nn_ctx *ctx);
+/* NZ_OK, or the first error of a device backend (a lost device, device memory
+ * exhausted at run time: NZ_ERR_GENERIC, NZ_ERR_NOMEM). After one, ops do
+ * nothing and downloads give zeros, so a caller checks it before it uses a
+ * download (the seed models' predict does); the CPU backend never sets it. */
+int nz_nn_error(const nz_nn_ctx *ctx);
 /* Threads the context's ops use (the caller included) and their pool (NULL
  * when single-threaded; owned by the context unless given in the options). */
 u32 nz_nn_threads(const nz_nn_ctx *ctx);

@@ -64,7 +64,19 @@ static inline nz_nn_ctx *make_ctx(int backend, u32 threads)
 	}
 	nz_nn_options o = {.backend = backend, .threads = threads};
 	nz_nn_ctx *ctx;
+	/* The OpenCL backend ignores the thread count; the tests' 2- and 3-thread
+	 * contexts run its other kernel choices instead (all must give the same
+	 * bits): 2 = the GPU set (64x64 register-blocked GEMM, 16 work-items per
+	 * row), 3 = the plainest (one work-item per output and per row). */
+	const char *gemm = threads == 2 ? "rb" : threads == 3 ? "naive" : NULL;
+	const char *rows = threads == 2 ? "16" : threads == 3 ? "1" : NULL;
+	if (backend == NZ_NN_BACKEND_OPENCL && gemm) {
+		nz_test_setenv("NZIP_OPENCL_GEMM", gemm);
+		nz_test_setenv("NZIP_OPENCL_ROWS", rows);
+	}
 	REQUIRE(nz_nn_create(&ctx, &o) == NZ_OK);
+	nz_test_setenv("NZIP_OPENCL_GEMM", NULL);
+	nz_test_setenv("NZIP_OPENCL_ROWS", NULL);
 	return ctx;
 }
 

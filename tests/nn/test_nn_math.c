@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "nn_test_common.h"
+#include "nn/backend.h"
 
 typedef void (*kern_fn)(float *y, const float *x, size_t n);
 
@@ -141,6 +142,38 @@ int main(void)
 				CHECK_BITS(y0 + 7, y1, len, c->name);
 				CHECK(y1[len] == 0.0f);
 			}
+			nz_nn_free(ctx);
+		}
+		/* a device backend's build of the same functions (nn_math.h as OpenCL C):
+		 * equal bits for every input (any NaN for a NaN: NUMERICS.md 1) */
+		for (int be = NZ_NN_BACKEND_AVX2; be < NZ_NN_BACKEND_COUNT_; be++) {
+			if (!nz_nn_backend_supported(be) ||
+			    nz_nn_backend_desc_of(be)->ops == &nz_nn_cpu_backend)
+				continue;
+			nz_nn_ctx *ctx = make_ctx(be, 1);
+			float *dx = nz_nn_alloc(ctx, n), *dy = nz_nn_alloc(ctx, n);
+			REQUIRE(dx && dy);
+			nz_nn_upload(ctx, dx, x, n);
+			REQUIRE(nz_nn_debug_math(ctx, (int)ci, dy, dx, n) == NZ_OK);
+			nz_nn_download(ctx, y1, dy, n);
+			size_t bad = 0, first = n;
+			for (size_t i = 0; i < n; i++)
+				if (memcmp(y0 + i, y1 + i, 4) && !(isnan(y0[i]) && isnan(y1[i]))) {
+					if (first == n)
+						first = i;
+					bad++;
+				}
+			if (bad) {
+				fprintf(stderr, "%s on %s: %zu of %zu differ, first at x=%a: %a vs %a\n",
+					c->name, nz_nn_backend_name(be), bad, n, (double)x[first],
+					(double)y0[first], (double)y1[first]);
+				nz_test_failures++;
+			} else {
+				printf("%-8s %s: %zu inputs, bit-identical\n", c->name,
+				       nz_nn_backend_name(be), n);
+			}
+			nz_nn_free_mem(ctx, dx);
+			nz_nn_free_mem(ctx, dy);
 			nz_nn_free(ctx);
 		}
 		nz_free_aligned(x);
