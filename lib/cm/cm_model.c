@@ -51,6 +51,9 @@ NZ_INLINE u32 hc3(u32 a, u32 b, u32 c) { return hc(hc(a, b), c); }
 
 typedef struct cm_apm {
 	u32 *t;      /* contexts x 33 entries: 22-bit probability, 10-bit count */
+	u8 *ready;   /* one bit per context: its row of t holds its values (rows
+		      * are filled with the initial row on first use, so a reset
+		      * clears nctx / 8 bytes instead of writing nctx * 132) */
 	u32 nctx;
 	u32 idx;     /* entry to update */
 } cm_apm;
@@ -132,6 +135,7 @@ struct cm_model {
 
 	/* SSE */
 	cm_apm apm[CM_MAX_SSE];
+	u32 apm_row[33];      /* the initial row of every SSE context */
 	u32 pr12;             /* mixer output */
 	u32 pfinal;           /* 16-bit final probability */
 
@@ -395,7 +399,7 @@ u64 cm_model_memory(const cm_params *p)
 	b += 2 * 256 + 2 * 65536 + 4 * 256 * 4;       /* indirect, record */
 	b += (u64)p->mixers * 256 * CM_MAXIN * 4;     /* weights (upper bound) */
 	for (u32 i = 0; i < p->sse; i++)
-		b += ((u64)33 << apm_ctx_bits[i]) * 4;
+		b += ((u64)33 << apm_ctx_bits[i]) * 4 + ((u64)1 << apm_ctx_bits[i]) / 8;
 	b += 257 * 4;
 	return b;
 }
@@ -440,8 +444,10 @@ void cm_model_destroy(cm_model *m)
 	nz_free_aligned(m->sm);
 	nz_free_aligned(m->rec_sm);
 	nz_free_aligned(m->w);
-	for (int i = 0; i < CM_MAX_SSE; i++)
+	for (int i = 0; i < CM_MAX_SSE; i++) {
 		nz_free_aligned(m->apm[i].t);
+		nz_free_aligned(m->apm[i].ready);
+	}
 	nz_free_aligned(m);
 }
 
@@ -504,7 +510,8 @@ int cm_model_create(const cm_params *p, cm_model **out)
 	for (u32 i = 0; i < p->sse; i++) {
 		m->apm[i].nctx = 1u << apm_ctx_bits[i];
 		m->apm[i].t = nz_malloc_aligned((size_t)m->apm[i].nctx * 33 * 4);
-		if (!m->apm[i].t) {
+		m->apm[i].ready = nz_malloc_aligned(m->apm[i].nctx / 8);
+		if (!m->apm[i].t || !m->apm[i].ready) {
 			cm_model_destroy(m);
 			return NZ_ERR_NOMEM;
 		}
@@ -540,10 +547,12 @@ static void reset_shared(cm_model *m)
 		tot += m->nsets[i] * m->nin_pad;
 	for (u32 i = 0; i < tot; i++)
 		m->w[i] = 0;
+	/* every SSE context starts with the same 33-point row, copied in when the
+	 * context is first used (apm_row_of) */
+	for (int j = 0; j < 33; j++)
+		m->apm_row[j] = ((u32)squash_calc((j - 16) * 128) << 20) | 6;
 	for (u32 i = 0; i < p->sse; i++)
-		for (u32 c = 0; c < m->apm[i].nctx; c++)
-			for (int j = 0; j < 33; j++)
-				m->apm[i].t[c * 33 + j] = ((u32)squash_calc((j - 16) * 128) << 20) | 6;
+		memset(m->apm[i].ready, 0, m->apm[i].nctx / 8);
 }
 
 /* The history and the small tables of one lane. */
@@ -999,10 +1008,22 @@ static u32 match_q(u32 len)
 	return len > 31 ? 31 : len;
 }
 
+/* Context ctx's row of a, holding its values (the initial row on first use). */
+NZ_INLINE u32 *apm_row_of(const cm_model *m, cm_apm *a, u32 ctx)
+{
+	u32 *r = a->t + (size_t)ctx * 33;
+	if (!(a->ready[ctx >> 3] & (1u << (ctx & 7)))) {
+		memcpy(r, m->apm_row, sizeof(m->apm_row));
+		a->ready[ctx >> 3] |= (u8)(1u << (ctx & 7));
+	}
+	return r;
+}
+
 NZ_INLINE u32 apm_p(cm_model *m, cm_apm *a, u32 pr12, u32 ctx)
 {
 	int s = stretch(m, (int)pr12) + 2048;
 	int lo = s >> 7, w = s & 127;
+	(void)apm_row_of(m, a, ctx);
 	u32 idx = ctx * 33 + (u32)lo;
 	a->idx = idx + (w >> 6);
 	return (u32)(((u64)(a->t[idx] >> 10) * (u32)(128 - w) + (u64)(a->t[idx + 1] >> 10) * (u32)w) >> 13);
