@@ -33,6 +33,11 @@ int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **ou
  * decoding it (a quick error instead of decoding a large block for nothing). */
 void nz_dctx_set_output_limit(nz_dctx *d, u64 limit);
 
+/* Tests and fuzzers only: a compression context that codes with cfg (checked by
+ * nz_model_config_validate; NZ_ERR_PARAM if invalid) instead of the config the
+ * parameters resolve to; block size, substreams and threads still come from p. */
+int nz_cctx_create_config(nz_cctx **out, const nz_params *p, const nz_model_config *cfg);
+
 /* Describe a header for users (nz_frame_info). */
 void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 			size_t header_size, nz_frame_info *info);
