@@ -73,7 +73,8 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 		npresets++;
 	/* Budgets: what one input may decode, sized so that the slowest model
 	 * decodes it in about a millisecond under ASan, UBSan and coverage (a CM
-	 * bit with every context costs about 3 us there, a tiny neural step 50). */
+	 * bit with every context costs about 3 us there; a step of a tiny neural
+	 * model costs far more, mostly the engine's per-call overhead). */
 	*budget = 64;
 	switch (cfg->model) {
 	case NZ_MODEL_STORE:
@@ -164,7 +165,7 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 		if (cheap && cfg->extra[CM_X_SSE] > 2)
 			cfg->extra[CM_X_SSE] = 2;
 		cfg->extra[CM_X_FLAGS] = (b[7] & CM_F_ALL_) & ~(u32)CM_F_EXT;
-		*budget = 48;
+		*budget = 32;
 		/* The neural input: one time in 8 (a neural step costs far more
 		 * than a CM bit), any byte model at its tiny preset. */
 		if ((b[7] >> 5) == 7 && !cheap) {
@@ -174,13 +175,13 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_NNMODEL] = nn[b[8] % 4];
 			cfg->extra[CM_X_NNPRESET] = 3; /* "-tiny" */
 			cfg->extra[CM_X_NNLANES] = (b[8] >> 2) % 5;
-			*budget = 12;
+			*budget = 8;
 		}
 		break;
 	}
 	}
 	if (cfg->model >= NZ_MODEL_EDPC && cfg->model <= NZ_MODEL_SEP)
-		*budget = 24;
+		*budget = 16;
 	return nz_model_config_validate(cfg) == NZ_OK ? 0 : -1;
 }
 
