@@ -16,20 +16,31 @@
 
 typedef struct cm_apm {
 	u32 *t;      /* contexts x 33 entries: 22-bit probability, 10-bit count */
+	u8 *ready;   /* one bit per context: its row of t holds its values. Rows are
+		      * filled with the initial row on first use, so a reset clears
+		      * nctx / 8 bytes instead of writing nctx * 132 (19.5 MB at -9) */
 	u32 nctx;
 	u32 idx;     /* entry to update */
+	u32 row[33]; /* the initial row of every context */
 } cm_apm;
 
 int nz_cm_apm_init(cm_apm *a, u32 ctx_bits);
 void nz_cm_apm_free(cm_apm *a);
 void nz_cm_apm_reset(cm_apm *a);
-NZ_INLINE u64 cm_apm_memory(u32 ctx_bits) { return ((u64)33 << ctx_bits) * 4; }
+NZ_INLINE u64 cm_apm_memory(u32 ctx_bits)
+{
+	return ((u64)33 << ctx_bits) * 4 + ((u64)1 << ctx_bits) / 8;
+}
 
 /* The 16-bit refined probability of the 12-bit pr12 in context ctx < nctx. */
 NZ_INLINE u32 cm_apm_p(cm_apm *a, const cm_logistic *lg, u32 pr12, u32 ctx)
 {
 	int s = cm_stretch(lg, (int)pr12) + 2048;
 	int lo = s >> 7, w = s & 127;
+	if (!(a->ready[ctx >> 3] & (1u << (ctx & 7)))) {
+		memcpy(a->t + (size_t)ctx * 33, a->row, sizeof(a->row));
+		a->ready[ctx >> 3] |= (u8)(1u << (ctx & 7));
+	}
 	u32 idx = ctx * 33 + (u32)lo;
 	a->idx = idx + (w >> 6);
 	return (u32)(((u64)(a->t[idx] >> 10) * (u32)(128 - w) + (u64)(a->t[idx + 1] >> 10) * (u32)w) >> 13);

@@ -90,6 +90,22 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	return NZ_OK;
 }
 
+/* Tests and fuzzers only (codec/config.h): code with a validated cfg instead of
+ * the one the parameters resolve to, so that a fuzzer can choose model sizes no
+ * level or nz_params field expresses. */
+int nz_cctx_create_config(nz_cctx **out, const nz_params *params, const nz_model_config *cfg)
+{
+	if (!out || !cfg)
+		return NZ_ERR_PARAM;
+	*out = NULL;
+	if (nz_model_config_validate(cfg) != NZ_OK)
+		return NZ_ERR_PARAM;
+	NZ_TRY(nz_cctx_create(out, params));
+	(*out)->base_cfg = *cfg;
+	(*out)->cfg = *cfg;
+	return NZ_OK;
+}
+
 void nz_cctx_free(nz_cctx *c)
 {
 	if (!c)

@@ -54,6 +54,11 @@ void nz_dctx_set_output_limit(nz_dctx *d, u64 limit);
  * nz_frame_info.memory_needed and the memory limit use it. */
 u64 nz_frame_memory(const nz_model_config *cfg, u32 block_log, u32 k);
 
+/* Tests and fuzzers only: a compression context that codes with cfg (checked by
+ * nz_model_config_validate; NZ_ERR_PARAM if invalid) instead of the config the
+ * parameters resolve to; block size, substreams and threads still come from p. */
+int nz_cctx_create_config(nz_cctx **out, const nz_params *p, const nz_model_config *cfg);
+
 /* Describe a header for users (nz_frame_info; memory_needed for k = 1). */
 void nz_frame_info_fill(const nz_frame_header *h, const nz_model_config *cfg,
 			size_t header_size, nz_frame_info *info);

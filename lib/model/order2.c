@@ -21,6 +21,7 @@
 
 #define ORDER2_LIMIT 1020 /* halve a context's counts when its total passes this */
 #define ORDER2_MAX_LANES 65536
+#define ORDER2_DIRTY_MAX 4096 /* order-2 contexts a reset clears one by one */
 
 typedef struct ctx_counts {
 	u16 total;
@@ -38,6 +39,12 @@ typedef struct order2 {
 	float p0[256];    /* order-0 blend, valid for one step */
 	u16 *last_ctx;    /* [lanes] order-2 context of each lane's last prediction */
 	int fresh;        /* no count changed since creation or reset */
+	/* The order-2 contexts counted since the last reset (a context is added
+	 * when its total leaves 0, which it never returns to), so that a reset
+	 * after a small block clears their rows instead of all 32 MiB; past
+	 * ORDER2_DIRTY_MAX the reset clears everything. */
+	u16 dirty[ORDER2_DIRTY_MAX];
+	u32 ndirty;       /* ORDER2_DIRTY_MAX + 1: too many, clear all */
 } order2;
 
 static void halve(u16 *n, ctx_counts *c)
@@ -75,8 +82,16 @@ static void blend(float *out, const u16 *n, const ctx_counts *c, const float *lo
 
 static void reset_counts(order2 *m)
 {
-	memset(m->n2, 0, sizeof(u16) * 65536 * 256);
-	memset(m->c2, 0, sizeof(ctx_counts) * 65536);
+	if (m->ndirty <= ORDER2_DIRTY_MAX) {
+		for (u32 i = 0; i < m->ndirty; i++) {
+			memset(m->n2 + 256 * (size_t)m->dirty[i], 0, 256 * sizeof(u16));
+			memset(&m->c2[m->dirty[i]], 0, sizeof(ctx_counts));
+		}
+	} else {
+		memset(m->n2, 0, sizeof(u16) * 65536 * 256);
+		memset(m->c2, 0, sizeof(ctx_counts) * 65536);
+	}
+	m->ndirty = 0;
 	memset(m->n1, 0, sizeof(m->n1));
 	memset(m->c1, 0, sizeof(m->c1));
 	memset(m->n0, 0, sizeof(m->n0));
@@ -117,6 +132,11 @@ static void learn_lanes(nz_byte_model *bm, const u8 *next, u32 active)
 	for (u32 i = 0; i < active; i++) {
 		const u16 c2 = m->last_ctx[i];
 		const u8 s = next[i];
+		if (m->c2[c2].total == 0 && m->ndirty <= ORDER2_DIRTY_MAX) {
+			if (m->ndirty < ORDER2_DIRTY_MAX)
+				m->dirty[m->ndirty] = c2;
+			m->ndirty++;
+		}
 		count(m->n2 + 256 * (size_t)c2, &m->c2[c2], s);
 		count(m->n1[c2 & 0xFF], &m->c1[c2 & 0xFF], s);
 		count(m->n0, &m->c0, s);

@@ -11,6 +11,7 @@
 #include "format/frame.h"
 #include "nzip.h"
 #include "test_util.h"
+#include "v1_transcode.h"
 
 static uint8_t *compress_params(const nz_params *p, const uint8_t *src, size_t n, size_t *out)
 {
@@ -46,49 +47,6 @@ static int decodes_to(const uint8_t *c, size_t n, const uint8_t *raw, size_t raw
 	return ok;
 }
 
-/* Rewrite a version 2 frame as version 1: the same configuration, block payloads
- * and sizes, with version 1's headers and 64-bit checks (recomputed from raw). */
-static uint8_t *to_v1(const uint8_t *c, size_t n, const uint8_t *raw, size_t raw_n,
-		      size_t *out_n)
-{
-	uint8_t *o = malloc(n * 2 + 4096);
-	REQUIRE(o);
-	nz_frame_header h;
-	size_t pos, size, on;
-	const char *detail = NULL;
-	REQUIRE(nz_parse_frame_header(c, n, &h, &pos, &detail) == NZ_OK && h.version == 2);
-	nz_model_config cfg;
-	REQUIRE(nz_config_from_header(&h, &cfg, &detail) == NZ_OK);
-	nz_frame_header h1;
-	memset(&h1, 0, sizeof(h1));
-	h1.version = 1;
-	nz_config_to_header(&cfg, h.content_size, &h1);
-	h1.has_content_size = h.has_content_size;
-	h1.block_log = h.block_log;
-	on = nz_write_frame_header(o, &h1);
-	size_t raw_pos = 0;
-	for (;;) {
-		nz_block_header b;
-		REQUIRE(nz_parse_block_header(c + pos, n - pos, 2, h.block_log, &b, &size,
-					      &detail) == NZ_OK);
-		if (b.type == NZ_BLOCK_END)
-			break;
-		REQUIRE(raw_pos + b.raw_size <= raw_n);
-		size_t payload = b.type == NZ_BLOCK_STORED ? b.raw_size : 0;
-		for (uint32_t i = 0; i < b.k; i++)
-			payload += b.sub_size[i];
-		b.raw_check = nz_xxh64(raw + raw_pos, b.raw_size);
-		on += nz_write_block_header(o + on, 1, &b);
-		memcpy(o + on, c + pos + size, payload);
-		on += payload;
-		pos += size + payload;
-		raw_pos += b.raw_size;
-	}
-	on += nz_write_footer(o + on, 1, raw_n, nz_xxh64(raw, raw_n));
-	*out_n = on;
-	return o;
-}
-
 static void check_model(const char *model, int level, const uint8_t *raw, size_t n)
 {
 	size_t cn, v1n;
@@ -98,7 +56,8 @@ static void check_model(const char *model, int level, const uint8_t *raw, size_t
 			level);
 		CHECK(0);
 	}
-	uint8_t *v1 = to_v1(c, cn, raw, n, &v1n);
+	uint8_t *v1 = nz_test_to_v1(c, cn, raw, n, &v1n);
+	REQUIRE(v1);
 	if (!decodes_to(v1, v1n, raw, n)) {
 		fprintf(stderr, "%s -%d: version 1 frame does not decode\n", model ? model : "",
 			level);
