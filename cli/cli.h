@@ -190,15 +190,17 @@ void codec_release_buffers(void);
 /* ---- io_thread.c: a reader that prefetches, a writer that drains ---- */
 #define IO_RING_CHUNKS 4
 typedef struct io_ring io_ring;
-/* Start a thread reading fd in chunks of chunk_size; NULL if out of memory. */
-io_ring *reader_start(int fd, size_t chunk_size);
+/* Start a thread reading fd in chunks of chunk_size (threaded = 0: no thread, the
+ * reads happen in reader_next); NULL if out of memory. */
+io_ring *reader_start(int fd, size_t chunk_size, int threaded);
 /* The next chunk read (valid until the next call): its length, 0 at end of
  * file, -1 with errno on a read error. */
 ssize_t reader_next(io_ring *r, const unsigned char **data);
 /* Stop the reader (even one blocked in read()) and free it; r may be NULL. */
 void reader_stop(io_ring *r);
-/* Start a thread writing what is submitted to fd; NULL if out of memory. */
-io_ring *writer_start(int fd, size_t chunk_size);
+/* Start a thread writing what is submitted to fd (threaded = 0: no thread, each
+ * submit writes at once); NULL if out of memory. */
+io_ring *writer_start(int fd, size_t chunk_size, int threaded);
 /* A buffer of chunk_size bytes to fill (waits while every chunk is queued);
  * NULL if out of memory. */
 unsigned char *writer_buffer(io_ring *r);

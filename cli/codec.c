@@ -39,11 +39,16 @@ void codec_release_buffers(void)
 	out_buf = verify_buf = NULL;
 }
 
-/* Both threads, or neither (and an error message). */
+/* Both rings, or neither (and an error message). A regular input of one chunk or
+ * less is read and its output written inline: threads cannot overlap anything
+ * there, and they cost wake-ups (io_thread.c). */
 static int start_io(int in_fd, int out_fd, io_ring **rd, io_ring **wr, const char *name)
 {
-	*rd = reader_start(in_fd, CLI_IN_CHUNK);
-	*wr = out_fd >= 0 ? writer_start(out_fd, CLI_OUT_CHUNK) : NULL;
+	struct stat st;
+	const int threaded = !(fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+			       (uint64_t)st.st_size <= CLI_IN_CHUNK);
+	*rd = reader_start(in_fd, CLI_IN_CHUNK, threaded);
+	*wr = out_fd >= 0 ? writer_start(out_fd, CLI_OUT_CHUNK, threaded) : NULL;
 	if (*rd && (*wr || out_fd < 0))
 		return 0;
 	reader_stop(*rd);

@@ -5,11 +5,13 @@
 # pipe to finish).
 source "$(dirname "$0")/common.bash"
 
-make_random f 300000
+# Larger than one I/O chunk (1 MiB), so regular files use the threads too; a file of
+# one chunk or less is read and written inline (io_thread.c), covered by "one" below.
+make_random f 1500000
 cp f f.orig
 
 # Input in pieces with pauses between them: the reader hands each piece on.
-(head -c 1000 f; sleep 0.3; head -c 150000 f | tail -c +1001; sleep 0.3; tail -c +150001 f) |
+(head -c 1000 f; sleep 0.3; head -c 700000 f | tail -c +1001; sleep 0.3; tail -c +700001 f) |
 	"$NZIP" -1 -c > slow.nz 2> "$T_ERR"
 "$NZIP" -dc slow.nz | cmp -s - f.orig && pass || fail "slow input did not round-trip"
 "$NZIP" -1 -c < f | cmp -s - slow.nz && pass || fail "slow input gave other bytes than one read"
@@ -22,7 +24,7 @@ cmp -s drained.nz slow.nz && pass || fail "slowly drained output differs"
 # A write error seen only when the last chunk is flushed still fails the run.
 if [ -w /dev/full ]; then
 	printf 'x' > one
-	for args in "-c one" "-dc slow.nz"; do
+	for args in "-c one" "-1 -c f" "-dc slow.nz"; do
 		# shellcheck disable=SC2086
 		"$NZIP" $args > /dev/full 2> "$T_ERR"
 		rc=$?
