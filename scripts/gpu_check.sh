@@ -41,7 +41,7 @@ cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DOpenCL_INCLUDE_DIR="$P/usr/
 	-DXXHASH_LIBRARY="$P/usr/lib/x86_64-linux-gnu/libxxhash.so" > "$OUT/cmake.log" 2>&1 ||
 	{ tail -30 "$OUT/cmake.log"; exit 1; }
 grep -i opencl "$OUT/cmake.log"
-cmake --build build-gpu -j "$(nproc)" 2>&1 | grep -E "error|warning" ; [ -x build-gpu/nzip ] || exit 1
+cmake --build build-gpu -j "$(nproc)" 2>&1 | grep -E "error:|warning:" ; [ -x build-gpu/nzip ] || exit 1
 NZ=build-gpu/nzip
 "$NZ" --list-devices
 echo "== OpenCL tests on the GPU"
