@@ -7,6 +7,7 @@
 #include "codec/lanes.h"
 #include "codec/registry.h"
 #include "model/byte_model.h"
+#include "model/byte_models.h"
 #include "model/seed_common.h"
 
 static u32 float_bits(float f)
@@ -115,12 +116,7 @@ static int reference_config(u32 model, u64 preset, u64 content_size, nz_model_co
 {
 	memset(ref, 0, sizeof(*ref));
 	const nz_model_desc *d = nz_model_lookup((int)model);
-	if (!d)
-		return NZ_ERR_UNSUPPORTED;
-	u64 npresets = 0;
-	while (d->preset_names[npresets])
-		npresets++;
-	if (preset >= npresets)
+	if (!d || preset > INT32_MAX || !nz_model_desc_preset(d, (int)preset))
 		return NZ_ERR_UNSUPPORTED;
 	ref->model = d->id;
 	ref->coding = d->coding;
