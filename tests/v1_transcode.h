@@ -43,9 +43,7 @@ static inline uint8_t *nz_test_to_v1(const uint8_t *c, size_t n, const uint8_t *
 			goto fail;
 		if (b.type == NZ_BLOCK_END)
 			break;
-		size_t payload = b.type == NZ_BLOCK_STORED ? b.raw_size : 0;
-		for (uint32_t i = 0; i < b.k; i++)
-			payload += b.sub_size[i];
+		const size_t payload = (size_t)nz_block_payload_size(&b);
 		if (raw_pos + b.raw_size > raw_n || payload > n - pos - size)
 			goto fail;
 		b.raw_check = nz_xxh64(raw + raw_pos, b.raw_size);

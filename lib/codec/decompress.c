@@ -336,16 +336,6 @@ static int step_block_header(nz_dctx *d, nz_inbuf *in, int *rc)
 	}
 }
 
-static size_t payload_size(const nz_block_header *b)
-{
-	if (b->type == NZ_BLOCK_STORED)
-		return b->raw_size;
-	size_t total = 0;
-	for (u32 j = 0; j < b->k; j++)
-		total += b->sub_size[j];
-	return total;
-}
-
 static int step_footer(nz_dctx *d, nz_inbuf *in, int *rc)
 {
 	u64 size, check;
@@ -399,7 +389,7 @@ int nz_decompress_stream(nz_dctx *d, nz_outbuf *out, nz_inbuf *in, int *frame_do
 			progress = step_block_header(d, in, &rc);
 			break;
 		case ST_PAYLOAD:
-			progress = gather(d, in, payload_size(&d->bh), &rc);
+			progress = gather(d, in, (size_t)nz_block_payload_size(&d->bh), &rc);
 			if (progress && rc == NZ_OK) {
 				rc = decode_payload(d);
 				nz_buf_clear(&d->in);

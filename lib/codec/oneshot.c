@@ -61,10 +61,10 @@ int nz_decompress(void *dst, size_t dst_capacity, size_t *dst_size, const void *
 	return rc;
 }
 
-int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info)
+/* nz_get_frame_info, also giving the parsed header and its size. */
+static int frame_info(const void *src, size_t src_size, nz_frame_info *info,
+		      nz_frame_header *hp, size_t *hsize)
 {
-	if (!info || (!src && src_size))
-		return NZ_ERR_PARAM;
 	nz_frame_header h;
 	nz_model_config cfg;
 	size_t size;
@@ -74,6 +74,8 @@ int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info)
 	NZ_TRY(nz_parse_frame_header(src, src_size, &h, &size, &detail));
 	NZ_TRY(nz_config_from_header(&h, &cfg, &detail));
 	nz_frame_info_fill(&h, &cfg, size, info);
+	*hp = h;
+	*hsize = size;
 	/* The substreams of the first block, when src holds its header: a bit-wise
 	 * model needs one state per substream (a damaged block header is left to
 	 * the decoder to report). */
@@ -86,18 +88,26 @@ int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info)
 	return NZ_OK;
 }
 
+int nz_get_frame_info(const void *src, size_t src_size, nz_frame_info *info)
+{
+	if (!info || (!src && src_size))
+		return NZ_ERR_PARAM;
+	nz_frame_header h;
+	size_t hsize;
+	return frame_info(src, src_size, info, &h, &hsize);
+}
+
 int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
 		    nz_frame_info *info)
 {
 	if (!frame_size || !info || (!src && src_size))
 		return NZ_ERR_PARAM;
 	*frame_size = 0;
-	NZ_TRY(nz_get_frame_info(src, src_size, info));
 	const u8 *p = src;
 	nz_frame_header h;
 	size_t pos, size;
 	const char *detail = NULL;
-	NZ_TRY(nz_parse_frame_header(p, src_size, &h, &pos, &detail));
+	NZ_TRY(frame_info(src, src_size, info, &h, &pos));
 	u64 raw = 0;
 	for (;;) {
 		nz_block_header b;
@@ -105,12 +115,7 @@ int nz_frame_extent(const void *src, size_t src_size, uint64_t *frame_size,
 					     &size, &detail));
 		if (b.type == NZ_BLOCK_END)
 			break;
-		u64 payload = b.raw_size;  /* stored */
-		if (b.type == NZ_BLOCK_CODED) {
-			payload = 0;
-			for (u32 i = 0; i < b.k; i++)
-				payload += b.sub_size[i];
-		}
+		const u64 payload = nz_block_payload_size(&b);
 		if (payload > src_size - pos - size)
 			return NZ_ERR_TRUNCATED;
 		pos += size + (size_t)payload;

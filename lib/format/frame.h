@@ -81,6 +81,18 @@ NZ_INLINE u64 nz_content_check(u32 version, u64 h)
 	return version == 1 ? h : h & 0xffffffffu;
 }
 
+/* The payload bytes that follow a block header: the raw bytes of a stored block,
+ * the K substreams of a coded one. */
+NZ_INLINE u64 nz_block_payload_size(const nz_block_header *b)
+{
+	if (b->type == NZ_BLOCK_STORED)
+		return b->raw_size;
+	u64 total = 0;
+	for (u32 j = 0; j < b->k; j++)
+		total += b->sub_size[j];
+	return total;
+}
+
 /* Serialise in h->version's layout (the block header and footer in `version`'s);
  * returns the bytes written to out (at least NZ_FRAME_HEADER_MAX /
  * NZ_BLOCK_HEADER_MAX / NZ_FOOTER_MAX bytes of room). */
