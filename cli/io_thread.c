@@ -79,6 +79,29 @@ static int start_thread(io_ring *r, void *(*fn)(void *))
 	return 0;
 }
 
+/* A chunk's buffer, allocated on first use; NULL if out of memory. */
+static unsigned char *chunk_data(const io_ring *r, chunk *c)
+{
+	if (!c->data)
+		c->data = malloc(r->chunk_size);
+	return c->data;
+}
+
+/* One read() into c, retried on EINTR: its length, 0 at end of file, -1 with
+ * errno. A cancellation point when the caller allows it. */
+static ssize_t fill_chunk(const io_ring *r, chunk *c)
+{
+	if (!chunk_data(r, c)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ssize_t n;
+	do
+		n = read(r->fd, c->data, r->chunk_size);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* ---- reader ---- */
 
 static void *reader_main(void *arg)
@@ -93,19 +116,9 @@ static void *reader_main(void *arg)
 			pthread_cond_wait(&r->not_full, &r->mu);
 		chunk *c = &r->slot[r->tail % IO_RING_CHUNKS];
 		pthread_mutex_unlock(&r->mu);
-		/* Slots are allocated on first use: a small file touches one or two. */
-		if (!c->data)
-			c->data = malloc(r->chunk_size);
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-
-		ssize_t n = -1;
-		int e = ENOMEM;
-		if (c->data) {
-			do
-				n = read(r->fd, c->data, r->chunk_size);  /* a cancellation point */
-			while (n < 0 && errno == EINTR);
-			e = errno;
-		}
+		const ssize_t n = fill_chunk(r, c);  /* read() is a cancellation point */
+		const int e = errno;
 
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 		pthread_mutex_lock(&r->mu);  /* not cancellable while it holds the lock */
@@ -140,16 +153,8 @@ io_ring *reader_start(int fd, size_t chunk_size, int threaded)
 /* Without a thread: one read() into the first slot. */
 static ssize_t read_inline(io_ring *r, const unsigned char **data)
 {
-	chunk *c = &r->slot[0];
-	if (!c->data && !(c->data = malloc(r->chunk_size))) {
-		errno = ENOMEM;
-		return -1;
-	}
-	ssize_t n;
-	do
-		n = read(r->fd, c->data, r->chunk_size);
-	while (n < 0 && errno == EINTR);
-	*data = c->data;
+	const ssize_t n = fill_chunk(r, &r->slot[0]);
+	*data = r->slot[0].data;
 	return n;
 }
 
@@ -234,19 +239,14 @@ io_ring *writer_start(int fd, size_t chunk_size, int threaded)
 
 unsigned char *writer_buffer(io_ring *r)
 {
-	if (r->inline_io) {
-		if (!r->slot[0].data)
-			r->slot[0].data = malloc(r->chunk_size);
-		return r->slot[0].data;
-	}
+	if (r->inline_io)
+		return chunk_data(r, &r->slot[0]);
 	pthread_mutex_lock(&r->mu);
 	while (r->count == IO_RING_CHUNKS)
 		pthread_cond_wait(&r->not_full, &r->mu);
 	chunk *c = &r->slot[r->tail % IO_RING_CHUNKS];
 	pthread_mutex_unlock(&r->mu);
-	if (!c->data)  /* allocated on first use, like the reader's */
-		c->data = malloc(r->chunk_size);
-	return c->data;
+	return chunk_data(r, c);
 }
 
 int writer_submit(io_ring *r, size_t len)
