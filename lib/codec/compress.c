@@ -212,8 +212,10 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 	u64 total = 0;
 	for (u32 j = 0; j < c->k; j++)
 		total += c->sub[j].size;
-	/* Store unless coding is smaller, headers included (K sizes cost 4 bytes each):
-	 * so no block ever grows by more than a stored block's header. */
+	/* Store unless coding is smaller, headers included at version 1's 4 bytes per
+	 * substream size (version 2's varints are smaller; the rule is kept so that
+	 * the payloads stay those of version 1): so no block ever grows by more than
+	 * a stored block's header. */
 	if (total + 4 * (u64)c->k >= n)
 		return write_stored(c, src, n, check);
 

@@ -169,6 +169,17 @@ static int short_at(size_t pos, size_t *size)
 	return NZ_ERR_TRUNCATED;
 }
 
+/* A varint field that did not read: more bytes are needed, or the header is
+ * malformed (`what` says which). */
+static int varint_failed(int r, size_t avail, size_t *size, const char **detail,
+			 const char *what)
+{
+	if (r == NZ_ERR_TRUNCATED)
+		return short_at(avail, size);
+	*detail = what;
+	return NZ_ERR_CORRUPT;
+}
+
 static int parse_frame_header_v2(const u8 *in, size_t avail, nz_frame_header *h,
 				 size_t *size, const char **detail)
 {
@@ -181,22 +192,18 @@ static int parse_frame_header_v2(const u8 *in, size_t avail, nz_frame_header *h,
 		r = get_varint(in, avail, &pos, &content_size);
 	if (r == NZ_OK)
 		r = get_varint(in, avail, &pos, &nparams);
-	if (r == NZ_ERR_TRUNCATED)
-		return short_at(avail, size);
 	if (r == NZ_OK && nparams > NZ_MAX_PARAMS)
 		r = NZ_ERR_CORRUPT;
 	for (u32 i = 0; r == NZ_OK && i < nparams; i++) {
-		if (pos >= avail)
-			return short_at(avail, size);
+		if (pos >= avail) {
+			r = NZ_ERR_TRUNCATED;
+			break;
+		}
 		h->keys[i] = in[pos++];
 		r = get_varint(in, avail, &pos, &h->values[i]);
-		if (r == NZ_ERR_TRUNCATED)
-			return short_at(avail, size);
 	}
-	if (r) {
-		*detail = "malformed frame header";
-		return NZ_ERR_CORRUPT;
-	}
+	if (r)
+		return varint_failed(r, avail, size, detail, "malformed frame header");
 	*size = pos + 4;
 	if (avail < pos + 4)
 		return NZ_ERR_TRUNCATED;
@@ -361,12 +368,8 @@ static int parse_block_header_v2(const u8 *in, size_t avail, u32 block_log,
 			r = NZ_ERR_CORRUPT;
 		b->sub_size[i] = (u32)v;
 	}
-	if (r == NZ_ERR_TRUNCATED)
-		return short_at(avail, size);
-	if (r) {
-		*detail = "malformed block header";
-		return NZ_ERR_CORRUPT;
-	}
+	if (r)
+		return varint_failed(r, avail, size, detail, "malformed block header");
 	*size = pos + 6;
 	if (avail < pos + 6)
 		return NZ_ERR_TRUNCATED;
@@ -436,12 +439,8 @@ int nz_parse_footer(const u8 *in, size_t avail, u32 version, u64 *content_size,
 	}
 	size_t pos = 1;
 	int r = get_varint(in, avail, &pos, content_size);
-	if (r == NZ_ERR_TRUNCATED)
-		return short_at(avail, size);
-	if (r) {
-		*detail = "malformed frame footer";
-		return NZ_ERR_CORRUPT;
-	}
+	if (r)
+		return varint_failed(r, avail, size, detail, "malformed frame footer");
 	*size = pos + 4;
 	if (avail < pos + 4)
 		return NZ_ERR_TRUNCATED;
