@@ -199,7 +199,7 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 	if (!m)
 		return NZ_ERR_NOMEM;
 	m->P = *p;
-	cm_tables_init(&m->T);
+	nz_cm_tables_init(&m->T);
 	const u32 nin = mixer_inputs(p, m->in_ofs);
 	int rc = nz_cm_context_map_init(&m->cmap, p);
 	if (!rc)

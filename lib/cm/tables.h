@@ -1,7 +1,8 @@
 /*
  * tables.h - the fixed tables every CM component reads (squash/stretch, the
- * state-map rates, the bit-history state machine), built by integer code when a
- * model is created; lanes copy them.
+ * state-map rates, the bit-history state machine), built by integer code once per
+ * process (tables.c) and copied into each model, which keeps them beside its
+ * own state; lanes copy them.
  */
 #ifndef NZ_CM_TABLES_H
 #define NZ_CM_TABLES_H
@@ -16,12 +17,8 @@ typedef struct cm_tables {
 	cm_bit_history bh;
 } cm_tables;
 
-NZ_INLINE void cm_tables_init(cm_tables *T)
-{
-	nz_cm_logistic_init(&T->lg);
-	nz_cm_sm_rates_init(&T->r);
-	nz_cm_bit_history_init(&T->bh);
-}
+/* Fill *T (thread-safe; the first call builds the template). */
+void nz_cm_tables_init(cm_tables *T);
 
 /* stretch of a state-map entry: the usual mixer input. */
 NZ_INLINE s32 cm_sm_st(const cm_tables *T, u32 e) { return cm_stretch(&T->lg, (int)cm_sm_p12(e)); }

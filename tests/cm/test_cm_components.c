@@ -495,7 +495,7 @@ static void test_input_registry(void)
 
 int main(void)
 {
-	cm_tables_init(&T);
+	nz_cm_tables_init(&T);
 	test_mixer_kernels();
 	test_mixer_learns();
 	test_state_map();
