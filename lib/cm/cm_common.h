@@ -32,10 +32,5 @@ NZ_INLINE u32 cm_popcount32(u32 v)
 	return n;
 }
 
-/* The big tables are read at random: on Linux they get transparent huge pages
- * (2 MiB), which removes most TLB misses. Only a hint: the contents are the
- * same. Free with nz_cm_big_free. */
-void *nz_cm_big_alloc(size_t size);
-void nz_cm_big_free(void *p);
 
 #endif /* NZ_CM_COMMON_H */

@@ -19,7 +19,7 @@ int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
 		if (p->ctx_mask & (1u << b))
 			cm->ctype[cm->nctx++] = (u8)b;
 	cm->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
-	cm->ht = nz_cm_big_alloc((size_t)1 << p->hash_bits);
+	cm->ht = nz_big_alloc((size_t)1 << p->hash_bits);
 	cm->t1 = nz_malloc_aligned(65536);
 	cm->sm = nz_malloc_aligned((size_t)(cm->nctx + 2) * 256 * 4);
 	return cm->ht && cm->t1 && cm->sm ? NZ_OK : NZ_ERR_NOMEM;
@@ -27,7 +27,7 @@ int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
 
 void nz_cm_context_map_free(cm_context_map *cm)
 {
-	nz_cm_big_free(cm->ht);
+	nz_big_free(cm->ht, (size_t)1 << cm->hash_bits);
 	nz_free_aligned(cm->t1);
 	nz_free_aligned(cm->sm);
 	cm->ht = cm->t1 = NULL;

@@ -6,7 +6,7 @@
 int nz_cm_history_init(cm_history *h, u32 win_bits)
 {
 	h->win_mask = (u32)(((u64)1 << win_bits) - 1);
-	h->win = nz_cm_big_alloc((size_t)1 << win_bits);
+	h->win = nz_big_alloc((size_t)1 << win_bits);
 	h->ind1 = nz_malloc_aligned(256 * 2);
 	h->ind2 = nz_malloc_aligned(65536 * 2);
 	return h->win && h->ind1 && h->ind2 ? NZ_OK : NZ_ERR_NOMEM;
@@ -14,7 +14,8 @@ int nz_cm_history_init(cm_history *h, u32 win_bits)
 
 void nz_cm_history_free(cm_history *h)
 {
-	nz_cm_big_free(h->win);
+	if (h->win)
+		nz_big_free(h->win, (size_t)h->win_mask + 1);
 	nz_free_aligned(h->ind1);
 	nz_free_aligned(h->ind2);
 	h->win = NULL;

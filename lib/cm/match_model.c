@@ -17,13 +17,14 @@ int nz_cm_match_init(cm_match *mm, u32 match_bits)
 	if (!match_bits)
 		return NZ_OK;
 	mm->mt_mask = (u32)(((u64)1 << (match_bits - 2)) - 1);
-	mm->mt = nz_cm_big_alloc((size_t)1 << match_bits);
+	mm->mt = nz_big_alloc((size_t)1 << match_bits);
 	return mm->mt ? NZ_OK : NZ_ERR_NOMEM;
 }
 
 void nz_cm_match_free(cm_match *mm)
 {
-	nz_cm_big_free(mm->mt);
+	if (mm->mt)
+		nz_big_free(mm->mt, (size_t)1 << mm->match_bits);
 	mm->mt = NULL;
 }
 

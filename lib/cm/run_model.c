@@ -14,13 +14,14 @@ int nz_cm_run_init(cm_run *r, const cm_params *p)
 	if (!(p->flags & CM_F_RUN))
 		return NZ_OK;
 	r->rt_mask = (u32)(((u64)1 << (p->hash_bits - 4)) - 1);
-	r->rt = nz_cm_big_alloc((size_t)1 << (p->hash_bits - 2));
+	r->rt = nz_big_alloc((size_t)1 << (p->hash_bits - 2));
 	return r->rt ? NZ_OK : NZ_ERR_NOMEM;
 }
 
 void nz_cm_run_free(cm_run *r)
 {
-	nz_cm_big_free(r->rt);
+	if (r->rt)
+		nz_big_free(r->rt, (size_t)1 << (r->hash_bits - 2));
 	r->rt = NULL;
 }
 

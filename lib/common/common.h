@@ -77,6 +77,21 @@ void *nz_malloc_aligned(size_t size);
 void *nz_calloc_aligned(size_t size);
 void nz_free_aligned(void *p);
 
+/*
+ * Large tables (hash tables, SSE tables, count tables, history windows): zero
+ * pages from the OS, page aligned, mapped lazily, so a table only costs what is
+ * touched, and handed back at free. An inaccessible guard page follows the end,
+ * so a read or write just past a table faults in every build. Not through
+ * malloc: ASan writes the shadow of a malloc'd block (an eighth of its size) at
+ * allocation and again at free, which for the SSE and order2 tables cost more
+ * than the fuzz inputs' decoding. Not 2 MiB aligned on purpose: where
+ * transparent huge pages are always on, an aligned table sparsely touched by a
+ * small input became resident 2 MiB at a time (order2 on 20 KB: 17 MB instead of
+ * 4 MB). Free with nz_big_free and the same size.
+ */
+void *nz_big_alloc(size_t size);
+void nz_big_free(void *p, size_t size);
+
 /* size * n, or SIZE_MAX on overflow (so the allocation then fails cleanly). */
 NZ_INLINE size_t nz_mul_size(size_t size, size_t n)
 {

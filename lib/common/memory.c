@@ -2,7 +2,12 @@
  * memory.c - aligned allocation. Everything large (weights, activations, tables) is
  * 64-byte aligned so SIMD kernels can use aligned loads and no row shares a line.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS in C17 */
 #include <stdlib.h>
+#if defined(__linux__) || defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "common/common.h"
 
@@ -25,3 +30,57 @@ void *nz_calloc_aligned(size_t size)
 }
 
 void nz_free_aligned(void *p) { free(p); }
+
+#if defined(MAP_ANONYMOUS)
+static size_t page_size(void)
+{
+	static size_t page;
+	if (!page) {
+		const long v = sysconf(_SC_PAGESIZE);
+		page = v > 0 ? (size_t)v : 4096;
+	}
+	return page;
+}
+
+/* The mapped length of a table of `size` bytes, without the guard page. */
+static size_t big_length(size_t size)
+{
+	const size_t page = page_size();
+	return size ? (size + page - 1) & ~(page - 1) : page;
+}
+
+void *nz_big_alloc(size_t size)
+{
+	if (size > SIZE_MAX / 2)
+		return NULL;
+	const size_t len = big_length(size), page = page_size();
+	u8 *p = mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + len, page, PROT_NONE) != 0) {
+		munmap(p, len + page);
+		return NULL;
+	}
+	return p;
+}
+
+void nz_big_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, big_length(size) + page_size());
+}
+#else
+void *nz_big_alloc(size_t size)
+{
+	void *p = nz_malloc_aligned(size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void nz_big_free(void *p, size_t size)
+{
+	(void)size;
+	nz_free_aligned(p);
+}
+#endif

@@ -23,6 +23,8 @@
 #define ORDER2_MAX_LANES 65536
 #define ORDER2_DIRTY_MAX 4096 /* order-2 contexts a reset clears one by one */
 
+#define ORDER2_N2_BYTES ((size_t)65536 * 256 * sizeof(u16))
+
 typedef struct ctx_counts {
 	u16 total;
 	u16 distinct;
@@ -88,7 +90,7 @@ static void reset_counts(order2 *m)
 			memset(&m->c2[m->dirty[i]], 0, sizeof(ctx_counts));
 		}
 	} else {
-		memset(m->n2, 0, sizeof(u16) * 65536 * 256);
+		memset(m->n2, 0, ORDER2_N2_BYTES);
 		memset(m->c2, 0, sizeof(ctx_counts) * 65536);
 	}
 	m->ndirty = 0;
@@ -174,7 +176,7 @@ static void order2_destroy(nz_byte_model *bm)
 	order2 *m = (order2 *)bm;
 	if (!m)
 		return;
-	free(m->n2);
+	nz_big_free(m->n2, ORDER2_N2_BYTES);
 	free(m->c2);
 	free(m->last_ctx);
 	free(m);
@@ -194,8 +196,8 @@ static int order2_create(const nz_model_config *cfg, nz_exec *ex, nz_byte_model 
 	order2 *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NZ_ERR_NOMEM;
-	/* calloc: the OS hands out zero pages lazily, so small inputs stay cheap. */
-	m->n2 = calloc((size_t)65536 * 256, sizeof(u16));
+	/* zero pages from the OS, mapped lazily: small inputs stay cheap */
+	m->n2 = nz_big_alloc(ORDER2_N2_BYTES);
 	m->c2 = calloc(65536, sizeof(ctx_counts));
 	m->last_ctx = calloc(cfg->lanes, sizeof(u16));
 	if (!m->n2 || !m->c2 || !m->last_ctx) {

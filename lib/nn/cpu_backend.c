@@ -33,7 +33,8 @@ int nz_cpu_create(nz_nn_ctx *ctx, const void *kernels, const nz_nn_options *opt)
 	if (!c->scratch)
 		return NZ_ERR_NOMEM;
 	for (u32 i = 0; i < ctx->threads; i++) {
-		c->scratch[i] = nz_malloc_aligned(c->scratch_floats * sizeof(float));
+		/* a small model packs only a corner of it: pages are mapped on use */
+		c->scratch[i] = nz_big_alloc(c->scratch_floats * sizeof(float));
 		if (!c->scratch[i])
 			return NZ_ERR_NOMEM;
 	}
@@ -47,7 +48,7 @@ void nz_cpu_destroy(nz_nn_ctx *ctx)
 		return;
 	if (c->scratch)
 		for (u32 i = 0; i < ctx->threads; i++)
-			nz_free_aligned(c->scratch[i]);
+			nz_big_free(c->scratch[i], c->scratch_floats * sizeof(float));
 	free(c->scratch);
 	free(c);
 	ctx->impl = NULL;

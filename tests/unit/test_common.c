@@ -1,11 +1,61 @@
 /*
- * test_common.c - little-endian helpers, buffer growth, checksums, error strings.
+ * test_common.c - little-endian helpers, buffer growth, checksums, error strings,
+ * the big-table allocator (zero pages, alignment, the guard page after the end).
  */
+#define _POSIX_C_SOURCE 200809L /* fork, waitpid */
+#include <signal.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "common/buffer.h"
 #include "test_util.h"
 
+/* In a child: touch p[at]; returns 0 if the child exited normally, else the
+ * signal that ended it (or, under a sanitizer that catches the fault itself,
+ * its exit status). */
+static int touch_in_child(volatile u8 *p, size_t at)
+{
+	const pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		p[at] = 1;
+		_exit(0);
+	}
+	int st = 0;
+	REQUIRE(waitpid(pid, &st, 0) == pid);
+	return WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static void test_big_alloc(void)
+{
+	const size_t sizes[] = {1, 4096, 65536 + 3, (size_t)2 << 20, ((size_t)3 << 20) + 5};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		const size_t n = sizes[i];
+		u8 *p = nz_big_alloc(n);
+		REQUIRE(p);
+		CHECK(((uintptr_t)p & 63) == 0);
+		size_t nonzero = 0;
+		for (size_t j = 0; j < n; j++)
+			nonzero += p[j] != 0;
+		CHECK(nonzero == 0);
+		memset(p, 0xA5, n);
+		CHECK(p[n - 1] == 0xA5);
+		/* the table's last page is writable; the page after it is not */
+		const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		const size_t end = (n + page - 1) / page * page;
+		CHECK(touch_in_child(p, end - 1) == 0);
+		CHECK(touch_in_child(p, end) != 0); /* SIGSEGV, or ASan's report */
+		nz_big_free(p, n);
+	}
+	nz_big_free(NULL, 10); /* like free(NULL) */
+	CHECK(nz_big_alloc(SIZE_MAX) == NULL);
+}
+
 int main(void)
 {
+	test_big_alloc();
+
 	u8 b[8];
 	nz_store_le64(b, 0x0123456789abcdefull);
 	CHECK(b[0] == 0xef && b[7] == 0x01);
