@@ -99,7 +99,8 @@ static void model_overhead(const u8 *src, size_t n)
 		exit(1);
 	nz_exec *ex;
 	nz_block_codec *bc;
-	if (nz_exec_create(&ex, 1, 0) != NZ_OK || nz_codec_create(&cfg, ex, &bc) != NZ_OK)
+	if (nz_exec_create(&ex, 1, 0) != NZ_OK ||
+	    nz_codec_create(&cfg, ex, (size_t)1 << block_log, &bc) != NZ_OK)
 		exit(1);
 	nz_lanes_codec_measure(bc, 1);
 	nz_buf sub = {0};

@@ -322,8 +322,15 @@ NZ_API void nz_cctx_free(nz_cctx *c);
 NZ_API int nz_compress_stream(nz_cctx *c, nz_outbuf *out, nz_inbuf *in, int finish,
 			      size_t *pending);
 
-/* Start a new frame with the same parameters (content_size becomes unknown). */
+/* Start a new frame with the same parameters (content_size becomes unknown). The
+ * context keeps its model's memory, so coding many small inputs with one context
+ * creates the model once (as zstd's context reuse does). */
 NZ_API int nz_cctx_reset(nz_cctx *c);
+/* Declare the content size of the frame about to start (after nz_cctx_create
+ * or nz_cctx_reset, before its first input; NZ_CONTENT_SIZE_UNKNOWN for none):
+ * it is recorded in the header and checked at the end, as nz_params.content_size
+ * is. NZ_ERR_PARAM once the frame has begun. */
+NZ_API int nz_cctx_set_content_size(nz_cctx *c, uint64_t content_size);
 
 /* Create a decompression context (dparams may be NULL); *out is NULL on error. */
 NZ_API int nz_dctx_create(nz_dctx **out, const nz_dparams *dparams);

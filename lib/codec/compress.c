@@ -31,6 +31,9 @@ struct nz_cctx {
 	nz_stage_stats stats;   /* where the time went, over every block coded */
 	u8 *block;              /* input being gathered */
 	size_t block_size, block_fill;
+	size_t block_cap;       /* bytes allocated at block */
+	size_t codec_max_block; /* the largest block the codec was made for */
+	int fixed_cfg;          /* base_cfg given by nz_cctx_create_config */
 	nz_buf out;             /* output waiting for room in the caller's buffer */
 	size_t out_pos;
 	nz_buf sub[NZ_MAX_SUBSTREAMS];
@@ -49,6 +52,37 @@ static int fail(nz_cctx *c, int err, const char *detail)
 	c->error = err;
 	snprintf(c->detail, sizeof(c->detail), "%s", detail ? detail : "");
 	return err;
+}
+
+/* Blocks of 2^block_log bytes, or of the content size if that is smaller and
+ * known, so that a small input allocates and models no more than it has. Called
+ * between frames only: the buffer holds nothing then. */
+static int set_block_size(nz_cctx *c)
+{
+	size_t size = (size_t)1 << c->block_log;
+	if (c->params.content_size != NZ_CONTENT_SIZE_UNKNOWN)
+		size = (size_t)NZ_MIN((u64)size, NZ_MAX(c->params.content_size, 1));
+	if (size > c->block_cap) {
+		free(c->block);
+		c->block_cap = 0;
+		if (!(c->block = malloc(size)))
+			return NZ_ERR_NOMEM;
+		c->block_cap = size;
+	}
+	c->block_size = size;
+	return NZ_OK;
+}
+
+/* The frame's configuration, block size and substreams from the parameters and
+ * the frame's content size (a model's defaults may depend on it), as a context
+ * created for this frame alone would have them. */
+static int resolve(nz_cctx *c)
+{
+	nz_model_config cfg;
+	NZ_TRY(nz_config_from_params(&c->params, &cfg, &c->block_log, &c->k, NULL));
+	if (!c->fixed_cfg)
+		c->base_cfg = cfg;
+	return set_block_size(c);
 }
 
 int nz_cctx_create(nz_cctx **out, const nz_params *params)
@@ -72,14 +106,8 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 		rc = nz_exec_create(&c->ex, params->threads, params->backend);
 	if (rc == NZ_OK) {
 		c->cfg = c->base_cfg;
-		c->block_size = (size_t)1 << c->block_log;
-		if (params->content_size != NZ_CONTENT_SIZE_UNKNOWN)
-			c->block_size = (size_t)NZ_MIN((u64)c->block_size,
-						       NZ_MAX(params->content_size, 1));
-		c->block = malloc(c->block_size);
 		c->hash = nz_xxh64_create();
-		if (!c->block || !c->hash)
-			rc = NZ_ERR_NOMEM;
+		rc = c->hash ? set_block_size(c) : NZ_ERR_NOMEM;
 	}
 	if (rc != NZ_OK) {
 		nz_cctx_free(c);
@@ -103,6 +131,7 @@ int nz_cctx_create_config(nz_cctx **out, const nz_params *params, const nz_model
 	NZ_TRY(nz_cctx_create(out, params));
 	(*out)->base_cfg = *cfg;
 	(*out)->cfg = *cfg;
+	(*out)->fixed_cfg = 1;
 	return NZ_OK;
 }
 
@@ -127,6 +156,8 @@ int nz_cctx_reset(nz_cctx *c)
 		return NZ_ERR_PARAM;
 	c->params.content_size = NZ_CONTENT_SIZE_UNKNOWN;
 	c->block_fill = 0;
+	/* The first frame's block may have been cut to its content size. */
+	const int rc = resolve(c);
 	nz_buf_clear(&c->out);
 	c->out_pos = 0;
 	nz_xxh64_reset(c->hash);
@@ -135,9 +166,17 @@ int nz_cctx_reset(nz_cctx *c)
 	c->stage = STAGE_START;
 	c->header_done = 0;
 	c->model_fresh = 1;
-	c->error = NZ_OK;
+	c->error = rc;
 	c->detail[0] = 0;
-	return NZ_OK;
+	return rc;
+}
+
+int nz_cctx_set_content_size(nz_cctx *c, uint64_t content_size)
+{
+	if (!c || c->stage != STAGE_START || c->header_done || c->block_fill || c->error)
+		return NZ_ERR_PARAM;
+	c->params.content_size = content_size;
+	return resolve(c);
 }
 
 const char *nz_cctx_error_detail(const nz_cctx *c) { return c ? c->detail : ""; }
@@ -158,8 +197,7 @@ static int write_header(nz_cctx *c, const u8 *first, size_t n)
 	const nz_model_desc *d = nz_model_lookup(c->cfg.model);
 	if (d && d->tune)
 		d->tune(&c->cfg, first, n);
-	if (c->codec && (c->codec_cfg.model != c->cfg.model ||
-			 memcmp(c->codec_cfg.extra, c->cfg.extra, sizeof(c->cfg.extra)))) {
+	if (c->codec && !nz_model_config_equal(&c->codec_cfg, &c->cfg)) {
 		c->codec->ops->destroy(c->codec);
 		c->codec = NULL;
 	}
@@ -193,12 +231,19 @@ static int compress_block(nz_cctx *c, const u8 *src, size_t n)
 	c->content_total += n;
 	if (c->cfg.coding == NZ_CODING_STORED)
 		return write_stored(c, src, n, check);
-	if (!c->codec) {
-		NZ_TRY(nz_codec_create(&c->cfg, c->ex, &c->codec));
-		c->codec_cfg = c->cfg;
-		if (c->k > c->codec->max_substreams)
-			c->k = c->codec->max_substreams;
+	if (c->codec && c->block_size > c->codec_max_block) {
+		/* made for smaller blocks (an earlier, shorter frame): it would code
+		 * this one in more rounds of its ring, a new one in fewer */
+		c->codec->ops->destroy(c->codec);
+		c->codec = NULL;
 	}
+	if (!c->codec) {
+		NZ_TRY(nz_codec_create(&c->cfg, c->ex, c->block_size, &c->codec));
+		c->codec_cfg = c->cfg;
+		c->codec_max_block = c->block_size;
+	}
+	if (c->k > c->codec->max_substreams)
+		c->k = c->codec->max_substreams;
 	for (u32 j = 0; j < c->k; j++)
 		nz_buf_clear(&c->sub[j]);
 	nz_job job = {.fn = c->params.progress, .opaque = c->params.progress_opaque,

@@ -236,7 +236,8 @@ int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,
 	return NZ_OK;
 }
 
-int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **out)
+int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, size_t max_block,
+		    nz_block_codec **out)
 {
 	*out = NULL;
 	const nz_model_desc *d = nz_model_lookup(cfg->model);
@@ -248,7 +249,7 @@ int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **ou
 	case NZ_CODING_BYTES: {
 		nz_byte_model *m;
 		NZ_TRY(d->create_byte_model(cfg, ex, &m));
-		return nz_lanes_codec_create(m, cfg->lanes, ex, out);
+		return nz_lanes_codec_create(m, cfg->lanes, max_block, ex, out);
 	}
 	default:
 		return d->create_block_codec(cfg, ex, out);
@@ -260,7 +261,9 @@ u64 nz_frame_memory(const nz_model_config *cfg, u32 block_log, u32 k)
 	const nz_model_desc *d = nz_model_lookup(cfg->model);
 	const u64 model = d ? d->memory(cfg) : 0;
 	const u64 driver = cfg->coding == NZ_CODING_BYTES
-				   ? nz_lanes_codec_memory(cfg->lanes, cfg->context) : 0;
+				   ? nz_lanes_codec_memory(cfg->lanes, cfg->context,
+							 (size_t)1 << block_log)
+				   : 0;
 	/* A model that keeps one state per substream (cm) holds K of them. */
 	const u64 states = d && d->state_per_substream && k > 1 ? k : 1;
 	/* The block being decoded and its gathered payload (smaller than the block). */

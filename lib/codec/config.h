@@ -39,9 +39,10 @@ void nz_config_to_header(const nz_model_config *cfg, u64 content_size, nz_frame_
 int nz_config_from_header(const nz_frame_header *h, nz_model_config *cfg,
 			  const char **detail);
 
-/* The codec that codes blocks for cfg (NULL and NZ_OK for coding 0), running on
- * ex (which must outlive it). */
-int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, nz_block_codec **out);
+/* The codec that codes blocks of up to max_block bytes for cfg (NULL and NZ_OK
+ * for coding 0), running on ex (which must outlive it). */
+int nz_codec_create(const nz_model_config *cfg, nz_exec *ex, size_t max_block,
+		    nz_block_codec **out);
 
 /* One-shot decoding: refuse a block that cannot fit in the caller's buffer before
  * decoding it (a quick error instead of decoding a large block for nothing). */

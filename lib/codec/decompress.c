@@ -38,6 +38,7 @@ struct nz_dctx {
 	nz_stage_stats stats;   /* where the time went, over every block decoded */
 	nz_model_config codec_cfg; /* the config the codec was built for */
 	u32 codec_k;            /* the most substreams a block of the codec had (>= 1) */
+	u64 codec_max_block;    /* the largest block it was made for */
 	nz_block_header bh;
 	u8 *block;
 	size_t block_cap, block_len, block_pos;
@@ -201,11 +202,21 @@ static int decode_payload(nz_dctx *d)
 			return fail_block(d, NZ_ERR_CORRUPT,
 					  "block continues a model state that does not exist");
 		int rc;
+		/* blocks are at most 2^block_log bytes and the content size */
+		u64 max_block = (u64)1 << d->fh.block_log;
+		if (d->fh.has_content_size)
+			max_block = NZ_MIN(max_block, NZ_MAX(d->fh.content_size, 1));
+		if (d->codec && max_block > d->codec_max_block) {
+			/* kept from a frame of smaller blocks: made again for these */
+			d->codec->ops->destroy(d->codec);
+			d->codec = NULL;
+		}
 		if (!d->codec) {
-			if ((rc = nz_codec_create(&d->cfg, d->ex, &d->codec)))
+			if ((rc = nz_codec_create(&d->cfg, d->ex, (size_t)max_block, &d->codec)))
 				return fail_block(d, rc, "creating the model");
 			d->codec_cfg = d->cfg;
 			d->codec_k = 1;
+			d->codec_max_block = max_block;
 		}
 		if (b->k > d->codec->max_substreams)
 			return fail_block(d, NZ_ERR_CORRUPT, "too many substreams for this model");

@@ -91,8 +91,16 @@ struct lanes_codec {
 	double ideal_bits;
 };
 
-/* Slots per ring half for a lane count. */
-static u32 half_slots(u32 lanes) { return NZ_MAX(1u, HALF_LANE_STEPS / NZ_MAX(lanes, 1u)); }
+/* Slots per ring half for a lane count, and no more than half the steps of the
+ * largest block: a small file or block does not allocate (and, under ASan, map
+ * and poison) the 8 MiB ring that long blocks use. Only the batching of the
+ * coders depends on it, never the bytes written. */
+static u32 half_slots(u32 lanes, size_t max_block)
+{
+	lanes = NZ_MAX(lanes, 1u);
+	const size_t steps = max_block / lanes + 1; /* at least a block's steps */
+	return (u32)NZ_MAX((size_t)1, NZ_MIN((size_t)(HALF_LANE_STEPS / lanes), (steps + 1) / 2));
+}
 
 /* The element counts of the codec's buffers, for its allocation and for
  * nz_lanes_codec_memory (one place, so the estimate cannot drift). */
@@ -103,10 +111,10 @@ typedef struct lanes_sizes {
 	size_t ctx;     /* bytes: lanes x context */
 } lanes_sizes;
 
-static lanes_sizes sizes_of(u32 lanes, u32 ctx_len)
+static lanes_sizes sizes_of(u32 lanes, u32 ctx_len, size_t max_block)
 {
 	lanes_sizes z;
-	z.slots = 2 * (size_t)half_slots(lanes);
+	z.slots = 2 * (size_t)half_slots(lanes, max_block);
 	z.ring = nz_mul_size(z.slots * lanes, 256);
 	z.freq = (size_t)lanes * 256;
 	z.ctx = (size_t)lanes * NZ_MAX(ctx_len, 1u);
@@ -466,7 +474,7 @@ static const nz_block_codec_ops lanes_ops = {
 	.destroy = lanes_destroy,
 };
 
-int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
+int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, size_t max_block, nz_exec *ex,
 			  nz_block_codec **out)
 {
 	*out = NULL;
@@ -487,8 +495,8 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 	lc->ctx_len = model->context;
 	const char *env = getenv("NZIP_LANES");
 	lc->pipeline = !(env && strcmp(env, "serial") == 0);
-	lc->half = half_slots(lanes);
-	const lanes_sizes z = sizes_of(lanes, lc->ctx_len);
+	lc->half = half_slots(lanes, max_block);
+	const lanes_sizes z = sizes_of(lanes, lc->ctx_len, max_block);
 	lc->halves[0] = (ring_half){.lc = lc, .first = 0};
 	lc->halves[1] = (ring_half){.lc = lc, .first = lc->half};
 	lc->ctx = calloc(z.ctx, 1);
@@ -506,9 +514,9 @@ int nz_lanes_codec_create(nz_byte_model *model, u32 lanes, nz_exec *ex,
 	return NZ_OK;
 }
 
-u64 nz_lanes_codec_memory(u32 lanes, u32 ctx_len)
+u64 nz_lanes_codec_memory(u32 lanes, u32 ctx_len, size_t max_block)
 {
-	const lanes_sizes z = sizes_of(lanes, ctx_len);
+	const lanes_sizes z = sizes_of(lanes, ctx_len, max_block);
 	return (u64)z.ring * sizeof(float) + (u64)z.freq * sizeof(u32) +
 	       (u64)z.slots * (sizeof(size_t) + sizeof(u32)) + z.ctx + lanes /* next */;
 }

@@ -35,6 +35,21 @@ typedef struct nz_model_config {
 
 #define NZ_MAX_DELAY 2
 
+/* Same model with the same hyperparameters, field by field (padding ignored):
+ * whether a codec made for a can code b. */
+static inline int nz_model_config_equal(const nz_model_config *a, const nz_model_config *b)
+{
+	if (a->model != b->model || a->coding != b->coding || a->preset != b->preset ||
+	    a->lanes != b->lanes || a->context != b->context || a->hidden != b->hidden ||
+	    a->ffn != b->ffn || a->learning_rate != b->learning_rate || a->seed != b->seed ||
+	    a->delay != b->delay)
+		return 0;
+	for (int i = 0; i < NZ_MODEL_EXTRA; i++)
+		if (a->extra[i] != b->extra[i])
+			return 0;
+	return 1;
+}
+
 enum {
 	NZ_CODING_STORED = 0,
 	NZ_CODING_BYTES = 1,   /* byte-wise range coder over lanes */
