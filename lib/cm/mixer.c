@@ -74,8 +74,7 @@ void nz_cm_mixer_reset_shared(cm_mixer *mx)
 	u32 tot = 0;
 	for (u32 i = 0; i < mx->n; i++)
 		tot += nz_cm_mixer_sets[i] * mx->nin_pad;
-	for (u32 i = 0; i < tot; i++)
-		mx->w[i] = 0;
+	memset(mx->w, 0, (size_t)tot * sizeof(*mx->w));
 }
 
 void nz_cm_mixer_reset_lane(cm_mixer *mx)
