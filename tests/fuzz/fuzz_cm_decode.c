@@ -16,11 +16,19 @@
 #include "nn/exec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 #define CM_PREFIX (FZ_CONFIG_BYTES + 4)
 
+/* Mostly the payload: the codec below is kept while the configuration stays. */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	return fz_mutate_after(data, size, max_size, seed, CM_PREFIX);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fz_init_process();
 	if (size < CM_PREFIX)
 		return 0;
 	u8 cb[FZ_CONFIG_BYTES];

@@ -17,6 +17,15 @@
 #define OUT_CAP (1u << 16)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+/* A structured frame: mostly its blocks (the model's configuration is its first
+ * bytes); a raw frame: any byte, its header is what it is for. */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	const size_t prefix = size && data[0] == nz_magic[0] ? 0 : FZ_STRUCT_PREFIX;
+	return fz_mutate_after(data, size, max_size, seed, prefix);
+}
 
 static void decode(const uint8_t *data, size_t size, uint32_t threads, uint64_t memlimit)
 {
@@ -58,6 +67,7 @@ static void decode(const uint8_t *data, size_t size, uint32_t threads, uint64_t 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fz_init_process();
 	/* Raw frames: 8 MiB, so that a header asking for real-size tables fails at
 	 * the limit instead of costing tens of milliseconds under ASan (the
 	 * structured frames reach every model with small tables). Structured:

@@ -5,26 +5,39 @@
  *
  * Input: byte 0 bits 0-1 the block log 10 + (0..2) (3 reads as 2), bits 2-4
  * substreams 1..8 (as many as the model can code), bit 5 streaming compression
- * in chunks instead of one call (content size unknown then); bytes 1..10 the
- * model (fuzz_common.h, fz_config); the rest is the data, cut to a few blocks of
- * the model's budget (two budgets) so one input stays fast.
+ * in chunks instead of one call (content size unknown then), bits 6-7 both set:
+ * the two-thread compression uses a new context instead of the kept one; bytes
+ * 1..10 the model (fuzz_common.h, fz_config); the rest is the data, cut to the
+ * model's budget (store: two, which span two blocks) so one input stays fast.
+ *
+ * The contexts (and so their models) are kept from one input to the next while
+ * the model and parameters stay the same, as a program compressing many inputs
+ * would keep them (nz_cctx_reset, nz_cctx_set_content_size; a decompression
+ * context starts each frame by itself): a new model costs milliseconds under
+ * ASan, a frame of a kept one a reset. The output of a kept context must be the
+ * bytes of a new one, which the inputs with bits 6-7 set check.
  */
 #include "fuzz_common.h"
 #include "nzip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 #define RT_PREFIX (1 + FZ_CONFIG_BYTES)
 
-/* Compress src into a malloc'd buffer; returns its size (aborts on failure: any
- * valid config must compress any input). */
-static size_t compress(const nz_model_config *cfg, const nz_params *p, const u8 *src,
-		       size_t n, int stream, u8 **out)
+/* Mostly the data: a new configuration costs three new models. */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
-	nz_params q = *p;
-	q.content_size = stream ? NZ_CONTENT_SIZE_UNKNOWN : n;
-	nz_cctx *c;
-	if (nz_cctx_create_config(&c, &q, cfg) != NZ_OK)
+	return fz_mutate_after(data, size, max_size, seed, RT_PREFIX);
+}
+
+/* One frame of src through c (reset to a frame of content size n, or unknown when
+ * streaming) into a malloc'd buffer; returns its size (aborts on failure: any
+ * valid config must compress any input). */
+static size_t compress(nz_cctx *c, const u8 *src, size_t n, int stream, u8 **out)
+{
+	if (nz_cctx_reset(c) != NZ_OK ||
+	    nz_cctx_set_content_size(c, stream ? NZ_CONTENT_SIZE_UNKNOWN : n) != NZ_OK)
 		abort();
 	const size_t cap = nz_compress_bound(n);
 	u8 *dst = malloc(cap);
@@ -46,13 +59,74 @@ static size_t compress(const nz_model_config *cfg, const nz_params *p, const u8 
 		if (nz_compress_stream(c, &o, &in, 1, &pending) != NZ_OK || pending)
 			abort();
 	}
-	nz_cctx_free(c);
 	*out = dst;
 	return o.pos;
 }
 
+static nz_cctx *new_cctx(const nz_model_config *cfg, const nz_params *p, u32 threads)
+{
+	nz_params q = *p;
+	q.threads = threads;
+	nz_cctx *c;
+	if (nz_cctx_create_config(&c, &q, cfg) != NZ_OK)
+		abort();
+	return c;
+}
+
+/* The contexts of the last input, and what they were made for. */
+static struct {
+	nz_model_config cfg;
+	size_t block_size;
+	u32 substreams;
+	nz_cctx *one, *two; /* 1 and 2 threads */
+	nz_dctx *d;
+} kept;
+
+static void keep_contexts(const nz_model_config *cfg, const nz_params *p)
+{
+	if (kept.one && nz_model_config_equal(&kept.cfg, cfg) &&
+	    kept.block_size == p->block_size && kept.substreams == p->substreams)
+		return;
+	nz_cctx_free(kept.one);
+	nz_cctx_free(kept.two);
+	kept.cfg = *cfg;
+	kept.block_size = p->block_size;
+	kept.substreams = p->substreams;
+	kept.one = new_cctx(cfg, p, 1);
+	kept.two = new_cctx(cfg, p, 2);
+	if (!kept.d) {
+		nz_dparams dp;
+		nz_dparams_init(&dp);
+		dp.threads = 1;
+		if (nz_dctx_create(&kept.d, &dp) != NZ_OK)
+			abort();
+	}
+}
+
+/* Decode one whole frame with the kept context: exactly src back. */
+static void expect_decoded(const u8 *comp, size_t csize, const u8 *src, size_t n)
+{
+	u8 *back = malloc(n + 1);
+	if (!back)
+		abort();
+	nz_outbuf o = {back, n + 1, 0};
+	nz_inbuf in = {comp, csize, 0};
+	int done = 0;
+	while (!done) {
+		const size_t before = in.pos, got = o.pos;
+		if (nz_decompress_stream(kept.d, &o, &in, &done) != NZ_OK)
+			abort();
+		if (!done && in.pos == before && o.pos == got)
+			abort(); /* stuck before the frame's end */
+	}
+	if (in.pos != csize || o.pos != n || memcmp(back, src, n) != 0)
+		abort();
+	free(back);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fz_init_process();
 	if (size < RT_PREFIX)
 		return 0;
 	fz_in in = {data + 1, FZ_CONFIG_BYTES};
@@ -67,32 +141,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.substreams = 1 + ((data[0] >> 2) & 7);
 	p.threads = 1;
 	const int stream = (data[0] >> 5) & 1;
+	const int fresh = (data[0] & 0xC0) == 0xC0;
 	if (cfg.coding == NZ_CODING_STORED)
 		p.substreams = 1;
 	else if (cfg.coding == NZ_CODING_BITS && p.substreams > 3)
 		p.substreams = 1 + p.substreams % 3;
 	data += RT_PREFIX;
 	size -= RT_PREFIX;
-	if (size > 2 * budget)
-		size = 2 * budget;
+	/* One budget of data: coded three times (two compressions, one decoding).
+	 * Store's budget, twice over, spans blocks. */
+	if (cfg.coding == NZ_CODING_STORED)
+		budget *= 2;
+	if (size > budget)
+		size = budget;
 
+	keep_contexts(&cfg, &p);
 	u8 *c1, *c2;
-	const size_t n1 = compress(&cfg, &p, data, size, stream, &c1);
-	p.threads = 2;
-	const size_t n2 = compress(&cfg, &p, data, size, stream, &c2);
+	const size_t n1 = compress(kept.one, data, size, stream, &c1);
+	nz_cctx *c = fresh ? new_cctx(&cfg, &p, 2) : kept.two;
+	const size_t n2 = compress(c, data, size, stream, &c2);
+	if (fresh)
+		nz_cctx_free(c);
 	if (n1 != n2 || memcmp(c1, c2, n1) != 0)
-		abort(); /* not deterministic */
-	u8 *back = malloc(size + 1);
-	size_t dsize;
-	nz_dparams dp;
-	nz_dparams_init(&dp);
-	dp.threads = 1;
-	if (!back || nz_decompress(back, size + 1, &dsize, c1, n1, &dp) != NZ_OK)
-		abort();
-	if (dsize != size || memcmp(back, data, size) != 0)
-		abort();
+		abort(); /* not deterministic, or a kept context remembered something */
+	expect_decoded(c1, n1, data, size);
 	free(c1);
 	free(c2);
-	free(back);
 	return 0;
 }
