@@ -10,8 +10,8 @@
  * 1..10 the model (fuzz_common.h, fz_config); the rest is the data, cut to the
  * model's budget (store: two, which span two blocks) so one input stays fast.
  *
- * The contexts (and so their models) are kept from one input to the next while
- * the model and parameters stay the same, as a program compressing many inputs
+ * The contexts (and so their models) of the last 16 configurations are kept
+ * from one input to the next, as a program compressing many inputs
  * would keep them (nz_cctx_reset, nz_cctx_set_content_size; a decompression
  * context starts each frame by itself): a new model costs milliseconds under
  * ASan, a frame of a kept one a reset. The output of a kept context must be the
@@ -73,38 +73,54 @@ static nz_cctx *new_cctx(const nz_model_config *cfg, const nz_params *p, u32 thr
 	return c;
 }
 
-/* The contexts of the last input, and what they were made for. */
-static struct {
+/* The contexts of recent inputs, and what they were made for: libFuzzer takes
+ * a few mutations of one corpus input, then another input, so the last 16
+ * configurations are kept, least recently used first out. */
+#define KEPT_SETS 16
+typedef struct kept_set {
 	nz_model_config cfg;
 	size_t block_size;
 	u32 substreams;
-	nz_cctx *one, *two; /* 1 and 2 threads */
+	unsigned long used;     /* input count at the last use; 0: empty */
+	nz_cctx *one, *two;     /* 1 and 2 threads */
 	nz_dctx *d;
-} kept;
+} kept_set;
 
-static void keep_contexts(const nz_model_config *cfg, const nz_params *p)
+static kept_set *keep_contexts(const nz_model_config *cfg, const nz_params *p)
 {
-	if (kept.one && nz_model_config_equal(&kept.cfg, cfg) &&
-	    kept.block_size == p->block_size && kept.substreams == p->substreams)
-		return;
-	nz_cctx_free(kept.one);
-	nz_cctx_free(kept.two);
-	kept.cfg = *cfg;
-	kept.block_size = p->block_size;
-	kept.substreams = p->substreams;
-	kept.one = new_cctx(cfg, p, 1);
-	kept.two = new_cctx(cfg, p, 2);
-	if (!kept.d) {
-		nz_dparams dp;
-		nz_dparams_init(&dp);
-		dp.threads = 1;
-		if (nz_dctx_create(&kept.d, &dp) != NZ_OK)
-			abort();
+	static kept_set sets[KEPT_SETS];
+	static unsigned long inputs;
+	kept_set *k = &sets[0];
+	inputs++;
+	for (int i = 0; i < KEPT_SETS; i++) {
+		kept_set *s = &sets[i];
+		if (s->used && nz_model_config_equal(&s->cfg, cfg) &&
+		    s->block_size == p->block_size && s->substreams == p->substreams) {
+			s->used = inputs;
+			return s;
+		}
+		if (s->used < k->used)
+			k = s; /* empty or least recently used */
 	}
+	nz_cctx_free(k->one);
+	nz_cctx_free(k->two);
+	nz_dctx_free(k->d);
+	k->cfg = *cfg;
+	k->block_size = p->block_size;
+	k->substreams = p->substreams;
+	k->used = inputs;
+	k->one = new_cctx(cfg, p, 1);
+	k->two = new_cctx(cfg, p, 2);
+	nz_dparams dp;
+	nz_dparams_init(&dp);
+	dp.threads = 1;
+	if (nz_dctx_create(&k->d, &dp) != NZ_OK)
+		abort();
+	return k;
 }
 
-/* Decode one whole frame with the kept context: exactly src back. */
-static void expect_decoded(const u8 *comp, size_t csize, const u8 *src, size_t n)
+/* Decode one whole frame with a kept context: exactly src back. */
+static void expect_decoded(nz_dctx *d, const u8 *comp, size_t csize, const u8 *src, size_t n)
 {
 	u8 *back = malloc(n + 1);
 	if (!back)
@@ -114,7 +130,7 @@ static void expect_decoded(const u8 *comp, size_t csize, const u8 *src, size_t n
 	int done = 0;
 	while (!done) {
 		const size_t before = in.pos, got = o.pos;
-		if (nz_decompress_stream(kept.d, &o, &in, &done) != NZ_OK)
+		if (nz_decompress_stream(d, &o, &in, &done) != NZ_OK)
 			abort();
 		if (!done && in.pos == before && o.pos == got)
 			abort(); /* stuck before the frame's end */
@@ -155,16 +171,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > budget)
 		size = budget;
 
-	keep_contexts(&cfg, &p);
+	kept_set *k = keep_contexts(&cfg, &p);
 	u8 *c1, *c2;
-	const size_t n1 = compress(kept.one, data, size, stream, &c1);
-	nz_cctx *c = fresh ? new_cctx(&cfg, &p, 2) : kept.two;
+	const size_t n1 = compress(k->one, data, size, stream, &c1);
+	nz_cctx *c = fresh ? new_cctx(&cfg, &p, 2) : k->two;
 	const size_t n2 = compress(c, data, size, stream, &c2);
 	if (fresh)
 		nz_cctx_free(c);
 	if (n1 != n2 || memcmp(c1, c2, n1) != 0)
 		abort(); /* not deterministic, or a kept context remembered something */
-	expect_decoded(c1, n1, data, size);
+	expect_decoded(k->d, c1, n1, data, size);
 	free(c1);
 	free(c2);
 	return 0;
