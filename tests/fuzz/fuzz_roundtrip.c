@@ -7,8 +7,8 @@
  * substreams 1..8 (as many as the model can code), bit 5 streaming compression
  * in chunks instead of one call (content size unknown then), bits 6-7 both set:
  * the two-thread compression uses a new context instead of the kept one; bytes
- * 1..10 the model (fuzz_common.h, fz_config); the rest is the data, cut to the
- * model's budget (store: two, which span two blocks) so one input stays fast.
+ * 1..10 the model (fuzz_common.h, fz_config); the rest is the data, cut to half
+ * the model's budget (store: two, which span two blocks) so one input stays fast.
  *
  * The contexts (and so their models) of the last 16 configurations are kept
  * from one input to the next, as a program compressing many inputs
@@ -164,10 +164,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p.substreams = 1 + p.substreams % 3;
 	data += RT_PREFIX;
 	size -= RT_PREFIX;
-	/* One budget of data: coded three times (two compressions, one decoding).
-	 * Store's budget, twice over, spans blocks. */
+	/* Half a budget of data, coded three times (two compressions, one
+	 * decoding): about the model work of one input of a decoder target. The
+	 * decoder targets reach the states only longer data gets to (they decode
+	 * a budget, and fuzz_cm_decode a second block on the same state). Store's
+	 * budget, twice over, spans blocks. */
 	if (cfg.coding == NZ_CODING_STORED)
 		budget *= 2;
+	else
+		budget = (budget + 1) / 2;
 	if (size > budget)
 		size = budget;
 
