@@ -99,7 +99,7 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	if (!c)
 		return NZ_ERR_NOMEM;
 	c->params = full;
-	int rc = nz_config_from_params(params, &c->base_cfg, &c->block_log, &c->k, NULL);
+	int rc = resolve(c);
 	if (rc == NZ_OK)
 		rc = nz_codec_select_device(params->backend, params->device);
 	if (rc == NZ_OK)
@@ -107,7 +107,8 @@ int nz_cctx_create(nz_cctx **out, const nz_params *params)
 	if (rc == NZ_OK) {
 		c->cfg = c->base_cfg;
 		c->hash = nz_xxh64_create();
-		rc = c->hash ? set_block_size(c) : NZ_ERR_NOMEM;
+		if (!c->hash)
+			rc = NZ_ERR_NOMEM;
 	}
 	if (rc != NZ_OK) {
 		nz_cctx_free(c);

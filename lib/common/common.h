@@ -91,6 +91,8 @@ void nz_free_aligned(void *p);
  */
 void *nz_big_alloc(size_t size);
 void nz_big_free(void *p, size_t size);
+/* The system's page size (sysconf; 4096 where it does not say). */
+size_t nz_page_size(void);
 
 /* size * n, or SIZE_MAX on overflow (so the allocation then fails cleanly). */
 NZ_INLINE size_t nz_mul_size(size_t size, size_t n)

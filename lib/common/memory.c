@@ -31,21 +31,25 @@ void *nz_calloc_aligned(size_t size)
 
 void nz_free_aligned(void *p) { free(p); }
 
-#if defined(MAP_ANONYMOUS)
-static size_t page_size(void)
+size_t nz_page_size(void)
 {
+#if defined(_SC_PAGESIZE)
 	static size_t page;
 	if (!page) {
 		const long v = sysconf(_SC_PAGESIZE);
 		page = v > 0 ? (size_t)v : 4096;
 	}
 	return page;
+#else
+	return 4096;
+#endif
 }
 
+#if defined(MAP_ANONYMOUS)
 /* The mapped length of a table of `size` bytes, without the guard page. */
 static size_t big_length(size_t size)
 {
-	const size_t page = page_size();
+	const size_t page = nz_page_size();
 	return size ? (size + page - 1) & ~(page - 1) : page;
 }
 
@@ -53,7 +57,7 @@ void *nz_big_alloc(size_t size)
 {
 	if (size > SIZE_MAX / 2)
 		return NULL;
-	const size_t len = big_length(size), page = page_size();
+	const size_t len = big_length(size), page = nz_page_size();
 	u8 *p = mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
@@ -67,7 +71,7 @@ void *nz_big_alloc(size_t size)
 void nz_big_free(void *p, size_t size)
 {
 	if (p)
-		munmap(p, big_length(size) + page_size());
+		munmap(p, big_length(size) + nz_page_size());
 }
 #else
 void *nz_big_alloc(size_t size)

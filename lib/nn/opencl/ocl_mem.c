@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "nn/opencl/ocl_internal.h"
 
@@ -36,16 +35,6 @@ size_t nz_ocl_process_peak_bytes(void)
 	const size_t p = proc_peak;
 	pthread_mutex_unlock(&proc_lock);
 	return p;
-}
-
-static size_t page_size(void)
-{
-	static size_t ps;
-	if (!ps) {
-		const long p = sysconf(_SC_PAGESIZE);
-		ps = p > 0 ? (size_t)p : 4096;
-	}
-	return ps;
 }
 
 /* Index of the first entry with base > p. */
@@ -72,7 +61,7 @@ void *nz_ocl_map_add(nz_ocl_map *m, size_t bytes, cl_mem mem)
 		m->v = v;
 		m->cap = cap;
 	}
-	const size_t ps = page_size();
+	const size_t ps = nz_page_size();
 	const size_t reserve = bytes ? (bytes + ps - 1) / ps * ps : ps;
 	void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
