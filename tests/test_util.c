@@ -129,6 +129,16 @@ uint8_t *nz_test_corpus(const char *name, size_t max_bytes, size_t *size)
 	return buf;
 }
 
+size_t nz_test_cctx_frame(nz_cctx *c, const uint8_t *src, size_t n, uint8_t *out, size_t cap)
+{
+	nz_inbuf in = {src, n, 0};
+	nz_outbuf o = {out, cap, 0};
+	size_t pending = 1;
+	CHECK_EQ_INT(nz_compress_stream(c, &o, &in, 1, &pending), NZ_OK);
+	CHECK(pending == 0 && in.pos == n);
+	return o.pos;
+}
+
 double nz_test_seconds(void)
 {
 	struct timespec ts;

@@ -62,6 +62,12 @@ uint8_t *nz_test_read_file(const char *path, size_t *size);
 /* Monotonic seconds. */
 double nz_test_seconds(void);
 
+/* One whole frame of n bytes of src through c in a single nz_compress_stream
+ * call (finish) into out (cap bytes), checked to end the frame; its size. */
+struct nz_cctx;
+size_t nz_test_cctx_frame(struct nz_cctx *c, const uint8_t *src, size_t n, uint8_t *out,
+			  size_t cap);
+
 /* Make engines created from now on use NZ_NN_BACKEND_* `backend` (through
  * $NZIP_BACKEND; NZ_NN_BACKEND_AUTO unsets it). */
 void nz_test_set_backend(int backend);

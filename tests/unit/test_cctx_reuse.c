@@ -10,17 +10,6 @@
 
 #include <string.h>
 
-/* One frame of n bytes from src through c, in one call. */
-static size_t frame(nz_cctx *c, const uint8_t *src, size_t n, uint8_t *dst, size_t cap)
-{
-	nz_outbuf o = {dst, cap, 0};
-	nz_inbuf in = {src, n, 0};
-	size_t pending = 1;
-	CHECK_EQ_INT(nz_compress_stream(c, &o, &in, 1, &pending), NZ_OK);
-	CHECK(pending == 0 && in.pos == n);
-	return o.pos;
-}
-
 /* What a fresh context with params p (and content_size) writes for src. */
 static size_t fresh(const nz_params *p0, uint64_t content_size, const uint8_t *src, size_t n,
 		    uint8_t *dst, size_t cap)
@@ -29,7 +18,7 @@ static size_t fresh(const nz_params *p0, uint64_t content_size, const uint8_t *s
 	p.content_size = content_size;
 	nz_cctx *c;
 	REQUIRE(nz_cctx_create(&c, &p) == NZ_OK);
-	const size_t size = frame(c, src, n, dst, cap);
+	const size_t size = nz_test_cctx_frame(c, src, n, dst, cap);
 	nz_cctx_free(c);
 	return size;
 }
@@ -67,13 +56,13 @@ static void reuse(const char *model, int level)
 	q.content_size = SMALL;
 	nz_cctx *c;
 	REQUIRE(nz_cctx_create(&c, &q) == NZ_OK);
-	size_t na = frame(c, src, SMALL, a, cap);
+	size_t na = nz_test_cctx_frame(c, src, SMALL, a, cap);
 	size_t nb = fresh(&p, SMALL, src, SMALL, b, cap);
 	CHECK(na == nb && memcmp(a, b, na) == 0);
 
 	/* Reset: content size unknown, blocks of block_size again. */
 	CHECK_EQ_INT(nz_cctx_reset(c), NZ_OK);
-	na = frame(c, src, BIG, a, cap);
+	na = nz_test_cctx_frame(c, src, BIG, a, cap);
 	nb = fresh(&p, NZ_CONTENT_SIZE_UNKNOWN, src, BIG, b, cap);
 	CHECK(na == nb && memcmp(a, b, na) == 0);
 	decodes_to(a, na, src, BIG);
@@ -83,7 +72,7 @@ static void reuse(const char *model, int level)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		CHECK_EQ_INT(nz_cctx_reset(c), NZ_OK);
 		CHECK_EQ_INT(nz_cctx_set_content_size(c, sizes[i]), NZ_OK);
-		na = frame(c, src + 7, sizes[i], a, cap);
+		na = nz_test_cctx_frame(c, src + 7, sizes[i], a, cap);
 		nb = fresh(&p, sizes[i], src + 7, sizes[i], b, cap);
 		CHECK(na == nb && memcmp(a, b, na) == 0);
 		decodes_to(a, na, src + 7, sizes[i]);
