@@ -28,7 +28,6 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fz_init_process();
 	if (size < CM_PREFIX)
 		return 0;
 	u8 cb[FZ_CONFIG_BYTES];

@@ -21,9 +21,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/prctl.h>
-#endif
 
 #include "cm/cm.h"
 #include "codec/config.h"
@@ -188,14 +185,29 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 	return nz_model_config_validate(cfg) == NZ_OK ? 0 : -1;
 }
 
-/* fz_config for the targets that create a codec per input (fuzz_decompress,
- * fuzz_roundtrip): CM without SSE stages 3 and 4 and without the neural input.
- * Their tables (17 MB) and the neural model's creation cost several ms under
- * ASan per input; fuzz_cm_decode, which keeps its codec between inputs, covers
- * them. The frame layer around a CM block is the same whatever the stages. */
+/* fz_config for the targets that create models most often (fuzz_decompress, a
+ * codec per input; fuzz_roundtrip, three per new configuration): CM without SSE
+ * stages 3 and 4 and without the neural input. Their tables (17 MB) and the
+ * neural model's creation cost several ms under ASan; fuzz_cm_decode, which
+ * keeps its codec between inputs, covers them. The frame layer around a CM
+ * block is the same whatever the stages. */
 static inline int fz_config(fz_in *in, nz_model_config *cfg, size_t *budget)
 {
 	return fz_config_ex(in, cfg, budget, 1);
+}
+
+/* The layout fuzz_roundtrip and the structured frames share: a flag byte, then
+ * the FZ_CONFIG_BYTES configuration bytes (the caller checked they are there). */
+static inline int fz_config_after_flag(const u8 *data, nz_model_config *cfg, size_t *budget)
+{
+	fz_in in = {data + 1, FZ_CONFIG_BYTES};
+	return fz_config(&in, cfg, budget);
+}
+
+/* A block log from two bits of a flag byte: 1, 2 or 4 KiB blocks (3 reads as 2). */
+static inline u32 fz_block_log(u32 two_bits)
+{
+	return NZ_BLOCK_LOG_MIN + (two_bits > 2 ? 2 : two_bits);
 }
 
 /* The FZ_CONFIG_BYTES bytes that fz_config reads as cfg's family with default-ish
@@ -232,10 +244,9 @@ static inline size_t fz_build_frame(const u8 *data, size_t size, u8 **out)
 	*out = NULL;
 	if (size < FZ_STRUCT_PREFIX)
 		return 0;
-	fz_in in = {data + 1, FZ_CONFIG_BYTES};
 	nz_model_config cfg;
 	size_t budget;
-	if (fz_config(&in, &cfg, &budget))
+	if (fz_config_after_flag(data, &cfg, &budget))
 		return 0;
 	nz_frame_header h;
 	memset(&h, 0, sizeof(h));
@@ -243,12 +254,11 @@ static inline size_t fz_build_frame(const u8 *data, size_t size, u8 **out)
 	 * patch. Version 2's header parsing is reached through the raw frames (the
 	 * seeds are version 2 files); the model decoders behind both are the same. */
 	h.version = 1;
-	const u32 bl = (data[0] >> 1) & 3;
 	nz_config_to_header(&cfg,
 			    (data[0] & 1) ? nz_load_le16(data + 1 + FZ_CONFIG_BYTES)
 					  : NZ_CONTENT_SIZE_UNKNOWN,
 			    &h);
-	h.block_log = (u8)(NZ_BLOCK_LOG_MIN + (bl > 2 ? 2 : bl));
+	h.block_log = (u8)fz_block_log((data[0] >> 1) & 3);
 	const u8 *rest = data + FZ_STRUCT_PREFIX;
 	const size_t nrest = size - FZ_STRUCT_PREFIX;
 	u8 *f = malloc(NZ_FRAME_HEADER_MAX + nrest + 1);
@@ -289,25 +299,6 @@ static inline size_t fz_build_frame(const u8 *data, size_t size, u8 **out)
 	}
 	*out = f;
 	return n + nrest;
-}
-
-/*
- * Once per process, before the first input: no transparent huge pages. Every
- * input creates models whose tables (and, under ASan, their shadow) are fresh
- * mappings touched in a few places; with THP set to "always" each first touch
- * of a 2 MiB range cleared a whole huge page, and that kernel time was about
- * half of every target's run. The library's own MADV_HUGEPAGE hints (for real
- * files' tables) are then ignored too.
- */
-static inline void fz_init_process(void)
-{
-	static int done;
-	if (done)
-		return;
-	done = 1;
-#if defined(__linux__) && defined(PR_SET_THP_DISABLE)
-	(void)prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
-#endif
 }
 
 /* libFuzzer's built-in mutator (replay.c, without libFuzzer, has a stand-in). */

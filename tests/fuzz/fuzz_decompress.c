@@ -67,7 +67,6 @@ static void decode(const uint8_t *data, size_t size, uint32_t threads, uint64_t 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fz_init_process();
 	/* Raw frames: 8 MiB, so that a header asking for real-size tables fails at
 	 * the limit instead of costing tens of milliseconds under ASan (the
 	 * structured frames reach every model with small tables). Structured:

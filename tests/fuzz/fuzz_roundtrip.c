@@ -142,18 +142,15 @@ static void expect_decoded(nz_dctx *d, const u8 *comp, size_t csize, const u8 *s
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fz_init_process();
 	if (size < RT_PREFIX)
 		return 0;
-	fz_in in = {data + 1, FZ_CONFIG_BYTES};
 	nz_model_config cfg;
 	size_t budget;
-	if (fz_config(&in, &cfg, &budget))
+	if (fz_config_after_flag(data, &cfg, &budget))
 		return 0;
-	const u32 bl = data[0] & 3;
 	nz_params p;
 	nz_params_init(&p, 1);
-	p.block_size = 1u << (NZ_BLOCK_LOG_MIN + (bl > 2 ? 2 : bl));
+	p.block_size = 1u << fz_block_log(data[0] & 3);
 	p.substreams = 1 + ((data[0] >> 2) & 7);
 	p.threads = 1;
 	const int stream = (data[0] >> 5) & 1;
