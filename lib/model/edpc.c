@@ -316,24 +316,31 @@ static void edpc_backward(seed_model *sm, const u8 *next, u32 B)
 	const u32 H = d->H, FA = d->FA, R = d->R, K = d->K, HB = d->HB, FB = d->FB, FC = d->FC;
 	const size_t BH = (size_t)B * H;
 
-	nz_linear_backward(c, a->dxC, g->wo, g->bo, sm->dlogits, a->xC, p->wo, B, H, 256, 0);
+	nz_nn_params *P = &sm->P; /* each weight's update follows its gradient */
+	nz_nn_linear_backward_step(c, P, a->dxC, g->wo, g->bo, sm->dlogits, a->xC, H, p->wo, B, H,
+				   256, 0);
 	/* Layer C feed-forward */
 	nz_avg2_backward(c, a->dx3, a->dgC, a->dxC, BH, 0);
 	nz_gelu_backward(c, a->dnC, a->dgC, a->nC, BH, 0);
 	nz_layernorm_backward(c, a->dvC, g->lnC3_g, g->lnC3_b, a->dnC, a->vC, a->m6, a->r6,
 			      p->lnC3_g, B, H, 0);
-	nz_linear_backward(c, a->dhC, g->wC2, g->bC2, a->dvC, a->hC, p->wC2, B, FC, H, 0);
+	nz_nn_linear_backward_step(c, P, a->dhC, g->wC2, g->bC2, a->dvC, a->hC, FC, p->wC2, B, FC,
+				   H, 0);
 	nz_gelu_mul_backward(c, a->dhCa, a->dhCb, a->dhC, a->hCa, a->hCb, (size_t)B * FC, 0);
-	nz_linear_backward(c, a->dx3, g->wC1, g->bC1, a->dhCa, a->x3, p->wC1, B, H, FC, 1);
-	nz_linear_backward(c, a->dx3, g->wC11, g->bC11, a->dhCb, a->x3, p->wC11, B, H, FC, 1);
+	nz_nn_linear_backward_step(c, P, a->dx3, g->wC1, g->bC1, a->dhCa, a->x3, H, p->wC1, B, H,
+				   FC, 1);
+	nz_nn_linear_backward_step(c, P, a->dx3, g->wC11, g->bC11, a->dhCb, a->x3, H, p->wC11, B,
+				   H, FC, 1);
 	nz_layernorm_backward(c, a->dxc, g->lnC2_g, g->lnC2_b, a->dx3, a->xc, a->m5, a->r5,
 			      p->lnC2_g, B, H, 0);
 	/* per-lane branch: xc = (y + v) / 2, v = k3 + bias + y */
 	nz_avg2_backward(c, a->dy1, a->dvm, a->dxc, BH, 0);
 	nz_add_backward(c, a->dy1, g->beb, a->dvm, BH, 1);
-	nz_linear_backward(c, a->dk2, g->wl2, g->bl2, a->dvm, a->k2, p->wl2, B * R, K, HB, 0);
+	nz_nn_linear_backward_step(c, P, a->dk2, g->wl2, g->bl2, a->dvm, a->k2, K, p->wl2, B * R,
+				   K, HB, 0);
 	nz_bmm_backward(c, a->dk1, g->U, NULL, a->dk2, a->k1, p->U, B, R, K, K, 0);
-	nz_linear_backward(c, a->dy1, g->wl1, g->bl1, a->dk1, a->y1, p->wl1, B * R, HB, K, 1);
+	nz_nn_linear_backward_step(c, P, a->dy1, g->wl1, g->bl1, a->dk1, a->y1, HB, p->wl1, B * R,
+				   HB, K, 1);
 	nz_layernorm_backward(c, a->dxB, g->lnC1_g, g->lnC1_b, a->dy1, a->xB, a->m4, a->r4,
 			      p->lnC1_g, B * R, HB, 0);
 	/* Layer B */
@@ -341,18 +348,20 @@ static void edpc_backward(seed_model *sm, const u8 *next, u32 B)
 	nz_gelu_backward(c, a->dnB, a->dgB, a->nB, BH, 0);
 	nz_layernorm_backward(c, a->dvB, g->lnB2_g, g->lnB2_b, a->dnB, a->vB, a->m3, a->r3,
 			      p->lnB2_g, B, H, 0);
-	nz_linear_backward(c, a->dhB, g->wB2, g->bB2, a->dvB, a->hB, p->wB2, B, FB, H, 0);
+	nz_nn_linear_backward_step(c, P, a->dhB, g->wB2, g->bB2, a->dvB, a->hB, FB, p->wB2, B, FB,
+				   H, 0);
 	nz_gelu_mul_backward(c, a->dhBa, a->dhBb, a->dhB, a->hBa, a->hBb, (size_t)B * FB, 0);
-	nz_linear_backward(c, a->dx2, g->wB1, g->bB1, a->dhBa, a->x2, p->wB1, B, H, FB, 1);
-	nz_linear_backward(c, a->dx2, g->wB11, g->bB11, a->dhBb, a->x2, p->wB11, B, H, FB, 1);
+	nz_nn_linear_backward_step(c, P, a->dx2, g->wB1, g->bB1, a->dhBa, a->x2, H, p->wB1, B, H,
+				   FB, 1);
+	nz_nn_linear_backward_step(c, P, a->dx2, g->wB11, g->bB11, a->dhBb, a->x2, H, p->wB11, B,
+				   H, FB, 1);
 	nz_layernorm_backward(c, a->dxA, g->lnB1_g, g->lnB1_b, a->dx2, a->xA, a->m2, a->r2,
 			      p->lnB1_g, B, H, 0);
 	/* Layer A: only VA is trained on the cache; x1 gets the skip path */
 	nz_avg2_backward(c, a->dx1, a->dgA, a->dxA, BH, 0);
 	nz_gelu_backward(c, a->dvA, a->dgA, a->vA, BH, 0);
-	nz_gemm(c, 1, 0, H, FA, B, a->dvA, H, nz_slide_cache_window(&m->cache), m->cache.ld,
-		g->wA, FA, NULL, 1);
-	nz_linear_backward(c, NULL, NULL, g->bA, a->dvA, NULL, NULL, B, FA, H, 0);
+	nz_nn_linear_backward_step(c, P, NULL, g->wA, g->bA, a->dvA, nz_slide_cache_window(&m->cache),
+				   m->cache.ld, NULL, B, FA, H, 0);
 	nz_layernorm_backward(c, a->dx0, g->lnA_g, g->lnA_b, a->dx1, a->x0, a->mA, a->rA,
 			      p->lnA_g, B, H, 0);
 	nz_embedding_backward(c, g->emb, a->dx0, sm->ctx_bytes, d->C, B, d->C, d->E);

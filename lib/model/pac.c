@@ -192,13 +192,15 @@ void nz_pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int f
 	nz_softmax_forward(c, probs, b->logits, B, 256);
 }
 
-void nz_pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx)
+void nz_pac_body_backward(pac_body *b, nz_nn_ctx *c, nz_nn_params *P, const float *dlogits,
+			  u32 B, float *dx)
 {
 	const pac_dims *d = &b->d;
 	const u32 H = d->H, F = d->F, NL = d->NL;
 	const size_t BH = (size_t)B * H;
 	float *dA = b->dA, *dB = b->dB, *dC = b->dC, *dD = b->dD, *dE = b->dE;
-	nz_linear_backward(c, dA, b->go.wo, b->go.bo, dlogits, b->a[NL - 1].lout, b->po.wo, B, H, 256, 0);
+	nz_nn_linear_backward_step(c, P, dA, b->go.wo, b->go.bo, dlogits, b->a[NL - 1].lout, H,
+				   b->po.wo, B, H, 256, 0);
 	for (u32 k = NL; k-- > 0;) {
 		const pac_level_params *p = &b->p[k], *g = &b->g[k];
 		const pac_level_acts *a = &b->a[k];
@@ -209,9 +211,9 @@ void nz_pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B
 		nz_gelu_backward(c, dD, dC, a->n2, BH, 0);        /* dD = d n2 */
 		nz_layernorm_backward(c, dE, g->ln2_g, g->ln2_b, dD, a->v, a->lm2, a->lr2,
 				      p->ln2_g, B, H, 0);         /* dE = d v */
-		nz_linear_backward(c, b->dF1, g->wv, g->bv, dE, a->h, p->wv, B, F, H, 0);
+		nz_nn_linear_backward_step(c, P, b->dF1, g->wv, g->bv, dE, a->h, F, p->wv, B, F, H, 0);
 		nz_gelu_backward(c, b->dF2, b->dF1, a->hpre, (size_t)B * F, 0);
-		nz_linear_backward(c, dB, g->wu, g->bu, b->dF2, a->xl, p->wu, B, H, F, 1);
+		nz_nn_linear_backward_step(c, P, dB, g->wu, g->bu, b->dF2, a->xl, H, p->wu, B, H, F, 1);
 		nz_layernorm_backward(c, dA, g->ln1_g, g->ln1_b, dB, a->out, a->lm1, a->lr1,
 				      p->ln1_g, B, H, 0);         /* dA = d out (BE output) */
 		/* BE layer: only the tokens computed this step carry gradient */
@@ -391,7 +393,7 @@ static void pac_backward(seed_model *sm, const u8 *next, u32 B)
 	(void)next;
 	pac *m = (pac *)sm;
 	const pac_dims *d = &m->b.d;
-	nz_pac_body_backward(&m->b, sm->ctx, sm->dlogits, B, m->a.dxs);
+	nz_pac_body_backward(&m->b, sm->ctx, &sm->P, sm->dlogits, B, m->a.dxs);
 	nz_sigmoid_backward(sm->ctx, m->a.dxe, m->a.dxs, m->a.xs, (size_t)B * d->H, 0);
 	nz_embedding_backward(sm->ctx, m->g.emb, m->a.dxe, sm->ctx_bytes, d->C, B, d->C, d->E);
 }

@@ -85,10 +85,12 @@ void nz_pac_body_free(pac_body *b, nz_nn_ctx *ctx);
  * weight and bias; SEP: torch's Linear default). */
 void nz_pac_body_init(pac_body *b, nz_nn_ctx *ctx, nz_rng *r, int torch_default_out);
 void nz_pac_body_reset_lanes(pac_body *b);
-/* Forward from x (B, H) to probs; backward from dlogits to dx (B, H), written. */
+/* Forward from x (B, H) to probs; backward from dlogits to dx (B, H), written,
+ * with each weight's update fused in when P is in a step (nn.h). */
 void nz_pac_body_forward(pac_body *b, nz_nn_ctx *c, const float *x, u32 B, int first,
 		      float *probs);
-void nz_pac_body_backward(pac_body *b, nz_nn_ctx *c, const float *dlogits, u32 B, float *dx);
+void nz_pac_body_backward(pac_body *b, nz_nn_ctx *c, nz_nn_params *P, const float *dlogits,
+			  u32 B, float *dx);
 
 /* Multiply-adds per byte of the body (steady state) and its tensor counts, from
  * the tables above. */

@@ -191,10 +191,14 @@ static int seed_update(nz_byte_model *bm, const u8 *next, u32 active)
 	/* the gradients are zero here: calloc'ed, then zeroed by every Adam step */
 	nz_softmax_xent_backward(m->ctx, m->dlogits, m->probs, next, active, 256,
 				 1.0f / (float)active);
+	/* d = 0: the step's update runs inside the backward pass where a model
+	 * asks for it (nz_nn_linear_backward_step), the rest after it */
+	if (m->delay == 0)
+		nz_nn_step_begin(m->ctx, &m->P);
 	m->hooks->backward(m, next, active);
 	const u64 t1 = bm->stats ? nz_now_ns() : 0;
 	if (m->delay == 0) {
-		nz_nn_params_adam_step(m->ctx, &m->P);
+		nz_nn_step_end(m->ctx, &m->P);
 	} else {
 		if (m->delay > 1) { /* park the gradient; the next backward starts at zero */
 			copy_buf(m->ctx, m->held[m->trained % m->delay], m->P.grad, m->P.total);

@@ -171,7 +171,7 @@ static void sep_backward(seed_model *sm, const u8 *next, u32 B)
 	nz_nn_ctx *c = sm->ctx;
 	const pac_dims *d = &m->b.d;
 	const u32 E = d->E, H = d->H, NW = m->NW, CE = m->Cin * E;
-	nz_pac_body_backward(&m->b, c, sm->dlogits, B, m->a.dx);
+	nz_pac_body_backward(&m->b, c, &sm->P, sm->dlogits, B, m->a.dx);
 	nz_gelu_backward(c, m->a.dpre, m->a.dx, m->a.pre, (size_t)B * H, 0);
 	nz_patch_mix_backward(c, m->a.dxs, m->t.dcoef, m->g.ub, m->a.dpre, m->a.xs, m->t.coef, B,
 			      NW, E, H);

@@ -251,15 +251,20 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 	const u32 H = d->H, T = d->T, F = d->F, NH = d->NH, half = d->VD / 2;
 	const size_t TH = (size_t)T * H, LH = (size_t)d->lanes * H;
 	float *dx = m->a.dx, *dx2 = m->a.dx2;
-	nz_linear_backward(c, dx, m->g.wo, m->g.bo, sm->dlogits, m->a.xin + d->R * LH, m->p.wo, B, H,
-			   256, 0);
+	nz_nn_params *P = &sm->P; /* a weight's update follows its last gradient */
+	nz_nn_linear_backward_step(c, P, dx, m->g.wo, m->g.bo, sm->dlogits, m->a.xin + d->R * LH, H,
+				   m->p.wo, B, H, 256, 0);
 	for (u32 r = d->R; r-- > 0;) {
 		float *xin = m->a.xin + r * LH, *y = m->a.y + r * LH;
 		float *h = m->a.h + r * (size_t)d->lanes * F, *gh = m->a.gh + r * (size_t)d->lanes * F;
 		float *m2 = m->a.m2 + r * (size_t)d->lanes, *r2 = m->a.r2 + r * (size_t)d->lanes;
-		nz_linear_backward(c, m->a.dgh, m->g.wd, m->g.bd, dx, gh, m->p.wd, B, F, H, 0);
+		/* the R blocks share wd and wu: their last gradient is block 0's */
+		nz_nn_params *Pr = r == 0 ? P : NULL;
+		nz_nn_linear_backward_step(c, Pr, m->a.dgh, m->g.wd, m->g.bd, dx, gh, F, m->p.wd, B, F,
+					   H, 0);
 		nz_gelu_backward(c, m->a.dh, m->a.dgh, h, (size_t)B * F, 0);
-		nz_linear_backward(c, m->a.dy, m->g.wu, m->g.bu, m->a.dh, y, m->p.wu, B, H, F, 0);
+		nz_nn_linear_backward_step(c, Pr, m->a.dy, m->g.wu, m->g.bu, m->a.dh, y, H, m->p.wu, B,
+					   H, F, 0);
 		nz_copy_rows(c, dx2, H, dx, H, B, H, 0);
 		nz_layernorm_backward(c, dx2, m->g.ln2_g, m->g.ln2_b, m->a.dy, xin, m2, r2, m->p.ln2_g,
 				      B, H, 1);
@@ -271,11 +276,13 @@ static void trace_backward(seed_model *sm, const u8 *next, u32 B)
 	nz_sqr_attention_last_backward(c, m->a.dq, m->a.dk, m->a.dv, m->a.datt, dx, m->a.att, m->a.att_a,
 				       m->a.den, m->a.q, m->a.q2, m->a.k, m->a.k2, m->a.v, B, T, H, NH);
 	/* k, v over every token; q over the last */
-	nz_linear_backward(c, m->a.dxn, m->g.wk, m->g.bk, m->a.dk, m->a.xn, m->p.wk, B * T, H, H, 0);
-	nz_linear_backward(c, m->a.dxn, m->g.wv, m->g.bv, m->a.dv, m->a.xn, m->p.wv, B * T, H, H, 1);
+	nz_nn_linear_backward_step(c, P, m->a.dxn, m->g.wk, m->g.bk, m->a.dk, m->a.xn, H, m->p.wk,
+				   B * T, H, H, 0);
+	nz_nn_linear_backward_step(c, P, m->a.dxn, m->g.wv, m->g.bv, m->a.dv, m->a.xn, H, m->p.wv,
+				   B * T, H, H, 1);
 	nz_gemm(c, 0, 0, B, H, H, m->a.dq, H, m->p.wq, H, m->a.dxn + (T - 1) * H, TH, NULL, 1);
-	nz_gemm(c, 1, 0, H, H, B, m->a.dq, H, m->a.xn + (T - 1) * H, TH, m->g.wq, H, NULL, 1);
-	nz_linear_backward(c, NULL, NULL, m->g.bq, m->a.dq, NULL, NULL, B, H, H, 0);
+	nz_nn_linear_backward_step(c, P, NULL, m->g.wq, m->g.bq, m->a.dq, m->a.xn + (T - 1) * H, TH,
+				   NULL, B, H, H, 0);
 	nz_layernorm_backward(c, m->a.dxt, m->g.ln1_g, m->g.ln1_b, m->a.dxn, m->a.xt, m->a.m1, m->a.r1,
 			      m->p.ln1_g, B * T, H, 0);
 	/* the skip path into the last token */

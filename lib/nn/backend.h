@@ -32,18 +32,6 @@
 
 #include "nn/nn.h"
 
-/* Scalars of one Adam step, computed once per step on the host (params.c) and
- * passed by value to the backend. */
-typedef struct nz_adam_scalars {
-	float beta1, beta2;     /* moment decay */
-	float omb1, omb2;       /* 1 - beta1, 1 - beta2 (float subtractions) */
-	float weight_decay;     /* L2 coefficient added to the gradient (Adam) */
-	float step_size;        /* lr / (1 - beta1^t) */
-	float c2;               /* 1 / sqrt(1 - beta2^t) */
-	float eps;
-	float decay;            /* AdamW: p *= decay first (1 - lr*wd); 1 for Adam */
-	int zero_grad;          /* the kernel sets g to 0 once read (saves a pass) */
-} nz_adam_scalars;
 
 typedef struct nz_nn_backend_ops {
 	const char *name;       /* of the implementation: "cpu", later "opencl" */
@@ -145,6 +133,16 @@ typedef struct nz_nn_backend_ops {
 	/* Adam over n elements with the step's scalars (the kernel of NUMERICS.md). */
 	void (*adam)(nz_nn_ctx *ctx, float *p, float *g, float *m, float *v, size_t n,
 		     const nz_adam_scalars *s);
+	/* Inside a step of p (nn.h, nz_nn_linear_backward_step; the dispatcher has
+	 * claimed dw and db, either may be NULL): dx now, then the weight gradients
+	 * and the Adam step of those tensors with p->step, which may complete as
+	 * late as the next step_wait. A backend that runs ops in order uses
+	 * nz_nn_linear_backward_step_sync (below) and a step_wait that does nothing. */
+	void (*linear_backward_step)(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx,
+				     float *dw, float *db, const float *dy, const float *x,
+				     size_t ldx, const float *w, u32 B, u32 IC, u32 OC, int acc);
+	/* Return once every update queued by linear_backward_step is applied. */
+	void (*step_wait)(nz_nn_ctx *ctx);
 
 	/* ---- the seed models' ops (ops_model.h): same arguments and arithmetic
 	 * as the function of the same name there ---- */
@@ -184,10 +182,20 @@ typedef struct nz_nn_backend_ops {
 	X(tanh_backward) X(mul_forward) X(mul_backward) X(add_forward)                \
 	X(add_backward) X(avg2_forward) X(avg2_backward) X(axpy) X(concat_forward)    \
 	X(concat_backward) X(copy_rows) X(softmax_forward) X(softmax_xent_backward)   \
-	X(xent_loss) X(slide_cache_push) X(adam) X(lane_bias_forward)                 \
+	X(xent_loss) X(slide_cache_push) X(adam) X(linear_backward_step) X(step_wait) \
+	X(lane_bias_forward)                                                          \
 	X(lane_bias_backward) X(sqr_attention_last_forward)                           \
 	X(sqr_attention_last_backward) X(patch_gate_forward) X(patch_gate_backward)   \
 	X(patch_mix_forward) X(patch_mix_backward)
+
+/* linear_backward_step in op order, from the other entries (ops.c), and the
+ * step_wait that goes with it. */
+void nz_nn_linear_backward_step_sync(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx,
+				     float *dw, float *db, const float *dy, const float *x,
+				     size_t ldx, const float *w, u32 B, u32 IC, u32 OC, int acc);
+void nz_nn_step_wait_none(nz_nn_ctx *ctx);
+/* Adam with p->step over the n elements of p whose gradient starts at g. */
+void nz_nn_params_adam_range(nz_nn_ctx *ctx, const nz_nn_params *p, float *g, size_t n);
 
 /* Non-zero if every entry of ops is set (the dispatchers call them unchecked). */
 int nz_nn_backend_ops_complete(const nz_nn_backend_ops *ops);

@@ -46,6 +46,8 @@ void nz_cpu_destroy(nz_nn_ctx *ctx)
 	nz_nn_cpu *c = nz_nn_cpu_of(ctx);
 	if (!c)
 		return;
+	nz_cpu_step_wait(ctx); /* no job may outlive the scratch it packs into */
+	nz_cpu_steps_free(c->steps);
 	if (c->scratch)
 		for (u32 i = 0; i < ctx->threads; i++)
 			nz_big_free(c->scratch[i], c->scratch_floats * sizeof(float));

@@ -11,12 +11,18 @@
 #include "nn/engine_internal.h"
 #include "nn/kernels.h"
 
+/* cpu_step.c's queue of fused weight updates (created on first use) */
+#define NZ_CPU_MAX_STEP_JOBS 64
+typedef struct nz_cpu_step_job nz_cpu_step_job;
+typedef struct nz_cpu_steps nz_cpu_steps;
+
 typedef struct nz_nn_cpu {
 	const nz_nn_kernels *k;         /* the instruction set's kernels */
 	u32 mc, kc, nc;                 /* GEMM cache blocking in use */
 	int gemm_pack;                  /* NZ_NN_GEMM_PACK_* */
 	float **scratch;                /* per-thread GEMM packing buffers */
 	size_t scratch_floats;          /* size of each */
+	nz_cpu_steps *steps;            /* cpu_step.c; NULL until a step queues a job */
 } nz_nn_cpu;
 
 NZ_INLINE nz_nn_cpu *nz_nn_cpu_of(const nz_nn_ctx *ctx) { return (nz_nn_cpu *)ctx->impl; }
@@ -35,6 +41,13 @@ void nz_cpu_sync(nz_nn_ctx *ctx);
 void nz_cpu_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const float *A,
 		 size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
 		 const float *bias, int accumulate);
+
+/* cpu_step.c: fused optimizer steps (backend.h's linear_backward_step, step_wait) */
+void nz_cpu_linear_backward_step(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw,
+				 float *db, const float *dy, const float *x, size_t ldx,
+				 const float *w, u32 B, u32 IC, u32 OC, int acc);
+void nz_cpu_step_wait(nz_nn_ctx *ctx);
+void nz_cpu_steps_free(nz_cpu_steps *s);
 
 /* cpu_ops_model.c: the seed-model ops of ops_model.h */
 void nz_cpu_lane_bias_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *bias,

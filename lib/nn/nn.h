@@ -311,6 +311,19 @@ typedef struct nz_adam {
 /* lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 1e-7, L2 (the seeds'). */
 void nz_adam_init(nz_adam *a);
 
+/* Scalars of one Adam step, computed once per step on the host (params.c) and
+ * passed to the backend's Adam. */
+typedef struct nz_adam_scalars {
+	float beta1, beta2;     /* moment decay */
+	float omb1, omb2;       /* 1 - beta1, 1 - beta2 (float subtractions) */
+	float weight_decay;     /* L2 coefficient added to the gradient (Adam) */
+	float step_size;        /* lr / (1 - beta1^t) */
+	float c2;               /* 1 / sqrt(1 - beta2^t) */
+	float eps;
+	float decay;            /* AdamW: p *= decay first (1 - lr*wd); 1 for Adam */
+	int zero_grad;          /* the kernel sets g to 0 once read (saves a pass) */
+} nz_adam_scalars;
+
 typedef struct nz_nn_params {
 	nz_nn_ctx *ctx;        /* the context mem belongs to */
 	nz_nn_layout layout;
@@ -318,6 +331,10 @@ typedef struct nz_nn_params {
 	float *param, *grad, *m, *v;
 	size_t total;
 	nz_adam adam;
+	/* the optimizer step in progress (nz_nn_step_begin .. _end) */
+	int stepping;
+	nz_adam_scalars step;
+	u8 stepped[NZ_NN_MAX_TENSORS]; /* tensors whose update is applied or queued */
 } nz_nn_params;
 
 /* Allocate (zeroed) the four blocks of a layout. */
@@ -329,6 +346,32 @@ void nz_nn_params_zero_grad(nz_nn_ctx *ctx, nz_nn_params *p);
  * into them without nz_nn_params_zero_grad (which only a caller that ran a
  * backward pass without this step needs). */
 void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p);
+/*
+ * Optimizer steps fused into the backward pass. nz_nn_step_begin(ctx, p) starts
+ * an Adam step of p (the step count and its scalars, as nz_nn_params_adam_step);
+ * nz_nn_linear_backward_step then does what nz_linear_backward does and, for the
+ * weight and bias it is given, also that step; nz_nn_step_end(ctx, p) waits for
+ * those and steps every other tensor. The parameters, moments and gradients
+ * afterwards are bit for bit those of backward then nz_nn_params_adam_step: Adam
+ * is per element. What changes is when the work runs. The CPU backend computes
+ * dx at once and queues the weight gradient and its update for another thread,
+ * so they run beside the rest of the backward pass (the next dx, which is what
+ * the pass waits on), and each tensor is updated by the thread that just wrote
+ * its gradient. Contract for the caller, from the call to nz_nn_step_end:
+ *   - it is the last contribution to dw and db in this step;
+ *   - no op reads or writes w, dw, b or db;
+ *   - no op writes x (dy may be reused: the op keeps a copy).
+ * dw and db must each be one whole tensor of p's layout (dw (OC, IC), db OC);
+ * x has row stride ldx (IC for a dense (B, IC) input); dx may be NULL (no input
+ * gradient). With p NULL or outside a step (p->stepping == 0) it is
+ * nz_linear_backward with the row stride (a weight used again later). Models with a weight delay run their Adam step apart and never
+ * call nz_nn_step_begin.
+ */
+void nz_nn_step_begin(nz_nn_ctx *ctx, nz_nn_params *p);
+void nz_nn_linear_backward_step(nz_nn_ctx *ctx, nz_nn_params *p, float *dx, float *dw,
+				float *db, const float *dy, const float *x, size_t ldx,
+				const float *w, u32 B, u32 IC, u32 OC, int acc);
+void nz_nn_step_end(nz_nn_ctx *ctx, nz_nn_params *p);
 /* XXH64 of parameters, both moments and the step count (waits for the ops). */
 u64 nz_nn_params_hash(const nz_nn_params *p);
 

@@ -36,6 +36,65 @@ void nz_linear_backward(nz_nn_ctx *ctx, float *dx, float *dw, float *db, const f
 	ctx->be->linear_backward(ctx, dx, dw, db, dy, x, w, B, IC, OC, acc);
 }
 
+/* Whether g is one whole tensor of p not yet stepped in this step; marks it. */
+static int claim_tensor(nz_nn_params *p, const float *g, size_t count)
+{
+	if (!p || !p->stepping || g < p->grad || g >= p->grad + p->total)
+		return 0;
+	const size_t off = (size_t)(g - p->grad);
+	u32 lo = 0, hi = p->layout.n; /* offsets increase with the index */
+	while (lo < hi) {
+		const u32 mid = (lo + hi) / 2;
+		if (p->layout.t[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* a tensor of count 0 shares its offset with the next one */
+	while (lo < p->layout.n && p->layout.t[lo].offset == off && p->layout.t[lo].count == 0)
+		lo++;
+	if (lo == p->layout.n || p->layout.t[lo].offset != off ||
+	    p->layout.t[lo].count != count || p->stepped[lo])
+		return 0;
+	p->stepped[lo] = 1;
+	return 1;
+}
+
+void nz_nn_linear_backward_step(nz_nn_ctx *ctx, nz_nn_params *p, float *dx, float *dw,
+				float *db, const float *dy, const float *x, size_t ldx,
+				const float *w, u32 B, u32 IC, u32 OC, int acc)
+{
+	float *sdw = dw && claim_tensor(p, dw, (size_t)OC * IC) ? dw : NULL;
+	float *sdb = db && claim_tensor(p, db, OC) ? db : NULL;
+	/* what is not stepped here is a plain gradient (its update comes at the end) */
+	if (dw && !sdw)
+		ctx->be->gemm(ctx, 1, 0, OC, IC, B, dy, OC, x, ldx, dw, IC, NULL, 1);
+	if (db && !sdb)
+		ctx->be->linear_backward(ctx, NULL, NULL, db, dy, NULL, NULL, B, IC, OC, 0);
+	if (sdw || sdb)
+		ctx->be->linear_backward_step(ctx, p, dx, sdw, sdb, dy, x, ldx, w, B, IC, OC, acc);
+	else if (dx)
+		ctx->be->linear_backward(ctx, dx, NULL, NULL, dy, NULL, w, B, IC, OC, acc);
+}
+
+void nz_nn_linear_backward_step_sync(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx,
+				     float *dw, float *db, const float *dy, const float *x,
+				     size_t ldx, const float *w, u32 B, u32 IC, u32 OC, int acc)
+{
+	if (dx) /* before the update of w */
+		ctx->be->linear_backward(ctx, dx, NULL, NULL, dy, NULL, w, B, IC, OC, acc);
+	if (dw) {
+		ctx->be->gemm(ctx, 1, 0, OC, IC, B, dy, OC, x, ldx, dw, IC, NULL, 1);
+		nz_nn_params_adam_range(ctx, p, dw, (size_t)OC * IC);
+	}
+	if (db) {
+		ctx->be->linear_backward(ctx, NULL, NULL, db, dy, NULL, NULL, B, IC, OC, 0);
+		nz_nn_params_adam_range(ctx, p, db, OC);
+	}
+}
+
+void nz_nn_step_wait_none(nz_nn_ctx *ctx) { (void)ctx; }
+
 void nz_bmm_forward(nz_nn_ctx *ctx, float *y, const float *x, const float *u,
 		    const float *bias, u32 B, u32 R, u32 D1, u32 D2)
 {

@@ -71,7 +71,43 @@ void nz_nn_params_zero_grad(nz_nn_ctx *ctx, nz_nn_params *p)
 
 void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p)
 {
-	nz_adam_update(ctx, &p->adam, p->param, p->grad, p->m, p->v, p->total, 1);
+	nz_nn_step_begin(ctx, p);
+	nz_nn_step_end(ctx, p);
+}
+
+static void adam_scalars_next(nz_adam *a, nz_adam_scalars *s, int zero_grad);
+
+void nz_nn_step_begin(nz_nn_ctx *ctx, nz_nn_params *p)
+{
+	(void)ctx;
+	adam_scalars_next(&p->adam, &p->step, 1);
+	memset(p->stepped, 0, sizeof(p->stepped));
+	p->stepping = 1;
+}
+
+void nz_nn_params_adam_range(nz_nn_ctx *ctx, const nz_nn_params *p, float *g, size_t n)
+{
+	const size_t off = (size_t)(g - p->grad);
+	ctx->be->adam(ctx, p->param + off, g, p->m + off, p->v + off, n, &p->step);
+}
+
+/* Wait for the queued updates, then step every run of tensors (and the padding
+ * between them) that had none: with no fused updates, one flat pass. */
+void nz_nn_step_end(nz_nn_ctx *ctx, nz_nn_params *p)
+{
+	ctx->be->step_wait(ctx);
+	size_t from = 0;
+	for (u32 i = 0; i <= p->layout.n; i++) {
+		const int last = i == p->layout.n;
+		if (!last && !p->stepped[i])
+			continue;
+		const size_t to = last ? p->total : p->layout.t[i].offset;
+		if (to > from)
+			nz_nn_params_adam_range(ctx, p, p->grad + from, to - from);
+		if (!last)
+			from = p->layout.t[i].offset + p->layout.t[i].count;
+	}
+	p->stepping = 0;
 }
 
 u64 nz_nn_params_hash(const nz_nn_params *p)
@@ -121,6 +157,14 @@ void nz_adam_init(nz_adam *a)
 void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, float *g, float *m, float *v,
 		    size_t n, int zero_grad)
 {
+	nz_adam_scalars s;
+	adam_scalars_next(a, &s, zero_grad);
+	ctx->be->adam(ctx, p, g, m, v, n, &s);
+}
+
+/* Count a step and compute its scalars (the host part of NUMERICS.md's Adam). */
+static void adam_scalars_next(nz_adam *a, nz_adam_scalars *out, int zero_grad)
+{
 	a->t++;
 	a->beta1_t *= (double)a->beta1;
 	a->beta2_t *= (double)a->beta2;
@@ -140,7 +184,7 @@ void nz_adam_update(nz_nn_ctx *ctx, nz_adam *a, float *p, float *g, float *m, fl
 		s.weight_decay = a->weight_decay;
 		s.decay = 1.0f;
 	}
-	ctx->be->adam(ctx, p, g, m, v, n, &s);
+	*out = s;
 }
 
 /* ---- seeded generator ---- */

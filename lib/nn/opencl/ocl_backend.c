@@ -1083,6 +1083,9 @@ const nz_nn_backend_ops nz_nn_opencl_backend = {
 	.xent_loss = ocl_xent_loss,
 	.slide_cache_push = ocl_slide_cache_push,
 	.adam = ocl_adam,
+	/* its queue runs ops in order: the update follows the gradient there */
+	.linear_backward_step = nz_nn_linear_backward_step_sync,
+	.step_wait = nz_nn_step_wait_none,
 	.lane_bias_forward = ocl_lane_bias_forward,
 	.lane_bias_backward = ocl_lane_bias_backward,
 	.sqr_attention_last_forward = ocl_sqr_attention_last_forward,
