@@ -134,13 +134,16 @@ typedef struct nz_nn_backend_ops {
 	void (*adam)(nz_nn_ctx *ctx, float *p, float *g, float *m, float *v, size_t n,
 		     const nz_adam_scalars *s);
 	/* Inside a step of p (nn.h, nz_nn_linear_backward_step; the dispatcher has
-	 * claimed dw and db, either may be NULL): dx now, then the weight gradients
-	 * and the Adam step of those tensors with p->step, which may complete as
-	 * late as the next step_wait. A backend that runs ops in order uses
-	 * nz_nn_linear_backward_step_sync (below) and a step_wait that does nothing. */
-	void (*linear_backward_step)(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx,
-				     float *dw, float *db, const float *dy, const float *x,
-				     size_t ldx, const float *w, u32 B, u32 IC, u32 OC, int acc);
+	 * claimed dw and db, either may be NULL): either compute dx now and take
+	 * the weight gradients and the Adam step of those tensors with p->step,
+	 * which may complete as late as the next step_wait, and return 1; or do
+	 * nothing and return 0, and the dispatcher computes plain gradients that
+	 * are stepped with the rest at nz_nn_step_end. Where fusing does not pay
+	 * (one thread, a device whose queue runs in order) a backend declines:
+	 * nz_nn_step_decline below. */
+	int (*linear_backward_step)(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx,
+				    float *dw, float *db, const float *dy, const float *x,
+				    size_t ldx, const float *w, u32 B, u32 IC, u32 OC, int acc);
 	/* Return once every update queued by linear_backward_step is applied. */
 	void (*step_wait)(nz_nn_ctx *ctx);
 
@@ -188,11 +191,11 @@ typedef struct nz_nn_backend_ops {
 	X(sqr_attention_last_backward) X(patch_gate_forward) X(patch_gate_backward)   \
 	X(patch_mix_forward) X(patch_mix_backward)
 
-/* linear_backward_step in op order, from the other entries (ops.c), and the
- * step_wait that goes with it. */
-void nz_nn_linear_backward_step_sync(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx,
-				     float *dw, float *db, const float *dy, const float *x,
-				     size_t ldx, const float *w, u32 B, u32 IC, u32 OC, int acc);
+/* linear_backward_step that always declines, and the step_wait that goes with
+ * it (ops.c). */
+int nz_nn_step_decline(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw, float *db,
+		       const float *dy, const float *x, size_t ldx, const float *w, u32 B,
+		       u32 IC, u32 OC, int acc);
 void nz_nn_step_wait_none(nz_nn_ctx *ctx);
 /* Adam with p->step over the n elements of p whose gradient starts at g. */
 void nz_nn_params_adam_range(nz_nn_ctx *ctx, const nz_nn_params *p, float *g, size_t n);

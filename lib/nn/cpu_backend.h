@@ -43,9 +43,9 @@ void nz_cpu_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const floa
 		 const float *bias, int accumulate);
 
 /* cpu_step.c: fused optimizer steps (backend.h's linear_backward_step, step_wait) */
-void nz_cpu_linear_backward_step(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw,
-				 float *db, const float *dy, const float *x, size_t ldx,
-				 const float *w, u32 B, u32 IC, u32 OC, int acc);
+int nz_cpu_linear_backward_step(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw,
+				float *db, const float *dy, const float *x, size_t ldx,
+				const float *w, u32 B, u32 IC, u32 OC, int acc);
 void nz_cpu_step_wait(nz_nn_ctx *ctx);
 void nz_cpu_steps_free(nz_cpu_steps *s);
 

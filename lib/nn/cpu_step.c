@@ -98,31 +98,33 @@ void nz_cpu_step_wait(nz_nn_ctx *ctx)
 	}
 }
 
-void nz_cpu_linear_backward_step(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw,
-				 float *db, const float *dy, const float *x, size_t ldx,
-				 const float *w, u32 B, u32 IC, u32 OC, int acc)
+/* Layers below this (multiply-adds of the weight gradient) cost less than a
+ * job's hand-off; above it the product splits well across threads by itself
+ * (measured on the 2-vCPU Xeon, docs/BENCHMARKS.md "Fused optimizer steps"). */
+#define STEP_JOB_MIN_FLOPS 2.5e5
+#define STEP_JOB_MAX_FLOPS 2.4e7
+
+int nz_cpu_linear_backward_step(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw,
+				float *db, const float *dy, const float *x, size_t ldx,
+				const float *w, u32 B, u32 IC, u32 OC, int acc)
 {
 	nz_nn_cpu *cpu = nz_nn_cpu_of(ctx);
-	if (ctx->threads <= 1 || !ctx->pool) {
-		nz_nn_linear_backward_step_sync(ctx, p, dx, dw, db, dy, x, ldx, w, B, IC, OC, acc);
-		return;
-	}
-	if (!cpu->steps && !(cpu->steps = calloc(1, sizeof(*cpu->steps)))) {
-		nz_nn_linear_backward_step_sync(ctx, p, dx, dw, db, dy, x, ldx, w, B, IC, OC, acc);
-		return;
-	}
+	const double flops = 2.0 * B * OC * IC;
+	if (ctx->threads <= 1 || !ctx->pool || flops < STEP_JOB_MIN_FLOPS ||
+	    flops > STEP_JOB_MAX_FLOPS)
+		return 0;
+	if (!cpu->steps && !(cpu->steps = calloc(1, sizeof(*cpu->steps))))
+		return 0;
 	nz_cpu_steps *s = cpu->steps;
 	const size_t need = (size_t)B * OC, room = (need + 15) & ~(size_t)15;
-	/* dx before the job starts: the job's Adam changes w */
-	if (dx)
-		ctx->be->linear_backward(ctx, dx, NULL, NULL, dy, NULL, w, B, IC, OC, acc);
 	s->stage_want = NZ_MAX(s->stage_want, s->stage_used + room);
 	if (s->jobs == NZ_CPU_MAX_STEP_JOBS || s->stage_used + room > s->stage_cap)
 		nz_cpu_step_wait(ctx);
-	if (room > s->stage_cap) { /* the first step, before the stage has grown */
-		nz_nn_linear_backward_step_sync(ctx, p, NULL, dw, db, dy, x, ldx, w, B, IC, OC, 0);
-		return;
-	}
+	if (room > s->stage_cap) /* the first step, before the stage has grown */
+		return 0;
+	/* dx before the job starts: the job's Adam changes w */
+	if (dx)
+		ctx->be->linear_backward(ctx, dx, NULL, NULL, dy, NULL, w, B, IC, OC, acc);
 	float *copy = s->stage + s->stage_used;
 	s->stage_used += room;
 	memcpy(copy, dy, need * sizeof(float));
@@ -130,7 +132,7 @@ void nz_cpu_linear_backward_step(nz_nn_ctx *ctx, const nz_nn_params *p, float *d
 	*j = (nz_cpu_step_job){.ctx = ctx, .p = p, .dw = dw, .db = db, .dy = copy, .x = x,
 			       .ldx = ldx, .B = B, .IC = IC, .OC = OC};
 	/* large tensors in pieces, so that the threads can share the last ones */
-	const double flops = 2.0 * B * OC * IC;
 	j->pieces = flops > 4e6 ? NZ_MIN(ctx->threads, OC) : 1;
 	nz_thread_pool_start(ctx->pool, &j->batch, step_task, j, j->pieces);
+	return 1;
 }

@@ -60,37 +60,59 @@ static int claim_tensor(nz_nn_params *p, const float *g, size_t count)
 	return 1;
 }
 
+static void unclaim_tensor(nz_nn_params *p, const float *g)
+{
+	const size_t off = (size_t)(g - p->grad);
+	for (u32 i = 0; i < p->layout.n; i++)
+		if (p->layout.t[i].offset == off && p->layout.t[i].count)
+			p->stepped[i] = 0;
+}
+
+/* The plain gradients of nz_linear_backward, x with row stride ldx. */
+static void linear_backward_strided(nz_nn_ctx *ctx, float *dx, float *dw, float *db,
+				    const float *dy, const float *x, size_t ldx, const float *w,
+				    u32 B, u32 IC, u32 OC, int acc)
+{
+	if (ldx == IC) {
+		ctx->be->linear_backward(ctx, dx, dw, db, dy, x, w, B, IC, OC, acc);
+		return;
+	}
+	if (dx)
+		ctx->be->linear_backward(ctx, dx, NULL, NULL, dy, NULL, w, B, IC, OC, acc);
+	if (dw)
+		ctx->be->gemm(ctx, 1, 0, OC, IC, B, dy, OC, x, ldx, dw, IC, NULL, 1);
+	if (db)
+		ctx->be->linear_backward(ctx, NULL, NULL, db, dy, NULL, NULL, B, IC, OC, 0);
+}
+
 void nz_nn_linear_backward_step(nz_nn_ctx *ctx, nz_nn_params *p, float *dx, float *dw,
 				float *db, const float *dy, const float *x, size_t ldx,
 				const float *w, u32 B, u32 IC, u32 OC, int acc)
 {
 	float *sdw = dw && claim_tensor(p, dw, (size_t)OC * IC) ? dw : NULL;
 	float *sdb = db && claim_tensor(p, db, OC) ? db : NULL;
-	/* what is not stepped here is a plain gradient (its update comes at the end) */
-	if (dw && !sdw)
-		ctx->be->gemm(ctx, 1, 0, OC, IC, B, dy, OC, x, ldx, dw, IC, NULL, 1);
-	if (db && !sdb)
-		ctx->be->linear_backward(ctx, NULL, NULL, db, dy, NULL, NULL, B, IC, OC, 0);
-	if (sdw || sdb)
-		ctx->be->linear_backward_step(ctx, p, dx, sdw, sdb, dy, x, ldx, w, B, IC, OC, acc);
-	else if (dx)
-		ctx->be->linear_backward(ctx, dx, NULL, NULL, dy, NULL, w, B, IC, OC, acc);
+	if ((sdw || sdb) &&
+	    ctx->be->linear_backward_step(ctx, p, dx, sdw, sdb, dy, x, ldx, w, B, IC, OC, acc)) {
+		/* the backend did dx and took the claimed updates; the rest is plain */
+		linear_backward_strided(ctx, NULL, sdw ? NULL : dw, sdb ? NULL : db, dy, x, ldx,
+					NULL, B, IC, OC, 0);
+		return;
+	}
+	/* declined: plain gradients, stepped with the others at the end */
+	if (sdw)
+		unclaim_tensor(p, sdw);
+	if (sdb)
+		unclaim_tensor(p, sdb);
+	linear_backward_strided(ctx, dx, dw, db, dy, x, ldx, w, B, IC, OC, acc);
 }
 
-void nz_nn_linear_backward_step_sync(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx,
-				     float *dw, float *db, const float *dy, const float *x,
-				     size_t ldx, const float *w, u32 B, u32 IC, u32 OC, int acc)
+int nz_nn_step_decline(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw, float *db,
+		       const float *dy, const float *x, size_t ldx, const float *w, u32 B,
+		       u32 IC, u32 OC, int acc)
 {
-	if (dx) /* before the update of w */
-		ctx->be->linear_backward(ctx, dx, NULL, NULL, dy, NULL, w, B, IC, OC, acc);
-	if (dw) {
-		ctx->be->gemm(ctx, 1, 0, OC, IC, B, dy, OC, x, ldx, dw, IC, NULL, 1);
-		nz_nn_params_adam_range(ctx, p, dw, (size_t)OC * IC);
-	}
-	if (db) {
-		ctx->be->linear_backward(ctx, NULL, NULL, db, dy, NULL, NULL, B, IC, OC, 0);
-		nz_nn_params_adam_range(ctx, p, db, OC);
-	}
+	(void)ctx, (void)p, (void)dx, (void)dw, (void)db, (void)dy, (void)x, (void)ldx;
+	(void)w, (void)B, (void)IC, (void)OC, (void)acc;
+	return 0;
 }
 
 void nz_nn_step_wait_none(nz_nn_ctx *ctx) { (void)ctx; }

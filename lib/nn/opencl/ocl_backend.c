@@ -1083,8 +1083,8 @@ const nz_nn_backend_ops nz_nn_opencl_backend = {
 	.xent_loss = ocl_xent_loss,
 	.slide_cache_push = ocl_slide_cache_push,
 	.adam = ocl_adam,
-	/* its queue runs ops in order: the update follows the gradient there */
-	.linear_backward_step = nz_nn_linear_backward_step_sync,
+	/* its queue runs ops in order: one Adam pass at the end is fewer launches */
+	.linear_backward_step = nz_nn_step_decline,
 	.step_wait = nz_nn_step_wait_none,
 	.lane_bias_forward = ocl_lane_bias_forward,
 	.lane_bias_backward = ocl_lane_bias_backward,
