@@ -49,7 +49,19 @@ int nz_seed_model_begin(seed_model *m, const seed_hooks *hooks, const nz_model_c
 	m->base.ops = &nz_seed_model_ops;
 	m->base.context = context;
 	m->base.max_lanes = cfg->lanes;
-	return nz_exec_engine(ex, &m->ctx);
+	return nz_exec_engine_for(ex, nz_seed_step_serial(cfg), &m->ctx);
+}
+
+/* A step of fewer multiply-adds than this runs on one thread: split across
+ * threads, its ops (a few microseconds each) cost more in hand-offs than they
+ * gain. edpc-tiny's step is 2.2 M (16 lanes), and two threads made it 0.85x as
+ * fast as one; edpc-xs's is about 75 M. */
+#define SEED_SERIAL_STEP_MACS 1e7
+
+int nz_seed_step_serial(const nz_model_config *cfg)
+{
+	seed_cost c;
+	return nz_seed_cost(cfg, &c) && c.train_macs * cfg->lanes < SEED_SERIAL_STEP_MACS;
 }
 
 int nz_seed_model_params(seed_model *m, const nz_nn_layout *l)

@@ -164,6 +164,9 @@ void nz_trace_cost(const nz_model_config *cfg, seed_cost *c);
 void nz_sep_cost(const nz_model_config *cfg, seed_cost *c);
 /* Dispatch by cfg->model; 0 if not a seed model. */
 int nz_seed_cost(const nz_model_config *cfg, seed_cost *c);
+/* Non-zero if a training step of cfg is too small to split across threads: the
+ * model then runs its ops on one thread (nz_exec_engine_for). */
+int nz_seed_step_serial(const nz_model_config *cfg);
 
 /* Bytes the weight delay adds to a seed model (d = 2 parks two gradients). */
 u64 nz_seed_delay_memory(const nz_model_config *cfg);

@@ -11,6 +11,7 @@ struct nz_exec {
 	u32 threads;
 	int backend;
 	nz_nn_ctx *nn;     /* created by nz_exec_engine */
+	nz_nn_ctx *nn1;    /* the one-thread engine of nz_exec_engine_for */
 };
 
 int nz_exec_create(nz_exec **out, u32 threads, int backend)
@@ -41,6 +42,7 @@ void nz_exec_free(nz_exec *ex)
 	if (!ex)
 		return;
 	nz_nn_free(ex->nn);
+	nz_nn_free(ex->nn1);
 	nz_thread_pool_free(ex->pool);
 	free(ex);
 }
@@ -57,5 +59,18 @@ int nz_exec_engine(nz_exec *ex, nz_nn_ctx **out)
 		NZ_TRY(nz_nn_create(&ex->nn, &o));
 	}
 	*out = ex->nn;
+	return NZ_OK;
+}
+
+int nz_exec_engine_for(nz_exec *ex, int serial, nz_nn_ctx **out)
+{
+	NZ_TRY(nz_exec_engine(ex, out));
+	if (!serial || ex->threads == 1 || nz_nn_backend(*out) == NZ_NN_BACKEND_OPENCL)
+		return NZ_OK;
+	if (!ex->nn1) {
+		nz_nn_options o = {.backend = nz_nn_backend(*out), .threads = 1};
+		NZ_TRY(nz_nn_create(&ex->nn1, &o));
+	}
+	*out = ex->nn1;
 	return NZ_OK;
 }

@@ -34,5 +34,9 @@ int nz_exec_backend(const nz_exec *ex);
 
 /* The context's engine on its pool, created on the first call; owned by ex. */
 int nz_exec_engine(nz_exec *ex, nz_nn_ctx **out);
+/* The same engine, or for a model too small to split (serial != 0, CPU
+ * backends) one whose ops run on the calling thread alone; the pool stays free
+ * for the codec's other work. Buffers of the two are the same host memory. */
+int nz_exec_engine_for(nz_exec *ex, int serial, nz_nn_ctx **out);
 
 #endif /* NZ_EXEC_H */

@@ -6,6 +6,8 @@
  */
 #include <stdlib.h>
 
+#include "codec/config.h"
+#include "model/seed_common.h"
 #include "nn/exec.h"
 #include "nzip.h"
 #include "test_util.h"
@@ -27,6 +29,18 @@ static void exec_basics(void)
 	CHECK_EQ_INT(nz_thread_pool_threads(nz_exec_pool(ex)), 3);
 	REQUIRE(nz_exec_engine(ex, &a) == NZ_OK);
 	CHECK_EQ_INT(nz_nn_backend(a), NZ_NN_BACKEND_SCALAR);
+	CHECK_EQ_INT(nz_nn_threads(a), 3);
+	/* a model too small to split gets a one-thread engine of the same backend,
+	 * made once; the others the pool's */
+	REQUIRE(nz_exec_engine_for(ex, 1, &b) == NZ_OK);
+	CHECK(b != a);
+	CHECK_EQ_INT(nz_nn_threads(b), 1);
+	CHECK_EQ_INT(nz_nn_backend(b), NZ_NN_BACKEND_SCALAR);
+	nz_nn_ctx *c;
+	REQUIRE(nz_exec_engine_for(ex, 1, &c) == NZ_OK);
+	CHECK(c == b);
+	REQUIRE(nz_exec_engine_for(ex, 0, &c) == NZ_OK);
+	CHECK(c == a);
 	nz_exec_free(ex);
 
 	CHECK_EQ_INT(nz_exec_create(&ex, 1, NZ_NN_BACKEND_COUNT_), NZ_ERR_PARAM);
@@ -38,6 +52,29 @@ static void exec_basics(void)
 			CHECK(ex == NULL);
 		}
 	nz_exec_free(NULL);
+}
+
+/* Which presets run their step on one thread: the tiny ones (a step of 2-3 M
+ * multiply-adds), not the -xs ones (70 M and more). */
+static void serial_presets(void)
+{
+	static const struct { const char *name; int serial; } t[] = {
+		{"edpc-tiny", 1}, {"pac-tiny", 1}, {"trace-tiny", 1}, {"sep-tiny", 1},
+		{"edpc-xs", 0}, {"pac-xs", 0}, {"trace-xs", 0}, {"sep-xs", 0}, {"edpc", 0},
+	};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(t); i++) {
+		nz_params p;
+		nz_params_init(&p, 6);
+		REQUIRE(nz_params_set_model(&p, t[i].name) == NZ_OK);
+		nz_model_config cfg;
+		u32 bl, k;
+		REQUIRE(nz_config_from_params(&p, &cfg, &bl, &k, NULL) == NZ_OK);
+		if (nz_seed_step_serial(&cfg) != t[i].serial) {
+			fprintf(stderr, "%s: serial step %d, expected %d\n", t[i].name,
+				nz_seed_step_serial(&cfg), t[i].serial);
+			nz_test_failures++;
+		}
+	}
 }
 
 static void public_names(void)
@@ -139,6 +176,7 @@ static void unsupported_backend(void)
 int main(void)
 {
 	exec_basics();
+	serial_presets();
 	public_names();
 	files_cross_backends();
 	unsupported_backend();
