@@ -69,7 +69,11 @@ enum {
 	CM_C_NEST = 1u << 23,     /* open brackets/quotes + current word */
 	CM_C_REC2D = 1u << 24,    /* bytes above, above-left, above-right and left */
 	CM_C_RECCOL = 1u << 25,   /* byte above + position in the record */
-	CM_C_ALL_ = (1u << 26) - 1
+	/* not in levels 1-9 (docs/CM.md, "Additions measured one by one") */
+	CM_C_TAG = 1u << 26,      /* last markup tag name (<...>) + current word */
+	CM_C_WORD12 = 1u << 27,   /* current word + the two words before it */
+	CM_C_TEXT = 1u << 28,     /* the last letters, across words (non-letters skipped) */
+	CM_C_ALL_ = (1u << 29) - 1
 };
 
 /* Flags (bits of extra[CM_X_FLAGS]). */
@@ -82,10 +86,16 @@ enum {
 				 * (extra[CM_X_NNMODEL], cm_neural.c) */
 	CM_F_REC = 1u << 4,     /* record model (the byte one record above) and a second
 				 * match model (the latest 5-byte context): 2 inputs */
-	CM_F_ALL_ = (1u << 5) - 1
+	/* not in levels 1-9 (docs/CM.md, "Additions measured one by one") */
+	CM_F_SSE2 = 1u << 5,    /* two more SSE stages: order 3 and the current word */
+	CM_F_MIX7 = 1u << 6,    /* a 7th layer-1 mixer selected by the byte two back (with
+				 * 6 mixers) */
+	CM_F_FMIX = 1u << 7,    /* the final mixer selected by the partial byte x match state */
+	CM_F_ALL_ = (1u << 8) - 1
 };
 
 #define CM_MAX_MIXERS 6
+#define CM_MIXERS_ALLOC 7 /* with CM_F_MIX7 */
 #define CM_MAX_SSE 4
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64

@@ -6,7 +6,7 @@
 #include "common/cpu.h"
 #include "nn/nn.h"
 
-const u32 nz_cm_mixer_sets[CM_MAX_MIXERS] = {80, 256, 256, 256, 256, 12 * 3 * 8};
+const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC] = {80, 256, 256, 256, 256, 12 * 3 * 8, 256};
 
 static s32 dot_c(const s32 *x, const s32 *w, u32 n)
 {
@@ -41,7 +41,7 @@ cm_mixer_kernels nz_cm_mixer_kernels_for(int backend)
 
 int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend)
 {
-	if (nin > CM_MAXIN || mixers < 1 || mixers > CM_MAX_MIXERS)
+	if (nin > CM_MAXIN || mixers < 1 || mixers > CM_MIXERS_ALLOC)
 		return NZ_ERR_PARAM;
 	mx->nin = nin;
 	mx->nin_pad = (nin + 7) & ~7u;
@@ -79,7 +79,7 @@ void nz_cm_mixer_reset_shared(cm_mixer *mx)
 
 void nz_cm_mixer_reset_lane(cm_mixer *mx)
 {
-	for (u32 i = 0; i < 256 * CM_MAX_MIXERS; i++)
+	for (u32 i = 0; i < CM_FMIX_SETS * CM_MIXERS_ALLOC; i++)
 		mx->fw[i] = (s32)(65536 / mx->n);
 	memset(mx->x, 0, sizeof(mx->x));
 }
