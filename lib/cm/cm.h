@@ -91,11 +91,13 @@ enum {
 	CM_F_MIX7 = 1u << 6,    /* a 7th layer-1 mixer selected by the byte two back (with
 				 * 6 mixers) */
 	CM_F_FMIX = 1u << 7,    /* the final mixer selected by the partial byte x match state */
-	CM_F_ALL_ = (1u << 8) - 1
+	CM_F_MIX8 = 1u << 8,    /* one more layer-1 mixer selected by the length of the current
+				 * word and the classes of the last two bytes (with 6 mixers) */
+	CM_F_ALL_ = (1u << 9) - 1
 };
 
 #define CM_MAX_MIXERS 6
-#define CM_MIXERS_ALLOC 7 /* with CM_F_MIX7 */
+#define CM_MIXERS_ALLOC 8 /* with CM_F_MIX7 and CM_F_MIX8 */
 #define CM_MAX_SSE 4
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64

@@ -108,7 +108,7 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 		return NZ_ERR_PARAM;
 	if (x[CM_X_FLAGS] & ~(u64)CM_F_ALL_)
 		return NZ_ERR_PARAM;
-	if ((x[CM_X_FLAGS] & CM_F_MIX7) && x[CM_X_MIXERS] != CM_MAX_MIXERS)
+	if ((x[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8)) && x[CM_X_MIXERS] != CM_MAX_MIXERS)
 		return NZ_ERR_PARAM;
 	/* the neural model's fields: set exactly when CM_F_EXT is */
 	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
@@ -157,10 +157,19 @@ u64 nz_cm_lane_memory(const cm_params *p)
 /* The contexts of the SSE stages: c0; c0 + previous byte; c0 + hash of the last
  * 2 bytes; the match's expected byte + c0; with CM_F_SSE2 c0 + hash of the last
  * 3 bytes, c0 + the current word's hash. */
-static const u32 apm_ctx_bits[CM_MAX_SSE + 2] = {8, 14, 16, 16, 20, 18};
+static const u32 apm_ctx_bits[CM_MAX_SSE + 2] = {8, 14, 16, 16, 16, 16};
 
-/* Layer-1 mixers (CM_F_MIX7 adds one). */
-static u32 mixer_count(const cm_params *p) { return p->mixers + ((p->flags & CM_F_MIX7) != 0); }
+/* Layer-1 mixers (CM_F_MIX7 and CM_F_MIX8 add one each). */
+static u32 mixer_count(const cm_params *p)
+{
+	return p->mixers + ((p->flags & CM_F_MIX7) != 0) + ((p->flags & CM_F_MIX8) != 0);
+}
+
+/* 0 letter, 1 digit, 2 space or control, 3 other */
+NZ_INLINE u32 byte_class(u32 c)
+{
+	return (c | 32) - 'a' < 26 ? 0 : c - '0' < 10 ? 1 : c <= ' ' ? 2 : 3;
+}
 
 u64 nz_cm_model_memory(const cm_params *p)
 {
@@ -351,7 +360,9 @@ static void update_byte(cm_model *m, u32 c)
  * bits of the previous byte; (2) the partial byte c0; (3) the previous byte;
  * (4) match length x expected bit x bit position; (5) column x innermost
  * bracket; (6) order x match bucket x bit position; (7, CM_F_MIX7) the byte
- * two back. Each below nz_cm_mixer_sets[i]. */
+ * two back; (8, CM_F_MIX8) letters in the current word x classes of the last
+ * two bytes (without MIX7 it takes the 7th place). Each below
+ * nz_cm_mixer_sets[i]. */
 NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALLOC])
 {
 	const cm_history *h = &m->h;
@@ -371,7 +382,12 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 	sel[3] = (mlen ? (cm_match_q(mlen) >> 2) + 1 : 0) * 16 + (u32)mbit * 8 + h->bpos;
 	sel[4] = (h->col < 15 ? h->col : 15) << 4 | (h->nest & 15);
 	sel[5] = (oq * 3 + mlq) * 8 + h->bpos;
-	sel[6] = (h->c4 >> 8) & 0xff;
+	u32 k = 6;
+	if (m->P.flags & CM_F_MIX7)
+		sel[k++] = (h->c4 >> 8) & 0xff;
+	if (m->P.flags & CM_F_MIX8)
+		sel[k] = (h->wlen < 15 ? h->wlen : 15) << 4 | byte_class(c1) << 2 |
+			 byte_class((h->c4 >> 8) & 0xff);
 }
 
 /* SSE: the mixer's output refined by up to four stages, averaged with it. */
@@ -399,8 +415,8 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 		p16 = (p16 + a) >> 1;
 	}
 	if (p->flags & CM_F_SSE2) {
-		u32 a = cm_apm_p(&m->apm[4], lg, pr, hc(m->h.c4 & 0xffffff, c0) >> 12);
-		u32 b = cm_apm_p(&m->apm[5], lg, pr, hc(m->h.word, c0) >> 14);
+		u32 a = cm_apm_p(&m->apm[4], lg, pr, hc(m->h.c4 & 0xffffff, c0) >> 16);
+		u32 b = cm_apm_p(&m->apm[5], lg, pr, hc(m->h.word, c0) >> 16);
 		p16 = (2 * p16 + a + b) >> 2;
 	}
 	if (p16 < 16)

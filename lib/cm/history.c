@@ -37,7 +37,7 @@ void nz_cm_history_reset(cm_history *h)
 	h->col = h->line_start = h->prev_line_start = 0;
 	h->line_first = h->nest = 0;
 	h->above = 0;
-	h->tag = h->tagacc = h->intag = h->text = 0;
+	h->tag = h->tagacc = h->intag = h->text = h->wlen = 0;
 }
 
 static int is_letter(u32 c) { return (c | 32) - 'a' < 26; }
@@ -67,6 +67,7 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 		h->word1 = h->word;
 		h->word = 0;
 	}
+	h->wlen = is_letter(c) ? h->wlen + 1 : 0;
 	if (is_letter(c))
 		h->text = h->text * (997 * 16) + (c | 32);
 	/* markup tags: the name after '<' (with a leading '/'), up to a space or '>' */

@@ -6,7 +6,7 @@
 #include "common/cpu.h"
 #include "nn/nn.h"
 
-const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC] = {80, 256, 256, 256, 256, 12 * 3 * 8, 256};
+const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC] = {80, 256, 256, 256, 256, 12 * 3 * 8, 256, 256};
 
 static s32 dot_c(const s32 *x, const s32 *w, u32 n)
 {
