@@ -73,7 +73,8 @@ enum {
 	CM_C_TAG = 1u << 26,      /* last markup tag name (<...>) + current word */
 	CM_C_WORD12 = 1u << 27,   /* current word + the two words before it */
 	CM_C_TEXT = 1u << 28,     /* the last letters, across words (non-letters skipped) */
-	CM_C_ALL_ = (1u << 29) - 1
+	CM_C_TEXT2 = 1u << 29,    /* as TEXT, with more letters */
+	CM_C_ALL_ = (1u << 30) - 1
 };
 
 /* Flags (bits of extra[CM_X_FLAGS]). */
@@ -93,11 +94,17 @@ enum {
 	CM_F_FMIX = 1u << 7,    /* the final mixer selected by the partial byte x match state */
 	CM_F_MIX8 = 1u << 8,    /* one more layer-1 mixer selected by the length of the current
 				 * word and the classes of the last two bytes (with 6 mixers) */
-	CM_F_ALL_ = (1u << 9) - 1
+	CM_F_LRDECAY = 1u << 9, /* the layer-1 mixers learn faster at the start, decaying to the
+				 * usual rate */
+	CM_F_SMFAST = 1u << 10, /* the context map's state maps stop averaging at 255 updates
+				 * instead of 1023 (they follow changes faster) */
+	CM_F_MIX9 = 1u << 11,   /* one more layer-1 mixer selected by the match model's expected
+				 * byte, or the byte three back without a match (with 6 mixers) */
+	CM_F_ALL_ = (1u << 12) - 1
 };
 
 #define CM_MAX_MIXERS 6
-#define CM_MIXERS_ALLOC 8 /* with CM_F_MIX7 and CM_F_MIX8 */
+#define CM_MIXERS_ALLOC 9 /* with CM_F_MIX7, CM_F_MIX8 and CM_F_MIX9 */
 #define CM_MAX_SSE 4
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64

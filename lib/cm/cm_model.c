@@ -108,7 +108,7 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 		return NZ_ERR_PARAM;
 	if (x[CM_X_FLAGS] & ~(u64)CM_F_ALL_)
 		return NZ_ERR_PARAM;
-	if ((x[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8)) && x[CM_X_MIXERS] != CM_MAX_MIXERS)
+	if ((x[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9)) && x[CM_X_MIXERS] != CM_MAX_MIXERS)
 		return NZ_ERR_PARAM;
 	/* the neural model's fields: set exactly when CM_F_EXT is */
 	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
@@ -162,7 +162,8 @@ static const u32 apm_ctx_bits[CM_MAX_SSE + 2] = {8, 14, 16, 16, 16, 16};
 /* Layer-1 mixers (CM_F_MIX7 and CM_F_MIX8 add one each). */
 static u32 mixer_count(const cm_params *p)
 {
-	return p->mixers + ((p->flags & CM_F_MIX7) != 0) + ((p->flags & CM_F_MIX8) != 0);
+	return p->mixers + ((p->flags & CM_F_MIX7) != 0) + ((p->flags & CM_F_MIX8) != 0) +
+	       ((p->flags & CM_F_MIX9) != 0);
 }
 
 /* 0 letter, 1 digit, 2 space or control, 3 other */
@@ -343,6 +344,8 @@ static void prefetch_next_byte(const cm_model *m)
 
 static void update_byte(cm_model *m, u32 c)
 {
+	if (m->P.flags & CM_F_LRDECAY) /* 4 x the rate at the start, 2.5 x after 16 KiB, 1.05 x after 1 MB */
+		m->mx.lr = CM_MIX_LR + (s32)((u64)(3 * CM_MIX_LR) * 16384 / (16384 + m->h.pos));
 	nz_cm_history_update_byte(&m->h, c);
 	nz_cm_record_update_byte(&m->rec, &m->h, c);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
@@ -386,8 +389,10 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 	if (m->P.flags & CM_F_MIX7)
 		sel[k++] = (h->c4 >> 8) & 0xff;
 	if (m->P.flags & CM_F_MIX8)
-		sel[k] = (h->wlen < 15 ? h->wlen : 15) << 4 | byte_class(c1) << 2 |
-			 byte_class((h->c4 >> 8) & 0xff);
+		sel[k++] = (h->wlen < 15 ? h->wlen : 15) << 4 | byte_class(c1) << 2 |
+			   byte_class((h->c4 >> 8) & 0xff);
+	if (m->P.flags & CM_F_MIX9)
+		sel[k] = mlen ? 256 + m->mm.mexp : (h->c4 >> 16) & 0xff;
 }
 
 /* SSE: the mixer's output refined by up to four stages, averaged with it. */

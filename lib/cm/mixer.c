@@ -6,7 +6,7 @@
 #include "common/cpu.h"
 #include "nn/nn.h"
 
-const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC] = {80, 256, 256, 256, 256, 12 * 3 * 8, 256, 256};
+const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC] = {80, 256, 256, 256, 256, 12 * 3 * 8, 512, 512, 512};
 
 static s32 dot_c(const s32 *x, const s32 *w, u32 n)
 {
@@ -82,4 +82,5 @@ void nz_cm_mixer_reset_lane(cm_mixer *mx)
 	for (u32 i = 0; i < CM_FMIX_SETS * CM_MIXERS_ALLOC; i++)
 		mx->fw[i] = (s32)(65536 / mx->n);
 	memset(mx->x, 0, sizeof(mx->x));
+	mx->lr = CM_MIX_LR;
 }

@@ -54,6 +54,7 @@ typedef struct cm_mixer {
 	s32 fw[CM_FMIX_SETS * CM_MIXERS_ALLOC]; /* final mixer: a set per partial byte (x match state) */
 	s32 *fwsel;
 	s32 fdot, fpr;
+	s32 lr;               /* layer-1 learning rate (CM_MIX_LR, or decaying with CM_F_LRDECAY) */
 } cm_mixer;
 
 /* nin inputs (at most CM_MAXIN), `mixers` layer-1 mixers. */
@@ -102,7 +103,7 @@ NZ_INLINE void cm_mixer_update(cm_mixer *mx, int y)
 {
 	const u32 nm = mx->n;
 	for (u32 i = 0; i < nm; i++) {
-		s32 err = ((y << 12) - mx->mpr[i]) * CM_MIX_LR;
+		s32 err = ((y << 12) - mx->mpr[i]) * mx->lr;
 		mx->k.train(mx->x, mx->wsel[i], mx->nin_pad, err);
 	}
 	if (nm > 1) {
