@@ -384,7 +384,7 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
  * (docs/CM.md, "Additions measured one by one") */
 #define CM_PRESET_X 11
 #define CM_X_CTX (CM_C_TAG | CM_C_WORD12 | CM_C_TEXT)
-#define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8)
+#define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY)
 
 /* The level a preset stands on: 1..9 itself, cm-nn and cm-x on 9, 0 follows -N. */
 static int preset_level(u32 preset, int level)
@@ -576,8 +576,8 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 				      "hash %s, match %s, orders 0-1 + %u context kinds, %u mixer%s, %u SSE",
 				      pow2_size(hash, sizeof(hash), p.hash_bits), match, kinds,
 				      p.mixers, p.mixers > 1 ? "s" : "", p.sse);
-	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record",
-						 "sse2", "mix7", "fmix", "mix8"};
+	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
+						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9"};
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))
 			len += (size_t)snprintf(buf + len, cap - len, ", %s", flag_names[i]);

@@ -395,7 +395,7 @@ static void test_substreams_threads_blocks(void)
 }
 
 /* cm-x: level 9 plus context kinds TAG, WORD12, TEXT and flags SSE2, MIX7,
- * MIX8. Its configuration, round trips (one block, blocks keeping the state,
+ * MIX8, MIX9, LRDECAY. Its configuration, round trips (one block, blocks keeping the state,
  * two substreams), the same bytes from both mixer kernels, the bits it needs
  * validated, and the whole frame through the public API. */
 static void test_cm_x(void)
@@ -409,15 +409,16 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(cfg.preset, 11);
 	CHECK(strcmp(nz_model_cm.preset_names[11], "cm-x") == 0);
 	CHECK_EQ_INT(cfg.extra[CM_X_CTXMASK], c9.extra[CM_X_CTXMASK] | CM_C_TAG | CM_C_WORD12 | CM_C_TEXT);
-	CHECK_EQ_INT(cfg.extra[CM_X_FLAGS], c9.extra[CM_X_FLAGS] | CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8);
+	CHECK_EQ_INT(cfg.extra[CM_X_FLAGS], c9.extra[CM_X_FLAGS] | CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 |
+						    CM_F_MIX9 | CM_F_LRDECAY);
 	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
 	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&c9));
 	/* levels 1-9 set none of the new bits */
 	for (int level = 1; level <= 9; level++) {
 		nz_model_config l;
 		small_config(level, &l);
-		CHECK((l.extra[CM_X_CTXMASK] & (CM_C_TAG | CM_C_WORD12 | CM_C_TEXT)) == 0);
-		CHECK((l.extra[CM_X_FLAGS] & (CM_F_SSE2 | CM_F_MIX7 | CM_F_FMIX | CM_F_MIX8)) == 0);
+		CHECK(l.extra[CM_X_CTXMASK] < CM_C_TAG);
+		CHECK(l.extra[CM_X_FLAGS] < CM_F_SSE2);
 	}
 	/* the extra mixers need all six others */
 	nz_model_config bad = cfg;
@@ -426,6 +427,8 @@ static void test_cm_x(void)
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX7;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX9;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	bad = cfg;
 	bad.preset = 12;
