@@ -159,7 +159,7 @@ u64 nz_cm_lane_memory(const cm_params *p)
  * 3 bytes, c0 + the current word's hash. */
 static const u32 apm_ctx_bits[CM_MAX_SSE + 2] = {8, 14, 16, 16, 16, 16};
 
-/* Layer-1 mixers (CM_F_MIX7 and CM_F_MIX8 add one each). */
+/* Layer-1 mixers (CM_F_MIX7, CM_F_MIX8 and CM_F_MIX9 add one each). */
 static u32 mixer_count(const cm_params *p)
 {
 	return p->mixers + ((p->flags & CM_F_MIX7) != 0) + ((p->flags & CM_F_MIX8) != 0) +
@@ -364,7 +364,9 @@ static void update_byte(cm_model *m, u32 c)
  * (4) match length x expected bit x bit position; (5) column x innermost
  * bracket; (6) order x match bucket x bit position; (7, CM_F_MIX7) the byte
  * two back; (8, CM_F_MIX8) letters in the current word x classes of the last
- * two bytes (without MIX7 it takes the 7th place). Each below
+ * two bytes; (9, CM_F_MIX9) the match model's expected byte, or the byte three
+ * back without a match. The extra ones take the places after the sixth in this
+ * order, whichever are on; each place there has 512 weight sets. Each below
  * nz_cm_mixer_sets[i]. */
 NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALLOC])
 {
@@ -395,7 +397,8 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 		sel[k] = mlen ? 256 + m->mm.mexp : (h->c4 >> 16) & 0xff;
 }
 
-/* SSE: the mixer's output refined by up to four stages, averaged with it. */
+/* SSE: the mixer's output refined by up to four stages (six with CM_F_SSE2),
+ * averaged with it. */
 NZ_INLINE u32 sse(cm_model *m, u32 pr)
 {
 	const cm_params *p = &m->P;
