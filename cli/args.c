@@ -247,6 +247,8 @@ static void print_help(void)
 	printf("  cm-1 .. cm-9   context mixing, the levels' models (about 1 MB/s .. 100 KB/s)\n"
 	       "  cm-nn          cm-9 with a small neural model (edpc-tiny) in the mix: about\n"
 	       "                 0.7%% smaller on text, 10 times slower (about 18 KB/s)\n"
+	       "  cm-x           cm-9 with more text contexts, SSE stages and mixers: 0.2-2.5%%\n"
+	       "                 smaller, about 30%% slower\n"
 	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
 	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
 	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"

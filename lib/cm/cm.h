@@ -69,7 +69,12 @@ enum {
 	CM_C_NEST = 1u << 23,     /* open brackets/quotes + current word */
 	CM_C_REC2D = 1u << 24,    /* bytes above, above-left, above-right and left */
 	CM_C_RECCOL = 1u << 25,   /* byte above + position in the record */
-	CM_C_ALL_ = (1u << 26) - 1
+	/* not in levels 1-9 (docs/CM.md, "Additions measured one by one") */
+	CM_C_TAG = 1u << 26,      /* last markup tag name (<...>) + current word */
+	CM_C_WORD12 = 1u << 27,   /* current word + the two words before it */
+	CM_C_TEXT = 1u << 28,     /* the last letters, across words (non-letters skipped) */
+	CM_C_TEXT2 = 1u << 29,    /* as TEXT, with more letters */
+	CM_C_ALL_ = (1u << 30) - 1
 };
 
 /* Flags (bits of extra[CM_X_FLAGS]). */
@@ -82,10 +87,24 @@ enum {
 				 * (extra[CM_X_NNMODEL], cm_neural.c) */
 	CM_F_REC = 1u << 4,     /* record model (the byte one record above) and a second
 				 * match model (the latest 5-byte context): 2 inputs */
-	CM_F_ALL_ = (1u << 5) - 1
+	/* not in levels 1-9 (docs/CM.md, "Additions measured one by one") */
+	CM_F_SSE2 = 1u << 5,    /* two more SSE stages: order 3 and the current word */
+	CM_F_MIX7 = 1u << 6,    /* a 7th layer-1 mixer selected by the byte two back (with
+				 * 6 mixers) */
+	CM_F_FMIX = 1u << 7,    /* the final mixer selected by the partial byte x match state */
+	CM_F_MIX8 = 1u << 8,    /* one more layer-1 mixer selected by the length of the current
+				 * word and the classes of the last two bytes (with 6 mixers) */
+	CM_F_LRDECAY = 1u << 9, /* the layer-1 mixers learn faster at the start, decaying to the
+				 * usual rate */
+	CM_F_SMFAST = 1u << 10, /* the context map's state maps stop averaging at 255 updates
+				 * instead of 1023 (they follow changes faster) */
+	CM_F_MIX9 = 1u << 11,   /* one more layer-1 mixer selected by the match model's expected
+				 * byte, or the byte three back without a match (with 6 mixers) */
+	CM_F_ALL_ = (1u << 12) - 1
 };
 
 #define CM_MAX_MIXERS 6
+#define CM_MIXERS_ALLOC 9 /* with CM_F_MIX7, CM_F_MIX8 and CM_F_MIX9 */
 #define CM_MAX_SSE 4
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64

@@ -380,6 +380,17 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 #define CM_PRESET_NN 10
 #define CM_NN_MODEL NZ_MODEL_EDPC
 #define CM_NN_PRESET 3 /* edpc-tiny */
+/* cm-x: level 9 plus the additions that paid when measured one by one
+ * (docs/CM.md, "Additions measured one by one") */
+#define CM_PRESET_X 11
+#define CM_X_CTX (CM_C_TAG | CM_C_WORD12 | CM_C_TEXT)
+#define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY)
+
+/* The level a preset stands on: 1..9 itself, cm-nn and cm-x on 9, 0 follows -N. */
+static int preset_level(u32 preset, int level)
+{
+	return preset == CM_PRESET_NN || preset == CM_PRESET_X ? 9 : preset ? (int)preset : level;
+}
 
 typedef struct cm_level {
 	u32 hash_bits, ctx_mask, match_bits, mixers, sse, flags;
@@ -457,17 +468,21 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 }
 
 /* Preset k (1..9, "cm-k") is level k whatever -N says; preset 0 follows -N;
- * preset CM_PRESET_NN ("cm-nn") is level 9 with a neural model mixed in. */
+ * preset CM_PRESET_NN ("cm-nn") is level 9 with a neural model mixed in;
+ * preset CM_PRESET_X ("cm-x") is level 9 with the measured additions. */
 static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
 	const u32 preset = cfg->preset;
 	const int fresh = cfg->extra[CM_X_VERSION] == 0;
-	const int lv = preset == CM_PRESET_NN ? 9 : preset ? (int)preset : level;
-	nz_cm_level_config_for_size(lv, content_size, cfg);
+	nz_cm_level_config_for_size(preset_level(preset, level), content_size, cfg);
 	if (fresh && preset == CM_PRESET_NN) {
 		cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
 		cfg->extra[CM_X_NNMODEL] = CM_NN_MODEL;
 		cfg->extra[CM_X_NNPRESET] = CM_NN_PRESET;
+	}
+	if (fresh && preset == CM_PRESET_X) {
+		cfg->extra[CM_X_CTXMASK] |= CM_X_CTX;
+		cfg->extra[CM_X_FLAGS] |= CM_X_FLAGS_ADD;
 	}
 	cfg->preset = preset;
 }
@@ -475,14 +490,14 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 /* Two cores for large inputs: from CM_PARALLEL_MIN bytes (known size) the fast
  * and default levels code each block in two substreams, which threads code at
  * once, for 1-2 % in size (docs/CM.md). The strong levels (7-9,
- * cm-nn) stay at one: there ratio comes first, and K states cost K times the
+ * cm-nn, cm-x) stay at one: there ratio comes first, and K states cost K times the
  * memory. */
 #define CM_PARALLEL_MIN ((u64)64 << 20)
 #define CM_PARALLEL_MAX_LEVEL 6
 
 static u32 cm_default_substreams(const nz_model_config *cfg, int level, u64 content_size)
 {
-	const int lv = cfg->preset == CM_PRESET_NN ? 9 : cfg->preset ? (int)cfg->preset : level;
+	const int lv = preset_level(cfg->preset, level);
 	if (content_size == NZ_CONTENT_SIZE_UNKNOWN || content_size < CM_PARALLEL_MIN ||
 	    lv > CM_PARALLEL_MAX_LEVEL || (cfg->extra[CM_X_FLAGS] & CM_F_EXT))
 		return 1;
@@ -561,7 +576,8 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 				      "hash %s, match %s, orders 0-1 + %u context kinds, %u mixer%s, %u SSE",
 				      pow2_size(hash, sizeof(hash), p.hash_bits), match, kinds,
 				      p.mixers, p.mixers > 1 ? "s" : "", p.sse);
-	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record"};
+	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
+						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9"};
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))
 			len += (size_t)snprintf(buf + len, cap - len, ", %s", flag_names[i]);
@@ -578,7 +594,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 static int cm_validate(const nz_model_config *cfg)
 {
 	cm_params p;
-	if (cfg->preset > CM_PRESET_NN) /* the presets only name levels: extra[] says it all */
+	if (cfg->preset > CM_PRESET_X) /* the presets only name levels: extra[] says it all */
 		return NZ_ERR_PARAM;
 	/* Refuse the byte models' parameters rather than ignore them silently. */
 	if (cfg->lanes || cfg->context || cfg->hidden || cfg->ffn ||
@@ -590,7 +606,7 @@ static int cm_validate(const nz_model_config *cfg)
 static u64 cm_memory(const nz_model_config *cfg) { return nz_cm_state_memory(cfg); }
 
 static const char *const cm_presets[] = {"cm", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
-					 "cm-6", "cm-7", "cm-8", "cm-9", "cm-nn", NULL};
+					 "cm-6", "cm-7", "cm-8", "cm-9", "cm-nn", "cm-x", NULL};
 
 const nz_model_desc nz_model_cm = {
 	.id = NZ_MODEL_CM,

@@ -82,7 +82,7 @@ struct cm_model {
 	cm_latest lm;
 	cm_ext_input ext;
 	cm_mixer mx;
-	cm_apm apm[CM_MAX_SSE];
+	cm_apm apm[CM_MAX_SSE + 2]; /* 4, 5: CM_F_SSE2 */
 	u32 in_ofs[IN_KINDS_];
 	u32 pr12;             /* mixer output */
 	u32 pfinal;           /* 16-bit final probability */
@@ -107,6 +107,8 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 	if (x[CM_X_SSE] > CM_MAX_SSE)
 		return NZ_ERR_PARAM;
 	if (x[CM_X_FLAGS] & ~(u64)CM_F_ALL_)
+		return NZ_ERR_PARAM;
+	if ((x[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9)) && x[CM_X_MIXERS] != CM_MAX_MIXERS)
 		return NZ_ERR_PARAM;
 	/* the neural model's fields: set exactly when CM_F_EXT is */
 	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
@@ -153,8 +155,22 @@ u64 nz_cm_lane_memory(const cm_params *p)
 }
 
 /* The contexts of the SSE stages: c0; c0 + previous byte; c0 + hash of the last
- * 2 bytes; the match's expected byte + c0. */
-static const u32 apm_ctx_bits[CM_MAX_SSE] = {8, 14, 16, 16};
+ * 2 bytes; the match's expected byte + c0; with CM_F_SSE2 c0 + hash of the last
+ * 3 bytes, c0 + the current word's hash. */
+static const u32 apm_ctx_bits[CM_MAX_SSE + 2] = {8, 14, 16, 16, 16, 16};
+
+/* Layer-1 mixers (CM_F_MIX7, CM_F_MIX8 and CM_F_MIX9 add one each). */
+static u32 mixer_count(const cm_params *p)
+{
+	return p->mixers + ((p->flags & CM_F_MIX7) != 0) + ((p->flags & CM_F_MIX8) != 0) +
+	       ((p->flags & CM_F_MIX9) != 0);
+}
+
+/* 0 letter, 1 digit, 2 space or control, 3 other */
+NZ_INLINE u32 byte_class(u32 c)
+{
+	return (c | 32) - 'a' < 26 ? 0 : c - '0' < 10 ? 1 : c <= ' ' ? 2 : 3;
+}
 
 u64 nz_cm_model_memory(const cm_params *p)
 {
@@ -164,9 +180,11 @@ u64 nz_cm_model_memory(const cm_params *p)
 	b += nz_cm_history_memory(win_bits(p));
 	b += nz_cm_match_memory(p->match_bits);
 	b += nz_cm_record_memory(p);
-	b += nz_cm_mixer_memory(CM_MAXIN, p->mixers);
+	b += nz_cm_mixer_memory(CM_MAXIN, mixer_count(p));
 	for (u32 i = 0; i < p->sse; i++)
 		b += cm_apm_memory(apm_ctx_bits[i]);
+	if (p->flags & CM_F_SSE2)
+		b += cm_apm_memory(apm_ctx_bits[4]) + cm_apm_memory(apm_ctx_bits[5]);
 	b += 257 * 4;
 	return b;
 }
@@ -186,7 +204,7 @@ void nz_cm_model_destroy(cm_model *m)
 		nz_cm_context_map_free(&m->cmap);
 		nz_cm_run_free(&m->run);
 		nz_cm_mixer_free(&m->mx);
-		for (int i = 0; i < CM_MAX_SSE; i++)
+		for (int i = 0; i < CM_MAX_SSE + 2; i++)
 			nz_cm_apm_free(&m->apm[i]);
 	}
 	nz_free_aligned(m);
@@ -214,8 +232,10 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 	if (!rc)
 		rc = nz_cm_ext_init(&m->ext, p);
 	if (!rc)
-		rc = nz_cm_mixer_init(&m->mx, nin, p->mixers, p->backend);
+		rc = nz_cm_mixer_init(&m->mx, nin, mixer_count(p), p->backend);
 	for (u32 i = 0; i < p->sse && !rc; i++)
+		rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
+	for (u32 i = CM_MAX_SSE; i < CM_MAX_SSE + 2 && (p->flags & CM_F_SSE2) && !rc; i++)
 		rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
 	if (rc) {
 		nz_cm_model_destroy(m);
@@ -235,6 +255,9 @@ static void reset_shared(cm_model *m)
 	nz_cm_mixer_reset_shared(&m->mx);
 	for (u32 i = 0; i < m->P.sse; i++)
 		nz_cm_apm_reset(&m->apm[i]);
+	if (m->P.flags & CM_F_SSE2)
+		for (u32 i = CM_MAX_SSE; i < CM_MAX_SSE + 2; i++)
+			nz_cm_apm_reset(&m->apm[i]);
 }
 
 /* The history and the small tables of one lane. */
@@ -321,6 +344,8 @@ static void prefetch_next_byte(const cm_model *m)
 
 static void update_byte(cm_model *m, u32 c)
 {
+	if (m->P.flags & CM_F_LRDECAY) /* 4 x the rate at the start, 2.5 x after 16 KiB, 1.05 x after 1 MB */
+		m->mx.lr = CM_MIX_LR + (s32)((u64)(3 * CM_MIX_LR) * 16384 / (16384 + m->h.pos));
 	nz_cm_history_update_byte(&m->h, c);
 	nz_cm_record_update_byte(&m->rec, &m->h, c);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
@@ -337,9 +362,13 @@ static void update_byte(cm_model *m, u32 c)
  * "order" (known contexts among the first four, or the match length) x top 3
  * bits of the previous byte; (2) the partial byte c0; (3) the previous byte;
  * (4) match length x expected bit x bit position; (5) column x innermost
- * bracket; (6) order x match bucket x bit position. Each below
+ * bracket; (6) order x match bucket x bit position; (7, CM_F_MIX7) the byte
+ * two back; (8, CM_F_MIX8) letters in the current word x classes of the last
+ * two bytes; (9, CM_F_MIX9) the match model's expected byte, or the byte three
+ * back without a match. The extra ones take the places after the sixth in this
+ * order, whichever are on; each place there has 512 weight sets. Each below
  * nz_cm_mixer_sets[i]. */
-NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MAX_MIXERS])
+NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALLOC])
 {
 	const cm_history *h = &m->h;
 	const u32 mlen = m->mm.mlen, order = m->cmap.order, c1 = h->c4 & 0xff;
@@ -358,9 +387,18 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MAX_MIXERS
 	sel[3] = (mlen ? (cm_match_q(mlen) >> 2) + 1 : 0) * 16 + (u32)mbit * 8 + h->bpos;
 	sel[4] = (h->col < 15 ? h->col : 15) << 4 | (h->nest & 15);
 	sel[5] = (oq * 3 + mlq) * 8 + h->bpos;
+	u32 k = 6;
+	if (m->P.flags & CM_F_MIX7)
+		sel[k++] = (h->c4 >> 8) & 0xff;
+	if (m->P.flags & CM_F_MIX8)
+		sel[k++] = (h->wlen < 15 ? h->wlen : 15) << 4 | byte_class(c1) << 2 |
+			   byte_class((h->c4 >> 8) & 0xff);
+	if (m->P.flags & CM_F_MIX9)
+		sel[k] = mlen ? 256 + m->mm.mexp : (h->c4 >> 16) & 0xff;
 }
 
-/* SSE: the mixer's output refined by up to four stages, averaged with it. */
+/* SSE: the mixer's output refined by up to four stages (six with CM_F_SSE2),
+ * averaged with it. */
 NZ_INLINE u32 sse(cm_model *m, u32 pr)
 {
 	const cm_params *p = &m->P;
@@ -383,6 +421,11 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 		u32 ctx = m->mm.mlen ? (m->mm.mexp << 8 | c0) : c0;
 		u32 a = cm_apm_p(&m->apm[3], lg, pr, (ctx * 0x9E3779B1u) >> 16);
 		p16 = (p16 + a) >> 1;
+	}
+	if (p->flags & CM_F_SSE2) {
+		u32 a = cm_apm_p(&m->apm[4], lg, pr, hc(m->h.c4 & 0xffffff, c0) >> 16);
+		u32 b = cm_apm_p(&m->apm[5], lg, pr, hc(m->h.word, c0) >> 16);
+		p16 = (2 * p16 + a + b) >> 2;
 	}
 	if (p16 < 16)
 		p16 = 16;
@@ -416,9 +459,12 @@ static u32 predict(cm_model *m)
 	cm_ext_mix(&m->ext, T, h, x + ofs[IN_EXT]);
 	x[ofs[IN_BIAS]] = 256;
 
-	u32 sel[CM_MAX_MIXERS];
+	u32 sel[CM_MIXERS_ALLOC];
 	mixer_contexts(m, mbit, sel);
-	m->pr12 = cm_mixer_mix(&m->mx, &T->lg, sel, h->c0);
+	u32 fsel = h->c0;
+	if (m->P.flags & CM_F_FMIX)
+		fsel += 256 * (m->mm.mlen == 0 ? 0 : m->mm.mlen < 16 ? 1 : 2);
+	m->pr12 = cm_mixer_mix(&m->mx, &T->lg, sel, fsel);
 	m->pfinal = sse(m, m->pr12);
 	return m->pfinal;
 }
@@ -435,6 +481,10 @@ static void update(cm_model *m, int y)
 	cm_mixer_update(&m->mx, y);
 	for (u32 i = 0; i < m->P.sse; i++)
 		cm_apm_update(&m->apm[i], T, y);
+	if (m->P.flags & CM_F_SSE2) {
+		cm_apm_update(&m->apm[4], T, y);
+		cm_apm_update(&m->apm[5], T, y);
+	}
 
 	/* advance */
 	cm_history *h = &m->h;

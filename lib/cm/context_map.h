@@ -34,6 +34,7 @@ typedef struct cm_context_map {
 	u32 *sm;              /* (nctx + 2) x 256 state maps */
 	u32 *smp[CM_MAXCTX + 2];
 	u32 order;            /* contexts with a non-empty history at this bit */
+	u32 sm_limit;         /* state map count limit (CM_SM_LIMIT; 255 with CM_F_SMFAST) */
 } cm_context_map;
 
 /* Mixer inputs the context map adds. */
@@ -87,7 +88,7 @@ NZ_INLINE void cm_context_map_update(cm_context_map *cm, const cm_tables *T, int
 	const u32 n = cm->nctx + 2;
 	for (u32 i = 0; i < n; i++) {
 		u8 *b = cm->bh[i];
-		cm_sm_update(&T->r, cm->smp[i] + *b, y, CM_SM_LIMIT);
+		cm_sm_update(&T->r, cm->smp[i] + *b, y, cm->sm_limit);
 		*b = cm_bh_next(&T->bh, *b, y);
 	}
 }

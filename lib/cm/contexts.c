@@ -42,11 +42,15 @@ NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
 			       (u32)win[(pos32 - rlen + 1) & wm], c)
 			 : hc(c4 & 0xffffff, 1);
 		break;
-	default:
+	case 25:
 		v = rlen ? hc3(win[(pos32 - rlen) & wm] | (u32)win[(pos32 - 2 * rlen) & wm] << 8, rlen,
 			       pos32 % rlen)
 			 : hc(c4 & 0xff, 2);
 		break;
+	case 26: v = hc3(h->tag, h->word, h->word ? 0 : c); break;
+	case 27: v = hc3(hc(h->word, h->word1), h->word2, h->word ? 0 : c); break;
+	case 28: v = hc(h->text & 0xffffff, (c | 32) - 'a' < 26 ? 0 : c); break;
+	default: v = hc(h->text, (c | 32) - 'a' < 26 ? 0 : c); break;
 	}
 	return hc(v, t);
 }

@@ -37,6 +37,7 @@ void nz_cm_history_reset(cm_history *h)
 	h->col = h->line_start = h->prev_line_start = 0;
 	h->line_first = h->nest = 0;
 	h->above = 0;
+	h->tag = h->tagacc = h->intag = h->text = h->wlen = 0;
 }
 
 static int is_letter(u32 c) { return (c | 32) - 'a' < 26; }
@@ -65,6 +66,22 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 		h->word2 = h->word1;
 		h->word1 = h->word;
 		h->word = 0;
+	}
+	h->wlen = is_letter(c) ? h->wlen + 1 : 0;
+	if (is_letter(c))
+		h->text = h->text * (997 * 16) + (c | 32);
+	/* markup tags: the name after '<' (with a leading '/'), up to a space or '>' */
+	if (c == '<') {
+		h->intag = 1;
+		h->tagacc = 0;
+	} else if (h->intag) {
+		if (c == '>' || c == ' ' || c == '\n' || h->intag > 16) {
+			h->tag = h->tagacc;
+			h->intag = 0;
+		} else {
+			h->tagacc = hc(h->tagacc, c);
+			h->intag++;
+		}
 	}
 	/* lines and columns */
 	if (c == '\n') {

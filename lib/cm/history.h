@@ -24,6 +24,10 @@ typedef struct cm_history {
 	u32 line_first;       /* first byte of the current line */
 	u32 nest;             /* innermost open bracket kinds, 4 bits each */
 	u32 above;            /* the byte above (same column, previous line) or 0 */
+	u32 tag, tagacc;      /* hash of the last complete <tag> name; the one being read */
+	u32 intag;            /* inside a <...> name */
+	u32 text;             /* the last letters (case-folded), non-letters skipped */
+	u32 wlen;             /* letters in the current word */
 	u16 *ind1;            /* 256: last two bytes that followed each byte */
 	u16 *ind2;            /* 65536: same after each byte pair */
 } cm_history;

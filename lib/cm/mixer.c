@@ -6,7 +6,7 @@
 #include "common/cpu.h"
 #include "nn/nn.h"
 
-const u32 nz_cm_mixer_sets[CM_MAX_MIXERS] = {80, 256, 256, 256, 256, 12 * 3 * 8};
+const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC] = {80, 256, 256, 256, 256, 12 * 3 * 8, 512, 512, 512};
 
 static s32 dot_c(const s32 *x, const s32 *w, u32 n)
 {
@@ -41,7 +41,7 @@ cm_mixer_kernels nz_cm_mixer_kernels_for(int backend)
 
 int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend)
 {
-	if (nin > CM_MAXIN || mixers < 1 || mixers > CM_MAX_MIXERS)
+	if (nin > CM_MAXIN || mixers < 1 || mixers > CM_MIXERS_ALLOC)
 		return NZ_ERR_PARAM;
 	mx->nin = nin;
 	mx->nin_pad = (nin + 7) & ~7u;
@@ -65,7 +65,12 @@ void nz_cm_mixer_free(cm_mixer *mx)
 u64 nz_cm_mixer_memory(u32 nin, u32 mixers)
 {
 	(void)nin;
-	return (u64)mixers * 256 * CM_MAXIN * 4; /* an upper bound */
+	/* an upper bound: 256 sets for each of the first six, then their own counts
+	 * (CM_F_MIX7, MIX8, MIX9) */
+	u64 b = (u64)NZ_MIN(mixers, CM_MAX_MIXERS) * 256 * CM_MAXIN * 4;
+	for (u32 i = CM_MAX_MIXERS; i < mixers && i < CM_MIXERS_ALLOC; i++)
+		b += (u64)nz_cm_mixer_sets[i] * CM_MAXIN * 4;
+	return b;
 }
 
 void nz_cm_mixer_reset_shared(cm_mixer *mx)
@@ -79,7 +84,8 @@ void nz_cm_mixer_reset_shared(cm_mixer *mx)
 
 void nz_cm_mixer_reset_lane(cm_mixer *mx)
 {
-	for (u32 i = 0; i < 256 * CM_MAX_MIXERS; i++)
+	for (u32 i = 0; i < CM_FMIX_SETS * CM_MIXERS_ALLOC; i++)
 		mx->fw[i] = (s32)(65536 / mx->n);
 	memset(mx->x, 0, sizeof(mx->x));
+	mx->lr = CM_MIX_LR;
 }

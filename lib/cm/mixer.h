@@ -20,6 +20,7 @@
 #define CM_WMAX ((1 << 19) - 1)
 #define CM_MIX_LR 8      /* layer-1 mixer learning rate (x err >> 16) */
 #define CM_MIX2_LR 2     /* final mixer learning rate */
+#define CM_FMIX_SETS (256 * 3) /* final mixer weight sets at most (CM_F_FMIX) */
 
 /* n is a multiple of 8, x 32-byte aligned; inputs past the real ones are 0. */
 typedef struct cm_mixer_kernels {
@@ -38,7 +39,7 @@ extern const cm_mixer_kernels nz_cm_mixer_kernels_avx2;
 #endif
 
 /* Weight sets of each layer-1 mixer (the range of its selector context). */
-extern const u32 nz_cm_mixer_sets[CM_MAX_MIXERS];
+extern const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC];
 
 typedef struct cm_mixer {
 	s32 x[CM_MAXIN] __attribute__((aligned(64))); /* the inputs of this bit */
@@ -46,13 +47,14 @@ typedef struct cm_mixer {
 	u32 n;                /* layer-1 mixers */
 	cm_mixer_kernels k;
 	s32 *w;               /* mixers x sets x nin_pad (shared by lanes) */
-	u32 wofs[CM_MAX_MIXERS];
-	s32 *wsel[CM_MAX_MIXERS];
-	s32 mdot[CM_MAX_MIXERS];
-	s32 mpr[CM_MAX_MIXERS];
-	s32 fw[256 * CM_MAX_MIXERS]; /* final mixer, one set per partial byte */
+	u32 wofs[CM_MIXERS_ALLOC];
+	s32 *wsel[CM_MIXERS_ALLOC];
+	s32 mdot[CM_MIXERS_ALLOC];
+	s32 mpr[CM_MIXERS_ALLOC];
+	s32 fw[CM_FMIX_SETS * CM_MIXERS_ALLOC]; /* final mixer: a set per partial byte (x match state) */
 	s32 *fwsel;
 	s32 fdot, fpr;
+	s32 lr;               /* layer-1 learning rate (CM_MIX_LR, or decaying with CM_F_LRDECAY) */
 } cm_mixer;
 
 /* nin inputs (at most CM_MAXIN), `mixers` layer-1 mixers. */
@@ -64,7 +66,8 @@ void nz_cm_mixer_reset_shared(cm_mixer *mx);
 void nz_cm_mixer_reset_lane(cm_mixer *mx);
 
 /* The 12-bit probability of the inputs in mx->x; sel[i] < nz_cm_mixer_sets[i]
- * picks mixer i's weight set, c0 the final mixer's. */
+ * picks mixer i's weight set, c0 (< CM_FMIX_SETS: the partial byte, or with
+ * CM_F_FMIX more) the final mixer's. */
 NZ_INLINE u32 cm_mixer_mix(cm_mixer *mx, const cm_logistic *lg, const u32 *sel, u32 c0)
 {
 	const u32 nm = mx->n, np = mx->nin_pad;
@@ -81,7 +84,7 @@ NZ_INLINE u32 cm_mixer_mix(cm_mixer *mx, const cm_logistic *lg, const u32 *sel, 
 	}
 	if (nm == 1)
 		return (u32)mx->mpr[0];
-	s32 *fw = mx->fw + c0 * CM_MAX_MIXERS;
+	s32 *fw = mx->fw + c0 * CM_MIXERS_ALLOC;
 	mx->fwsel = fw;
 	s64 dot = 0;
 	for (u32 i = 0; i < nm; i++)
@@ -100,7 +103,7 @@ NZ_INLINE void cm_mixer_update(cm_mixer *mx, int y)
 {
 	const u32 nm = mx->n;
 	for (u32 i = 0; i < nm; i++) {
-		s32 err = ((y << 12) - mx->mpr[i]) * CM_MIX_LR;
+		s32 err = ((y << 12) - mx->mpr[i]) * mx->lr;
 		mx->k.train(mx->x, mx->wsel[i], mx->nin_pad, err);
 	}
 	if (nm > 1) {

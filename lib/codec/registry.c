@@ -92,5 +92,5 @@ const char *nz_model_names(void)
 {
 	return "store, order2, edpc, edpc-s, edpc-xs, edpc-tiny, edpc-m, pac, pac-s, pac-xs, pac-tiny, "
 	       "trace, trace-s, trace-xs, trace-tiny, sep, sep-s, sep-xs, sep-tiny, cm, cm-1, cm-2, cm-3, "
-	       "cm-4, cm-5, cm-6, cm-7, cm-8, cm-9, cm-nn";
+	       "cm-4, cm-5, cm-6, cm-7, cm-8, cm-9, cm-nn, cm-x";
 }

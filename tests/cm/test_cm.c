@@ -4,7 +4,8 @@
  * (same output whatever the thread count), model state kept across blocks,
  * corpus prefixes, parameter validation, and corrupt or truncated substreams
  * (an error or wrong bytes, never a crash), and the neural input (CM_F_EXT):
- * header validation, round trips, and decoding on another engine backend.
+ * header validation, round trips, and decoding on another engine backend;
+ * the preset cm-x (level 9 with the measured additions) and its new bits.
  */
 #include "cm/cm.h"
 #include "cm/cm_model.h"
@@ -208,7 +209,7 @@ static void test_validate(void)
 		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
 		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
-		{CM_X_FLAGS, 1u << 10}, {9, 1}, {15, 7},
+		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 12}, {9, 1}, {15, 7},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -390,6 +391,113 @@ static void test_substreams_threads_blocks(void)
 	coded_free(&c[0]);
 	coded_free(&c[1]);
 	free(rep);
+	free(buf);
+}
+
+/* cm-x: level 9 plus context kinds TAG, WORD12, TEXT and flags SSE2, MIX7,
+ * MIX8, MIX9, LRDECAY. Its configuration, round trips (one block, blocks keeping the state,
+ * two substreams), the same bytes from both mixer kernels, the bits it needs
+ * validated, and the whole frame through the public API. */
+static void test_cm_x(void)
+{
+	nz_model_config cfg, c9;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&c9, 0, sizeof(c9));
+	cfg.preset = 11;
+	nz_model_cm.defaults(&cfg, 3, 50000);
+	nz_model_cm.defaults(&c9, 9, 50000);
+	CHECK_EQ_INT(cfg.preset, 11);
+	CHECK(strcmp(nz_model_cm.preset_names[11], "cm-x") == 0);
+	CHECK_EQ_INT(cfg.extra[CM_X_CTXMASK], c9.extra[CM_X_CTXMASK] | CM_C_TAG | CM_C_WORD12 | CM_C_TEXT);
+	CHECK_EQ_INT(cfg.extra[CM_X_FLAGS], c9.extra[CM_X_FLAGS] | CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 |
+						    CM_F_MIX9 | CM_F_LRDECAY);
+	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
+	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&c9));
+	/* levels 1-9 set none of the new bits */
+	for (int level = 1; level <= 9; level++) {
+		nz_model_config l;
+		small_config(level, &l);
+		CHECK(l.extra[CM_X_CTXMASK] < CM_C_TAG);
+		CHECK(l.extra[CM_X_FLAGS] < CM_F_SSE2);
+	}
+	/* the extra mixers need all six others */
+	nz_model_config bad = cfg;
+	bad.extra[CM_X_MIXERS] = 5;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX7;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX9;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	bad = cfg;
+	bad.preset = 12;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+
+	cfg.extra[CM_X_HASHBITS] = 20;
+	cfg.extra[CM_X_MATCHBITS] = 20;
+	const size_t n = 50000;
+	u8 *buf = malloc(n);
+	REQUIRE(buf);
+	static const char *const text[] = {"<entry><hw>word</hw> <def>a unit of language</def>\n",
+					   "The model predicts each bit of a byte, and learns. ",
+					   "  1. denoting a quantity consisting of 12 items\n"};
+	size_t i = 0;
+	for (u64 s = 5; i < 30000; s = s * 6364136223846793005ull + 1442695040888963407ull)
+		for (const char *w = text[(s >> 33) % 3]; *w && i < 30000; w++)
+			buf[i++] = (u8)*w;
+	nz_test_fill(buf + 30000, n - 30000, 1, 11);
+	round_trip(&cfg, buf, n, 0, 1, 1);
+	/* smaller than level 9 on text (the corpus, if there) */
+	size_t tn = 0;
+	u8 *text_in = nz_test_corpus("gcide", 100000, &tn);
+	if (text_in) {
+		nz_model_config s9 = c9;
+		s9.extra[CM_X_HASHBITS] = 20;
+		s9.extra[CM_X_MATCHBITS] = 20;
+		CHECK(round_trip(&cfg, text_in, tn, 0, 1, 1) < round_trip(&s9, text_in, tn, 0, 1, 1));
+		free(text_in);
+	}
+	round_trip(&cfg, buf, n, 12000, 1, 1);
+	round_trip(&cfg, buf, n, 0, 2, 2);
+	for (int kind = 0; kind <= 4; kind++) {
+		nz_test_fill(buf, 4097, kind, 300 + (u64)kind);
+		round_trip(&cfg, buf, 4097, 0, 1, 1);
+	}
+	round_trip(&cfg, buf, 0, 0, 1, 1);
+	round_trip(&cfg, buf, 1, 0, 1, 1);
+
+	/* both mixer kernels, the same bytes */
+	cm_params p;
+	REQUIRE(nz_cm_params_from_config(&cfg, &p) == NZ_OK);
+	nz_buf out[2] = {{0}, {0}};
+	for (int v = 0; v < 2; v++) {
+		cm_model *m;
+		p.backend = v ? NZ_NN_BACKEND_SCALAR : NZ_NN_BACKEND_AUTO;
+		REQUIRE(nz_cm_model_create(&p, &m) == NZ_OK);
+		nz_bitenc e;
+		nz_bitenc_init(&e, &out[v]);
+		CHECK_EQ_INT(nz_cm_encode_bytes(m, &e, buf, 4097, NULL, 0), NZ_OK);
+		CHECK_EQ_INT(nz_bitenc_finish(&e), NZ_OK);
+		nz_cm_model_destroy(m);
+	}
+	CHECK(out[0].size == out[1].size && memcmp(out[0].data, out[1].data, out[0].size) == 0);
+	nz_buf_free(&out[0]);
+	nz_buf_free(&out[1]);
+
+	/* the public API: the preset by name, decoded from the header alone */
+	nz_params np;
+	REQUIRE(nz_params_init(&np, 5) == NZ_OK);
+	CHECK_EQ_INT(nz_params_set_model(&np, "cm-x"), NZ_OK);
+	const size_t cap = nz_compress_bound(n);
+	u8 *comp = malloc(cap), *back = malloc(n);
+	REQUIRE(comp && back);
+	size_t cn = 0, bn = 0;
+	CHECK_EQ_INT(nz_compress(comp, cap, &cn, buf, 4097, &np), NZ_OK);
+	CHECK_EQ_INT(nz_decompress(back, n, &bn, comp, cn, NULL), NZ_OK);
+	CHECK(bn == 4097 && memcmp(back, buf, bn) == 0);
+	free(comp);
+	free(back);
 	free(buf);
 }
 
@@ -599,6 +707,7 @@ int main(void)
 	test_sizes_and_levels();
 	test_substreams_threads_blocks();
 	test_neural();
+	test_cm_x();
 	test_x86();
 	test_table_profile();
 	test_corpus();

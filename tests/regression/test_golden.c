@@ -3,7 +3,7 @@
  *
  * 1. Golden hashes: a fixed input (gen_input: 7 KiB of text, binary, runs, a
  *    table of records and x86 calls, generated here) compressed by every level
- *    (0 stores, 1-9 CM), cm-nn with each neural byte model and in lanes, order2
+ *    (0 stores, 1-9 CM), cm-nn with each neural byte model and in lanes, cm-x, order2
  *    and every seed model at a small size (the -tiny presets, fewer lanes, with
  *    and without the weight delay), in one and several substreams. Each output's
  *    size and XXH64 must equal tests/regression/golden.txt, and it must decode.
@@ -104,6 +104,7 @@ static const gcase cases[] = {
 	{"cm-nn-trace", 9, "cm-nn", 0, 0, 0, NZ_MODEL_TRACE, 0},
 	{"cm-nn-sep", 9, "cm-nn", 0, 0, 0, NZ_MODEL_SEP, 0},
 	{"cm-nn-edpc-l8", 9, "cm-nn", 0, 0, 0, NZ_MODEL_EDPC, 8},
+	{"cm-x", 9, "cm-x", 0, 0, 0, 0, 0},
 	{"order2", 1, "order2", 0, 0, 0, 0, 0},
 	{"order2-l7-k3", 1, "order2", 7, 3, 0, 0, 0},
 	{"edpc-tiny", 1, "edpc-tiny", 4, 0, 0, 0, 0},
