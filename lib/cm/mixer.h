@@ -72,6 +72,11 @@ NZ_INLINE u32 cm_mixer_mix(cm_mixer *mx, const cm_logistic *lg, const u32 *sel, 
 {
 	const u32 nm = mx->n, np = mx->nin_pad;
 	for (u32 i = 0; i < nm; i++) {
+#ifdef NZ_CHECKS /* fuzz and sanitizer builds: a selector past its mixer's sets
+		  * would read another mixer's weights, which no sanitizer sees */
+		if (sel[i] >= nz_cm_mixer_sets[i])
+			__builtin_trap();
+#endif
 		s32 *w = mx->w + mx->wofs[i] + sel[i] * np;
 		mx->wsel[i] = w;
 		s32 d = mx->k.dot(mx->x, w, np) >> 8;
@@ -84,6 +89,10 @@ NZ_INLINE u32 cm_mixer_mix(cm_mixer *mx, const cm_logistic *lg, const u32 *sel, 
 	}
 	if (nm == 1)
 		return (u32)mx->mpr[0];
+#ifdef NZ_CHECKS
+	if (c0 >= CM_FMIX_SETS)
+		__builtin_trap();
+#endif
 	s32 *fw = mx->fw + c0 * CM_MIXERS_ALLOC;
 	mx->fwsel = fw;
 	s64 dot = 0;
