@@ -7,7 +7,8 @@
  * without bias or dx, one large enough to be cut in pieces, a weight used twice
  * (its first use a plain gradient), a gradient that is not a whole tensor (so it
  * is stepped at the end), and dy overwritten as soon as each call returns (the
- * queued work must have kept its own copy).
+ * queued work must have kept its own copy); and a step of more layers than the
+ * CPU queues at once.
  */
 #include "nn_test_common.h"
 
@@ -167,8 +168,76 @@ static void compare(const run_out *a, const run_out *b, const char *what)
 		CHECK_BITS(a->dx[i], b->dx[i], (size_t)layers[i].B * layers[i].IC, what);
 }
 
+/* More layers in a step than the CPU queues at once (64 jobs), each just over the
+ * size it takes: the queue must drain and go on, and the dy copies' stage grows
+ * over the first steps; fused and plain agree at every step. */
+enum { MANY = 70, MB = 32, MIC = 64, MOC = 64 };
+
+static void run_many(nz_nn_ctx *ctx, int step, float *out, size_t *total)
+{
+	nz_nn_layout l;
+	nz_nn_layout_init(&l);
+	for (int i = 0; i < MANY; i++)
+		nz_nn_layout_add(&l, "w", (size_t)MOC * MIC);
+	nz_nn_params P;
+	REQUIRE(nz_nn_params_init(ctx, &P, &l) == NZ_OK);
+	P.adam.lr = 3e-3f;
+	float *w0 = upload_rand(ctx, P.total, -1.0f, 1.0f, 5);
+	nz_copy_rows(ctx, P.param, P.total, w0, P.total, 1, (u32)P.total, 0);
+	nz_nn_free_mem(ctx, w0);
+	float *x = upload_rand(ctx, (size_t)MB * MIC, -1.0f, 1.0f, 6);
+	float *dy = nz_nn_alloc(ctx, (size_t)MB * MOC);
+	float *dx = nz_nn_alloc(ctx, (size_t)MB * MIC);
+	REQUIRE(dy && dx);
+	for (int s = 0; s < 3; s++) {
+		if (step)
+			nz_nn_step_begin(ctx, &P);
+		for (int i = 0; i < MANY; i++) {
+			const size_t off = l.t[i].offset;
+			refill(ctx, dy, (size_t)MB * MOC, 50000 + 100 * (u64)s + (u64)i);
+			if (step)
+				nz_nn_linear_backward_step(ctx, &P, dx, P.grad + off, NULL, dy, x, MIC,
+							   P.param + off, MB, MIC, MOC, i > 0);
+			else
+				nz_linear_backward(ctx, dx, P.grad + off, NULL, dy, x, P.param + off, MB,
+						   MIC, MOC, i > 0);
+		}
+		if (step)
+			nz_nn_step_end(ctx, &P);
+		else
+			nz_nn_params_adam_step(ctx, &P);
+	}
+	*total = P.total;
+	nz_nn_download(ctx, out, P.mem, 4 * P.total);
+	nz_nn_download(ctx, out + 4 * P.total, dx, (size_t)MB * MIC);
+	nz_nn_free_mem(ctx, x);
+	nz_nn_free_mem(ctx, dy);
+	nz_nn_free_mem(ctx, dx);
+	nz_nn_params_free(ctx, &P);
+}
+
+static void test_many_layers(void)
+{
+	const size_t n = 4 * (size_t)MANY * MOC * MIC + (size_t)MB * MIC;
+	float *a = nz_malloc_aligned(n * sizeof(float)), *b = nz_malloc_aligned(n * sizeof(float));
+	REQUIRE(a && b);
+	for (u32 t = 2; t <= 3; t++) {
+		nz_nn_ctx *ctx = make_ctx(NZ_NN_BACKEND_SCALAR, t);
+		REQUIRE(ctx);
+		size_t ta, tb;
+		run_many(ctx, 0, a, &ta);
+		run_many(ctx, 1, b, &tb);
+		CHECK_EQ_INT(ta, tb);
+		CHECK_BITS(a, b, n, "70 layers, fused vs plain");
+		nz_nn_free(ctx);
+	}
+	nz_free_aligned(a);
+	nz_free_aligned(b);
+}
+
 int main(void)
 {
+	test_many_layers();
 	nz_nn_ctx *rctx = make_ctx(NZ_NN_BACKEND_SCALAR, 1);
 	REQUIRE(rctx);
 	run_out ref;
