@@ -32,7 +32,6 @@
 
 #include "nn/nn.h"
 
-
 typedef struct nz_nn_backend_ops {
 	const char *name;       /* of the implementation: "cpu", later "opencl" */
 

@@ -42,6 +42,10 @@ void nz_cpu_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const floa
 		 size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
 		 const float *bias, int accumulate);
 
+/* cpu_ops.c: acc[c] += the rows of m (ld apart) in order, for c < cols (bias
+ * gradients), split by columns across the context's threads */
+void nz_cpu_colsum(nz_nn_ctx *ctx, float *acc, const float *m, size_t ld, u32 rows, u32 cols);
+
 /* cpu_step.c: fused optimizer steps (backend.h's linear_backward_step, step_wait) */
 int nz_cpu_linear_backward_step(nz_nn_ctx *ctx, const nz_nn_params *p, float *dx, float *dw,
 				float *db, const float *dy, const float *x, size_t ldx,

@@ -118,7 +118,7 @@ static void colsum_cols(nz_nn_ctx *ctx, void *arg, size_t c0, size_t c1, u32 w)
 		nz_nn_cpu_of(ctx)->k->add(a->o0 + c0, a->i0 + r * a->s0 + c0, c1 - c0);
 }
 
-static void colsum(nz_nn_ctx *ctx, float *acc, const float *m, size_t ld, u32 rows, u32 cols)
+void nz_cpu_colsum(nz_nn_ctx *ctx, float *acc, const float *m, size_t ld, u32 rows, u32 cols)
 {
 	op_args a = {.o0 = acc, .i0 = m, .s0 = ld, .d0 = rows};
 	par_range(ctx, cols, 16, rows, colsum_cols, &a);
@@ -132,7 +132,7 @@ static void cpu_linear_backward(nz_nn_ctx *ctx, float *dx, float *dw, float *db,
 	if (dw)
 		nz_cpu_gemm(ctx, 1, 0, OC, IC, B, dy, OC, x, IC, dw, IC, NULL, 1);
 	if (db)
-		colsum(ctx, db, dy, OC, B, OC);
+		nz_cpu_colsum(ctx, db, dy, OC, B, OC);
 }
 
 /* ---- per-lane product ---- */

@@ -49,8 +49,8 @@ void nz_cpu_steps_free(nz_cpu_steps *s)
 /* Task t of a job: rows [o0, o1) of dw and db (outputs OC), on the thread the
  * pool gave it, through a view of the context that runs every op on this thread
  * alone with this thread's packing scratch. Each output is computed exactly as
- * the whole op computes it (dW by one fma chain over the lanes, db by adding the
- * rows in order), so the cut does not change a bit. */
+ * the whole op computes it (dW by one fma chain over the lanes, db by the same
+ * column sum over the rows in order), so the cut does not change a bit. */
 static void step_task(void *arg, u32 task, u32 worker)
 {
 	const nz_cpu_step_job *j = arg;
@@ -71,8 +71,7 @@ static void step_task(void *arg, u32 task, u32 worker)
 		nz_nn_params_adam_range(&one, j->p, dw, (size_t)(o1 - o0) * j->IC);
 	}
 	if (j->db) {
-		for (u32 r = 0; r < j->B; r++)
-			cpu.k->add(j->db + o0, j->dy + (size_t)r * j->OC + o0, o1 - o0);
+		nz_cpu_colsum(&one, j->db + o0, j->dy + o0, j->OC, j->B, o1 - o0);
 		nz_nn_params_adam_range(&one, j->p, j->db + o0, o1 - o0);
 	}
 }

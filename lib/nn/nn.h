@@ -364,8 +364,9 @@ void nz_nn_params_adam_step(nz_nn_ctx *ctx, nz_nn_params *p);
  * dw and db must each be one whole tensor of p's layout (dw (OC, IC), db OC);
  * x has row stride ldx (IC for a dense (B, IC) input); dx may be NULL (no input
  * gradient). With p NULL or outside a step (p->stepping == 0) it is
- * nz_linear_backward with the row stride (a weight used again later). Models with a weight delay run their Adam step apart and never
- * call nz_nn_step_begin.
+ * nz_linear_backward with the row stride (a weight used again later). Models
+ * with a weight delay run their Adam step apart and never call
+ * nz_nn_step_begin.
  */
 void nz_nn_step_begin(nz_nn_ctx *ctx, nz_nn_params *p);
 void nz_nn_linear_backward_step(nz_nn_ctx *ctx, nz_nn_params *p, float *dx, float *dw,

@@ -36,11 +36,12 @@ void nz_linear_backward(nz_nn_ctx *ctx, float *dx, float *dw, float *db, const f
 	ctx->be->linear_backward(ctx, dx, dw, db, dy, x, w, B, IC, OC, acc);
 }
 
-/* Whether g is one whole tensor of p not yet stepped in this step; marks it. */
+/* The index of the tensor of p that g (count floats) is, whole and not yet
+ * stepped in this step, now marked stepped; -1 (nothing marked) otherwise. */
 static int claim_tensor(nz_nn_params *p, const float *g, size_t count)
 {
-	if (!p || !p->stepping || g < p->grad || g >= p->grad + p->total)
-		return 0;
+	if (!g || !p || !p->stepping || g < p->grad || g >= p->grad + p->total)
+		return -1;
 	const size_t off = (size_t)(g - p->grad);
 	u32 lo = 0, hi = p->layout.n; /* offsets increase with the index */
 	while (lo < hi) {
@@ -55,17 +56,9 @@ static int claim_tensor(nz_nn_params *p, const float *g, size_t count)
 		lo++;
 	if (lo == p->layout.n || p->layout.t[lo].offset != off ||
 	    p->layout.t[lo].count != count || p->stepped[lo])
-		return 0;
+		return -1;
 	p->stepped[lo] = 1;
-	return 1;
-}
-
-static void unclaim_tensor(nz_nn_params *p, const float *g)
-{
-	const size_t off = (size_t)(g - p->grad);
-	for (u32 i = 0; i < p->layout.n; i++)
-		if (p->layout.t[i].offset == off && p->layout.t[i].count)
-			p->stepped[i] = 0;
+	return (int)lo;
 }
 
 /* The plain gradients of nz_linear_backward, x with row stride ldx. */
@@ -89,8 +82,8 @@ void nz_nn_linear_backward_step(nz_nn_ctx *ctx, nz_nn_params *p, float *dx, floa
 				float *db, const float *dy, const float *x, size_t ldx,
 				const float *w, u32 B, u32 IC, u32 OC, int acc)
 {
-	float *sdw = dw && claim_tensor(p, dw, (size_t)OC * IC) ? dw : NULL;
-	float *sdb = db && claim_tensor(p, db, OC) ? db : NULL;
+	const int tw = claim_tensor(p, dw, (size_t)OC * IC), tb = claim_tensor(p, db, OC);
+	float *sdw = tw >= 0 ? dw : NULL, *sdb = tb >= 0 ? db : NULL;
 	if ((sdw || sdb) &&
 	    ctx->be->linear_backward_step(ctx, p, dx, sdw, sdb, dy, x, ldx, w, B, IC, OC, acc)) {
 		/* the backend did dx and took the claimed updates; the rest is plain */
@@ -99,10 +92,10 @@ void nz_nn_linear_backward_step(nz_nn_ctx *ctx, nz_nn_params *p, float *dx, floa
 		return;
 	}
 	/* declined: plain gradients, stepped with the others at the end */
-	if (sdw)
-		unclaim_tensor(p, sdw);
-	if (sdb)
-		unclaim_tensor(p, sdb);
+	if (tw >= 0)
+		p->stepped[tw] = 0;
+	if (tb >= 0)
+		p->stepped[tb] = 0;
 	linear_backward_strided(ctx, dx, dw, db, dy, x, ldx, w, B, IC, OC, acc);
 }
 
