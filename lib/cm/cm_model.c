@@ -159,6 +159,13 @@ u64 nz_cm_lane_memory(const cm_params *p)
  * 3 bytes, c0 + the current word's hash. */
 static const u32 apm_ctx_bits[CM_MAX_SSE + 2] = {8, 14, 16, 16, 16, 16};
 
+/* Whether SSE stage i (of apm[]) is in use: the first p->sse, and 4-5 with
+ * CM_F_SSE2. */
+NZ_INLINE int apm_on(const cm_params *p, u32 i)
+{
+	return i < p->sse || (i >= CM_MAX_SSE && (p->flags & CM_F_SSE2));
+}
+
 /* Layer-1 mixers (CM_F_MIX7, CM_F_MIX8 and CM_F_MIX9 add one each). */
 static u32 mixer_count(const cm_params *p)
 {
@@ -169,7 +176,7 @@ static u32 mixer_count(const cm_params *p)
 /* 0 letter, 1 digit, 2 space or control, 3 other */
 NZ_INLINE u32 byte_class(u32 c)
 {
-	return (c | 32) - 'a' < 26 ? 0 : c - '0' < 10 ? 1 : c <= ' ' ? 2 : 3;
+	return cm_is_letter(c) ? 0 : c - '0' < 10 ? 1 : c <= ' ' ? 2 : 3;
 }
 
 u64 nz_cm_model_memory(const cm_params *p)
@@ -181,10 +188,9 @@ u64 nz_cm_model_memory(const cm_params *p)
 	b += nz_cm_match_memory(p->match_bits);
 	b += nz_cm_record_memory(p);
 	b += nz_cm_mixer_memory(CM_MAXIN, mixer_count(p));
-	for (u32 i = 0; i < p->sse; i++)
-		b += cm_apm_memory(apm_ctx_bits[i]);
-	if (p->flags & CM_F_SSE2)
-		b += cm_apm_memory(apm_ctx_bits[4]) + cm_apm_memory(apm_ctx_bits[5]);
+	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
+		if (apm_on(p, i))
+			b += cm_apm_memory(apm_ctx_bits[i]);
 	b += 257 * 4;
 	return b;
 }
@@ -233,10 +239,9 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 		rc = nz_cm_ext_init(&m->ext, p);
 	if (!rc)
 		rc = nz_cm_mixer_init(&m->mx, nin, mixer_count(p), p->backend);
-	for (u32 i = 0; i < p->sse && !rc; i++)
-		rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
-	for (u32 i = CM_MAX_SSE; i < CM_MAX_SSE + 2 && (p->flags & CM_F_SSE2) && !rc; i++)
-		rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
+	for (u32 i = 0; i < CM_MAX_SSE + 2 && !rc; i++)
+		if (apm_on(p, i))
+			rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
 	if (rc) {
 		nz_cm_model_destroy(m);
 		return rc;
@@ -253,10 +258,8 @@ static void reset_shared(cm_model *m)
 	nz_cm_run_reset_shared(&m->run);
 	nz_cm_record_reset_shared(&m->rec);
 	nz_cm_mixer_reset_shared(&m->mx);
-	for (u32 i = 0; i < m->P.sse; i++)
-		nz_cm_apm_reset(&m->apm[i]);
-	if (m->P.flags & CM_F_SSE2)
-		for (u32 i = CM_MAX_SSE; i < CM_MAX_SSE + 2; i++)
+	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
+		if (apm_on(&m->P, i))
 			nz_cm_apm_reset(&m->apm[i]);
 }
 
@@ -479,12 +482,9 @@ static void update(cm_model *m, int y)
 	cm_run_update(&m->run, T, y);
 	cm_ext_update(&m->ext, T, y);
 	cm_mixer_update(&m->mx, y);
-	for (u32 i = 0; i < m->P.sse; i++)
-		cm_apm_update(&m->apm[i], T, y);
-	if (m->P.flags & CM_F_SSE2) {
-		cm_apm_update(&m->apm[4], T, y);
-		cm_apm_update(&m->apm[5], T, y);
-	}
+	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
+		if (apm_on(&m->P, i))
+			cm_apm_update(&m->apm[i], T, y);
 
 	/* advance */
 	cm_history *h = &m->h;

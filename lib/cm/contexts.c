@@ -49,8 +49,8 @@ NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
 		break;
 	case 26: v = hc3(h->tag, h->word, h->word ? 0 : c); break;
 	case 27: v = hc3(hc(h->word, h->word1), h->word2, h->word ? 0 : c); break;
-	case 28: v = hc(h->text & 0xffffff, (c | 32) - 'a' < 26 ? 0 : c); break;
-	default: v = hc(h->text, (c | 32) - 'a' < 26 ? 0 : c); break;
+	case 28: v = hc(h->text & 0xffffff, cm_is_letter(c) ? 0 : c); break;
+	default: v = hc(h->text, cm_is_letter(c) ? 0 : c); break;
 	}
 	return hc(v, t);
 }

@@ -40,8 +40,6 @@ void nz_cm_history_reset(cm_history *h)
 	h->tag = h->tagacc = h->intag = h->text = h->wlen = 0;
 }
 
-static int is_letter(u32 c) { return (c | 32) - 'a' < 26; }
-
 void nz_cm_history_update_byte(cm_history *h, u32 c)
 {
 	u32 pos32 = (u32)h->pos;
@@ -57,19 +55,21 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 	u32 i2 = (c2old << 8) | c1old;
 	h->ind2[i2] = (u16)((h->ind2[i2] << 8) | c);
 
-	/* words */
-	if (is_letter(c)) {
+	/* words, their lengths and the letters-only text */
+	if (cm_is_letter(c)) {
 		if (h->word == 0)
 			h->wordc = c1old;
 		h->word = hc(h->word, c | 32);
-	} else if (h->word) {
-		h->word2 = h->word1;
-		h->word1 = h->word;
-		h->word = 0;
-	}
-	h->wlen = is_letter(c) ? h->wlen + 1 : 0;
-	if (is_letter(c))
+		h->wlen++;
 		h->text = h->text * (997 * 16) + (c | 32);
+	} else {
+		if (h->word) {
+			h->word2 = h->word1;
+			h->word1 = h->word;
+			h->word = 0;
+		}
+		h->wlen = 0;
+	}
 	/* markup tags: the name after '<' (with a leading '/'), up to a space or '>' */
 	if (c == '<') {
 		h->intag = 1;

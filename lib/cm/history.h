@@ -32,6 +32,9 @@ typedef struct cm_history {
 	u16 *ind2;            /* 65536: same after each byte pair */
 } cm_history;
 
+/* ASCII letters, either case (what the word and text contexts count). */
+NZ_INLINE int cm_is_letter(u32 c) { return (c | 32) - 'a' < 26; }
+
 int nz_cm_history_init(cm_history *h, u32 win_bits);
 void nz_cm_history_free(cm_history *h);
 void nz_cm_history_reset(cm_history *h);
