@@ -42,6 +42,14 @@ void nz_cpu_gemm(nz_nn_ctx *ctx, int ta, int tb, u32 M, u32 N, u32 K, const floa
 		 size_t lda, const float *B, size_t ldb, float *C, size_t ldc,
 		 const float *bias, int accumulate);
 
+/* cpu_ops.c: fn over [0, n) in pieces that are multiples of `grain`, across the
+ * context's threads; `work` is the rough cost of one item in flops, so that small
+ * ops stay on the calling thread */
+typedef void (*nz_cpu_range_fn)(nz_nn_ctx *ctx, void *arg, size_t begin, size_t end,
+				u32 worker);
+void nz_cpu_par_range(nz_nn_ctx *ctx, size_t n, size_t grain, double work, nz_cpu_range_fn fn,
+		      void *arg);
+
 /* cpu_ops.c: acc[c] += the rows of m (ld apart) in order, for c < cols (bias
  * gradients), split by columns across the context's threads */
 void nz_cpu_colsum(nz_nn_ctx *ctx, float *acc, const float *m, size_t ld, u32 rows, u32 cols);

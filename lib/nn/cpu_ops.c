@@ -14,11 +14,9 @@
 
 /* ---- parallel ranges ---- */
 
-typedef void (*range_fn)(nz_nn_ctx *ctx, void *arg, size_t begin, size_t end, u32 worker);
-
 typedef struct range_job {
 	nz_nn_ctx *ctx;
-	range_fn fn;
+	nz_cpu_range_fn fn;
 	void *arg;
 	size_t n, chunk;
 } range_job;
@@ -30,9 +28,7 @@ static void range_task(void *arg, u32 task, u32 worker)
 	j->fn(j->ctx, j->arg, b, e, worker);
 }
 
-/* Run fn over [0, n) in pieces that are multiples of `grain`; `work` is the
- * rough cost of one item in flops, to keep small ops on one thread. */
-static void par_range(nz_nn_ctx *ctx, size_t n, size_t grain, double work, range_fn fn,
+void nz_cpu_par_range(nz_nn_ctx *ctx, size_t n, size_t grain, double work, nz_cpu_range_fn fn,
 		      void *arg)
 {
 	if (!n)
@@ -51,7 +47,7 @@ static void par_range(nz_nn_ctx *ctx, size_t n, size_t grain, double work, range
 	nz_thread_pool_run(ctx->pool, range_task, &j, tasks);
 }
 
-/* Arguments of the simple ops, passed through par_range. */
+/* Arguments of the simple ops, passed through nz_cpu_par_range. */
 typedef struct op_args {
 	float *o0, *o1, *o2;
 	const float *i0, *i1, *i2, *i3;
@@ -79,7 +75,7 @@ static void cpu_embedding_forward(nz_nn_ctx *ctx, float *out, const u8 *tok, siz
 			  const float *table, u32 B, u32 T, u32 D)
 {
 	op_args a = {.o0 = out, .i0 = table, .tok = tok, .s0 = tok_stride, .d0 = T, .d1 = D};
-	par_range(ctx, B, 1, (double)T * D, emb_fwd_rows, &a);
+	nz_cpu_par_range(ctx, B, 1, (double)T * D, emb_fwd_rows, &a);
 }
 
 static void emb_bwd_cols(nz_nn_ctx *ctx, void *arg, size_t c0, size_t c1, u32 w)
@@ -98,7 +94,7 @@ static void cpu_embedding_backward(nz_nn_ctx *ctx, float *dtable, const float *d
 {
 	op_args a = {.o0 = dtable, .i0 = dout, .tok = tok, .s0 = tok_stride,
 		     .d0 = B, .d1 = T, .d2 = D};
-	par_range(ctx, D, 16, (double)B * T, emb_bwd_cols, &a);
+	nz_cpu_par_range(ctx, D, 16, (double)B * T, emb_bwd_cols, &a);
 }
 
 /* ---- linear ---- */
@@ -121,7 +117,7 @@ static void colsum_cols(nz_nn_ctx *ctx, void *arg, size_t c0, size_t c1, u32 w)
 void nz_cpu_colsum(nz_nn_ctx *ctx, float *acc, const float *m, size_t ld, u32 rows, u32 cols)
 {
 	op_args a = {.o0 = acc, .i0 = m, .s0 = ld, .d0 = rows};
-	par_range(ctx, cols, 16, rows, colsum_cols, &a);
+	nz_cpu_par_range(ctx, cols, 16, rows, colsum_cols, &a);
 }
 
 static void cpu_linear_backward(nz_nn_ctx *ctx, float *dx, float *dw, float *db, const float *dy,
@@ -154,7 +150,7 @@ static void cpu_bmm_forward(nz_nn_ctx *ctx, float *y, const float *x, const floa
 		    const float *bias, u32 B, u32 R, u32 D1, u32 D2)
 {
 	op_args a = {.o0 = y, .i0 = x, .i1 = u, .i2 = bias, .d0 = R, .d1 = D1, .d2 = D2};
-	par_range(ctx, B, 1, 2.0 * R * D1 * D2 + (double)D1 * D2, bmm_fwd_lanes, &a);
+	nz_cpu_par_range(ctx, B, 1, 2.0 * R * D1 * D2 + (double)D1 * D2, bmm_fwd_lanes, &a);
 }
 
 /* ut (D2, D1) = u (D1, D2) transposed: exact copies. */
@@ -214,7 +210,7 @@ static void cpu_bmm_backward(nz_nn_ctx *ctx, float *dx, float *du, float *dbias,
 {
 	op_args a = {.o0 = dx, .o1 = du, .o2 = dbias, .i0 = dy, .i1 = x, .i2 = u,
 		     .d0 = R, .d1 = D1, .d2 = D2, .acc = acc};
-	par_range(ctx, B, 1, 4.0 * R * D1 * D2 + 3.0 * D1 * D2, bmm_bwd_lanes, &a);
+	nz_cpu_par_range(ctx, B, 1, 4.0 * R * D1 * D2 + 3.0 * D1 * D2, bmm_bwd_lanes, &a);
 }
 
 /* ---- layernorm ---- */
@@ -235,7 +231,7 @@ static void cpu_layernorm_forward(nz_nn_ctx *ctx, float *y, float *mean, float *
 {
 	op_args a = {.o0 = y, .o1 = rstd, .o2 = mean, .i0 = x, .i1 = g, .i2 = b, .d0 = D,
 		     .f0 = eps};
-	par_range(ctx, rows, 1, 8.0 * D, ln_fwd_rows, &a);
+	nz_cpu_par_range(ctx, rows, 1, 8.0 * D, ln_fwd_rows, &a);
 }
 
 typedef struct ln_bwd_args {
@@ -271,9 +267,9 @@ static void cpu_layernorm_backward(nz_nn_ctx *ctx, float *dx, float *dg, float *
 {
 	ln_bwd_args a = {dx, dg, db, dy, x, mean, rstd, g, rows, D, acc};
 	if (dx)
-		par_range(ctx, rows, 1, 12.0 * D, ln_bwd_rows, &a);
+		nz_cpu_par_range(ctx, rows, 1, 12.0 * D, ln_bwd_rows, &a);
 	if (dg || db)
-		par_range(ctx, D, 16, 4.0 * rows, ln_bwd_cols, &a);
+		nz_cpu_par_range(ctx, D, 16, 4.0 * rows, ln_bwd_cols, &a);
 }
 
 /* ---- elementwise ---- */
@@ -289,7 +285,7 @@ static void gelu_fwd_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
 static void cpu_gelu_forward(nz_nn_ctx *ctx, float *y, const float *x, size_t n)
 {
 	op_args a = {.o0 = y, .i0 = x};
-	par_range(ctx, n, EW_GRAIN, 30, gelu_fwd_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 30, gelu_fwd_r, &a);
 }
 
 static void gelu_bwd_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
@@ -302,7 +298,7 @@ static void cpu_gelu_backward(nz_nn_ctx *ctx, float *dx, const float *dy, const 
 		      size_t n, int acc)
 {
 	op_args a = {.o0 = dx, .i0 = dy, .i1 = x, .acc = acc};
-	par_range(ctx, n, EW_GRAIN, 50, gelu_bwd_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 50, gelu_bwd_r, &a);
 }
 
 static void gelu_mul_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
@@ -315,7 +311,7 @@ static void cpu_gelu_mul_forward(nz_nn_ctx *ctx, float *y, const float *a_, cons
 			 size_t n)
 {
 	op_args a = {.o0 = y, .i0 = a_, .i1 = b_};
-	par_range(ctx, n, EW_GRAIN, 30, gelu_mul_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 30, gelu_mul_r, &a);
 }
 
 static void gelu_mul_bwd_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
@@ -329,7 +325,7 @@ static void cpu_gelu_mul_backward(nz_nn_ctx *ctx, float *da, float *db, const fl
 			  const float *a_, const float *b_, size_t n, int acc)
 {
 	op_args a = {.o0 = da, .o1 = db, .i0 = dy, .i1 = a_, .i2 = b_, .acc = acc};
-	par_range(ctx, n, EW_GRAIN, 80, gelu_mul_bwd_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 80, gelu_mul_bwd_r, &a);
 }
 
 static void sig_fwd_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
@@ -344,12 +340,12 @@ static void sig_fwd_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
 static void cpu_sigmoid_forward(nz_nn_ctx *ctx, float *y, const float *x, size_t n)
 {
 	op_args a = {.o0 = y, .i0 = x, .d0 = 0};
-	par_range(ctx, n, EW_GRAIN, 20, sig_fwd_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 20, sig_fwd_r, &a);
 }
 static void cpu_tanh_forward(nz_nn_ctx *ctx, float *y, const float *x, size_t n)
 {
 	op_args a = {.o0 = y, .i0 = x, .d0 = 1};
-	par_range(ctx, n, EW_GRAIN, 20, sig_fwd_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 20, sig_fwd_r, &a);
 }
 
 static void sig_bwd_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
@@ -365,13 +361,13 @@ static void cpu_sigmoid_backward(nz_nn_ctx *ctx, float *dx, const float *dy, con
 			 size_t n, int acc)
 {
 	op_args a = {.o0 = dx, .i0 = dy, .i1 = y, .d0 = 0, .acc = acc};
-	par_range(ctx, n, EW_GRAIN, 4, sig_bwd_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 4, sig_bwd_r, &a);
 }
 static void cpu_tanh_backward(nz_nn_ctx *ctx, float *dx, const float *dy, const float *y,
 		      size_t n, int acc)
 {
 	op_args a = {.o0 = dx, .i0 = dy, .i1 = y, .d0 = 1, .acc = acc};
-	par_range(ctx, n, EW_GRAIN, 4, sig_bwd_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 4, sig_bwd_r, &a);
 }
 
 /* One IEEE operation per element: plain loops. */
@@ -422,36 +418,36 @@ static void simple_r(nz_nn_ctx *ctx, void *arg, size_t b, size_t e, u32 w)
 static void cpu_mul_forward(nz_nn_ctx *ctx, float *y, const float *a_, const float *b_, size_t n)
 {
 	op_args a = {.o0 = y, .i0 = a_, .i1 = b_, .d0 = EW_MUL};
-	par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
 }
 static void cpu_mul_backward(nz_nn_ctx *ctx, float *da, float *db, const float *dy,
 		     const float *a_, const float *b_, size_t n, int acc)
 {
 	op_args a = {.o0 = da, .o1 = db, .i0 = dy, .i1 = a_, .i2 = b_, .d0 = EW_MUL_BWD,
 		     .acc = acc};
-	par_range(ctx, n, EW_GRAIN, 2, simple_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 2, simple_r, &a);
 }
 static void cpu_add_forward(nz_nn_ctx *ctx, float *y, const float *a_, const float *b_, size_t n)
 {
 	op_args a = {.o0 = y, .i0 = a_, .i1 = b_, .d0 = EW_ADD};
-	par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
 }
 static void cpu_add_backward(nz_nn_ctx *ctx, float *da, float *db, const float *dy, size_t n,
 		     int acc)
 {
 	op_args a = {.o0 = da, .o1 = db, .i0 = dy, .d0 = EW_ADD_BWD, .acc = acc};
-	par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
 }
 static void cpu_avg2_forward(nz_nn_ctx *ctx, float *y, const float *a_, const float *b_, size_t n)
 {
 	op_args a = {.o0 = y, .i0 = a_, .i1 = b_, .d0 = EW_AVG2};
-	par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
 }
 static void cpu_avg2_backward(nz_nn_ctx *ctx, float *da, float *db, const float *dy, size_t n,
 		      int acc)
 {
 	op_args a = {.o0 = da, .o1 = db, .i0 = dy, .d0 = EW_AVG2_BWD, .acc = acc};
-	par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
+	nz_cpu_par_range(ctx, n, EW_GRAIN, 1, simple_r, &a);
 }
 
 /* For short vectors (a row of a head): one thread, the kernel directly. */
@@ -482,7 +478,7 @@ static void cpu_copy_rows(nz_nn_ctx *ctx, float *dst, size_t ld_dst, const float
 		  size_t ld_src, u32 rows, u32 cols, int acc)
 {
 	op_args a = {.o0 = dst, .i0 = src, .s0 = ld_dst, .s1 = ld_src, .d0 = cols, .acc = acc};
-	par_range(ctx, rows, 1, cols, copy_rows_r, &a);
+	nz_cpu_par_range(ctx, rows, 1, cols, copy_rows_r, &a);
 }
 
 static void cpu_concat_forward(nz_nn_ctx *ctx, float *y, const float *a, u32 Da, const float *b,
@@ -513,7 +509,7 @@ static void softmax_r(nz_nn_ctx *ctx, void *arg, size_t r0, size_t r1, u32 w)
 static void cpu_softmax_forward(nz_nn_ctx *ctx, float *probs, const float *logits, u32 rows, u32 V)
 {
 	op_args a = {.o0 = probs, .i0 = logits, .d0 = V};
-	par_range(ctx, rows, 1, 30.0 * V, softmax_r, &a);
+	nz_cpu_par_range(ctx, rows, 1, 30.0 * V, softmax_r, &a);
 }
 
 static void xent_bwd_r(nz_nn_ctx *ctx, void *arg, size_t r0, size_t r1, u32 w)
@@ -535,7 +531,7 @@ static void cpu_softmax_xent_backward(nz_nn_ctx *ctx, float *dlogits, const floa
 			      const u8 *targets, u32 rows, u32 V, float scale)
 {
 	op_args a = {.o0 = dlogits, .i0 = probs, .tok = targets, .d0 = V, .f0 = scale};
-	par_range(ctx, rows, 1, 2.0 * V, xent_bwd_r, &a);
+	nz_cpu_par_range(ctx, rows, 1, 2.0 * V, xent_bwd_r, &a);
 }
 
 static float cpu_xent_loss(nz_nn_ctx *ctx, const float *probs, const u8 *targets, u32 rows, u32 V)
@@ -579,7 +575,7 @@ static void cpu_slide_cache_push(nz_nn_ctx *ctx, const nz_slide_cache *c, const 
 				 size_t ldx)
 {
 	push_args a = {c, x, ldx, c->start + c->slots == c->capacity};
-	par_range(ctx, c->lanes, 1, a.move ? (double)c->slots * c->width : c->width, push_r, &a);
+	nz_cpu_par_range(ctx, c->lanes, 1, a.move ? (double)c->slots * c->width : c->width, push_r, &a);
 }
 
 

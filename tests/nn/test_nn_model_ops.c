@@ -68,10 +68,18 @@ static void bufs_free(bufs *bs)
 
 /* ---- bit-exact against the references ---- */
 
+/* A lane count: 1..small, or in one round of two 1..big, so that the CPU backend
+ * also splits the op across its threads (it keeps small ops on one). */
+static u32 lane_count(nz_test_rng *r, u32 small, u32 big)
+{
+	const u32 max = nz_test_next(r) % 2 ? big : small;
+	return 1 + (u32)(nz_test_next(r) % max);
+}
+
 static void lane_ops(bufs *bs, nz_test_rng *r)
 {
 	nz_nn_ctx *ctx = bs->ctx;
-	const u32 B = 1 + (u32)(nz_test_next(r) % 37), R = 1 + (u32)(nz_test_next(r) % 5);
+	const u32 B = lane_count(r, 37, 997), R = 1 + (u32)(nz_test_next(r) % 5);
 	const u32 D = 1 + (u32)(nz_test_next(r) % 133);
 	const size_t n = (size_t)B * R * D, nb = (size_t)B * D;
 	const float *x = h_rand(bs, n, -4, 4, r), *bias = h_rand(bs, nb, -1, 1, r);
@@ -94,7 +102,7 @@ static void lane_ops(bufs *bs, nz_test_rng *r)
 static void attention_ops(bufs *bs, nz_test_rng *r)
 {
 	nz_nn_ctx *ctx = bs->ctx;
-	const u32 B = 1 + (u32)(nz_test_next(r) % 9), T = 1 + (u32)(nz_test_next(r) % 11);
+	const u32 B = lane_count(r, 9, 67), T = 1 + (u32)(nz_test_next(r) % 11);
 	const u32 NH = 1 + (u32)(nz_test_next(r) % 4), hd = 1 + (u32)(nz_test_next(r) % 37);
 	const u32 H = NH * hd;
 	const size_t BH = (size_t)B * H, BTH = BH * T, BNT = (size_t)B * NH * T, BN = (size_t)B * NH;
@@ -138,7 +146,7 @@ static void attention_ops(bufs *bs, nz_test_rng *r)
 static void patch_ops(bufs *bs, nz_test_rng *r)
 {
 	nz_nn_ctx *ctx = bs->ctx;
-	const u32 B = 1 + (u32)(nz_test_next(r) % 13), NW = 1 + (u32)(nz_test_next(r) % 40);
+	const u32 B = lane_count(r, 13, 97), NW = 1 + (u32)(nz_test_next(r) % 40);
 	const u32 E = 1 + (u32)(nz_test_next(r) % 7), C = 1 + (u32)(nz_test_next(r) % 9);
 	const u32 stride = 1 + (u32)(nz_test_next(r) % 8), H = C * E;
 	const size_t S = (size_t)(NW - 1) * E + H, BH = (size_t)B * H, BS = (size_t)B * S;
