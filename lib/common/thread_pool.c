@@ -6,9 +6,13 @@
  *
  * Waking a sleeping thread costs tens of microseconds in a VM, as long as a whole
  * small operation of the seed models at 64 lanes. So a worker that runs out of
- * work, and a waiter whose batch is still running, first spin for a while
- * (SPIN_ROUNDS pauses, about 50 us) on a flag read without the lock; only then
- * do they sleep, and only sleepers are signalled.
+ * work, and a waiter whose batch is still running, first spin for SPIN_NS on a
+ * flag read without the lock; only then do they sleep, and only sleepers are
+ * signalled. The spin is timed, not counted: a pause takes 12 ns on the Xeon of
+ * docs/BENCHMARKS.md and about 25 on Zen 4, and 2000 of them (24 us on the
+ * Xeon) let the worker fall asleep in most gaps between the ops of a step
+ * (trace-s at -T2: 5.2 context switches a step; with 100 us 1.4, and trace-s
+ * and edpc-xs 3-6% faster).
  */
 #include "common/thread_pool.h"
 
@@ -22,6 +26,7 @@
 #endif
 
 #include "common/cpu.h"
+#include "common/stage_stats.h"
 
 typedef struct worker_arg {
 	nz_thread_pool *pool;
@@ -41,7 +46,20 @@ struct nz_thread_pool {
 	worker_arg *args;
 };
 
-#define SPIN_ROUNDS 2000
+#define SPIN_NS 100000u
+
+/* Pause while `ready` is false, for at most SPIN_NS (the clock is read every
+ * 64 pauses). */
+#define SPIN_UNTIL(ready)                                                          \
+	do {                                                                       \
+		const u64 spin_end_ = nz_now_ns() + SPIN_NS;                       \
+		while (!(ready)) {                                                 \
+			for (u32 i_ = 0; i_ < 64 && !(ready); i_++)                \
+				cpu_relax();                                       \
+			if (nz_now_ns() > spin_end_)                               \
+				break;                                             \
+		}                                                                  \
+	} while (0)
 
 /* Keep has_work equal to (head != NULL); the lock is held. */
 static void publish(nz_thread_pool *p)
@@ -78,11 +96,7 @@ static void *worker_main(void *varg)
 	for (;;) {
 		if (!p->stop && !p->head) {
 			pthread_mutex_unlock(&p->mu);
-			for (u32 i = 0; i < SPIN_ROUNDS; i++) {
-				if (__atomic_load_n(&p->has_work, __ATOMIC_ACQUIRE))
-					break;
-				cpu_relax();
-			}
+			SPIN_UNTIL(__atomic_load_n(&p->has_work, __ATOMIC_ACQUIRE));
 			pthread_mutex_lock(&p->mu);
 		}
 		while (!p->stop && !p->head) {
@@ -212,11 +226,7 @@ void nz_thread_pool_wait(nz_thread_pool *p, nz_batch *b)
 	}
 	if (b->done < b->n) {
 		pthread_mutex_unlock(&p->mu);
-		for (u32 i = 0; i < SPIN_ROUNDS; i++) {
-			if (__atomic_load_n(&b->done, __ATOMIC_ACQUIRE) == b->n)
-				break;
-			cpu_relax();
-		}
+		SPIN_UNTIL(__atomic_load_n(&b->done, __ATOMIC_ACQUIRE) == b->n);
 		pthread_mutex_lock(&p->mu);
 	}
 	while (b->done < b->n) {
