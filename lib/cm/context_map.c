@@ -60,45 +60,18 @@ void nz_cm_context_map_reset_lane(cm_context_map *cm, u32 c0)
 	nz_cm_context_map_set_slots(cm, c0);
 }
 
-/* The 16-byte slot of hash h: checksum in byte 0, 15 bit-history states for the
- * nibble's bit tree in bytes 1..15. Four slots share a 64-byte line; on a miss the
- * slot with the lowest priority (the state of its first node) is replaced. */
-NZ_INLINE u8 *ht_find(cm_context_map *cm, u32 h)
-{
-	u8 chk = (u8)(h >> 24);
-	u8 *line = cm->ht + ((size_t)(h & cm->ht_mask) << 6);
-	if (line[0] == chk)
-		return line;
-	if (line[16] == chk)
-		return line + 16;
-	if (line[32] == chk)
-		return line + 32;
-	if (line[48] == chk)
-		return line + 48;
-	u8 *r = line;
-	if (line[16 + 1] < r[1])
-		r = line + 16;
-	if (line[32 + 1] < r[1])
-		r = line + 32;
-	if (line[48 + 1] < r[1])
-		r = line + 48;
-	memset(r, 0, 16);
-	r[0] = chk;
-	return r;
-}
-
 void nz_cm_context_map_set_slots(cm_context_map *cm, u32 c0)
 {
 	for (u32 i = 0; i < cm->nctx; i++)
-		cm->slot[i] = ht_find(cm, h32(cm->chash[i] + c0 * 0x2545F491u));
+		cm->slot[i] = cm_slot_find(cm->ht, cm->ht_mask, cm_slot_hash(cm->chash[i], c0));
 }
 
 void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0)
 {
 	for (u32 i = 0; i < cm->nctx; i++) {
 		u32 c = c0 << 1;
-		__builtin_prefetch(cm->ht + ((size_t)(h32(cm->chash[i] + c * 0x2545F491u) & cm->ht_mask) << 6));
-		__builtin_prefetch(cm->ht + ((size_t)(h32(cm->chash[i] + (c + 1) * 0x2545F491u) & cm->ht_mask) << 6));
+		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(cm->chash[i], c) & cm->ht_mask) << 6));
+		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(cm->chash[i], c + 1) & cm->ht_mask) << 6));
 	}
 }
 
@@ -107,6 +80,6 @@ void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8)
 	for (u32 i = 0; i < cm->nctx && cm->ctype[i] <= 5; i++) {
 		u32 t = cm->ctype[i];
 		u32 h = hc(cm_order_hash(t, c4, c8), t);
-		__builtin_prefetch(cm->ht + ((size_t)(h32(h + 1 * 0x2545F491u) & cm->ht_mask) << 6));
+		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(h, 1) & cm->ht_mask) << 6));
 	}
 }

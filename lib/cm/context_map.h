@@ -19,6 +19,38 @@
 
 #include "cm/tables.h"
 
+/* The hash of the slot for context hash h and the nibble's partial byte c0. */
+NZ_INLINE u32 cm_slot_hash(u32 h, u32 c0) { return h32(h + c0 * 0x2545F491u); }
+
+/* The 16-byte slot of slot hash h in the table ht (64-byte lines, line mask
+ * mask): checksum in byte 0, 15 bit-history states for the nibble's bit tree
+ * in bytes 1..15. Four slots share a line; on a miss the slot with the lowest
+ * priority (the state of its first node) is replaced. The exe model (exe_model.h)
+ * keeps its slots the same way in a table of its own. */
+NZ_INLINE u8 *cm_slot_find(u8 *ht, u32 mask, u32 h)
+{
+	u8 chk = (u8)(h >> 24);
+	u8 *line = ht + ((size_t)(h & mask) << 6);
+	if (line[0] == chk)
+		return line;
+	if (line[16] == chk)
+		return line + 16;
+	if (line[32] == chk)
+		return line + 32;
+	if (line[48] == chk)
+		return line + 48;
+	u8 *r = line;
+	if (line[16 + 1] < r[1])
+		r = line + 16;
+	if (line[32 + 1] < r[1])
+		r = line + 32;
+	if (line[48 + 1] < r[1])
+		r = line + 48;
+	memset(r, 0, 16);
+	r[0] = chk;
+	return r;
+}
+
 typedef struct cm_context_map {
 	u8 *ht;               /* 64-byte lines of 4 slots of 16 bytes */
 	u32 ht_mask;
