@@ -121,7 +121,7 @@ static int reference_config(u32 model, u64 preset, u64 content_size, nz_model_co
 	ref->model = d->id;
 	ref->coding = d->coding;
 	ref->preset = (u32)preset;
-	d->defaults(ref, NZ_V2_REFERENCE_LEVEL, content_size);
+	(d->reference ? d->reference : d->defaults)(ref, NZ_V2_REFERENCE_LEVEL, content_size);
 	return NZ_OK;
 }
 

@@ -70,6 +70,11 @@ typedef struct nz_model_desc {
 	/* Fill the zero fields of cfg with defaults for a level and preset; tables may
 	 * be sized to content_size (NZ_CONTENT_SIZE_UNKNOWN when streaming). */
 	void (*defaults)(nz_model_config *cfg, int level, u64 content_size);
+	/* Optional (NULL: defaults): the configuration a version 2 header is written
+	 * relative to (docs/FORMAT.md). It is frozen with the format, so defaults that
+	 * change later stay out of it: headers then record them, and a decoder that
+	 * does not know them rejects the file instead of misreading it. */
+	void (*reference)(nz_model_config *cfg, int level, u64 content_size);
 	/* Optional: adjust the defaults to the first block of data (n bytes) before
 	 * the header is written; the header records the result. */
 	void (*tune)(nz_model_config *cfg, const u8 *sample, size_t n);

@@ -14,6 +14,11 @@
  *    committed as well) and every later build must decode them to it. They are
  *    never regenerated: --write-v1 exists only to make them once, and refuses
  *    to overwrite.
+ * 3. Version 2 files from before the levels gained the executable model:
+ *    tests/data/v2-pre-exe/<case>.nz, written from the same input by nzip at
+ *    commit 31acd55 (nzip -1, -6, -9, --model=cm-x, --model=cm-nn). Their headers
+ *    leave the CM flags to version 2's reference configuration, so they check
+ *    that the reference never moves with the defaults (codec/config.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -290,7 +295,12 @@ static void write_v1(const u8 *input)
 	}
 }
 
-static void read_v1(const u8 *input)
+/* Files written by an earlier nzip (dir under NZIP_TEST_DATA, format version
+ * `version`) still decode to the committed input: v1 (every field in the
+ * header), and v2 from before the levels gained CM_F_EXE (their headers leave
+ * the flags to the reference configuration, which must not move). */
+static void read_frozen(const u8 *input, const char *dir, const char *const *names, size_t count,
+			int version)
 {
 	char path[1200];
 	size_t n;
@@ -299,9 +309,9 @@ static void read_v1(const u8 *input)
 	REQUIRE(orig);
 	/* the committed original is the generator's output: both stay fixed */
 	CHECK(n == INPUT_SIZE && memcmp(orig, input, n) == 0);
-	for (size_t i = 0; i < NZ_ARRAY_LEN(v1_cases); i++) {
+	for (size_t i = 0; i < count; i++) {
 		size_t cn;
-		snprintf(path, sizeof(path), "%s/%s.nz", v1_dir, v1_cases[i]);
+		snprintf(path, sizeof(path), "%s/%s.nz", dir, names[i]);
 		u8 *comp = nz_test_read_file(path, &cn);
 		if (!comp) {
 			fprintf(stderr, "%s: missing\n", path);
@@ -309,12 +319,14 @@ static void read_v1(const u8 *input)
 			continue;
 		}
 		nz_frame_info info;
-		CHECK(nz_get_frame_info(comp, cn, &info) == NZ_OK && info.format_version == 1);
+		CHECK(nz_get_frame_info(comp, cn, &info) == NZ_OK && info.format_version == version);
 		CHECK(decodes_to(comp, cn, orig, n, path));
 		free(comp);
 	}
 	free(orig);
 }
+
+static const char *const v2_pre_exe_cases[] = {"cm-1", "cm-6", "cm-9", "cm-x", "cm-nn"};
 
 int main(int argc, char **argv)
 {
@@ -331,6 +343,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	golden(input, regenerate);
-	read_v1(input);
+	read_frozen(input, v1_dir, v1_cases, NZ_ARRAY_LEN(v1_cases), 1);
+	char pre_exe[1100];
+	snprintf(pre_exe, sizeof(pre_exe), "%s/../v2-pre-exe", v1_dir);
+	read_frozen(input, pre_exe, v2_pre_exe_cases, NZ_ARRAY_LEN(v2_pre_exe_cases), 2);
 	return nz_test_finish("test_golden");
 }
