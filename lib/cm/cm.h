@@ -100,7 +100,9 @@ enum {
 				 * instead of 1023 (they follow changes faster) */
 	CM_F_MIX9 = 1u << 11,   /* one more layer-1 mixer selected by the match model's expected
 				 * byte, or the byte three back without a match (with 6 mixers) */
-	CM_F_ALL_ = (1u << 12) - 1
+	CM_F_EXE = 1u << 12,    /* the x86-64 executable model (exe_model.h) in segments the
+				 * encoder finds to be code (their SEG_EXE flag) */
+	CM_F_ALL_ = (1u << 13) - 1
 };
 
 #define CM_MAX_MIXERS 6

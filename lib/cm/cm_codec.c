@@ -9,7 +9,9 @@
  * them at once; the output never depends on the number of threads.
  *
  * Substream layout: one flags byte (bit 0: the x86 call transform was applied to
- * this segment), then, if the segment is not empty, the arithmetic-coded bits.
+ * this segment; bit 1: the x86-64 executable model is on for it; the encoder
+ * sets each, where its flag allows, when x86_detect finds code), then, if the
+ * segment is not empty, the arithmetic-coded bits.
  *
  * With a neural input in lanes (extra[CM_X_NNLANES] > 1) a segment is cut into
  * lanes like a block of the lane driver; step t codes byte t of every lane, lane
@@ -28,7 +30,8 @@
 #include "model/byte_models.h"
 #include "nn/exec.h"
 
-#define SEG_X86 1u
+#define SEG_X86 1u /* the x86 call transform was applied */
+#define SEG_EXE 2u /* the executable model is on (CM_F_EXE) */
 
 typedef struct cm_codec {
 	nz_block_codec base;
@@ -174,13 +177,28 @@ static int code_lanes(seg_job *s, const u8 *src, nz_bitenc *enc, nz_bitdec *dec)
 
 static int use_lanes(const cm_codec *c) { return c->P.nnlanes > 1 && !c->has_ext; }
 
+/* The executable model on or off for segment s, in its state and every lane. */
+static void set_exe(seg_job *s, int on)
+{
+	cm_codec *c = s->c;
+	nz_cm_model_set_exe(c->st[s->j], on);
+	if (c->lane[s->j])
+		for (u32 b = 1; b < c->P.nnlanes; b++)
+			nz_cm_model_set_exe(c->lane[s->j][b], on);
+}
+
 static int encode_seg(seg_job *s)
 {
 	cm_model *m = s->c->st[s->j];
 	u8 flags = 0;
 	const u8 *src = s->src;
 	u8 *tmp = NULL;
-	if ((s->c->P.flags & CM_F_X86) && x86_detect(src, s->n)) {
+	const u32 pf = s->c->P.flags;
+	const int code = (pf & (CM_F_X86 | CM_F_EXE)) && x86_detect(src, s->n);
+	if (code && (pf & CM_F_EXE))
+		flags |= SEG_EXE;
+	set_exe(s, (flags & SEG_EXE) != 0);
+	if (code && (pf & CM_F_X86)) {
 		tmp = malloc(s->n);
 		if (!tmp)
 			return NZ_ERR_NOMEM;
@@ -208,12 +226,15 @@ static int decode_seg(seg_job *s)
 	if (s->in_size < 1)
 		return NZ_ERR_CORRUPT; /* no flags byte: the recorded size is wrong */
 	u8 flags = s->in[0];
-	if (flags & ~SEG_X86)
+	if (flags & ~(SEG_X86 | SEG_EXE))
 		return NZ_ERR_CORRUPT;
-	if (s->n == 0)
-		return s->in_size == 1 ? NZ_OK : NZ_ERR_CORRUPT;
 	if ((flags & SEG_X86) && !(s->c->P.flags & CM_F_X86))
 		return NZ_ERR_CORRUPT;
+	if ((flags & SEG_EXE) && !(s->c->P.flags & CM_F_EXE))
+		return NZ_ERR_CORRUPT;
+	set_exe(s, (flags & SEG_EXE) != 0); /* where the encoder did, empty or not */
+	if (s->n == 0)
+		return s->in_size == 1 ? NZ_OK : NZ_ERR_CORRUPT;
 	u32 base = (u32)nz_cm_model_pos(m);
 	nz_bitdec dec;
 	nz_bitdec_init(&dec, s->in + 1, s->in_size - 1);
@@ -407,16 +428,16 @@ typedef struct cm_level {
 /* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
-	{25, CTX_FAST, 24, 1, 2, CM_F_X86},
-	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86},
-	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86},
-	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_REC},
-	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_REC},
-	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_REC},
-	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	{25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE},
+	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE},
+	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86 | CM_F_EXE},
+	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_REC},
+	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_REC},
+	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_REC},
+	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
 };
 
 void nz_cm_level_config(int level, nz_model_config *cfg)
@@ -485,6 +506,20 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 		cfg->extra[CM_X_FLAGS] |= CM_X_FLAGS_ADD;
 	}
 	cfg->preset = preset;
+}
+
+/* Version 2's reference (nz_model_desc.reference): the defaults as they were
+ * when the format froze them, that is without the flags levels gained later
+ * (CM_F_EXE). A header records those; a decoder from before them rejects the
+ * file as unsupported (an unknown flag) instead of finding a segment flag it
+ * does not know and calling the data corrupt, and files from before them, which
+ * leave the flags out, still read as they were written. */
+#define CM_F_AFTER_V2 CM_F_EXE
+
+static void cm_reference(nz_model_config *cfg, int level, u64 content_size)
+{
+	cm_defaults(cfg, level, content_size);
+	cfg->extra[CM_X_FLAGS] &= ~(u64)CM_F_AFTER_V2;
 }
 
 /* Two cores for large inputs: from CM_PARALLEL_MIN bytes (known size) the fast
@@ -616,6 +651,7 @@ const nz_model_desc nz_model_cm = {
 	.default_block_log = 24,
 	.state_per_substream = 1,
 	.defaults = cm_defaults,
+	.reference = cm_reference,
 	.tune = cm_tune,
 	.default_substreams = cm_default_substreams,
 	.describe = cm_describe,

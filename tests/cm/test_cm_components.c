@@ -18,6 +18,7 @@
 #include "cm/apm.h"
 #include "cm/context_map.h"
 #include "cm/contexts.h"
+#include "cm/exe_model.h"
 #include "cm/ext_input.h"
 #include "cm/latest_match.h"
 #include "cm/history.h"
@@ -25,6 +26,7 @@
 #include "cm/mixer.h"
 #include "cm/record_model.h"
 #include "cm/run_model.h"
+#include "cm/x86_parse.h"
 #include "common/cpu.h"
 #include "nn/nn.h"
 #include "test_util.h"
@@ -486,11 +488,147 @@ static void test_input_registry(void)
 				u32 nctx = cm_popcount32(masks[mi]);
 				u32 per = (f & CM_F_RICH) ? 2 : 1;
 				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
-					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + 1 +
+					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & CM_F_EXE) ? 12 : 0) + 1 +
 					   ((f & CM_F_RUN) ? nctx : 0);
 				CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
 				CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);
 			}
+}
+
+/* The x86-64 parser finds instruction boundaries: hand-assembled instructions
+ * of every form it knows (prefixes, REX, the 0F, 0F 38 and 0F 3A maps, VEX,
+ * EVEX, ModRM with SIB and displacements, every immediate kind). */
+static void test_x86_parse(void)
+{
+	static const struct {
+		const char *what;
+		u8 len, b[15];
+		u16 op; /* map << 8 | opcode */
+	} ins[] = {
+		{"mov rbp, rsp", 3, {0x48, 0x89, 0xe5}, 0x089},
+		{"sub rsp, 16", 4, {0x48, 0x83, 0xec, 0x10}, 0x083},
+		{"call rel32", 5, {0xe8, 1, 2, 3, 4}, 0x0e8},
+		{"nop [rax+rax+0]", 5, {0x0f, 0x1f, 0x44, 0x00, 0x00}, 0x11f},
+		{"nop word [rax+rax+0] (disp32)", 9, {0x66, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0}, 0x11f},
+		{"vzeroupper", 3, {0xc5, 0xf8, 0x77}, 0x177},
+		{"vbroadcastss xmm0, [rip+x]", 9, {0xc4, 0xe2, 0x79, 0x18, 0x05, 1, 2, 3, 4}, 0x218},
+		{"vpermilps xmm0, xmm0, 1", 6, {0xc4, 0xe3, 0x79, 0x04, 0xc0, 0x01}, 0x304},
+		{"vmovaps zmm0, zmm1", 6, {0x62, 0xf1, 0x7c, 0x48, 0x28, 0xc1}, 0x128},
+		{"test eax, 1", 6, {0xf7, 0xc0, 1, 0, 0, 0}, 0x0f7},
+		{"test cl, 8", 3, {0xf6, 0xc1, 0x08}, 0x0f6},
+		{"neg eax", 2, {0xf7, 0xd8}, 0x0f7},
+		{"movabs rax, imm64", 10, {0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8}, 0x0b8},
+		{"mov eax, imm32", 5, {0xb8, 1, 2, 3, 4}, 0x0b8},
+		{"mov ax, imm16", 4, {0x66, 0xb8, 1, 2}, 0x0b8},
+		{"ret", 1, {0xc3}, 0x0c3},
+		{"je rel32", 6, {0x0f, 0x84, 1, 2, 3, 4}, 0x184},
+		{"jne rel8", 2, {0x75, 0x10}, 0x075},
+		{"mov eax, [abs32] (SIB, no base)", 7, {0x8b, 0x04, 0x25, 1, 2, 3, 4}, 0x08b},
+		{"lock cmpxchg [rdi], esi", 4, {0xf0, 0x0f, 0xb1, 0x37}, 0x1b1},
+		{"pshufd xmm0, xmm1, 0x1b", 5, {0x66, 0x0f, 0x70, 0xc1, 0x1b}, 0x170},
+		{"pshufb xmm0, [rsi+8]", 6, {0x66, 0x0f, 0x38, 0x00, 0x46, 0x08}, 0x200},
+		{"palignr xmm0, xmm1, 4", 6, {0x66, 0x0f, 0x3a, 0x0f, 0xc1, 0x04}, 0x30f},
+		{"enter 16, 0", 4, {0xc8, 0x10, 0x00, 0x00}, 0x0c8},
+		{"mov al, [moffs64]", 9, {0xa0, 1, 2, 3, 4, 5, 6, 7, 8}, 0x0a0},
+		{"mov r/m32, imm32 [rbp-8]", 7, {0xc7, 0x45, 0xf8, 1, 0, 0, 0}, 0x0c7},
+		{"imul eax, [rbx+rcx*4+0x100], 3", 8, {0x6b, 0x84, 0x8b, 0x00, 0x01, 0, 0, 3}, 0x06b},
+		{"syscall", 2, {0x0f, 0x05}, 0x105},
+	};
+	cm_x86 x;
+	nz_cm_x86_reset(&x);
+	for (size_t i = 0; i < NZ_ARRAY_LEN(ins); i++) {
+		const u32 len = ins[i].len;
+		for (u32 k = 0; k + 1 < len; k++) {
+			nz_cm_x86_next(&x, ins[i].b[k]);
+			if (x.st == X86_START && x.len == 0) {
+				fprintf(stderr, "%s: ends after %u of %u bytes\n", ins[i].what, k + 1, len);
+				nz_test_failures++;
+				break;
+			}
+		}
+		nz_cm_x86_next(&x, ins[i].b[len - 1]);
+		if (x.st != X86_START || x.len != 0 || x.plen != len || x.prev[0] != ins[i].op) {
+			fprintf(stderr, "%s: state %u, length %u (want %u), opcode %03x (want %03x)\n",
+				ins[i].what, x.st, x.plen, len, x.prev[0], ins[i].op);
+			nz_test_failures++;
+			nz_cm_x86_reset(&x);
+		}
+	}
+	CHECK_EQ_INT(x.prev[1], 0x06b);
+	/* no instruction runs past 15 bytes, prefixes or not */
+	for (int k = 0; k < 40; k++)
+		nz_cm_x86_next(&x, 0x66);
+	CHECK(x.len < 15);
+	nz_test_rng r = {3};
+	u32 longest = 0, ends = 0;
+	for (int k = 0; k < 100000; k++) {
+		nz_cm_x86_next(&x, (u32)nz_test_next(&r));
+		CHECK(x.st < X86_STATES_ && x.len < 15);
+		if (x.len == 0) {
+			ends++;
+			longest = NZ_MAX(longest, (u32)x.plen);
+		}
+	}
+	CHECK(longest <= 15);
+	CHECK(ends > 10000); /* random bytes still parse as short instructions */
+}
+
+/* The exe model's inputs: zero while it is off, so the mixer is as without it;
+ * on, they follow what it learns. */
+static void test_exe_model(void)
+{
+	cm_params p = {.hash_bits = 20, .ctx_mask = 0, .mixers = 1, .flags = CM_F_EXE};
+	cm_exe e;
+	REQUIRE(nz_cm_exe_init(&e, &p) == NZ_OK);
+	CHECK_EQ_INT(nz_cm_exe_inputs(&p), 2 * CM_EXE_CTX);
+	nz_cm_exe_reset_shared(&e, &T);
+	nz_cm_exe_reset_lane(&e);
+	cm_history h;
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	nz_cm_history_reset(&h);
+	s32 x[2 * CM_EXE_CTX];
+	for (int i = 0; i < 2 * CM_EXE_CTX; i++)
+		x[i] = 77;
+	cm_exe_mix(&e, &T, &h, x);
+	for (int i = 0; i < 2 * CM_EXE_CTX; i++)
+		CHECK_EQ_INT(x[i], 0);
+	/* on: "call rel32" over and over; the bits of its opcode become certain */
+	nz_cm_exe_set(&e, 1, h.c0);
+	static const u8 call[5] = {0xe8, 0x00, 0x10, 0x00, 0x00};
+	s32 first = 0, last = 0;
+	for (int rep = 0; rep < 200; rep++)
+		for (int k = 0; k < 5; k++) {
+			const u32 c = call[k];
+			for (int b = 7; b >= 0; b--) {
+				const int y = (c >> b) & 1;
+				cm_exe_mix(&e, &T, &h, x);
+				if (k == 0 && b == 7) { /* the top bit of the opcode: 1 */
+					if (rep == 1)
+						first = x[0];
+					last = x[0];
+				}
+				cm_exe_update(&e, &T, y, CM_SM_LIMIT);
+				h.c0 = (h.c0 << 1) | (u32)y;
+				h.bpos++;
+				if (h.bpos == 4)
+					nz_cm_exe_set_slots(&e, h.c0);
+			}
+			h.c0 = 1;
+			h.bpos = 0;
+			nz_cm_history_update_byte(&h, c);
+			nz_cm_exe_update_byte(&e, &h, c);
+			nz_cm_exe_set_slots(&e, h.c0);
+		}
+	CHECK(last > first && last > 1000);
+	CHECK_EQ_INT(e.x.prev[0], 0x0e8);
+	nz_cm_exe_set(&e, 0, h.c0);
+	cm_exe_mix(&e, &T, &h, x);
+	CHECK_EQ_INT(x[0], 0);
+	nz_cm_history_free(&h);
+	nz_cm_exe_free(&e);
+	p.flags = 0;
+	CHECK_EQ_INT(nz_cm_exe_inputs(&p), 0);
+	CHECK_EQ_INT(nz_cm_exe_memory(&p), 0);
 }
 
 int main(void)
@@ -508,5 +646,7 @@ int main(void)
 	test_ext_input();
 	test_latest_match();
 	test_input_registry();
+	test_x86_parse();
+	test_exe_model();
 	return nz_test_finish("test_cm_components");
 }

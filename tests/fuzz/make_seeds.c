@@ -75,6 +75,8 @@ static void cm_bytes(int level, u8 b[FZ_CONFIG_BYTES])
 		b[7] |= 7u << 5; /* neural input: model b[8] % 4, lanes (b[8] >> 2) % 5 */
 		b[8] = (u8)((level - 10) % 4 | ((level - 10) % 5) << 2);
 	}
+	if (c.extra[CM_X_FLAGS] & CM_F_EXE)
+		b[8] |= 0x80; /* flag 12 (fz_config) */
 	b[9] = (u8)(level > 9 ? 10 : level);
 }
 
