@@ -152,4 +152,9 @@ struct nz_block_codec;
 /* Attach (or with NULL detach) an external predictor to a CM block codec. */
 void nz_cm_codec_set_ext(struct nz_block_codec *bc, const nz_cm_ext_predictor *ext);
 
+/* Tests and fuzz seeds: code every segment as x86 code (the detector's answer
+ * forced; the transform and the executable model where the flags allow), so
+ * that short segments reach them. Never changes what a decoder accepts. */
+void nz_cm_codec_force_code(struct nz_block_codec *bc, int on);
+
 #endif /* NZ_CM_H */

@@ -44,6 +44,7 @@ typedef struct cm_codec {
 	nz_cm_ext_predictor ext;          /* one attached by nz_cm_codec_set_ext */
 	nz_exec *ex;                      /* the compression's pool (not owned) */
 	int has_ext;
+	int force_code;                   /* nz_cm_codec_force_code */
 } cm_codec;
 
 /* ---- x86 transform: E8/E9 (call/jmp rel32) targets made absolute, stored
@@ -194,7 +195,8 @@ static int encode_seg(seg_job *s)
 	const u8 *src = s->src;
 	u8 *tmp = NULL;
 	const u32 pf = s->c->P.flags;
-	const int code = (pf & (CM_F_X86 | CM_F_EXE)) && x86_detect(src, s->n);
+	const int code = (pf & (CM_F_X86 | CM_F_EXE)) && s->n &&
+			 (s->c->force_code || x86_detect(src, s->n));
 	if (code && (pf & CM_F_EXE))
 		flags |= SEG_EXE;
 	set_exe(s, (flags & SEG_EXE) != 0);
@@ -381,6 +383,8 @@ static int cm_create_block_codec(const nz_model_config *cfg, nz_exec *ex,
 	*out = &c->base;
 	return NZ_OK;
 }
+
+void nz_cm_codec_force_code(nz_block_codec *bc, int on) { ((cm_codec *)bc)->force_code = on; }
 
 /* Attach an external predictor to every model state of a CM block codec (the
  * hook for the neural engine; see cm.h). */

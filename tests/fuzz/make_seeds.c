@@ -189,7 +189,7 @@ static int frame_seeds(const char *dir, const char *name, const u8 cb[FZ_CONFIG_
 
 /* A fuzz_cm_decode seed: the block coded in k substreams, padded to equal sizes. */
 static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTES], u32 k,
-		   int keep, u32 salt)
+		   int keep, u32 salt, int code)
 {
 	fz_in in = {cb, FZ_CONFIG_BYTES};
 	nz_model_config cfg;
@@ -205,6 +205,7 @@ static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTE
 	nz_block_codec *bc;
 	if (nz_model_cm.create_block_codec(&cfg, ex, &bc))
 		return 1;
+	nz_cm_codec_force_code(bc, code); /* the blocks are too short for the detector */
 	nz_buf sub[3] = {{0}};
 	nz_job job = {0};
 	int rc = bc->ops->encode(bc, data, n, 0, sub, k, &job);
@@ -271,7 +272,12 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof(name), "cm-nn-%s", fam[2 + (level - 10) % 4]);
 		if (level <= 9) /* the frame targets leave out the neural input */
 			bad |= frame_seeds(dir, name, cb, 1 + (u32)level % 3, (u32)level);
-		bad |= cm_seed(dir, name, cb, 1 + (u32)level % 3, level % 2, (u32)level);
+		bad |= cm_seed(dir, name, cb, 1 + (u32)level % 3, level % 2, (u32)level, 0);
+		/* segments coded as x86 code: the transform and the executable model */
+		if (level == 1 || level == 6 || level == 9 || level == 10) {
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), "-code");
+			bad |= cm_seed(dir, name, cb, 1 + (u32)level % 3, level % 2, (u32)level, 1);
+		}
 	}
 	return bad;
 }
