@@ -51,6 +51,7 @@ void nz_cm_exe_reset_lane(cm_exe *e)
 {
 	e->on = 0;
 	nz_cm_x86_reset(&e->x);
+	memset(e->lastops, 0, sizeof(e->lastops));
 	for (u32 i = 0; i < CM_EXE_CTX; i++) {
 		e->chash[i] = 0;
 		e->slot[i] = e->bh[i] = NULL;
@@ -67,7 +68,9 @@ void nz_cm_exe_set_slots(cm_exe *e, u32 c0)
 
 /* The contexts of the next byte, from where it falls in its instruction (S:
  * the parser's state and the bytes left of its field), the opcode and prefixes
- * (O, P), ModRM and SIB, the last instructions' opcodes and the last bytes. */
+ * (O, P), ModRM and SIB, the last instructions' opcodes and length, the last
+ * bytes, and in a displacement or immediate the byte at the same place in the
+ * last operands of the same opcode. */
 static void exe_contexts(cm_exe *e, const cm_history *h)
 {
 	const cm_x86 *x = &e->x;
@@ -80,10 +83,15 @@ static void exe_contexts(cm_exe *e, const cm_history *h)
 	u32 *k = e->chash;
 	k[0] = hc(SOP, 0);
 	k[1] = hc3(SOP, rm, 1);
-	k[2] = hc3(SOP, x->prev[0], 2);
+	k[2] = hc3(SOP, x->prev[0] | (u32)x->plen << 16, 2);
 	k[3] = hc3(SOP, prev, 3);
 	k[4] = hc3(SOP, rm | c1 << 16, (u32)x->len << 8 | 4);
-	k[5] = hc3(S | O << 8, h->c4 & 0xffff, 5);
+	if (x->st == X86_DISP || x->st == X86_IMM) {
+		const u32 last = x->opn < 8 ? (u32)(e->lastops[O & 1023] >> (8 * x->opn)) & 255 : 0;
+		k[5] = hc3(SOP, last | (u32)x->opn << 8, 5);
+	} else {
+		k[5] = hc3(SOP, c1, 5);
+	}
 }
 
 void nz_cm_exe_set(cm_exe *e, int on, u32 c0)
@@ -105,5 +113,7 @@ void nz_cm_exe_update_byte(cm_exe *e, const cm_history *h, u32 c)
 	if (!e->ht || !e->on)
 		return;
 	nz_cm_x86_next(&e->x, c);
+	if (e->x.len == 0) /* an instruction ended: keep its operands */
+		e->lastops[e->x.prev[0] & 1023] = e->x.pops;
 	exe_contexts(e, h);
 }

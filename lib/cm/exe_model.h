@@ -2,7 +2,8 @@
  * exe_model.h - the x86-64 executable model (flag CM_F_EXE): contexts from the
  * instruction structure (x86_parse.h) instead of the byte order alone, so that
  * "the second immediate byte of an 81 /7 after a REX.W" or "the opcode after a
- * call" are contexts of their own, as in paq8px's ExeModel. Six contexts, each
+ * call" are contexts of their own, as in paq8px's ExeModel, and an operand
+ * byte is predicted from the same opcode's operand last time. Six contexts, each
  * a bit history in hashed nibble slots of a table of its own (as the context
  * map keeps them) and a state map, give two mixer inputs each (the stretched
  * probability and a confidence, as CM_F_RICH), and the model selects one
@@ -32,6 +33,7 @@ typedef struct cm_exe {
 	u8 *slot[CM_EXE_CTX];
 	u8 *bh[CM_EXE_CTX];      /* the current bit-history state of each context */
 	u32 *sm;                 /* CM_EXE_CTX x 256 state maps */
+	u64 lastops[1024];       /* per opcode (map << 8 | op), the operand bytes it had last */
 } cm_exe;
 
 u32 nz_cm_exe_inputs(const cm_params *p);

@@ -57,10 +57,12 @@ static void end_instruction(cm_x86 *x)
 	const u16 prev0 = (u16)cm_x86_opcode(x);
 	const u8 len = x->len;
 	const u16 prev1 = x->prev[0];
+	const u64 ops = x->ops;
 	memset(x, 0, sizeof(*x));
 	x->prev[0] = prev0;
 	x->prev[1] = prev1;
 	x->plen = len;
+	x->pops = ops;
 }
 
 /* After ModRM, SIB and displacement: the immediate, if any. */
@@ -211,6 +213,11 @@ static void step(cm_x86 *x, u32 c)
 void nz_cm_x86_next(cm_x86 *x, u32 c)
 {
 	x->len++;
+	if (x->st == X86_DISP || x->st == X86_IMM) {
+		if (x->opn < 8)
+			x->ops |= (u64)(c & 255) << (8 * x->opn);
+		x->opn++;
+	}
 	step(x, c & 255);
 	/* no instruction is longer than 15 bytes: whatever this was, start again */
 	if (x->len >= 15)

@@ -51,8 +51,11 @@ typedef struct cm_x86 {
 	u8 len;        /* bytes of the current instruction so far */
 	u8 vex_left;   /* payload bytes of the VEX form being read (for its map byte) */
 	u8 vex_kind;   /* 0xC4, 0xC5 or 0x62 */
+	u8 opn;        /* displacement and immediate bytes of this instruction so far */
+	u64 ops;       /* the first 8 of them, the first in the low byte */
 	u16 prev[2];   /* map << 8 | opcode of the last two instructions */
 	u8 plen;       /* length of the last instruction */
+	u64 pops;      /* its displacement and immediate bytes (as ops) */
 } cm_x86;
 
 void nz_cm_x86_reset(cm_x86 *x);

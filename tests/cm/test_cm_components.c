@@ -555,6 +555,17 @@ static void test_x86_parse(void)
 		}
 	}
 	CHECK_EQ_INT(x.prev[1], 0x06b);
+	/* operand bytes (displacement, then immediate), as the exe model keeps them */
+	static const u8 mov_mem_imm[7] = {0xc7, 0x45, 0xf8, 0x01, 0x02, 0x03, 0x04};
+	for (int k = 0; k < 7; k++)
+		nz_cm_x86_next(&x, mov_mem_imm[k]);
+	CHECK(x.pops == 0x04030201f8ull && x.prev[0] == 0x0c7);
+	static const u8 movabs[10] = {0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8};
+	for (int k = 0; k < 10; k++)
+		nz_cm_x86_next(&x, movabs[k]);
+	CHECK(x.pops == 0x0807060504030201ull);
+	nz_cm_x86_next(&x, 0xc3);
+	CHECK(x.pops == 0 && x.plen == 1);
 	/* no instruction runs past 15 bytes, prefixes or not */
 	for (int k = 0; k < 40; k++)
 		nz_cm_x86_next(&x, 0x66);
