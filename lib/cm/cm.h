@@ -100,9 +100,11 @@ enum {
 				 * instead of 1023 (they follow changes faster) */
 	CM_F_MIX9 = 1u << 11,   /* one more layer-1 mixer selected by the match model's expected
 				 * byte, or the byte three back without a match (with 6 mixers) */
-	CM_F_EXE = 1u << 12,    /* the x86-64 executable model (exe_model.h) in segments the
-				 * encoder finds to be code (their SEG_EXE flag) */
-	CM_F_ALL_ = (1u << 13) - 1
+	CM_F_EXE = 1u << 12,    /* the x86-64 executable model (datatype_model.h) in segments
+				 * the encoder finds to be code (their SEG_EXE flag) */
+	CM_F_IMG = 1u << 13,    /* the image model (datatype_model.h) in segments that start
+				 * with a PNM or BMP image (SEG_IMG and its layout) */
+	CM_F_ALL_ = (1u << 14) - 1
 };
 
 #define CM_MAX_MIXERS 6

@@ -10,8 +10,10 @@
  *
  * Substream layout: one flags byte (bit 0: the x86 call transform was applied to
  * this segment; bit 1: the x86-64 executable model is on for it; the encoder
- * sets each, where its flag allows, when x86_detect finds code), then, if the
- * segment is not empty, the arithmetic-coded bits.
+ * sets each, where its flag allows, when x86_detect finds code; bit 2, never
+ * with bit 1: the segment starts with an image, image_detect, and three
+ * varints follow: the offset of its first pixel byte, the bytes per row and
+ * per pixel), then, if the segment is not empty, the arithmetic-coded bits.
  *
  * With a neural input in lanes (extra[CM_X_NNLANES] > 1) a segment is cut into
  * lanes like a block of the lane driver; step t codes byte t of every lane, lane
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 
 #include "cm/cm_model.h"
+#include "cm/datatype_model.h"
 #include "cm/cm_neural.h"
 #include "coder/bit_coder.h"
 #include "format/lane_geometry.h"
@@ -32,6 +35,7 @@
 
 #define SEG_X86 1u /* the x86 call transform was applied */
 #define SEG_EXE 2u /* the executable model is on (CM_F_EXE) */
+#define SEG_IMG 4u /* an image (CM_F_IMG): three varints follow, its layout */
 
 typedef struct cm_codec {
 	nz_block_codec base;
@@ -94,6 +98,80 @@ static void x86_inverse(u8 *b, size_t n, u32 base)
 			i++;
 		}
 	}
+}
+
+/* ---- images: a PNM (P5, P6) or uncompressed BMP (8, 24, 32 bits) header at
+ * the start of a segment ---- */
+
+static int pnm_number(const u8 *b, size_t n, size_t *i, u32 *v)
+{
+	while (*i < n && (b[*i] == ' ' || b[*i] == '\n' || b[*i] == '\r' || b[*i] == '\t'))
+		++*i;
+	if (*i < n && b[*i] == '#') /* a comment line */
+		return 0;
+	u64 x = 0;
+	size_t start = *i;
+	while (*i < n && (u32)(b[*i] - '0') < 10u && x < 1000000)
+		x = x * 10 + (b[(*i)++] - '0');
+	*v = (u32)x;
+	return *i > start && x < 1000000;
+}
+
+/* The layout of the image src starts with, in img; 0 if none (or one too wide
+ * for the model, or too short to pay). */
+static int image_detect(const u8 *b, size_t n, cm_image *img)
+{
+	u32 w = 0, hgt = 0, bpp = 0, off = 0, stride = 0;
+	if (n >= 16 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
+		size_t i = 2;
+		u32 maxval;
+		if (!pnm_number(b, n, &i, &w) || !pnm_number(b, n, &i, &hgt) ||
+		    !pnm_number(b, n, &i, &maxval) || maxval != 255 || i >= n)
+			return 0;
+		off = (u32)i + 1; /* one whitespace byte ends the header */
+		bpp = b[1] == '5' ? 1 : 3;
+		stride = w * bpp;
+	} else if (n >= 54 && b[0] == 'B' && b[1] == 'M') {
+		off = nz_load_le32(b + 10);
+		w = nz_load_le32(b + 18);
+		hgt = nz_load_le32(b + 22);
+		const u32 bits = (u32)b[28] | (u32)b[29] << 8, comp = nz_load_le32(b + 30);
+		if ((bits != 8 && bits != 24 && bits != 32) || comp != 0 || w > 100000)
+			return 0;
+		bpp = bits / 8;
+		stride = (w * bpp + 3) & ~3u;
+	} else {
+		return 0;
+	}
+	(void)hgt;
+	if (w < 8 || stride > CM_IMAGE_MAX_STRIDE || off >= n || n - off < 2 * (size_t)stride)
+		return 0;
+	img->offset = off;
+	img->stride = stride;
+	img->bpp = bpp;
+	return 1;
+}
+
+static void put_varint(u8 *p, size_t *n, u32 v)
+{
+	while (v >= 128) {
+		p[(*n)++] = (u8)(v | 128);
+		v >>= 7;
+	}
+	p[(*n)++] = (u8)v;
+}
+
+/* A varint of at most 5 bytes from in[*i..n); 0 when cut or too long. */
+static int get_varint(const u8 *in, size_t n, size_t *i, u32 *v)
+{
+	u64 x = 0;
+	for (u32 s = 0; s < 35 && *i < n; s += 7) {
+		const u8 c = in[(*i)++];
+		x |= (u64)(c & 127) << s;
+		if (!(c & 128))
+			return x <= 0xffffffffu ? (*v = (u32)x, 1) : 0;
+	}
+	return 0;
 }
 
 /* ---- one segment ---- */
@@ -178,14 +256,15 @@ static int code_lanes(seg_job *s, const u8 *src, nz_bitenc *enc, nz_bitdec *dec)
 
 static int use_lanes(const cm_codec *c) { return c->P.nnlanes > 1 && !c->has_ext; }
 
-/* The executable model on or off for segment s, in its state and every lane. */
-static void set_exe(seg_job *s, int on)
+/* The data type of segment s, in its state and every lane. */
+static void set_type(seg_job *s, u8 flags, const cm_image *img)
 {
 	cm_codec *c = s->c;
-	nz_cm_model_set_exe(c->st[s->j], on);
+	const u32 t = (flags & SEG_EXE) ? CM_TYPE_EXE : (flags & SEG_IMG) ? CM_TYPE_IMAGE : CM_TYPE_NONE;
+	nz_cm_model_set_type(c->st[s->j], t, img);
 	if (c->lane[s->j])
 		for (u32 b = 1; b < c->P.nnlanes; b++)
-			nz_cm_model_set_exe(c->lane[s->j][b], on);
+			nz_cm_model_set_type(c->lane[s->j][b], t, img);
 }
 
 static int encode_seg(seg_job *s)
@@ -199,7 +278,16 @@ static int encode_seg(seg_job *s)
 			 (s->c->force_code || x86_detect(src, s->n));
 	if (code && (pf & CM_F_EXE))
 		flags |= SEG_EXE;
-	set_exe(s, (flags & SEG_EXE) != 0);
+	cm_image img = {0};
+	u8 head[16];
+	size_t hn = 0;
+	if (!code && (pf & CM_F_IMG) && image_detect(src, s->n, &img)) {
+		flags |= SEG_IMG;
+		put_varint(head, &hn, img.offset);
+		put_varint(head, &hn, img.stride);
+		put_varint(head, &hn, img.bpp);
+	}
+	set_type(s, flags, &img);
 	if (code && (pf & CM_F_X86)) {
 		tmp = malloc(s->n);
 		if (!tmp)
@@ -210,6 +298,8 @@ static int encode_seg(seg_job *s)
 		flags |= SEG_X86;
 	}
 	int rc = nz_buf_append(s->out, &flags, 1);
+	if (!rc && hn)
+		rc = nz_buf_append(s->out, head, hn);
 	if (!rc && s->n) {
 		nz_bitenc enc;
 		nz_bitenc_init(&enc, s->out);
@@ -228,18 +318,30 @@ static int decode_seg(seg_job *s)
 	if (s->in_size < 1)
 		return NZ_ERR_CORRUPT; /* no flags byte: the recorded size is wrong */
 	u8 flags = s->in[0];
-	if (flags & ~(SEG_X86 | SEG_EXE))
+	if (flags & ~(SEG_X86 | SEG_EXE | SEG_IMG))
 		return NZ_ERR_CORRUPT;
 	if ((flags & SEG_X86) && !(s->c->P.flags & CM_F_X86))
 		return NZ_ERR_CORRUPT;
 	if ((flags & SEG_EXE) && !(s->c->P.flags & CM_F_EXE))
 		return NZ_ERR_CORRUPT;
-	set_exe(s, (flags & SEG_EXE) != 0); /* where the encoder did, empty or not */
+	cm_image img = {0};
+	size_t at = 1;
+	if (flags & SEG_IMG) {
+		/* the layout the encoder's detector allows, and nothing else */
+		if (!(s->c->P.flags & CM_F_IMG) || (flags & (SEG_X86 | SEG_EXE)) ||
+		    !get_varint(s->in, s->in_size, &at, &img.offset) ||
+		    !get_varint(s->in, s->in_size, &at, &img.stride) ||
+		    !get_varint(s->in, s->in_size, &at, &img.bpp) || img.bpp < 1 || img.bpp > 4 ||
+		    img.stride < 8 * img.bpp || img.stride > CM_IMAGE_MAX_STRIDE ||
+		    img.offset >= s->n)
+			return NZ_ERR_CORRUPT;
+	}
+	set_type(s, flags, &img); /* where the encoder did, empty or not */
 	if (s->n == 0)
-		return s->in_size == 1 ? NZ_OK : NZ_ERR_CORRUPT;
+		return s->in_size == at ? NZ_OK : NZ_ERR_CORRUPT;
 	u32 base = (u32)nz_cm_model_pos(m);
 	nz_bitdec dec;
-	nz_bitdec_init(&dec, s->in + 1, s->in_size - 1);
+	nz_bitdec_init(&dec, s->in + at, s->in_size - at);
 	if (use_lanes(s->c))
 		NZ_TRY(code_lanes(s, NULL, NULL, &dec));
 	else
@@ -432,16 +534,16 @@ typedef struct cm_level {
 /* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
-	{25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE},
-	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE},
-	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86 | CM_F_EXE},
-	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_REC},
-	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_REC},
-	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_REC},
-	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	{25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG},
+	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG},
+	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG},
+	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_REC},
+	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_REC},
+	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_REC},
+	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
 };
 
 void nz_cm_level_config(int level, nz_model_config *cfg)
@@ -514,11 +616,11 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 
 /* Version 2's reference (nz_model_desc.reference): the defaults as they were
  * when the format froze them, that is without the flags levels gained later
- * (CM_F_EXE). A header records those; a decoder from before them rejects the
+ * (CM_F_EXE, CM_F_IMG). A header records those; a decoder from before them rejects the
  * file as unsupported (an unknown flag) instead of finding a segment flag it
  * does not know and calling the data corrupt, and files from before them, which
  * leave the flags out, still read as they were written. */
-#define CM_F_AFTER_V2 CM_F_EXE
+#define CM_F_AFTER_V2 (CM_F_EXE | CM_F_IMG)
 
 static void cm_reference(nz_model_config *cfg, int level, u64 content_size)
 {

@@ -6,7 +6,7 @@
  * probability (context_map.h), the run, record and match models predict the
  * byte that followed before (run_model.h, record_model.h, match_model.h,
  * latest_match.h), an external byte model may add its view (ext_input.h), and
- * in x86 code the executable model its instruction contexts (exe_model.h); the
+ * in x86 code or an image the data-type model its contexts (datatype_model.h); the
  * mixer (mixer.h) weighs all their stretched probabilities with weight sets
  * chosen by small contexts ("mixer contexts" below), and SSE stages (apm.h)
  * refine the result. At the end of each byte the history (history.h) and the
@@ -21,7 +21,7 @@
 #include "cm/cm_neural.h"
 #include "cm/context_map.h"
 #include "cm/contexts.h"
-#include "cm/exe_model.h"
+#include "cm/datatype_model.h"
 #include "cm/ext_input.h"
 #include "cm/history.h"
 #include "cm/latest_match.h"
@@ -34,7 +34,7 @@
 
 /* ---- the mixer inputs: one row per component, in the order of x[] ---- */
 
-enum { IN_CONTEXT_MAP, IN_RUN, IN_RECORD, IN_LATEST, IN_MATCH, IN_EXT, IN_EXE, IN_BIAS, IN_KINDS_ };
+enum { IN_CONTEXT_MAP, IN_RUN, IN_RECORD, IN_LATEST, IN_MATCH, IN_EXT, IN_DTYPE, IN_BIAS, IN_KINDS_ };
 
 static u32 bias_inputs(const cm_params *p)
 {
@@ -54,7 +54,7 @@ static const cm_input_kind cm_inputs[IN_KINDS_] = {
 	[IN_LATEST] = {"latest match", nz_cm_latest_inputs},
 	[IN_MATCH] = {"match model", nz_cm_match_inputs},
 	[IN_EXT] = {"external byte model", nz_cm_ext_inputs},
-	[IN_EXE] = {"x86-64 executable model", nz_cm_exe_inputs},
+	[IN_DTYPE] = {"data-type models (x86-64, images)", nz_cm_dtype_inputs},
 	[IN_BIAS] = {"bias", bias_inputs},
 };
 
@@ -84,7 +84,7 @@ struct cm_model {
 	cm_match mm;
 	cm_latest lm;
 	cm_ext_input ext;
-	cm_exe exe;
+	cm_dtype dt;
 	cm_mixer mx;
 	cm_apm apm[CM_MAX_SSE + 2]; /* 4, 5: CM_F_SSE2 */
 	u32 in_ofs[IN_KINDS_];
@@ -191,7 +191,7 @@ u64 nz_cm_model_memory(const cm_params *p)
 	b += nz_cm_history_memory(win_bits(p));
 	b += nz_cm_match_memory(p->match_bits);
 	b += nz_cm_record_memory(p);
-	b += nz_cm_exe_memory(p);
+	b += nz_cm_dtype_memory(p);
 	b += nz_cm_mixer_memory(CM_MAXIN, mixer_count(p));
 	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
 		if (apm_on(p, i))
@@ -214,7 +214,7 @@ void nz_cm_model_destroy(cm_model *m)
 	if (!m->shared) {
 		nz_cm_context_map_free(&m->cmap);
 		nz_cm_run_free(&m->run);
-		nz_cm_exe_free(&m->exe);
+		nz_cm_dtype_free(&m->dt);
 		nz_cm_mixer_free(&m->mx);
 		for (int i = 0; i < CM_MAX_SSE + 2; i++)
 			nz_cm_apm_free(&m->apm[i]);
@@ -244,7 +244,7 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 	if (!rc)
 		rc = nz_cm_ext_init(&m->ext, p);
 	if (!rc)
-		rc = nz_cm_exe_init(&m->exe, p);
+		rc = nz_cm_dtype_init(&m->dt, p);
 	if (!rc)
 		rc = nz_cm_mixer_init(&m->mx, nin, mixer_count(p), p->backend);
 	for (u32 i = 0; i < CM_MAX_SSE + 2 && !rc; i++)
@@ -265,7 +265,7 @@ static void reset_shared(cm_model *m)
 	nz_cm_context_map_reset_shared(&m->cmap, &m->T);
 	nz_cm_run_reset_shared(&m->run);
 	nz_cm_record_reset_shared(&m->rec);
-	nz_cm_exe_reset_shared(&m->exe, &m->T);
+	nz_cm_dtype_reset_shared(&m->dt, &m->T);
 	nz_cm_mixer_reset_shared(&m->mx);
 	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
 		if (apm_on(&m->P, i))
@@ -281,7 +281,7 @@ static void reset_lane(cm_model *m)
 	nz_cm_match_reset(&m->mm);
 	nz_cm_latest_reset(&m->lm);
 	nz_cm_ext_reset(&m->ext);
-	nz_cm_exe_reset_lane(&m->exe);
+	nz_cm_dtype_reset_lane(&m->dt);
 	nz_cm_mixer_reset_lane(&m->mx);
 	nz_cm_context_map_reset_lane(&m->cmap, m->h.c0);
 }
@@ -339,7 +339,10 @@ void nz_cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext)
 
 u64 nz_cm_model_pos(const cm_model *m) { return m->h.pos; }
 
-void nz_cm_model_set_exe(cm_model *m, int on) { nz_cm_exe_set(&m->exe, on, m->h.c0); }
+void nz_cm_model_set_type(cm_model *m, u32 type, const cm_image *img)
+{
+	nz_cm_dtype_set(&m->dt, type, img, m->h.c0, m->h.pos);
+}
 
 const char *nz_cm_model_kernels(const cm_model *m) { return m->mx.k.name; }
 
@@ -362,7 +365,7 @@ static void update_byte(cm_model *m, u32 c)
 	if (m->P.flags & CM_F_LRDECAY) /* 4 x the rate at the start, 2.5 x after 16 KiB, 1.05 x after 1 MB */
 		m->mx.lr = CM_MIX_LR + (s32)((u64)(3 * CM_MIX_LR) * 16384 / (16384 + m->h.pos));
 	nz_cm_history_update_byte(&m->h, c);
-	nz_cm_exe_update_byte(&m->exe, &m->h, c);
+	nz_cm_dtype_update_byte(&m->dt, &m->h, c);
 	nz_cm_record_update_byte(&m->rec, &m->h, c);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
 	nz_cm_latest_update_byte(&m->lm, &m->mm, &m->h, c);
@@ -413,12 +416,13 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 	if (m->P.flags & CM_F_MIX9)
 		sel[k] = mlen ? 256 + m->mm.mexp : (h->c4 >> 16) & 0xff;
 	/* in code, where the byte falls in its instruction selects better than the
-	 * partial byte (measured: 0.9-1.2 % smaller on 1 MB of cc1's text section) */
-	if (m->exe.on) {
+	 * partial byte (measured: 0.9-1.2 % smaller on 1 MB of cc1's text section);
+	 * in an image, the channel and the local contrast */
+	if (m->dt.type != CM_TYPE_NONE) {
 		if (m->P.mixers >= 2)
-			sel[1] = cm_exe_selector(&m->exe, h->bpos, 0);
+			sel[1] = cm_dtype_selector(&m->dt, h->bpos, 0);
 		else
-			sel[0] = cm_exe_selector(&m->exe, 0, 1);
+			sel[0] = cm_dtype_selector(&m->dt, 0, 1);
 	}
 }
 
@@ -482,7 +486,7 @@ static u32 predict(cm_model *m)
 	int mbit = cm_match_mix(&m->mm, T, h, x + ofs[IN_MATCH]);
 	cm_latest_mix(&m->lm, T, h, x + ofs[IN_LATEST]);
 	cm_ext_mix(&m->ext, T, h, x + ofs[IN_EXT]);
-	cm_exe_mix(&m->exe, T, h, x + ofs[IN_EXE]);
+	cm_dtype_mix(&m->dt, T, h, x + ofs[IN_DTYPE]);
 	x[ofs[IN_BIAS]] = 256;
 
 	u32 sel[CM_MIXERS_ALLOC];
@@ -504,7 +508,7 @@ static void update(cm_model *m, int y)
 	cm_record_update(&m->rec, T, y);
 	cm_run_update(&m->run, T, y);
 	cm_ext_update(&m->ext, T, y);
-	cm_exe_update(&m->exe, T, y, m->cmap.sm_limit);
+	cm_dtype_update(&m->dt, T, y, m->cmap.sm_limit);
 	cm_mixer_update(&m->mx, y);
 	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
 		if (apm_on(&m->P, i))
@@ -520,10 +524,10 @@ static void update(cm_model *m, int y)
 		h->bpos = 0;
 		update_byte(m, c);
 		nz_cm_context_map_set_slots(&m->cmap, h->c0);
-		nz_cm_exe_set_slots(&m->exe, h->c0);
+		nz_cm_dtype_set_slots(&m->dt, h->c0);
 	} else if (h->bpos == 4) {
 		nz_cm_context_map_set_slots(&m->cmap, h->c0);
-		nz_cm_exe_set_slots(&m->exe, h->c0);
+		nz_cm_dtype_set_slots(&m->dt, h->c0);
 	} else if (h->bpos == 7) {
 		prefetch_next_byte(m);
 	} else if (h->bpos == 3) {

@@ -67,9 +67,11 @@ const char *nz_cm_model_kernels(const cm_model *m);
 /* Mixer inputs of a configuration (the sum of every component's). */
 u32 nz_cm_model_mixer_inputs(const cm_params *p);
 
-/* Switch the x86-64 executable model (CM_F_EXE) on or off for the segment
- * about to be coded; encoder and decoder call it at the same places. */
-void nz_cm_model_set_exe(cm_model *m, int on);
+/* The data type (CM_TYPE_*, datatype_model.h) of the segment about to be
+ * coded, with an image's layout; encoder and decoder call it at the same
+ * places. */
+struct cm_image;
+void nz_cm_model_set_type(cm_model *m, u32 type, const struct cm_image *img);
 
 /* Bytes coded by this model state since its last reset (the position used by the
  * x86 transform). */

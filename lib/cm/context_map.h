@@ -25,7 +25,7 @@ NZ_INLINE u32 cm_slot_hash(u32 h, u32 c0) { return h32(h + c0 * 0x2545F491u); }
 /* The 16-byte slot of slot hash h in the table ht (64-byte lines, line mask
  * mask): checksum in byte 0, 15 bit-history states for the nibble's bit tree
  * in bytes 1..15. Four slots share a line; on a miss the slot with the lowest
- * priority (the state of its first node) is replaced. The exe model (exe_model.h)
+ * priority (the state of its first node) is replaced. The data-type models (datatype_model.h)
  * keeps its slots the same way in a table of its own. */
 NZ_INLINE u8 *cm_slot_find(u8 *ht, u32 mask, u32 h)
 {

@@ -1,7 +1,7 @@
 /*
  * x86_parse.h - where the next byte falls in the x86-64 instruction stream:
  * prefix or opcode, ModRM, SIB, displacement or immediate byte k, and of which
- * instruction. The exe model (exe_model.h) builds its contexts from it. The
+ * instruction. The data-type models (datatype_model.h) builds its contexts from it. The
  * parser follows the byte stream the CM model codes (after the E8/E9
  * transform, which keeps every instruction's length), one byte at a time, and
  * never fails: data that is not code only makes its guesses poor, and an

@@ -216,7 +216,7 @@ static void test_validate(void)
 		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
 		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
-		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 13}, {9, 1}, {15, 7},
+		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 14}, {9, 1}, {15, 7},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -420,12 +420,12 @@ static void test_cm_x(void)
 						    CM_F_MIX9 | CM_F_LRDECAY);
 	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
 	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&c9));
-	/* levels 1-9 set none of cm-x's bits (EXE, which came later, they all have) */
+	/* levels 1-9 set none of cm-x's bits (EXE and IMG, which came later, they all have) */
 	for (int level = 1; level <= 9; level++) {
 		nz_model_config l;
 		small_config(level, &l);
 		CHECK(l.extra[CM_X_CTXMASK] < CM_C_TAG);
-		CHECK((l.extra[CM_X_FLAGS] & ~(u64)CM_F_EXE) < CM_F_SSE2);
+		CHECK((l.extra[CM_X_FLAGS] & ~(u64)(CM_F_EXE | CM_F_IMG)) < CM_F_SSE2);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
 	}
 	/* the extra mixers need all six others */
@@ -586,7 +586,9 @@ static void test_exe(void)
 	off = on;
 	off.extra[CM_X_FLAGS] &= ~(u64)CM_F_EXE;
 	CHECK_EQ_INT(nz_model_cm.validate(&on), NZ_OK);
-	CHECK(nz_model_cm.memory(&on) > nz_model_cm.memory(&off));
+	nz_model_config neither = off;
+	neither.extra[CM_X_FLAGS] &= ~(u64)CM_F_IMG;
+	CHECK(nz_model_cm.memory(&on) > nz_model_cm.memory(&neither));
 	const size_t without = round_trip(&off, code, n, 0, 1, 1);
 	const size_t with = round_trip(&on, code, n, 0, 1, 1);
 	printf("exe model on synthetic code: %zu -> %zu bytes\n", without, with);
@@ -626,6 +628,84 @@ static void test_exe(void)
 	free(dst);
 	free(code);
 	free(text);
+}
+
+/* A synthetic photo-like image: smooth gradients per channel plus noise, as a
+ * PNM (P6 or P5) or a 24-bit BMP (rows bottom-up, padded to 4 bytes). Returns
+ * the file's size. */
+static size_t make_image(u8 *buf, size_t cap, u32 w, u32 h, int kind)
+{
+	nz_test_rng r = {21};
+	const u32 bpp = kind == 1 ? 1 : 3;
+	size_t off;
+	u32 stride = w * bpp;
+	if (kind == 2) {
+		stride = (w * 3 + 3) & ~3u;
+		memset(buf, 0, 54);
+		buf[0] = 'B', buf[1] = 'M';
+		nz_store_le32(buf + 10, 54);
+		nz_store_le32(buf + 14, 40);
+		nz_store_le32(buf + 18, w);
+		nz_store_le32(buf + 22, h);
+		buf[26] = 1, buf[28] = 24;
+		off = 54;
+	} else {
+		off = (size_t)snprintf((char *)buf, cap, "P%c\n%u %u\n255\n", kind == 1 ? '5' : '6', w, h);
+	}
+	REQUIRE(off + (size_t)stride * h <= cap);
+	for (u32 y = 0; y < h; y++)
+		for (u32 x = 0; x < stride; x++) {
+			const u32 ch = x % bpp, px = x / bpp;
+			const u32 v = (px * (2 + ch) + y * (3 + ch)) / 4 + ((px / 16 + y / 8) % 3) * 20 +
+				      (u32)(nz_test_next(&r) % 3);
+			buf[off + (size_t)y * stride + x] = px < w ? (u8)v : 0;
+		}
+	return off + (size_t)stride * h;
+}
+
+/* The image model (CM_F_IMG): detected from PNM and BMP headers, smaller than
+ * without it, round trips; a damaged layout is rejected. */
+static void test_image(void)
+{
+	const size_t cap = 200000;
+	u8 *img = malloc(cap), *dst = malloc(cap);
+	REQUIRE(img && dst);
+	for (int kind = 0; kind < 3; kind++) {
+		const size_t n = make_image(img, cap, 150, 120, kind);
+		nz_model_config on, off;
+		small_config(6, &on);
+		CHECK(on.extra[CM_X_FLAGS] & CM_F_IMG); /* every level has it */
+		off = on;
+		off.extra[CM_X_FLAGS] &= ~(u64)CM_F_IMG;
+		const size_t with = round_trip(&on, img, n, 0, 1, 1);
+		const size_t without = round_trip(&off, img, n, 0, 1, 1);
+		printf("image model on a synthetic %s: %zu -> %zu bytes\n",
+		       kind == 0 ? "PPM" : kind == 1 ? "PGM" : "BMP", without, with);
+		CHECK(with * 100 < without * 97); /* 5-8 % when written */
+		round_trip(&on, img, n, 20000, 3, 2); /* only the first segment is an image */
+		coded a[1];
+		memset(a, 0, sizeof(a));
+		CHECK_EQ_INT(encode_blocks(&on, img, n, n, 1, 1, a, 1), NZ_OK);
+		CHECK_EQ_INT(a[0].sub[0].data[0], 4); /* SEG_IMG, then the layout */
+		if (kind == 0) {
+			/* a decoder without the flag, and a layout the detector never writes */
+			CHECK_EQ_INT(decode_blocks(&off, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+			u8 *p = a[0].sub[0].data;
+			const u8 keep = p[3];
+			CHECK_EQ_INT(keep, 3);   /* offset 15, stride 450 (2 bytes), 3 per pixel */
+			p[3] = 5;                /* 5 bytes per pixel */
+			CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+			p[3] = keep;
+			p[0] = 4 | 2;            /* image and code at once */
+			CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+			p[0] = 4;
+			CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
+			CHECK(memcmp(dst, img, n) == 0);
+		}
+		coded_free(&a[0]);
+	}
+	free(img);
+	free(dst);
 }
 
 /* A table of 64-byte records, each a copy of the one above with a few cells
@@ -812,6 +892,7 @@ int main(void)
 	test_cm_x();
 	test_x86();
 	test_exe();
+	test_image();
 	test_table_profile();
 	test_corpus();
 	test_corruption();

@@ -18,7 +18,7 @@
 #include "cm/apm.h"
 #include "cm/context_map.h"
 #include "cm/contexts.h"
-#include "cm/exe_model.h"
+#include "cm/datatype_model.h"
 #include "cm/ext_input.h"
 #include "cm/latest_match.h"
 #include "cm/history.h"
@@ -488,7 +488,7 @@ static void test_input_registry(void)
 				u32 nctx = cm_popcount32(masks[mi]);
 				u32 per = (f & CM_F_RICH) ? 2 : 1;
 				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
-					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & CM_F_EXE) ? 12 : 0) + 1 +
+					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG)) ? 12 : 0) + 1 +
 					   ((f & CM_F_RUN) ? nctx : 0);
 				CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
 				CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);
@@ -589,22 +589,22 @@ static void test_x86_parse(void)
 static void test_exe_model(void)
 {
 	cm_params p = {.hash_bits = 20, .ctx_mask = 0, .mixers = 1, .flags = CM_F_EXE};
-	cm_exe e;
-	REQUIRE(nz_cm_exe_init(&e, &p) == NZ_OK);
-	CHECK_EQ_INT(nz_cm_exe_inputs(&p), 2 * CM_EXE_CTX);
-	nz_cm_exe_reset_shared(&e, &T);
-	nz_cm_exe_reset_lane(&e);
+	cm_dtype e;
+	REQUIRE(nz_cm_dtype_init(&e, &p) == NZ_OK);
+	CHECK_EQ_INT(nz_cm_dtype_inputs(&p), 2 * CM_DTYPE_CTX);
+	nz_cm_dtype_reset_shared(&e, &T);
+	nz_cm_dtype_reset_lane(&e);
 	cm_history h;
 	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
 	nz_cm_history_reset(&h);
-	s32 x[2 * CM_EXE_CTX];
-	for (int i = 0; i < 2 * CM_EXE_CTX; i++)
+	s32 x[2 * CM_DTYPE_CTX];
+	for (int i = 0; i < 2 * CM_DTYPE_CTX; i++)
 		x[i] = 77;
-	cm_exe_mix(&e, &T, &h, x);
-	for (int i = 0; i < 2 * CM_EXE_CTX; i++)
+	cm_dtype_mix(&e, &T, &h, x);
+	for (int i = 0; i < 2 * CM_DTYPE_CTX; i++)
 		CHECK_EQ_INT(x[i], 0);
 	/* on: "call rel32" over and over; the bits of its opcode become certain */
-	nz_cm_exe_set(&e, 1, h.c0);
+	nz_cm_dtype_set(&e, CM_TYPE_EXE, NULL, h.c0, h.pos);
 	static const u8 call[5] = {0xe8, 0x00, 0x10, 0x00, 0x00};
 	s32 first = 0, last = 0;
 	for (int rep = 0; rep < 200; rep++)
@@ -612,34 +612,34 @@ static void test_exe_model(void)
 			const u32 c = call[k];
 			for (int b = 7; b >= 0; b--) {
 				const int y = (c >> b) & 1;
-				cm_exe_mix(&e, &T, &h, x);
+				cm_dtype_mix(&e, &T, &h, x);
 				if (k == 0 && b == 7) { /* the top bit of the opcode: 1 */
 					if (rep == 1)
 						first = x[0];
 					last = x[0];
 				}
-				cm_exe_update(&e, &T, y, CM_SM_LIMIT);
+				cm_dtype_update(&e, &T, y, CM_SM_LIMIT);
 				h.c0 = (h.c0 << 1) | (u32)y;
 				h.bpos++;
 				if (h.bpos == 4)
-					nz_cm_exe_set_slots(&e, h.c0);
+					nz_cm_dtype_set_slots(&e, h.c0);
 			}
 			h.c0 = 1;
 			h.bpos = 0;
 			nz_cm_history_update_byte(&h, c);
-			nz_cm_exe_update_byte(&e, &h, c);
-			nz_cm_exe_set_slots(&e, h.c0);
+			nz_cm_dtype_update_byte(&e, &h, c);
+			nz_cm_dtype_set_slots(&e, h.c0);
 		}
 	CHECK(last > first && last > 1000);
 	CHECK_EQ_INT(e.x.prev[0], 0x0e8);
-	nz_cm_exe_set(&e, 0, h.c0);
-	cm_exe_mix(&e, &T, &h, x);
+	nz_cm_dtype_set(&e, CM_TYPE_NONE, NULL, h.c0, h.pos);
+	cm_dtype_mix(&e, &T, &h, x);
 	CHECK_EQ_INT(x[0], 0);
 	nz_cm_history_free(&h);
-	nz_cm_exe_free(&e);
+	nz_cm_dtype_free(&e);
 	p.flags = 0;
-	CHECK_EQ_INT(nz_cm_exe_inputs(&p), 0);
-	CHECK_EQ_INT(nz_cm_exe_memory(&p), 0);
+	CHECK_EQ_INT(nz_cm_dtype_inputs(&p), 0);
+	CHECK_EQ_INT(nz_cm_dtype_memory(&p), 0);
 }
 
 int main(void)

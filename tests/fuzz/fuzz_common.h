@@ -165,10 +165,11 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 		if (cheap && cfg->extra[CM_X_SSE] > 2)
 			cfg->extra[CM_X_SSE] = 2;
 		/* flags 0-7 from b[7], 8-11 from the high half of b[6] (its low half
-		 * picks the SSE stages), 12 (EXE) from the top bit of b[8] (its low
-		 * bits pick the neural model); the extra mixers need all six others */
-		cfg->extra[CM_X_FLAGS] = ((b[7] | (u32)(b[6] >> 4) << 8 | (u32)(b[8] >> 7) << 12) &
-					  CM_F_ALL_) & ~(u32)CM_F_EXT;
+		 * picks the SSE stages), 12-13 (EXE, IMG) from the top two bits of b[8]
+		 * (its low bits pick the neural model); the extra mixers need all six
+		 * others */
+		cfg->extra[CM_X_FLAGS] = ((b[7] | (u32)(b[6] >> 4) << 8 | (u32)(b[8] >> 7) << 12 |
+					   (u32)((b[8] >> 6) & 1) << 13) & CM_F_ALL_) & ~(u32)CM_F_EXT;
 		if (cfg->extra[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9))
 			cfg->extra[CM_X_MIXERS] = CM_MAX_MIXERS;
 		*budget = 32;
@@ -180,7 +181,7 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
 			cfg->extra[CM_X_NNMODEL] = nn[b[8] % 4];
 			cfg->extra[CM_X_NNPRESET] = 3; /* "-tiny" */
-			cfg->extra[CM_X_NNLANES] = (b[8] >> 2) % 5;
+			cfg->extra[CM_X_NNLANES] = ((b[8] >> 2) & 7) % 5;
 			*budget = 8;
 		}
 		break;

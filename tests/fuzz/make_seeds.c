@@ -77,6 +77,8 @@ static void cm_bytes(int level, u8 b[FZ_CONFIG_BYTES])
 	}
 	if (c.extra[CM_X_FLAGS] & CM_F_EXE)
 		b[8] |= 0x80; /* flag 12 (fz_config) */
+	if (c.extra[CM_X_FLAGS] & CM_F_IMG)
+		b[8] |= 0x40; /* flag 13 */
 	b[9] = (u8)(level > 9 ? 10 : level);
 }
 
@@ -191,6 +193,7 @@ static int frame_seeds(const char *dir, const char *name, const u8 cb[FZ_CONFIG_
 static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTES], u32 k,
 		   int keep, u32 salt, int code)
 {
+	/* code: 0 the data as it is, 1 coded as x86 code, 2 starting with an image */
 	fz_in in = {cb, FZ_CONFIG_BYTES};
 	nz_model_config cfg;
 	size_t budget;
@@ -202,10 +205,12 @@ static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTE
 	static u8 data[SEED_MAX], seed[4 * SEED_MAX], back[SEED_MAX];
 	const size_t n = budget;
 	make_data(data, n, salt);
+	if (code == 2) /* an 8 x 2 grey image and a bit more: the image model */
+		memcpy(data, "P5\n8 2\n255\n", 11);
 	nz_block_codec *bc;
 	if (nz_model_cm.create_block_codec(&cfg, ex, &bc))
 		return 1;
-	nz_cm_codec_force_code(bc, code); /* the blocks are too short for the detector */
+	nz_cm_codec_force_code(bc, code == 1); /* the blocks are too short for the detector */
 	nz_buf sub[3] = {{0}};
 	nz_job job = {0};
 	int rc = bc->ops->encode(bc, data, n, 0, sub, k, &job);
@@ -275,8 +280,12 @@ int main(int argc, char **argv)
 		bad |= cm_seed(dir, name, cb, 1 + (u32)level % 3, level % 2, (u32)level, 0);
 		/* segments coded as x86 code: the transform and the executable model */
 		if (level == 1 || level == 6 || level == 9 || level == 10) {
-			snprintf(name + strlen(name), sizeof(name) - strlen(name), "-code");
+			const size_t len = strlen(name);
+			snprintf(name + len, sizeof(name) - len, "-code");
 			bad |= cm_seed(dir, name, cb, 1 + (u32)level % 3, level % 2, (u32)level, 1);
+			/* a segment that starts with an image */
+			snprintf(name + len, sizeof(name) - len, "-image");
+			bad |= cm_seed(dir, name, cb, 1, level % 2, (u32)level, 2);
 		}
 	}
 	return bad;

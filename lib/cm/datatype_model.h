@@ -1,0 +1,126 @@
+/*
+ * datatype_model.h - the data-type models: contexts for a segment the encoder's
+ * detectors found to be of a known type (cm_codec.c, the segment's flags), each
+ * built from that type's structure instead of the byte order alone.
+ *
+ * x86-64 code (flag CM_F_EXE): from the instruction structure (x86_parse.h),
+ * so that "the second immediate byte of an 81 /7 after a REX.W" or "the opcode
+ * after a call" are contexts of their own, as in paq8px's ExeModel, and an
+ * operand byte is predicted from the same opcode's operand last time.
+ * Images (flag CM_F_IMG; 8-, 24- and 32-bit pixels of PNM and BMP files): from
+ * the neighbouring pixels (left, above, above-left, above-right and two back)
+ * of the same channel, a gradient prediction and, with several channels, the
+ * previous channel's change from its left neighbour.
+ *
+ * Either type has six contexts, each a bit history in hashed nibble slots of a
+ * table of its own (as the context map keeps them) and a state map, two mixer
+ * inputs each (the stretched probability and a confidence, as CM_F_RICH), and
+ * the model selects one mixer's weights by the type's state (cm_dtype_selector).
+ * The types share the inputs, the table and the state maps: a segment has one
+ * type. With none, the inputs are zero, which leaves the mixer's output and
+ * weights exactly as without the model: a segment of no type is coded to the
+ * same bits. Lanes share the table and the state maps; the rest is each lane's.
+ */
+#ifndef NZ_CM_EXE_MODEL_H
+#define NZ_CM_EXE_MODEL_H
+
+#include "cm/context_map.h"
+#include "cm/history.h"
+#include "cm/x86_parse.h"
+
+#define CM_DTYPE_CTX 6
+
+/* A segment's type (its flags, cm_codec.c). */
+enum { CM_TYPE_NONE, CM_TYPE_EXE, CM_TYPE_IMAGE };
+
+/* An image's layout in its segment: pixel bytes from `offset` on, rows of
+ * `stride` bytes (CM_IMAGE_MAX_STRIDE at most, so that two rows stay in the
+ * smallest window), `bpp` bytes per pixel (1..4). */
+#define CM_IMAGE_MAX_STRIDE 32000u
+typedef struct cm_image {
+	u32 offset, stride, bpp;
+} cm_image;
+
+typedef struct cm_dtype {
+	u8 *ht;                  /* 64-byte lines of 4 slots; NULL: both flags off */
+	u32 ht_mask, ht_bits;
+	u32 type;                /* CM_TYPE_* of this segment */
+	cm_x86 x;                /* the parser, after the bytes so far */
+	cm_image img;            /* CM_TYPE_IMAGE: the layout */
+	u64 img_start;           /* the history position of its first pixel byte */
+	u32 img_sel;             /* the image selector's value for the next byte */
+	u32 chash[CM_DTYPE_CTX];
+	u8 *slot[CM_DTYPE_CTX];
+	u8 *bh[CM_DTYPE_CTX];      /* the current bit-history state of each context */
+	u32 *sm;                 /* CM_DTYPE_CTX x 256 state maps */
+	u64 lastops[1024];       /* per opcode (map << 8 | op), the operand bytes it had last */
+} cm_dtype;
+
+u32 nz_cm_dtype_inputs(const cm_params *p);
+int nz_cm_dtype_init(cm_dtype *e, const cm_params *p);
+void nz_cm_dtype_free(cm_dtype *e);
+u64 nz_cm_dtype_memory(const cm_params *p);
+void nz_cm_dtype_reset_shared(cm_dtype *e, const cm_tables *T);
+void nz_cm_dtype_reset_lane(cm_dtype *e);
+/* The type of the segment that starts (img: its layout, for CM_TYPE_IMAGE);
+ * the x86 parser starts afresh when a code segment follows another type. c0,
+ * pos: the history's partial byte and position. */
+void nz_cm_dtype_set(cm_dtype *e, u32 type, const cm_image *img, u32 c0, u64 pos);
+/* The byte c was coded (h already holds it). */
+void nz_cm_dtype_update_byte(cm_dtype *e, const cm_history *h, u32 c);
+/* Point the contexts at their slots for the nibble that starts. */
+void nz_cm_dtype_set_slots(cm_dtype *e, u32 c0);
+
+NZ_INLINE void cm_dtype_mix(cm_dtype *e, const cm_tables *T, const cm_history *h, s32 *x)
+{
+	if (!e->ht)
+		return;
+	if (e->type == CM_TYPE_NONE) {
+		for (u32 i = 0; i < 2 * CM_DTYPE_CTX; i++)
+			x[i] = 0;
+		return;
+	}
+	const u32 bp = h->bpos & 3;
+	const u32 j = (1u << bp) | (h->c0 & ((1u << bp) - 1));
+	for (u32 i = 0; i < CM_DTYPE_CTX; i++) {
+		e->bh[i] = e->slot[i] + j;
+		const u32 s = *e->bh[i];
+		const int pr = (int)cm_sm_p12(e->sm[i * 256 + s]);
+		const int st = cm_stretch(&T->lg, pr);
+		x[2 * i] = (s16)st;
+		if (s == 0)
+			x[2 * i + 1] = 0;
+		else if (cm_bh_deterministic(&T->bh, (u8)s))
+			x[2 * i + 1] = (s16)(st / 2 + (st > 0 ? 256 : -256));
+		else
+			x[2 * i + 1] = (s16)((pr - 2048) >> 2);
+	}
+}
+
+/* A mixer selector (the model chooses it over the partial byte, or with one
+ * mixer over the order, while a type is on): in code, where the next byte falls
+ * (prefix or opcode, an opcode byte after the first, VEX payload, ModRM, SIB,
+ * displacement, immediate) x the bytes left of its field (up to 3) x the bit
+ * position: 224 values, `narrow` without the bit position: 28; in an image, the
+ * channel x how much the left and upper neighbours differ: 256, narrow 64. */
+NZ_INLINE u32 cm_dtype_selector(const cm_dtype *e, u32 bpos, int narrow)
+{
+	if (e->type == CM_TYPE_IMAGE)
+		return narrow ? e->img_sel >> 2 : e->img_sel;
+	static const u8 cls[X86_STATES_] = {0, 1, 1, 2, 1, 3, 4, 5, 6};
+	const u32 c = cls[e->x.st], left = e->x.left < 3 ? e->x.left : 3;
+	return narrow ? c << 2 | left : c << 5 | left << 3 | bpos;
+}
+
+NZ_INLINE void cm_dtype_update(cm_dtype *e, const cm_tables *T, int y, u32 sm_limit)
+{
+	if (!e->ht || e->type == CM_TYPE_NONE)
+		return;
+	for (u32 i = 0; i < CM_DTYPE_CTX; i++) {
+		u8 *b = e->bh[i];
+		cm_sm_update(&T->r, e->sm + i * 256 + *b, y, sm_limit);
+		*b = cm_bh_next(&T->bh, *b, y);
+	}
+}
+
+#endif /* NZ_CM_EXE_MODEL_H */
