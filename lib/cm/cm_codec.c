@@ -28,6 +28,7 @@
 #include "cm/datatype_model.h"
 #include "cm/cm_neural.h"
 #include "coder/bit_coder.h"
+#include "format/frame.h"
 #include "format/lane_geometry.h"
 #include "model/block_codec.h"
 #include "model/byte_models.h"
@@ -121,10 +122,10 @@ static int pnm_number(const u8 *b, size_t n, size_t *i, u32 *v)
  * for the model, or too short to pay). */
 static int image_detect(const u8 *b, size_t n, cm_image *img)
 {
-	u32 w = 0, hgt = 0, bpp = 0, off = 0, stride = 0;
+	u32 w = 0, bpp = 0, off = 0, stride = 0;
 	if (n >= 16 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
 		size_t i = 2;
-		u32 maxval;
+		u32 hgt, maxval; /* the height is not needed: the data says how many rows */
 		if (!pnm_number(b, n, &i, &w) || !pnm_number(b, n, &i, &hgt) ||
 		    !pnm_number(b, n, &i, &maxval) || maxval != 255 || i >= n)
 			return 0;
@@ -134,7 +135,6 @@ static int image_detect(const u8 *b, size_t n, cm_image *img)
 	} else if (n >= 54 && b[0] == 'B' && b[1] == 'M') {
 		off = nz_load_le32(b + 10);
 		w = nz_load_le32(b + 18);
-		hgt = nz_load_le32(b + 22);
 		const u32 bits = (u32)b[28] | (u32)b[29] << 8, comp = nz_load_le32(b + 30);
 		if ((bits != 8 && bits != 24 && bits != 32) || comp != 0 || w > 100000)
 			return 0;
@@ -143,35 +143,12 @@ static int image_detect(const u8 *b, size_t n, cm_image *img)
 	} else {
 		return 0;
 	}
-	(void)hgt;
 	if (w < 8 || stride > CM_IMAGE_MAX_STRIDE || off >= n || n - off < 2 * (size_t)stride)
 		return 0;
 	img->offset = off;
 	img->stride = stride;
 	img->bpp = bpp;
 	return 1;
-}
-
-static void put_varint(u8 *p, size_t *n, u32 v)
-{
-	while (v >= 128) {
-		p[(*n)++] = (u8)(v | 128);
-		v >>= 7;
-	}
-	p[(*n)++] = (u8)v;
-}
-
-/* A varint of at most 5 bytes from in[*i..n); 0 when cut or too long. */
-static int get_varint(const u8 *in, size_t n, size_t *i, u32 *v)
-{
-	u64 x = 0;
-	for (u32 s = 0; s < 35 && *i < n; s += 7) {
-		const u8 c = in[(*i)++];
-		x |= (u64)(c & 127) << s;
-		if (!(c & 128))
-			return x <= 0xffffffffu ? (*v = (u32)x, 1) : 0;
-	}
-	return 0;
 }
 
 /* ---- one segment ---- */
@@ -283,9 +260,9 @@ static int encode_seg(seg_job *s)
 	size_t hn = 0;
 	if (!code && (pf & CM_F_IMG) && image_detect(src, s->n, &img)) {
 		flags |= SEG_IMG;
-		put_varint(head, &hn, img.offset);
-		put_varint(head, &hn, img.stride);
-		put_varint(head, &hn, img.bpp);
+		hn += nz_put_varint(head + hn, img.offset);
+		hn += nz_put_varint(head + hn, img.stride);
+		hn += nz_put_varint(head + hn, img.bpp);
 	}
 	set_type(s, flags, &img);
 	if (code && (pf & CM_F_X86)) {
@@ -328,13 +305,14 @@ static int decode_seg(seg_job *s)
 	size_t at = 1;
 	if (flags & SEG_IMG) {
 		/* the layout the encoder's detector allows, and nothing else */
+		u64 off, stride, bpp;
 		if (!(s->c->P.flags & CM_F_IMG) || (flags & (SEG_X86 | SEG_EXE)) ||
-		    !get_varint(s->in, s->in_size, &at, &img.offset) ||
-		    !get_varint(s->in, s->in_size, &at, &img.stride) ||
-		    !get_varint(s->in, s->in_size, &at, &img.bpp) || img.bpp < 1 || img.bpp > 4 ||
-		    img.stride < 8 * img.bpp || img.stride > CM_IMAGE_MAX_STRIDE ||
-		    img.offset >= s->n)
+		    nz_get_varint(s->in, s->in_size, &at, &off) ||
+		    nz_get_varint(s->in, s->in_size, &at, &stride) ||
+		    nz_get_varint(s->in, s->in_size, &at, &bpp) || bpp < 1 || bpp > 4 ||
+		    stride < 8 * bpp || stride > CM_IMAGE_MAX_STRIDE || off >= s->n)
 			return NZ_ERR_CORRUPT;
+		img = (cm_image){(u32)off, (u32)stride, (u32)bpp};
 	}
 	set_type(s, flags, &img); /* where the encoder did, empty or not */
 	if (s->n == 0)

@@ -11,7 +11,7 @@ static u32 check32(const u8 *p, size_t n) { return (u32)nz_xxh64(p, n); }
 
 /* ---- varints: LEB128, little-endian groups of 7 bits, the shortest form ---- */
 
-static size_t put_varint(u8 *out, u64 v)
+size_t nz_put_varint(u8 *out, u64 v)
 {
 	size_t n = 0;
 	while (v >= 0x80) {
@@ -22,10 +22,7 @@ static size_t put_varint(u8 *out, u64 v)
 	return n;
 }
 
-/* Read a varint at in[*pos]: 0 and *pos advanced, NZ_ERR_TRUNCATED if it runs past
- * avail, NZ_ERR_CORRUPT if it is longer than 10 bytes, overflows 64 bits or is not
- * the shortest form (so every value has one encoding). */
-static int get_varint(const u8 *in, size_t avail, size_t *pos, u64 *v)
+int nz_get_varint(const u8 *in, size_t avail, size_t *pos, u64 *v)
 {
 	u64 x = 0;
 	for (u32 i = 0; i < NZ_VARINT_MAX; i++) {
@@ -86,13 +83,13 @@ size_t nz_write_frame_header(u8 *out, const nz_frame_header *h)
 	out[n++] = h->coding;
 	out[n++] = h->model;
 	out[n++] = h->block_log;
-	n += put_varint(out + n, h->preset);
+	n += nz_put_varint(out + n, h->preset);
 	if (h->has_content_size)
-		n += put_varint(out + n, h->content_size);
-	n += put_varint(out + n, h->nparams);
+		n += nz_put_varint(out + n, h->content_size);
+	n += nz_put_varint(out + n, h->nparams);
 	for (u32 i = 0; i < h->nparams; i++) {
 		out[n++] = h->keys[i];
-		n += put_varint(out + n, h->values[i]);
+		n += nz_put_varint(out + n, h->values[i]);
 	}
 	nz_store_le32(out + n, check32(out, n));
 	return n + 4;
@@ -187,11 +184,11 @@ static int parse_frame_header_v2(const u8 *in, size_t avail, nz_frame_header *h,
 	 * are only bounded here (10 bytes each, at most 64 parameters), trusted after. */
 	size_t pos = 9;
 	u64 preset = 0, content_size = 0, nparams = 0;
-	int r = get_varint(in, avail, &pos, &preset);
+	int r = nz_get_varint(in, avail, &pos, &preset);
 	if (r == NZ_OK && (in[5] & 1))
-		r = get_varint(in, avail, &pos, &content_size);
+		r = nz_get_varint(in, avail, &pos, &content_size);
 	if (r == NZ_OK)
-		r = get_varint(in, avail, &pos, &nparams);
+		r = nz_get_varint(in, avail, &pos, &nparams);
 	if (r == NZ_OK && nparams > NZ_MAX_PARAMS)
 		r = NZ_ERR_CORRUPT;
 	for (u32 i = 0; r == NZ_OK && i < nparams; i++) {
@@ -200,7 +197,7 @@ static int parse_frame_header_v2(const u8 *in, size_t avail, nz_frame_header *h,
 			break;
 		}
 		h->keys[i] = in[pos++];
-		r = get_varint(in, avail, &pos, &h->values[i]);
+		r = nz_get_varint(in, avail, &pos, &h->values[i]);
 	}
 	if (r)
 		return varint_failed(r, avail, size, detail, "malformed frame header");
@@ -267,10 +264,10 @@ size_t nz_write_block_header(u8 *out, u32 version, const nz_block_header *b)
 	size_t n = 0;
 	out[n++] = (u8)(b->type | ((b->flags & NZ_BLOCK_FLAG_KEEP_STATE) << 2));
 	if (b->type == NZ_BLOCK_CODED)
-		n += put_varint(out + n, b->k);
-	n += put_varint(out + n, b->raw_size);
+		n += nz_put_varint(out + n, b->k);
+	n += nz_put_varint(out + n, b->raw_size);
 	for (u32 i = 0; i < b->k; i++)
-		n += put_varint(out + n, b->sub_size[i]);
+		n += nz_put_varint(out + n, b->sub_size[i]);
 	nz_store_le32(out + n, (u32)b->raw_check);
 	n += 4;
 	nz_store_le16(out + n, (u16)check32(out, n));
@@ -353,17 +350,17 @@ static int parse_block_header_v2(const u8 *in, size_t avail, u32 block_log,
 	u64 k = 0, raw = 0;
 	int r = NZ_OK;
 	if (b->type == NZ_BLOCK_CODED) {
-		r = get_varint(in, avail, &pos, &k);
+		r = nz_get_varint(in, avail, &pos, &k);
 		if (r == NZ_OK && (k == 0 || k > NZ_MAX_SUBSTREAMS))
 			r = NZ_ERR_CORRUPT;
 	}
 	if (r == NZ_OK)
-		r = get_varint(in, avail, &pos, &raw);
+		r = nz_get_varint(in, avail, &pos, &raw);
 	if (r == NZ_OK && raw > UINT32_MAX)
 		r = NZ_ERR_CORRUPT;
 	for (u32 i = 0; r == NZ_OK && i < k; i++) {
 		u64 v = 0;
-		r = get_varint(in, avail, &pos, &v);
+		r = nz_get_varint(in, avail, &pos, &v);
 		if (r == NZ_OK && v > UINT32_MAX)
 			r = NZ_ERR_CORRUPT;
 		b->sub_size[i] = (u32)v;
@@ -406,7 +403,7 @@ size_t nz_write_footer(u8 *out, u32 version, u64 content_size, u64 content_check
 	/* No check of its own: a damaged size or check fails against the data. */
 	size_t n = 0;
 	out[n++] = 0;
-	n += put_varint(out + n, content_size);
+	n += nz_put_varint(out + n, content_size);
 	nz_store_le32(out + n, (u32)content_check);
 	return n + 4;
 }
@@ -438,7 +435,7 @@ int nz_parse_footer(const u8 *in, size_t avail, u32 version, u64 *content_size,
 		return NZ_ERR_CORRUPT;
 	}
 	size_t pos = 1;
-	int r = get_varint(in, avail, &pos, content_size);
+	int r = nz_get_varint(in, avail, &pos, content_size);
 	if (r)
 		return varint_failed(r, avail, size, detail, "malformed frame footer");
 	*size = pos + 4;

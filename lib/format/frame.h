@@ -32,6 +32,14 @@
 
 extern const u8 nz_magic[NZ_MAGIC_SIZE];
 
+/* LEB128 varints, little-endian groups of 7 bits, the shortest form: write v
+ * (at most NZ_VARINT_MAX bytes) and return its length; read one at in[*pos]:
+ * NZ_OK and *pos advanced, NZ_ERR_TRUNCATED if it runs past avail,
+ * NZ_ERR_CORRUPT if it is longer than 10 bytes, overflows 64 bits or is not
+ * the shortest form (so every value has one encoding). */
+size_t nz_put_varint(u8 *out, u64 v);
+int nz_get_varint(const u8 *in, size_t avail, size_t *pos, u64 *v);
+
 /* Parameter keys (docs/FORMAT.md). */
 enum {
 	NZ_KEY_PRESET = 1,
