@@ -51,6 +51,33 @@ NZ_INLINE u8 *cm_slot_find(u8 *ht, u32 mask, u32 h)
 	return r;
 }
 
+/* Which of a slot's 15 bit-history states the bit at bpos of the nibble uses
+ * (c0: the partial byte). */
+NZ_INLINE u32 cm_slot_node(u32 c0, u32 bpos)
+{
+	const u32 bp = bpos & 3;
+	return (1u << bp) | (c0 & ((1u << bp) - 1));
+}
+
+/* The second mixer input of a bit-history state s with probability pr and its
+ * stretch st (CM_F_RICH, and the data-type models): 0 for no history, a bonus
+ * for a deterministic one, else the distance of pr from 1/2. */
+NZ_INLINE s32 cm_state_confidence(const cm_tables *T, u32 s, int pr, int st)
+{
+	if (s == 0)
+		return 0;
+	if (cm_bh_deterministic(&T->bh, (u8)s))
+		return (s16)(st / 2 + (st > 0 ? 256 : -256));
+	return (s16)((pr - 2048) >> 2);
+}
+
+/* Learn bit y in the state map entry of *b, then move the state on. */
+NZ_INLINE void cm_state_learn(const cm_tables *T, u32 *sm, u8 *b, int y, u32 limit)
+{
+	cm_sm_update(&T->r, sm + *b, y, limit);
+	*b = cm_bh_next(&T->bh, *b, y);
+}
+
 typedef struct cm_context_map {
 	u8 *ht;               /* 64-byte lines of 4 slots of 16 bytes */
 	u32 ht_mask;
@@ -88,8 +115,7 @@ void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8)
 NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0, u32 c1,
 				  u32 bpos, s32 *x)
 {
-	const u32 bp = bpos & 3;
-	const u32 j = (1u << bp) | (c0 & ((1u << bp) - 1));
+	const u32 j = cm_slot_node(c0, bpos);
 	u32 order = 0, k = 0;
 	cm->bh[0] = &cm->t0[c0];
 	cm->bh[1] = &cm->t1[(c1 << 8) | c0];
@@ -102,14 +128,8 @@ NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0
 		int pr = (int)cm_sm_p12(*e);
 		int st = cm_stretch(&T->lg, pr);
 		x[k++] = (s16)st;
-		if (cm->rich) {
-			if (s == 0)
-				x[k++] = 0;
-			else if (cm_bh_deterministic(&T->bh, (u8)s))
-				x[k++] = (s16)(st / 2 + (st > 0 ? 256 : -256));
-			else
-				x[k++] = (s16)((pr - 2048) >> 2);
-		}
+		if (cm->rich)
+			x[k++] = cm_state_confidence(T, s, pr, st);
 		order += s != 0;
 	}
 	cm->order = order;
@@ -118,11 +138,8 @@ NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0
 NZ_INLINE void cm_context_map_update(cm_context_map *cm, const cm_tables *T, int y)
 {
 	const u32 n = cm->nctx + 2;
-	for (u32 i = 0; i < n; i++) {
-		u8 *b = cm->bh[i];
-		cm_sm_update(&T->r, cm->smp[i] + *b, y, cm->sm_limit);
-		*b = cm_bh_next(&T->bh, *b, y);
-	}
+	for (u32 i = 0; i < n; i++)
+		cm_state_learn(T, cm->smp[i], cm->bh[i], y, cm->sm_limit);
 }
 
 /* Hashed contexts among the first four with history at this bit (after mix). */

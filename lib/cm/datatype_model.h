@@ -21,8 +21,8 @@
  * weights exactly as without the model: a segment of no type is coded to the
  * same bits. Lanes share the table and the state maps; the rest is each lane's.
  */
-#ifndef NZ_CM_EXE_MODEL_H
-#define NZ_CM_EXE_MODEL_H
+#ifndef NZ_CM_DATATYPE_MODEL_H
+#define NZ_CM_DATATYPE_MODEL_H
 
 #include "cm/context_map.h"
 #include "cm/history.h"
@@ -80,20 +80,14 @@ NZ_INLINE void cm_dtype_mix(cm_dtype *e, const cm_tables *T, const cm_history *h
 			x[i] = 0;
 		return;
 	}
-	const u32 bp = h->bpos & 3;
-	const u32 j = (1u << bp) | (h->c0 & ((1u << bp) - 1));
+	const u32 j = cm_slot_node(h->c0, h->bpos);
 	for (u32 i = 0; i < CM_DTYPE_CTX; i++) {
 		e->bh[i] = e->slot[i] + j;
 		const u32 s = *e->bh[i];
 		const int pr = (int)cm_sm_p12(e->sm[i * 256 + s]);
 		const int st = cm_stretch(&T->lg, pr);
 		x[2 * i] = (s16)st;
-		if (s == 0)
-			x[2 * i + 1] = 0;
-		else if (cm_bh_deterministic(&T->bh, (u8)s))
-			x[2 * i + 1] = (s16)(st / 2 + (st > 0 ? 256 : -256));
-		else
-			x[2 * i + 1] = (s16)((pr - 2048) >> 2);
+		x[2 * i + 1] = cm_state_confidence(T, s, pr, st);
 	}
 }
 
@@ -116,11 +110,8 @@ NZ_INLINE void cm_dtype_update(cm_dtype *e, const cm_tables *T, int y, u32 sm_li
 {
 	if (!e->ht || e->type == CM_TYPE_NONE)
 		return;
-	for (u32 i = 0; i < CM_DTYPE_CTX; i++) {
-		u8 *b = e->bh[i];
-		cm_sm_update(&T->r, e->sm + i * 256 + *b, y, sm_limit);
-		*b = cm_bh_next(&T->bh, *b, y);
-	}
+	for (u32 i = 0; i < CM_DTYPE_CTX; i++)
+		cm_state_learn(T, e->sm + i * 256, e->bh[i], y, sm_limit);
 }
 
-#endif /* NZ_CM_EXE_MODEL_H */
+#endif /* NZ_CM_DATATYPE_MODEL_H */
