@@ -19,6 +19,12 @@
  *    commit 31acd55 (nzip -1, -6, -9, --model=cm-x, --model=cm-nn). Their headers
  *    leave the CM flags to version 2's reference configuration, so they check
  *    that the reference never moves with the defaults (codec/config.c).
+ * 4. Version 2 files from before the levels gained the JPEG model, of data the
+ *    executable and image models see: tests/data/v2-pre-jpeg/<kind>-<level>.nz,
+ *    written by nzip at commit 52db6fe (-1, -6, -9) from image.pgm (a synthetic
+ *    128 x 64 grey image) and code.bin (16 KiB of nzip's own x86-64 code)
+ *    there. They check that what those models do for files without the JPEG
+ *    flag (their table size, their mixer selectors) stays as it was.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -328,6 +334,34 @@ static void read_frozen(const u8 *input, const char *dir, const char *const *nam
 
 static const char *const v2_pre_exe_cases[] = {"cm-1", "cm-6", "cm-9", "cm-x", "cm-nn"};
 
+/* Frozen frames of other inputs: dir/<kind>-<level>.nz decode to dir/<input>. */
+static void read_frozen_of(const char *dir, const char *input, const char *kind)
+{
+	char path[1200];
+	size_t n;
+	snprintf(path, sizeof(path), "%s/%s", dir, input);
+	u8 *orig = nz_test_read_file(path, &n);
+	if (!orig) {
+		fprintf(stderr, "%s: missing\n", path);
+		nz_test_failures++;
+		return;
+	}
+	static const int levels[] = {1, 6, 9};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(levels); i++) {
+		size_t cn;
+		snprintf(path, sizeof(path), "%s/%s-%d.nz", dir, kind, levels[i]);
+		u8 *comp = nz_test_read_file(path, &cn);
+		if (!comp) {
+			fprintf(stderr, "%s: missing\n", path);
+			nz_test_failures++;
+			continue;
+		}
+		CHECK(decodes_to(comp, cn, orig, n, path));
+		free(comp);
+	}
+	free(orig);
+}
+
 int main(int argc, char **argv)
 {
 	paths();
@@ -347,5 +381,8 @@ int main(int argc, char **argv)
 	char pre_exe[1100];
 	snprintf(pre_exe, sizeof(pre_exe), "%s/../v2-pre-exe", v1_dir);
 	read_frozen(input, pre_exe, v2_pre_exe_cases, NZ_ARRAY_LEN(v2_pre_exe_cases), 2);
+	snprintf(pre_exe, sizeof(pre_exe), "%s/../v2-pre-jpeg", v1_dir);
+	read_frozen_of(pre_exe, "image.pgm", "image");
+	read_frozen_of(pre_exe, "code.bin", "code");
 	return nz_test_finish("test_golden");
 }
