@@ -104,7 +104,9 @@ enum {
 				 * the encoder finds to be code (their SEG_EXE flag) */
 	CM_F_IMG = 1u << 13,    /* the image model (datatype_model.h) in segments that start
 				 * with a PNM or BMP image (SEG_IMG and its layout) */
-	CM_F_ALL_ = (1u << 14) - 1
+	CM_F_JPEG = 1u << 14,   /* the JPEG model (datatype_model.h) in segments that start
+				 * with a JPEG file (SEG_JPEG) */
+	CM_F_ALL_ = (1u << 15) - 1
 };
 
 #define CM_MAX_MIXERS 6

@@ -37,6 +37,7 @@
 #define SEG_X86 1u /* the x86 call transform was applied */
 #define SEG_EXE 2u /* the executable model is on (CM_F_EXE) */
 #define SEG_IMG 4u /* an image (CM_F_IMG): three varints follow, its layout */
+#define SEG_JPEG 8u /* a JPEG file starts the segment (CM_F_JPEG) */
 
 typedef struct cm_codec {
 	nz_block_codec base;
@@ -151,6 +152,12 @@ static int image_detect(const u8 *b, size_t n, cm_image *img)
 	return 1;
 }
 
+/* A JPEG file (SOI, then a marker) starts src. */
+static int jpeg_detect(const u8 *b, size_t n)
+{
+	return n >= 4 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff;
+}
+
 /* ---- one segment ---- */
 
 typedef struct seg_job {
@@ -237,7 +244,10 @@ static int use_lanes(const cm_codec *c) { return c->P.nnlanes > 1 && !c->has_ext
 static void set_type(seg_job *s, u8 flags, const cm_image *img)
 {
 	cm_codec *c = s->c;
-	const u32 t = (flags & SEG_EXE) ? CM_TYPE_EXE : (flags & SEG_IMG) ? CM_TYPE_IMAGE : CM_TYPE_NONE;
+	const u32 t = (flags & SEG_EXE)	   ? CM_TYPE_EXE
+		      : (flags & SEG_IMG)  ? CM_TYPE_IMAGE
+		      : (flags & SEG_JPEG) ? CM_TYPE_JPEG
+					   : CM_TYPE_NONE;
 	nz_cm_model_set_type(c->st[s->j], t, img);
 	if (c->lane[s->j])
 		for (u32 b = 1; b < c->P.nnlanes; b++)
@@ -251,14 +261,17 @@ static int encode_seg(seg_job *s)
 	const u8 *src = s->src;
 	u8 *tmp = NULL;
 	const u32 pf = s->c->P.flags;
-	const int code = (pf & (CM_F_X86 | CM_F_EXE)) && s->n &&
+	const int jpeg = (pf & CM_F_JPEG) && jpeg_detect(src, s->n);
+	if (jpeg)
+		flags |= SEG_JPEG;
+	const int code = !jpeg && (pf & (CM_F_X86 | CM_F_EXE)) && s->n &&
 			 (s->c->force_code || x86_detect(src, s->n));
 	if (code && (pf & CM_F_EXE))
 		flags |= SEG_EXE;
 	cm_image img = {0};
 	u8 head[16];
 	size_t hn = 0;
-	if (!code && (pf & CM_F_IMG) && image_detect(src, s->n, &img)) {
+	if (!code && !jpeg && (pf & CM_F_IMG) && image_detect(src, s->n, &img)) {
 		flags |= SEG_IMG;
 		hn += nz_put_varint(head + hn, img.offset);
 		hn += nz_put_varint(head + hn, img.stride);
@@ -295,7 +308,9 @@ static int decode_seg(seg_job *s)
 	if (s->in_size < 1)
 		return NZ_ERR_CORRUPT; /* no flags byte: the recorded size is wrong */
 	u8 flags = s->in[0];
-	if (flags & ~(SEG_X86 | SEG_EXE | SEG_IMG))
+	if (flags & ~(SEG_X86 | SEG_EXE | SEG_IMG | SEG_JPEG))
+		return NZ_ERR_CORRUPT;
+	if ((flags & SEG_JPEG) && (!(s->c->P.flags & CM_F_JPEG) || (flags & ~SEG_JPEG)))
 		return NZ_ERR_CORRUPT;
 	if ((flags & SEG_X86) && !(s->c->P.flags & CM_F_X86))
 		return NZ_ERR_CORRUPT;
@@ -509,19 +524,22 @@ typedef struct cm_level {
 		    CM_C_SPARSE3 | CM_C_IND2 | CM_C_WORDCTX | CM_C_LINE2 | CM_C_NEST)
 #define CTX_MAX (CTX_STRONG | CM_C_SPARSE4)
 
+/* the data-type models, on every level */
+#define CM_F_TYPES (CM_F_EXE | CM_F_IMG | CM_F_JPEG)
+
 /* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
-	{25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG},
-	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG},
-	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG},
-	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_REC},
-	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_REC},
-	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_REC},
-	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_EXE | CM_F_IMG | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	{25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_TYPES},
+	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_TYPES},
+	/* 2 */ {26, CTX_LPAQ, 26, 1, 2, CM_F_X86 | CM_F_TYPES},
+	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
+	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
+	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
+	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
 };
 
 void nz_cm_level_config(int level, nz_model_config *cfg)
@@ -598,7 +616,7 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
  * file as unsupported (an unknown flag) instead of finding a segment flag it
  * does not know and calling the data corrupt, and files from before them, which
  * leave the flags out, still read as they were written. */
-#define CM_F_AFTER_V2 (CM_F_EXE | CM_F_IMG)
+#define CM_F_AFTER_V2 (CM_F_EXE | CM_F_IMG | CM_F_JPEG)
 
 static void cm_reference(nz_model_config *cfg, int level, u64 content_size)
 {

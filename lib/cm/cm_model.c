@@ -155,7 +155,7 @@ u64 nz_cm_lane_memory(const cm_params *p)
 {
 	const u32 mb = lane_match_bits(p);
 	return sizeof(cm_model) + nz_cm_history_memory(mb ? mb : CM_WIN_MIN_BITS) +
-	       nz_cm_match_memory(mb) + 4 * 256 * 4 + 257 * 4;
+	       nz_cm_match_memory(mb) + nz_cm_dtype_lane_memory(p) + 4 * 256 * 4 + 257 * 4;
 }
 
 /* The contexts of the SSE stages: c0; c0 + previous byte; c0 + hash of the last
@@ -211,6 +211,7 @@ void nz_cm_model_destroy(cm_model *m)
 	nz_cm_match_free(&m->mm);
 	nz_cm_record_free(&m->rec, m->shared);
 	nz_cm_ext_free(&m->ext);
+	nz_cm_dtype_free_lane(&m->dt);
 	if (!m->shared) {
 		nz_cm_context_map_free(&m->cmap);
 		nz_cm_run_free(&m->run);
@@ -311,6 +312,8 @@ int nz_cm_model_create_lane(const cm_model *base, cm_model **out)
 	m->mm.mt = NULL;
 	m->rec.cpos = NULL;
 	m->ext.ext_cum = NULL;
+	m->dt.jring = NULL;
+	m->dt.jlast = NULL;
 	int rc = nz_cm_history_init(&m->h, win_bits(&m->P));
 	if (!rc)
 		rc = nz_cm_match_init(&m->mm, m->P.match_bits);
@@ -318,6 +321,8 @@ int nz_cm_model_create_lane(const cm_model *base, cm_model **out)
 		rc = nz_cm_record_init_lane(&m->rec);
 	if (!rc)
 		rc = nz_cm_ext_init(&m->ext, &m->P);
+	if (!rc)
+		rc = nz_cm_dtype_init_lane(&m->dt, &m->P);
 	if (rc) {
 		nz_cm_model_destroy(m);
 		return rc;
@@ -423,6 +428,10 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 			sel[1] = cm_dtype_selector(&m->dt, h->bpos, 0);
 		else
 			sel[0] = cm_dtype_selector(&m->dt, 0, 1);
+		/* in JPEG data the previous byte means nothing: the predicted value's
+		 * class instead */
+		if (m->P.mixers >= 3 && m->dt.type == CM_TYPE_JPEG)
+			sel[2] = m->dt.jsel2;
 	}
 }
 
@@ -439,9 +448,9 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 		p16 = (p16 + 3 * a) >> 2;
 	}
 	if (p->sse >= 2) {
-		u32 a = cm_apm_p(&m->apm[1], lg, pr, (c0 ^ c1 << 6) & 0x3fff);
+		u32 a = cm_apm_p(&m->apm[1], lg, pr, cm_dtype_sse_context(&m->dt, (c0 ^ c1 << 6) & 0x3fff));
 		if (p->sse >= 3) {
-			u32 b = cm_apm_p(&m->apm[2], lg, pr, hc(m->h.c4 & 0xffff, c0) & 0xffff);
+			u32 b = cm_apm_p(&m->apm[2], lg, pr, cm_dtype_sse_context2(&m->dt, hc(m->h.c4 & 0xffff, c0) & 0xffff));
 			a = (a + b) >> 1;
 		}
 		p16 = (p16 + 3 * a) >> 2;
@@ -508,7 +517,7 @@ static void update(cm_model *m, int y)
 	cm_record_update(&m->rec, T, y);
 	cm_run_update(&m->run, T, y);
 	cm_ext_update(&m->ext, T, y);
-	cm_dtype_update(&m->dt, T, y, m->cmap.sm_limit);
+	cm_dtype_update(&m->dt, T, y, m->h.bpos, m->cmap.sm_limit);
 	cm_mixer_update(&m->mx, y);
 	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
 		if (apm_on(&m->P, i))

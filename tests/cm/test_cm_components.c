@@ -8,7 +8,8 @@
  * context; the match, latest-match and record models find what was planted;
  * the history reads words, columns and nesting, and the context kinds hash
  * them; the run model counts repeats; an external distribution becomes bit
- * predictions; the mixer width is the sum of what each component registers.
+ * predictions; the mixer width is the sum of what each component registers;
+ * the x86 and JPEG parsers follow their streams.
  * Includes lib/cm's private headers (this is lib/cm's own test).
  */
 #define _POSIX_C_SOURCE 200809L /* setenv, strdup */
@@ -22,6 +23,7 @@
 #include "cm/ext_input.h"
 #include "cm/latest_match.h"
 #include "cm/history.h"
+#include "cm/jpeg_parse.h"
 #include "cm/match_model.h"
 #include "cm/mixer.h"
 #include "cm/record_model.h"
@@ -488,7 +490,7 @@ static void test_input_registry(void)
 				u32 nctx = cm_popcount32(masks[mi]);
 				u32 per = (f & CM_F_RICH) ? 2 : 1;
 				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
-					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG)) ? 12 : 0) + 1 +
+					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG | CM_F_JPEG)) ? 16 : 0) + 1 +
 					   ((f & CM_F_RUN) ? nctx : 0);
 				CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
 				CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);
@@ -591,17 +593,18 @@ static void test_exe_model(void)
 	cm_params p = {.hash_bits = 20, .ctx_mask = 0, .mixers = 1, .flags = CM_F_EXE};
 	cm_dtype e;
 	REQUIRE(nz_cm_dtype_init(&e, &p) == NZ_OK);
-	CHECK_EQ_INT(nz_cm_dtype_inputs(&p), 2 * CM_DTYPE_CTX);
+	const int nin = 2 * CM_DTYPE_CTX + CM_DTYPE_JPEG_OUT;
+	CHECK_EQ_INT(nz_cm_dtype_inputs(&p), nin);
 	nz_cm_dtype_reset_shared(&e, &T);
 	nz_cm_dtype_reset_lane(&e);
 	cm_history h;
 	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
 	nz_cm_history_reset(&h);
-	s32 x[2 * CM_DTYPE_CTX];
-	for (int i = 0; i < 2 * CM_DTYPE_CTX; i++)
+	s32 x[2 * CM_DTYPE_CTX + CM_DTYPE_JPEG_OUT];
+	for (int i = 0; i < nin; i++)
 		x[i] = 77;
 	cm_dtype_mix(&e, &T, &h, x);
-	for (int i = 0; i < 2 * CM_DTYPE_CTX; i++)
+	for (int i = 0; i < nin; i++)
 		CHECK_EQ_INT(x[i], 0);
 	/* on: "call rel32" over and over; the bits of its opcode become certain */
 	nz_cm_dtype_set(&e, CM_TYPE_EXE, NULL, h.c0, h.pos);
@@ -618,7 +621,7 @@ static void test_exe_model(void)
 						first = x[0];
 					last = x[0];
 				}
-				cm_dtype_update(&e, &T, y, CM_SM_LIMIT);
+				cm_dtype_update(&e, &T, y, h.bpos, CM_SM_LIMIT);
 				h.c0 = (h.c0 << 1) | (u32)y;
 				h.bpos++;
 				if (h.bpos == 4)
@@ -642,6 +645,104 @@ static void test_exe_model(void)
 	CHECK_EQ_INT(nz_cm_dtype_memory(&p), 0);
 }
 
+typedef struct jpeg_walk {
+	u32 mcu;      /* the MCU count after the last scan data byte */
+	u32 bz;       /* its block and coefficient there (both 0: between MCUs) */
+	u32 data;     /* scan data bytes */
+	u32 lost;     /* of them, those coded while the parser had lost its place */
+} jpeg_walk;
+
+/* Feed b[0..n) to the parser bit by bit, as the CM model codes it. */
+static jpeg_walk walk_jpeg(const u8 *b, size_t n, cm_jpeg *j, cm_history *h, s16 *ring, u8 *last)
+{
+	jpeg_walk w = {0};
+	nz_cm_history_reset(h);
+	nz_cm_jpeg_reset(j, ring, last, CM_JPEG_RING_BITS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const int data = j->data;
+		for (int k = 7; k >= 0; k--)
+			nz_cm_jpeg_bit(j, (b[i] >> k) & 1);
+		if (data) {
+			w.data++;
+			w.lost += j->phase == JPEG_PH_OTHER;
+			w.mcu = j->mcu;
+			w.bz = (u32)j->b << 8 | j->zz;
+		}
+		/* what the contexts index stays in range */
+		CHECK(j->zz < 64);
+		CHECK(j->nb == 0 || j->b < j->nb);
+		CHECK(j->nb <= CM_JPEG_MAX_BLOCKS && j->cbits <= 16);
+		nz_cm_history_update_byte(h, b[i]);
+		nz_cm_jpeg_byte(j, h, b[i]);
+	}
+	return w;
+}
+
+/* The JPEG parser follows real files (tests/data/jpeg, make_jpeg.sh) to the
+ * end of their scans, in step: after the last data byte it stands at the first
+ * block of the MCU after the last (96 x 64 pixels: 24 MCUs in 4:2:0, 48 in
+ * 4:2:2, 96 in grey), never lost, through restart markers and optimised
+ * tables; it never follows a progressive scan; damaged copies keep its state in
+ * range. */
+static void test_jpeg_parse(void)
+{
+	static const struct {
+		const char *name;
+		u32 mcus; /* 0: not followed */
+	} files[] = {{"c420-restart.jpg", 24}, {"gray.jpg", 96}, {"c422-opt.jpg", 48},
+		     {"progressive.jpg", 0}};
+	const char *data = getenv("NZIP_TEST_DATA");
+	REQUIRE(data);
+	cm_history h;
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	s16 *ring = malloc(((size_t)64 * sizeof(s16)) << CM_JPEG_RING_BITS_MAX);
+	u8 *last = malloc((size_t)1 << CM_JPEG_RING_BITS_MAX);
+	cm_jpeg *j = malloc(sizeof(*j));
+	REQUIRE(ring && last && j);
+	nz_test_rng r = {2026};
+	for (size_t f = 0; f < NZ_ARRAY_LEN(files); f++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/jpeg/%s", data, files[f].name);
+		size_t n;
+		u8 *b = nz_test_read_file(path, &n);
+		if (!b) {
+			fprintf(stderr, "%s: missing\n", path);
+			nz_test_failures++;
+			continue;
+		}
+		const jpeg_walk w = walk_jpeg(b, n, j, &h, ring, last);
+		if (files[f].mcus) {
+			CHECK(w.data > n / 2);
+			CHECK_EQ_INT(w.lost, 0);
+			CHECK_EQ_INT(w.mcu, files[f].mcus);
+			CHECK_EQ_INT(w.bz, 0);
+		} else {
+			CHECK_EQ_INT(w.data, 0);
+		}
+		/* damaged copies: a few bytes of the headers or the data replaced */
+		for (int t = 0; t < 200; t++) {
+			u8 *d = malloc(n);
+			REQUIRE(d);
+			memcpy(d, b, n);
+			for (int k = 0; k < 1 + t % 4; k++)
+				d[nz_test_next(&r) % (t < 100 ? NZ_MIN(n, (size_t)700) : n)] =
+					(u8)nz_test_next(&r);
+			walk_jpeg(d, n, j, &h, ring, last);
+			free(d);
+		}
+		free(b);
+	}
+	/* random bytes after a valid start of image */
+	u8 rnd[4096] = {0xff, 0xd8, 0xff};
+	for (size_t i = 3; i < sizeof(rnd); i++)
+		rnd[i] = (u8)nz_test_next(&r);
+	walk_jpeg(rnd, sizeof(rnd), j, &h, ring, last);
+	free(j);
+	free(ring);
+	free(last);
+	nz_cm_history_free(&h);
+}
+
 int main(void)
 {
 	nz_cm_tables_init(&T);
@@ -659,5 +760,6 @@ int main(void)
 	test_input_registry();
 	test_x86_parse();
 	test_exe_model();
+	test_jpeg_parse();
 	return nz_test_finish("test_cm_components");
 }

@@ -79,6 +79,8 @@ static void cm_bytes(int level, u8 b[FZ_CONFIG_BYTES])
 		b[8] |= 0x80; /* flag 12 (fz_config) */
 	if (c.extra[CM_X_FLAGS] & CM_F_IMG)
 		b[8] |= 0x40; /* flag 13 */
+	if (c.extra[CM_X_FLAGS] & CM_F_JPEG)
+		b[8] |= 0x20; /* flag 14 */
 	b[9] = (u8)(level > 9 ? 10 : level);
 }
 
@@ -193,7 +195,8 @@ static int frame_seeds(const char *dir, const char *name, const u8 cb[FZ_CONFIG_
 static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTES], u32 k,
 		   int keep, u32 salt, int code)
 {
-	/* code: 0 the data as it is, 1 coded as x86 code, 2 starting with an image */
+	/* code: 0 the data as it is, 1 coded as x86 code, 2 starting with an image,
+	 * 3 starting with a JPEG file */
 	fz_in in = {cb, FZ_CONFIG_BYTES};
 	nz_model_config cfg;
 	size_t budget;
@@ -207,6 +210,25 @@ static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTE
 	make_data(data, n, salt);
 	if (code == 2) /* an 8 x 2 grey image and a bit more: the image model */
 		memcpy(data, "P5\n8 2\n255\n", 11);
+	if (code == 3) { /* a 16 x 8 grey JPEG (cjpeg -optimize, JFIF header left out) */
+		static const u8 jpeg[153] = {
+			0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x10, 0x0b, 0x0c, 0x0e, 0x0c,
+			0x0a, 0x10, 0x0e, 0x0d, 0x0e, 0x12, 0x11, 0x10, 0x13, 0x18, 0x28, 0x1a,
+			0x18, 0x16, 0x16, 0x18, 0x31, 0x23, 0x25, 0x1d, 0x28, 0x3a, 0x33, 0x3d,
+			0x3c, 0x39, 0x33, 0x38, 0x37, 0x40, 0x48, 0x5c, 0x4e, 0x40, 0x44, 0x57,
+			0x45, 0x37, 0x38, 0x50, 0x6d, 0x51, 0x57, 0x5f, 0x62, 0x67, 0x68, 0x67,
+			0x3e, 0x4d, 0x71, 0x79, 0x70, 0x64, 0x78, 0x5c, 0x65, 0x67, 0x63, 0xff,
+			0xc0, 0x00, 0x0b, 0x08, 0x00, 0x08, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00,
+			0xff, 0xc4, 0x00, 0x15, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x06, 0xff,
+			0xc4, 0x00, 0x18, 0x10, 0x00, 0x02, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x05, 0x21,
+			0x32, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00, 0x0a,
+			0x25, 0x4c, 0xd1, 0x69, 0x12, 0xa6, 0x68, 0xff, 0xd9};
+		if (n < sizeof(jpeg))
+			return 1;
+		memcpy(data, jpeg, sizeof(jpeg));
+	}
 	nz_block_codec *bc;
 	if (nz_model_cm.create_block_codec(&cfg, ex, &bc))
 		return 1;
@@ -278,14 +300,23 @@ int main(int argc, char **argv)
 		if (level <= 9) /* the frame targets leave out the neural input */
 			bad |= frame_seeds(dir, name, cb, 1 + (u32)level % 3, (u32)level);
 		bad |= cm_seed(dir, name, cb, 1 + (u32)level % 3, level % 2, (u32)level, 0);
+		const size_t len = strlen(name);
 		/* segments coded as x86 code: the transform and the executable model */
 		if (level == 1 || level == 6 || level == 9 || level == 10) {
-			const size_t len = strlen(name);
 			snprintf(name + len, sizeof(name) - len, "-code");
 			bad |= cm_seed(dir, name, cb, 1 + (u32)level % 3, level % 2, (u32)level, 1);
 			/* a segment that starts with an image */
 			snprintf(name + len, sizeof(name) - len, "-image");
 			bad |= cm_seed(dir, name, cb, 1, level % 2, (u32)level, 2);
+		}
+		/* a segment that starts with a JPEG file (the JPEG model alone:
+		 * fz_config's longer blocks) */
+		if (level == 1 || level == 6 || level == 9) {
+			snprintf(name + len, sizeof(name) - len, "-jpeg");
+			u8 jb[FZ_CONFIG_BYTES];
+			memcpy(jb, cb, sizeof(jb));
+			jb[8] = (u8)((jb[8] & ~0xc0u) | 0x20u);
+			bad |= cm_seed(dir, name, jb, 1 + (u32)level % 2, level % 2, (u32)level, 3);
 		}
 	}
 	return bad;
