@@ -714,7 +714,9 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 				      pow2_size(hash, sizeof(hash), p.hash_bits), match, kinds,
 				      p.mixers, p.mixers > 1 ? "s" : "", p.sse);
 	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
-						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9"};
+						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
+						 "exe", "image", "jpeg"};
+	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))
 			len += (size_t)snprintf(buf + len, cap - len, ", %s", flag_names[i]);

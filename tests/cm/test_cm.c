@@ -783,6 +783,12 @@ static void test_jpeg(void)
 		free(dst);
 		free(jpg);
 	}
+	/* what nzip -lv shows of a level: the data types it has */
+	nz_model_config l1;
+	small_config(1, &l1);
+	char d[512];
+	nz_model_cm.describe(&l1, d, sizeof(d));
+	CHECK(strstr(d, ", x86, exe, image, jpeg") != NULL);
 	/* a JPEG header on data that is not one: still lossless */
 	const size_t n = 30000;
 	u8 *junk = malloc(n);
