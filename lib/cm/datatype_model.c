@@ -342,7 +342,10 @@ static void jpeg_contexts(cm_dtype *e)
 	u32 sa = 0;
 	for (u32 i = 1; i < zz; i++)
 		sa += (u32)(j->coef[i] < 0 ? -j->coef[i] : j->coef[i]);
-	const u32 pa = qcoef((pw + pn) / 2);
+	/* the edge across which the coefficient's frequency runs predicts it
+	 * better (measured: -0.24 % against the mean of both) */
+	const s32 ps = u > v ? pw : v > u ? pn : (pw + pn) / 2;
+	const u32 pa = qcoef(ps);
 	e->jpa = pa;
 	const u32 Q = (u32)j->phase | (comp > 0) << 2 | (u32)jpeg_band[zz] << 3 | (u32)j->size << 6;
 	const u32 nz = j->nnz < 15 ? j->nnz : 15;
