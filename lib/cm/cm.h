@@ -106,7 +106,9 @@ enum {
 				 * with a PNM or BMP image (SEG_IMG and its layout) */
 	CM_F_JPEG = 1u << 14,   /* the JPEG model (datatype_model.h) in segments that start
 				 * with a JPEG file (SEG_JPEG) */
-	CM_F_ALL_ = (1u << 15) - 1
+	CM_F_AUDIO = 1u << 15,  /* the audio model (datatype_model.h) in segments that start
+				 * with a WAV file of 8- or 16-bit PCM (SEG_AUDIO and its layout) */
+	CM_F_ALL_ = (1u << 16) - 1
 };
 
 #define CM_MAX_MIXERS 6

@@ -38,6 +38,7 @@
 #define SEG_EXE 2u /* the executable model is on (CM_F_EXE) */
 #define SEG_IMG 4u /* an image (CM_F_IMG): three varints follow, its layout */
 #define SEG_JPEG 8u /* a JPEG file starts the segment (CM_F_JPEG) */
+#define SEG_AUDIO 16u /* a WAV file (CM_F_AUDIO): three varints follow, its layout */
 
 typedef struct cm_codec {
 	nz_block_codec base;
@@ -152,6 +153,39 @@ static int image_detect(const u8 *b, size_t n, cm_image *img)
 	return 1;
 }
 
+/* The layout of the 8- or 16-bit PCM WAV file src starts with (RIFF WAVE,
+ * "fmt " of format 1 or WAVE_FORMAT_EXTENSIBLE, 1..8 channels, then "data"),
+ * in g (offset: the first sample; stride: bytes per frame; bpp: per sample);
+ * 0 if none or fewer than 64 frames. */
+static int wav_detect(const u8 *b, size_t n, cm_image *g)
+{
+	if (n < 44 || memcmp(b, "RIFF", 4) != 0 || memcmp(b + 8, "WAVE", 4) != 0)
+		return 0;
+	u32 channels = 0, bits = 0;
+	size_t i = 12;
+	for (int chunks = 0; chunks < 64 && i + 8 <= n; chunks++) {
+		const u32 size = nz_load_le32(b + i + 4);
+		if (memcmp(b + i, "fmt ", 4) == 0 && size >= 16 && i + 24 <= n) {
+			const u32 tag = (u32)b[i + 8] | (u32)b[i + 9] << 8;
+			channels = (u32)b[i + 10] | (u32)b[i + 11] << 8;
+			bits = (u32)b[i + 22] | (u32)b[i + 23] << 8;
+			if (tag != 1 && tag != 0xfffe)
+				return 0;
+		} else if (memcmp(b + i, "data", 4) == 0) {
+			if (channels < 1 || channels > 8 || (bits != 8 && bits != 16))
+				return 0;
+			g->offset = (u32)(i + 8);
+			g->bpp = bits / 8;
+			g->stride = channels * g->bpp;
+			return g->offset < n && (n - g->offset) / g->stride >= 64;
+		}
+		if (size > n - i - 8)
+			return 0;
+		i += 8 + (size_t)size + (size & 1);
+	}
+	return 0;
+}
+
 /* A JPEG file (SOI, then a marker) starts src. */
 static int jpeg_detect(const u8 *b, size_t n)
 {
@@ -247,6 +281,7 @@ static void set_type(seg_job *s, u8 flags, const cm_image *img)
 	const u32 t = (flags & SEG_EXE)	   ? CM_TYPE_EXE
 		      : (flags & SEG_IMG)  ? CM_TYPE_IMAGE
 		      : (flags & SEG_JPEG) ? CM_TYPE_JPEG
+		      : (flags & SEG_AUDIO) ? CM_TYPE_AUDIO
 					   : CM_TYPE_NONE;
 	nz_cm_model_set_type(c->st[s->j], t, img);
 	if (c->lane[s->j])
@@ -264,15 +299,19 @@ static int encode_seg(seg_job *s)
 	const int jpeg = (pf & CM_F_JPEG) && jpeg_detect(src, s->n);
 	if (jpeg)
 		flags |= SEG_JPEG;
-	const int code = !jpeg && (pf & (CM_F_X86 | CM_F_EXE)) && s->n &&
-			 (s->c->force_code || x86_detect(src, s->n));
-	if (code && (pf & CM_F_EXE))
-		flags |= SEG_EXE;
 	cm_image img = {0};
 	u8 head[16];
 	size_t hn = 0;
-	if (!code && !jpeg && (pf & CM_F_IMG) && image_detect(src, s->n, &img)) {
+	const int audio = !jpeg && (pf & CM_F_AUDIO) && wav_detect(src, s->n, &img);
+	const int code = !jpeg && !audio && (pf & (CM_F_X86 | CM_F_EXE)) && s->n &&
+			 (s->c->force_code || x86_detect(src, s->n));
+	if (code && (pf & CM_F_EXE))
+		flags |= SEG_EXE;
+	if (audio)
+		flags |= SEG_AUDIO;
+	else if (!code && !jpeg && (pf & CM_F_IMG) && image_detect(src, s->n, &img))
 		flags |= SEG_IMG;
+	if (flags & (SEG_IMG | SEG_AUDIO)) {
 		hn += nz_put_varint(head + hn, img.offset);
 		hn += nz_put_varint(head + hn, img.stride);
 		hn += nz_put_varint(head + hn, img.bpp);
@@ -308,7 +347,9 @@ static int decode_seg(seg_job *s)
 	if (s->in_size < 1)
 		return NZ_ERR_CORRUPT; /* no flags byte: the recorded size is wrong */
 	u8 flags = s->in[0];
-	if (flags & ~(SEG_X86 | SEG_EXE | SEG_IMG | SEG_JPEG))
+	if (flags & ~(SEG_X86 | SEG_EXE | SEG_IMG | SEG_JPEG | SEG_AUDIO))
+		return NZ_ERR_CORRUPT;
+	if ((flags & SEG_AUDIO) && (!(s->c->P.flags & CM_F_AUDIO) || (flags & ~SEG_AUDIO)))
 		return NZ_ERR_CORRUPT;
 	if ((flags & SEG_JPEG) && (!(s->c->P.flags & CM_F_JPEG) || (flags & ~SEG_JPEG)))
 		return NZ_ERR_CORRUPT;
@@ -326,6 +367,16 @@ static int decode_seg(seg_job *s)
 		    nz_get_varint(s->in, s->in_size, &at, &stride) ||
 		    nz_get_varint(s->in, s->in_size, &at, &bpp) || bpp < 1 || bpp > 4 ||
 		    stride < 8 * bpp || stride > CM_IMAGE_MAX_STRIDE || off >= s->n)
+			return NZ_ERR_CORRUPT;
+		img = (cm_image){(u32)off, (u32)stride, (u32)bpp};
+	}
+	if (flags & SEG_AUDIO) {
+		/* the layout wav_detect writes: 1..8 channels of 1 or 2 bytes */
+		u64 off, stride, bpp;
+		if (nz_get_varint(s->in, s->in_size, &at, &off) ||
+		    nz_get_varint(s->in, s->in_size, &at, &stride) ||
+		    nz_get_varint(s->in, s->in_size, &at, &bpp) || bpp < 1 || bpp > 2 ||
+		    stride < bpp || stride > 8 * bpp || stride % bpp || off >= s->n)
 			return NZ_ERR_CORRUPT;
 		img = (cm_image){(u32)off, (u32)stride, (u32)bpp};
 	}
@@ -525,7 +576,7 @@ typedef struct cm_level {
 #define CTX_MAX (CTX_STRONG | CM_C_SPARSE4)
 
 /* the data-type models, on every level */
-#define CM_F_TYPES (CM_F_EXE | CM_F_IMG | CM_F_JPEG)
+#define CM_F_TYPES (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)
 
 /* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
 static const cm_level levels[10] = {
@@ -616,7 +667,7 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
  * file as unsupported (an unknown flag) instead of finding a segment flag it
  * does not know and calling the data corrupt, and files from before them, which
  * leave the flags out, still read as they were written. */
-#define CM_F_AFTER_V2 (CM_F_EXE | CM_F_IMG | CM_F_JPEG)
+#define CM_F_AFTER_V2 (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)
 
 static void cm_reference(nz_model_config *cfg, int level, u64 content_size)
 {
@@ -715,7 +766,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 				      p.mixers, p.mixers > 1 ? "s" : "", p.sse);
 	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
 						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
-						 "exe", "image", "jpeg"};
+						 "exe", "image", "jpeg", "audio"};
 	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))

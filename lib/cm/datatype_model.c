@@ -15,7 +15,10 @@ static u32 table_bits(const cm_params *p)
 	return b < 16 ? 16 : b > 24 ? 24 : b;
 }
 
-static int dtype_on(const cm_params *p) { return (p->flags & (CM_F_EXE | CM_F_IMG | CM_F_JPEG)) != 0; }
+static int dtype_on(const cm_params *p)
+{
+	return (p->flags & (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) != 0;
+}
 
 /* JPEG's blocks and SSE stages grow with the tables (a state per substream of
  * a small file then stays small): 2^(HASHBITS-9) blocks, 128 to 8192 (the most
@@ -238,6 +241,78 @@ static u32 qcoef(s32 v)
 	while (n < 15 && a >> n)
 		n++;
 	return n | (v < 0 ? 16u : 0u);
+}
+
+/* A magnitude class 0..15 (0 for 0, else 1 + floor(log2 |v|)). */
+static u32 mag_class(s32 v)
+{
+	const u32 a = (u32)(v < 0 ? -v : v);
+	return a ? NZ_MIN(32 - (u32)__builtin_clz(a), 15u) : 0;
+}
+
+/* Sample `back` frames before the current one of this channel (bi: bytes of
+ * the current sample coded so far), as a signed value. */
+static s32 audio_sample(const cm_history *h, const cm_image *g, u32 bi, u32 back)
+{
+	const u32 at = bi + back * g->stride; /* its first byte, counted back */
+	if (g->bpp == 1)
+		return (s32)cm_hist_back(h, at) - 128;
+	return (s16)(cm_hist_back(h, at) | cm_hist_back(h, at - 1) << 8);
+}
+
+/* The high byte that, under the low byte lo already coded, comes nearest p. */
+static u32 high_for(s32 p, u32 lo) { return (u32)((p - (s32)lo + 128) >> 8) & 255; }
+
+/* The contexts of the next byte of audio: per channel and byte of the sample,
+ * the next sample predicted by the last one (p1), the linear (p2) and the
+ * quadratic (p3) extrapolation of the last two and three, and with several
+ * channels the last one plus the previous channel's step (pc); for a low byte
+ * their low bytes with the class of the last residual, for the high byte of a
+ * 16-bit sample the high byte each makes nearest given the low byte just
+ * coded. Header bytes get the last byte. The selector: byte x channel x the
+ * residual class. */
+static void audio_contexts(cm_dtype *e, const cm_history *h)
+{
+	const cm_image *g = &e->img;
+	u32 *k = e->chash;
+	const u32 c1 = h->c4 & 0xff;
+	if (h->pos < e->img_start + 3 * (u64)g->stride) { /* header, first samples */
+		for (u32 i = 0; i < CM_DTYPE_CTX; i++)
+			k[i] = hc3(0x415544u, c1, i);
+		e->img_sel = 0;
+		return;
+	}
+	const u32 at = (u32)((h->pos - e->img_start) % g->stride);
+	const u32 bi = at % g->bpp, ch = at / g->bpp;
+	const s32 s1 = audio_sample(h, g, bi, 1), s2 = audio_sample(h, g, bi, 2),
+		  s3 = audio_sample(h, g, bi, 3);
+	const s32 p1 = s1, p2 = 2 * s1 - s2, p3 = 3 * s1 - 3 * s2 + s3;
+	s32 pc = p2;
+	if (ch > 0) { /* the previous channel's sample of this frame is known */
+		const u32 b0 = bi + g->bpp;
+		pc = s1 + audio_sample(h, g, b0, 0) - audio_sample(h, g, b0, 1);
+	}
+	const u32 r = mag_class(s1 - (2 * s2 - s3)), r2 = mag_class(s2 - s3);
+	const u32 T = 0x41550000u | ch << 4 | bi << 3 | (g->bpp == 2) << 2;
+	if (g->bpp == 2 && bi == 1) {
+		const u32 lo = c1;
+		k[0] = hc3(T, high_for(p2, lo), r << 8);
+		k[1] = hc3(T | 1, high_for(p1, lo), r << 8);
+		k[2] = hc3(T | 2, high_for(p3, lo), 0);
+		k[3] = hc3(T | 3, high_for(pc, lo), r << 8);
+		k[4] = hc3(T | 4, high_for(p2, lo), high_for(p1, lo) << 8);
+		k[5] = hc3(T | 5, high_for(p2, lo), lo >> 4 << 8 | r2);
+	} else {
+		/* a low byte, or an 8-bit sample (unsigned: o) */
+		const s32 o = g->bpp == 1 ? 128 : 0;
+		k[0] = hc3(T, (u32)(p2 + o) & 255, r << 8);
+		k[1] = hc3(T | 1, (u32)(p1 + o) & 255, r << 8);
+		k[2] = hc3(T | 2, (u32)(p3 + o) & 255, r << 8);
+		k[3] = hc3(T | 3, (u32)(pc + o) & 255, r << 8);
+		k[4] = hc3(T | 4, (u32)(p2 + o) & 255, (u32)((p2 + o) >> 8) & 255);
+		k[5] = hc3(T | 5, r, r2 << 8 | ((u32)(p1 + o) & 255) >> 4);
+	}
+	e->img_sel = bi << 7 | (ch & 7) << 4 | r;
 }
 
 /* Finer: 0 for 0, else 1 + 2 floor(log2 |v|) + the next bit (at most 31),
@@ -493,7 +568,7 @@ void nz_cm_dtype_set(cm_dtype *e, u32 type, const cm_image *img, u32 c0, u64 pos
 		nz_cm_x86_reset(&e->x);
 	e->type = type;
 	e->nctx = type == CM_TYPE_JPEG ? CM_DTYPE_CTX_JPEG : CM_DTYPE_CTX;
-	if (type == CM_TYPE_IMAGE) {
+	if (type == CM_TYPE_IMAGE || type == CM_TYPE_AUDIO) {
 		e->img = *img;
 		e->img_start = pos + img->offset;
 	}
@@ -503,7 +578,7 @@ void nz_cm_dtype_set(cm_dtype *e, u32 type, const cm_image *img, u32 c0, u64 pos
 		jpeg_rehash(e, 1);
 		return;
 	}
-	if (type != CM_TYPE_NONE && (type != was || type == CM_TYPE_IMAGE)) {
+	if (type != CM_TYPE_NONE && (type != was || type == CM_TYPE_IMAGE || type == CM_TYPE_AUDIO)) {
 		for (u32 i = 0; i < CM_DTYPE_CTX; i++)
 			e->chash[i] = hc(i, type - 1);
 		e->img_sel = 0;
@@ -517,6 +592,10 @@ void nz_cm_dtype_update_byte(cm_dtype *e, const cm_history *h, u32 c)
 		return;
 	if (e->type == CM_TYPE_IMAGE) {
 		image_contexts(e, h);
+		return;
+	}
+	if (e->type == CM_TYPE_AUDIO) {
+		audio_contexts(e, h);
 		return;
 	}
 	if (e->type == CM_TYPE_JPEG) {

@@ -11,6 +11,10 @@
  * the neighbouring pixels (left, above, above-left, above-right and two back)
  * of the same channel, a gradient prediction and, with several channels, the
  * previous channel's change from its left neighbour.
+ * Audio (flag CM_F_AUDIO; 8- and 16-bit PCM of WAV files): from linear
+ * predictions of the next sample of the same channel (the last one, the
+ * linear and quadratic extrapolations, the other channel's step), for the
+ * high byte of a 16-bit sample given its low byte, and the last residuals.
  * JPEG files (flag CM_F_JPEG; baseline Huffman-coded): from the decoded
  * coefficients (jpeg_parse.h) of this block and of the blocks left of and
  * above it, and the value their edges predict, for each bit of a code or a
@@ -18,7 +22,7 @@
  * four bits of one code), two mixers of their own and two SSE stages, whose
  * outputs are four more inputs (paq8px's JpegModel is the model of this).
  *
- * Code and images have six contexts, each a bit history in hashed nibble slots
+ * Code, images and audio have six contexts, each a bit history in hashed nibble slots
  * of a table of its own (as the context map keeps them) and a state map, two
  * mixer inputs each (the stretched probability and a confidence, as
  * CM_F_RICH); JPEG's first six are inputs the same way. The model selects one
@@ -46,11 +50,14 @@
 #define CM_JMIX_SETS (1024 + 64)
 
 /* A segment's type (its flags, cm_codec.c). */
-enum { CM_TYPE_NONE, CM_TYPE_EXE, CM_TYPE_IMAGE, CM_TYPE_JPEG };
+enum { CM_TYPE_NONE, CM_TYPE_EXE, CM_TYPE_IMAGE, CM_TYPE_JPEG, CM_TYPE_AUDIO };
 
 /* An image's layout in its segment: pixel bytes from `offset` on, rows of
  * `stride` bytes (CM_IMAGE_MAX_STRIDE at most, so that two rows stay in the
- * smallest window), `bpp` bytes per pixel (1..4). */
+ * smallest window), `bpp` bytes per pixel (1..4). Audio uses it too: samples
+ * from `offset` on, frames of `stride` bytes (one sample per channel, 1..8
+ * channels), `bpp` bytes per sample (1: 8-bit unsigned, 2: 16-bit signed
+ * little-endian PCM). */
 #define CM_IMAGE_MAX_STRIDE 32000u
 typedef struct cm_image {
 	u32 offset, stride, bpp;
@@ -61,7 +68,7 @@ typedef struct cm_dtype {
 	u32 ht_mask, ht_bits;
 	u32 type;                /* CM_TYPE_* of this segment */
 	cm_x86 x;                /* the parser, after the bytes so far */
-	cm_image img;            /* CM_TYPE_IMAGE: the layout */
+	cm_image img;            /* CM_TYPE_IMAGE and CM_TYPE_AUDIO: the layout */
 	u64 img_start;           /* the history position of its first pixel byte */
 	u32 img_sel;             /* the image selector's value for the next byte */
 	u32 nctx;                /* contexts of this segment's type */
@@ -155,6 +162,8 @@ NZ_INLINE u32 cm_dtype_selector(const cm_dtype *e, u32 bpos, int narrow)
 		return narrow ? e->img_sel >> 2 : e->img_sel;
 	if (e->type == CM_TYPE_JPEG)
 		return narrow ? e->jsel >> 2 : e->jsel;
+	if (e->type == CM_TYPE_AUDIO)
+		return narrow ? e->img_sel >> 2 : e->img_sel;
 	static const u8 cls[X86_STATES_] = {0, 1, 1, 2, 1, 3, 4, 5, 6};
 	const u32 c = cls[e->x.st], left = e->x.left < 3 ? e->x.left : 3;
 	return narrow ? c << 2 | left : c << 5 | left << 3 | bpos;

@@ -7,6 +7,8 @@
  * header validation, round trips, and decoding on another engine backend;
  * the preset cm-x (level 9 with the measured additions) and its new bits.
  */
+#include <math.h>
+
 #include "cm/cm.h"
 #include "cm/cm_model.h"
 #include "model/block_codec.h"
@@ -216,7 +218,7 @@ static void test_validate(void)
 		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
 		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
-		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 15}, {9, 1}, {15, 7},
+		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 16}, {9, 1}, {15, 7},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -420,12 +422,12 @@ static void test_cm_x(void)
 						    CM_F_MIX9 | CM_F_LRDECAY);
 	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
 	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&c9));
-	/* levels 1-9 set none of cm-x's bits (EXE, IMG and JPEG, which came later, they all have) */
+	/* levels 1-9 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all have) */
 	for (int level = 1; level <= 9; level++) {
 		nz_model_config l;
 		small_config(level, &l);
 		CHECK(l.extra[CM_X_CTXMASK] < CM_C_TAG);
-		CHECK((l.extra[CM_X_FLAGS] & ~(u64)(CM_F_EXE | CM_F_IMG | CM_F_JPEG)) < CM_F_SSE2);
+		CHECK((l.extra[CM_X_FLAGS] & ~(u64)(CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) < CM_F_SSE2);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
 	}
 	/* the extra mixers need all six others */
@@ -587,7 +589,7 @@ static void test_exe(void)
 	off.extra[CM_X_FLAGS] &= ~(u64)CM_F_EXE;
 	CHECK_EQ_INT(nz_model_cm.validate(&on), NZ_OK);
 	nz_model_config neither = off;
-	neither.extra[CM_X_FLAGS] &= ~(u64)(CM_F_IMG | CM_F_JPEG);
+	neither.extra[CM_X_FLAGS] &= ~(u64)(CM_F_IMG | CM_F_JPEG | CM_F_AUDIO);
 	CHECK(nz_model_cm.memory(&on) > nz_model_cm.memory(&neither));
 	const size_t without = round_trip(&off, code, n, 0, 1, 1);
 	const size_t with = round_trip(&on, code, n, 0, 1, 1);
@@ -788,7 +790,7 @@ static void test_jpeg(void)
 	small_config(1, &l1);
 	char d[512];
 	nz_model_cm.describe(&l1, d, sizeof(d));
-	CHECK(strstr(d, ", x86, exe, image, jpeg") != NULL);
+	CHECK(strstr(d, ", x86, exe, image, jpeg, audio") != NULL);
 	/* a JPEG header on data that is not one: still lossless */
 	const size_t n = 30000;
 	u8 *junk = malloc(n);
@@ -800,6 +802,103 @@ static void test_jpeg(void)
 	small_config(3, &on);
 	round_trip(&on, junk, n, 0, 1, 1);
 	free(junk);
+}
+
+/* A WAV file of `frames` frames of 8- or 16-bit PCM in 1..8 channels: decaying
+ * tones, a different one per channel, plus a little noise. Returns its size. */
+static size_t make_wav(u8 *buf, size_t cap, u32 channels, u32 bits, u32 frames)
+{
+	const u32 bps = bits / 8, n = 44 + frames * channels * bps;
+	REQUIRE(n <= cap);
+	memcpy(buf, "RIFF", 4);
+	nz_store_le32(buf + 4, n - 8);
+	memcpy(buf + 8, "WAVEfmt ", 8);
+	nz_store_le32(buf + 16, 16);
+	buf[20] = 1, buf[21] = 0; /* PCM */
+	buf[22] = (u8)channels, buf[23] = 0;
+	nz_store_le32(buf + 24, 22050);
+	nz_store_le32(buf + 28, 22050 * channels * bps);
+	buf[32] = (u8)(channels * bps), buf[33] = 0;
+	buf[34] = (u8)bits, buf[35] = 0;
+	memcpy(buf + 36, "data", 4);
+	nz_store_le32(buf + 40, frames * channels * bps);
+	nz_test_rng r = {33};
+	u8 *p = buf + 44;
+	for (u32 t = 0; t < frames; t++)
+		for (u32 c = 0; c < channels; c++) {
+			const double env = 1.0 / (1.0 + (t % 4000) / 900.0);
+			const double v = env * (0.5 * sin(t * (0.031 + 0.007 * c)) + 0.3 * sin(t * 0.0917)) +
+					 (double)(nz_test_next(&r) % 64) / 32768.0;
+			if (bits == 8) {
+				*p++ = (u8)(128 + (int)(v * 120));
+			} else {
+				const int x = (int)(v * 30000);
+				*p++ = (u8)(x & 255);
+				*p++ = (u8)((x >> 8) & 255);
+			}
+		}
+	return n;
+}
+
+/* The audio model (CM_F_AUDIO): detected from WAV headers of 8- and 16-bit PCM,
+ * smaller than without it, round trips in segments and threads; a layout the
+ * detector never writes, or the flag beside another type, is rejected. */
+static void test_audio(void)
+{
+	const size_t cap = 200000;
+	u8 *wav = malloc(cap), *dst = malloc(cap);
+	REQUIRE(wav && dst);
+	static const u32 kinds[][2] = {{1, 16}, {2, 16}, {1, 8}, {3, 8}};
+	for (size_t k = 0; k < NZ_ARRAY_LEN(kinds); k++) {
+		const size_t n = make_wav(wav, cap, kinds[k][0], kinds[k][1], 12000);
+		nz_model_config on, off;
+		small_config(6, &on);
+		CHECK(on.extra[CM_X_FLAGS] & CM_F_AUDIO); /* every level has it */
+		off = on;
+		off.extra[CM_X_FLAGS] &= ~(u64)CM_F_AUDIO;
+		const size_t with = round_trip(&on, wav, n, 0, 1, 1);
+		const size_t without = round_trip(&off, wav, n, 0, 1, 1);
+		printf("audio model on %u channel(s) of %u bits: %zu -> %zu bytes (%zu raw)\n",
+		       kinds[k][0], kinds[k][1], without, with, n);
+		CHECK(with * 100 < without * 95);
+		round_trip(&on, wav, n, 20000, 3, 2); /* only the first segment is audio */
+		coded a[1];
+		memset(a, 0, sizeof(a));
+		CHECK_EQ_INT(encode_blocks(&on, wav, n, n, 1, 1, a, 1), NZ_OK);
+		u8 *p = a[0].sub[0].data;
+		CHECK_EQ_INT(p[0], 16); /* SEG_AUDIO, then the layout */
+		CHECK_EQ_INT(p[1], 44);
+		CHECK_EQ_INT(p[2], kinds[k][0] * kinds[k][1] / 8);
+		CHECK_EQ_INT(p[3], kinds[k][1] / 8);
+		if (k == 0) {
+			CHECK_EQ_INT(decode_blocks(&off, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+			p[3] = 3; /* 24-bit samples */
+			CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+			p[3] = 2;
+			p[2] = 18; /* 9 channels */
+			CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+			p[2] = 2;
+			p[0] = 16 | 4; /* audio and image at once */
+			CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+			p[0] = 16;
+			CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
+			CHECK(memcmp(dst, wav, n) == 0);
+		}
+		coded_free(&a[0]);
+	}
+	/* a 24-bit file and a truncated header are not detected: they code as before */
+	size_t n = make_wav(wav, cap, 1, 16, 3000);
+	wav[34] = 24;
+	nz_model_config on;
+	small_config(1, &on);
+	coded a[1];
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, wav, n, n, 1, 1, a, 1), NZ_OK);
+	CHECK_EQ_INT(a[0].sub[0].data[0], 0);
+	coded_free(&a[0]);
+	round_trip(&on, wav, 40, 0, 1, 1);
+	free(wav);
+	free(dst);
 }
 
 /* A table of 64-byte records, each a copy of the one above with a few cells
@@ -988,6 +1087,7 @@ int main(void)
 	test_exe();
 	test_image();
 	test_jpeg();
+	test_audio();
 	test_table_profile();
 	test_corpus();
 	test_corruption();

@@ -490,7 +490,7 @@ static void test_input_registry(void)
 				u32 nctx = cm_popcount32(masks[mi]);
 				u32 per = (f & CM_F_RICH) ? 2 : 1;
 				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
-					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG | CM_F_JPEG)) ? 16 : 0) + 1 +
+					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) ? 16 : 0) + 1 +
 					   ((f & CM_F_RUN) ? nctx : 0);
 				CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
 				CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);

@@ -165,18 +165,20 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 		if (cheap && cfg->extra[CM_X_SSE] > 2)
 			cfg->extra[CM_X_SSE] = 2;
 		/* flags 0-7 from b[7], 8-11 from the high half of b[6] (its low half
-		 * picks the SSE stages), 12-14 (EXE, IMG, JPEG) from the top three bits
-		 * of b[8] (its low bits pick the neural model); the extra mixers need
-		 * all six others */
+		 * picks the SSE stages), 12-15 (EXE, IMG, JPEG and AUDIO) from the top
+		 * three bits of b[8], JPEG and AUDIO from the same one (its low bits
+		 * pick the neural model); the extra mixers need all six others */
+		const u32 files = (b[8] >> 5) & 1; /* JPEG and AUDIO */
 		cfg->extra[CM_X_FLAGS] = ((b[7] | (u32)(b[6] >> 4) << 8 | (u32)(b[8] >> 7) << 12 |
-					   (u32)((b[8] >> 6) & 1) << 13 | (u32)((b[8] >> 5) & 1) << 14) &
+					   (u32)((b[8] >> 6) & 1) << 13 | files << 14 | files << 15) &
 					  CM_F_ALL_) & ~(u32)CM_F_EXT;
 		if (cfg->extra[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9))
 			cfg->extra[CM_X_MIXERS] = CM_MAX_MIXERS;
 		*budget = 32;
-		/* the JPEG model alone of the types: blocks long enough for a JPEG
-		 * file's headers (the smallest is some 150 bytes) and a scan */
-		if ((cfg->extra[CM_X_FLAGS] & (CM_F_JPEG | CM_F_EXE | CM_F_IMG)) == CM_F_JPEG)
+		/* the JPEG and audio models alone of the types: blocks long enough
+		 * for a JPEG file's headers (the smallest is some 150 bytes) and a
+		 * scan, or a WAV header and 64 frames */
+		if (files && !(cfg->extra[CM_X_FLAGS] & (CM_F_EXE | CM_F_IMG)))
 			*budget = 256;
 		/* The neural input: one time in 8 (a neural step costs far more
 		 * than a CM bit), any byte model at its tiny preset. */

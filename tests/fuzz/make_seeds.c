@@ -80,7 +80,7 @@ static void cm_bytes(int level, u8 b[FZ_CONFIG_BYTES])
 	if (c.extra[CM_X_FLAGS] & CM_F_IMG)
 		b[8] |= 0x40; /* flag 13 */
 	if (c.extra[CM_X_FLAGS] & CM_F_JPEG)
-		b[8] |= 0x20; /* flag 14 */
+		b[8] |= 0x20; /* flags 14 and 15 */
 	b[9] = (u8)(level > 9 ? 10 : level);
 }
 
@@ -196,7 +196,7 @@ static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTE
 		   int keep, u32 salt, int code)
 {
 	/* code: 0 the data as it is, 1 coded as x86 code, 2 starting with an image,
-	 * 3 starting with a JPEG file */
+	 * 3 starting with a JPEG file, 4 a WAV file (16-bit mono) */
 	fz_in in = {cb, FZ_CONFIG_BYTES};
 	nz_model_config cfg;
 	size_t budget;
@@ -228,6 +228,20 @@ static int cm_seed(const char *dir, const char *name, const u8 cb[FZ_CONFIG_BYTE
 		if (n < sizeof(jpeg))
 			return 1;
 		memcpy(data, jpeg, sizeof(jpeg));
+	}
+	if (code == 4) { /* a WAV header, then a slow ramp of 16-bit samples */
+		if (n < 44 + 64 * 2) /* wav_detect wants 64 frames */
+			return 1;
+		static const u8 wav[44] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E',
+					   'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0, 1, 0,
+					   0x22, 0x56, 0, 0, 0x44, 0xac, 0, 0, 2, 0, 16, 0,
+					   'd', 'a', 't', 'a', 0, 0, 0, 0};
+		memcpy(data, wav, sizeof(wav));
+		for (size_t i = 44; i + 1 < n; i += 2) {
+			const u32 v = (u32)(i * 37 + (data[i] & 7));
+			data[i] = (u8)v;
+			data[i + 1] = (u8)(v >> 8);
+		}
 	}
 	nz_block_codec *bc;
 	if (nz_model_cm.create_block_codec(&cfg, ex, &bc))
@@ -317,6 +331,9 @@ int main(int argc, char **argv)
 			memcpy(jb, cb, sizeof(jb));
 			jb[8] = (u8)((jb[8] & ~0xc0u) | 0x20u);
 			bad |= cm_seed(dir, name, jb, 1 + (u32)level % 2, level % 2, (u32)level, 3);
+			/* and one that starts with a WAV file */
+			snprintf(name + len, sizeof(name) - len, "-audio");
+			bad |= cm_seed(dir, name, jb, 1, level % 2, (u32)level, 4);
 		}
 	}
 	return bad;
