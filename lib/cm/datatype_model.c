@@ -287,7 +287,7 @@ static void audio_contexts(cm_dtype *e, const cm_history *h)
 	const s32 s1 = audio_sample(h, g, bi, 1), s2 = audio_sample(h, g, bi, 2),
 		  s3 = audio_sample(h, g, bi, 3);
 	const s32 p1 = s1, p2 = 2 * s1 - s2, p3 = 3 * s1 - 3 * s2 + s3;
-	s32 pc = p2;
+	s32 pc = (3 * s1 - s2) / 2; /* mono: a damped extrapolation */
 	if (ch > 0) { /* the previous channel's sample of this frame is known */
 		const u32 b0 = bi + g->bpp;
 		pc = s1 + audio_sample(h, g, b0, 0) - audio_sample(h, g, b0, 1);
