@@ -341,6 +341,21 @@ static int encode_seg(seg_job *s)
 	return rc;
 }
 
+/* The layout after an image's or audio segment's flags byte (three varints:
+ * first byte, stride, bytes per unit) at *at; NZ_ERR_CORRUPT if it is cut,
+ * not in the shortest form, past 32 bits or starts past the segment. */
+static int get_layout(const seg_job *s, size_t *at, cm_image *g)
+{
+	u64 off, stride, bpp;
+	if (nz_get_varint(s->in, s->in_size, at, &off) ||
+	    nz_get_varint(s->in, s->in_size, at, &stride) ||
+	    nz_get_varint(s->in, s->in_size, at, &bpp) || off >= s->n || stride > UINT32_MAX ||
+	    bpp > UINT32_MAX)
+		return NZ_ERR_CORRUPT;
+	*g = (cm_image){(u32)off, (u32)stride, (u32)bpp};
+	return NZ_OK;
+}
+
 static int decode_seg(seg_job *s)
 {
 	cm_model *m = s->c->st[s->j];
@@ -359,27 +374,17 @@ static int decode_seg(seg_job *s)
 		return NZ_ERR_CORRUPT;
 	cm_image img = {0};
 	size_t at = 1;
-	if (flags & SEG_IMG) {
-		/* the layout the encoder's detector allows, and nothing else */
-		u64 off, stride, bpp;
-		if (!(s->c->P.flags & CM_F_IMG) || (flags & (SEG_X86 | SEG_EXE)) ||
-		    nz_get_varint(s->in, s->in_size, &at, &off) ||
-		    nz_get_varint(s->in, s->in_size, &at, &stride) ||
-		    nz_get_varint(s->in, s->in_size, &at, &bpp) || bpp < 1 || bpp > 4 ||
-		    stride < 8 * bpp || stride > CM_IMAGE_MAX_STRIDE || off >= s->n)
-			return NZ_ERR_CORRUPT;
-		img = (cm_image){(u32)off, (u32)stride, (u32)bpp};
-	}
-	if (flags & SEG_AUDIO) {
-		/* the layout wav_detect writes: 1..8 channels of 1 or 2 bytes */
-		u64 off, stride, bpp;
-		if (nz_get_varint(s->in, s->in_size, &at, &off) ||
-		    nz_get_varint(s->in, s->in_size, &at, &stride) ||
-		    nz_get_varint(s->in, s->in_size, &at, &bpp) || bpp < 1 || bpp > 2 ||
-		    stride < bpp || stride > 8 * bpp || stride % bpp || off >= s->n)
-			return NZ_ERR_CORRUPT;
-		img = (cm_image){(u32)off, (u32)stride, (u32)bpp};
-	}
+	if ((flags & (SEG_IMG | SEG_AUDIO)) && get_layout(s, &at, &img))
+		return NZ_ERR_CORRUPT;
+	/* the layouts the encoder's detectors allow, and nothing else */
+	if ((flags & SEG_IMG) &&
+	    (!(s->c->P.flags & CM_F_IMG) || (flags & (SEG_X86 | SEG_EXE)) || img.bpp < 1 ||
+	     img.bpp > 4 || img.stride < 8 * img.bpp || img.stride > CM_IMAGE_MAX_STRIDE))
+		return NZ_ERR_CORRUPT;
+	/* wav_detect's: 1..8 channels of 1 or 2 bytes */
+	if ((flags & SEG_AUDIO) && (img.bpp < 1 || img.bpp > 2 || img.stride < img.bpp ||
+				    img.stride > 8 * img.bpp || img.stride % img.bpp))
+		return NZ_ERR_CORRUPT;
 	set_type(s, flags, &img); /* where the encoder did, empty or not */
 	if (s->n == 0)
 		return s->in_size == at ? NZ_OK : NZ_ERR_CORRUPT;

@@ -517,7 +517,7 @@ static void update(cm_model *m, int y)
 	cm_record_update(&m->rec, T, y);
 	cm_run_update(&m->run, T, y);
 	cm_ext_update(&m->ext, T, y);
-	cm_dtype_update(&m->dt, T, y, m->h.bpos, m->cmap.sm_limit);
+	cm_dtype_update(&m->dt, T, y, m->cmap.sm_limit);
 	cm_mixer_update(&m->mx, y);
 	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
 		if (apm_on(&m->P, i))

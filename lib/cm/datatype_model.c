@@ -232,23 +232,15 @@ static void image_contexts(cm_dtype *e, const cm_history *h)
 	e->img_sel = ch << 6 | (edge < 63 ? edge : 63);
 }
 
-/* A coefficient's magnitude class with its sign: 0 for 0, else 1 + floor(log2
- * |v|) (at most 15), 16 more if negative. */
-static u32 qcoef(s32 v)
-{
-	const u32 a = (u32)(v < 0 ? -v : v);
-	u32 n = 0;
-	while (n < 15 && a >> n)
-		n++;
-	return n | (v < 0 ? 16u : 0u);
-}
-
 /* A magnitude class 0..15 (0 for 0, else 1 + floor(log2 |v|)). */
 static u32 mag_class(s32 v)
 {
 	const u32 a = (u32)(v < 0 ? -v : v);
 	return a ? NZ_MIN(32 - (u32)__builtin_clz(a), 15u) : 0;
 }
+
+/* A coefficient's magnitude class with its sign: 16 more if negative. */
+static u32 qcoef(s32 v) { return mag_class(v) | (v < 0 ? 16u : 0u); }
 
 /* Sample `back` frames before the current one of this channel (bi: bytes of
  * the current sample coded so far), as a signed value. */
@@ -379,7 +371,7 @@ static void jpeg_contexts(cm_dtype *e)
 {
 	const cm_jpeg *j = &e->jp;
 	u32 *k = e->jbase;
-	if (!j->data || j->phase == JPEG_PH_OTHER) {
+	if (!cm_jpeg_following(j)) {
 		for (u32 i = 0; i < CM_DTYPE_CTX_JPEG; i++)
 			k[i] = hc3(0x4a504700u | j->mode, e->jc1, i);
 		return;
@@ -495,7 +487,7 @@ static void jpeg_rehash(cm_dtype *e, int fresh)
 	const cm_jpeg *j = &e->jp;
 	if (fresh)
 		jpeg_contexts(e);
-	const int other = !j->data || j->phase == JPEG_PH_OTHER;
+	const int other = !cm_jpeg_following(j);
 	const u32 bits = other ? j->bc0 : (1u << j->cbits) | j->code;
 	/* 24 lines far apart: start loading them all before the first is read */
 	for (u32 i = 0; i < CM_DTYPE_CTX_JPEG; i++) {
@@ -539,7 +531,7 @@ void nz_cm_dtype_jpeg_mix(cm_dtype *e, const cm_tables *T, s32 *x)
 	o[3] = d2;
 }
 
-void nz_cm_dtype_jpeg_bit(cm_dtype *e, const cm_tables *T, int y, u32 bpos)
+void nz_cm_dtype_jpeg_bit(cm_dtype *e, const cm_tables *T, int y)
 {
 	s32 *w = e->jw + (size_t)e->jmsel * CM_JMIX_IN;
 	e->jk.train(e->jx, w, CM_JMIX_IN, ((y << 12) - e->jpr) * JMIX_LR);
@@ -547,7 +539,6 @@ void nz_cm_dtype_jpeg_bit(cm_dtype *e, const cm_tables *T, int y, u32 bpos)
 	e->jk.train(e->jx, w, CM_JMIX_IN, ((y << 12) - e->jpr2) * JMIX_LR);
 	for (u32 i = 0; i < 2; i++)
 		cm_apm_update(&e->japm[i], T, y);
-	(void)bpos;
 	const int begun = nz_cm_jpeg_bit(&e->jp, y);
 	if (begun || e->jnode >= 8)
 		jpeg_rehash(e, begun);
@@ -603,7 +594,7 @@ void nz_cm_dtype_update_byte(cm_dtype *e, const cm_history *h, u32 c)
 		nz_cm_jpeg_byte(&e->jp, h, c);
 		e->jc1 = c;
 		/* scan data that goes on keeps its slots: they follow the codes */
-		if (!was || !e->jp.data || e->jp.phase == JPEG_PH_OTHER)
+		if (!was || !cm_jpeg_following(&e->jp))
 			jpeg_rehash(e, 1);
 		return;
 	}

@@ -69,8 +69,8 @@ typedef struct cm_dtype {
 	u32 type;                /* CM_TYPE_* of this segment */
 	cm_x86 x;                /* the parser, after the bytes so far */
 	cm_image img;            /* CM_TYPE_IMAGE and CM_TYPE_AUDIO: the layout */
-	u64 img_start;           /* the history position of its first pixel byte */
-	u32 img_sel;             /* the image selector's value for the next byte */
+	u64 img_start;           /* the history position of its first pixel or sample byte */
+	u32 img_sel;             /* the image or audio selector's value for the next byte */
 	u32 nctx;                /* contexts of this segment's type */
 	u32 chash[CM_DTYPE_CTX_JPEG];
 	u8 *slot[CM_DTYPE_CTX_JPEG];
@@ -119,8 +119,8 @@ void nz_cm_dtype_set(cm_dtype *e, u32 type, const cm_image *img, u32 c0, u64 pos
 void nz_cm_dtype_update_byte(cm_dtype *e, const cm_history *h, u32 c);
 /* Point the contexts at their slots for the nibble that starts. */
 void nz_cm_dtype_set_slots(cm_dtype *e, u32 c0);
-/* JPEG: the bit y was coded at bit position bpos of its byte. */
-void nz_cm_dtype_jpeg_bit(cm_dtype *e, const cm_tables *T, int y, u32 bpos);
+/* JPEG: the bit y was coded. */
+void nz_cm_dtype_jpeg_bit(cm_dtype *e, const cm_tables *T, int y);
 /* JPEG: its mixers and SSE, from the contexts' stretched probabilities (jx),
  * into the CM_DTYPE_JPEG_OUT inputs at x. */
 void nz_cm_dtype_jpeg_mix(cm_dtype *e, const cm_tables *T, s32 *x);
@@ -155,15 +155,16 @@ NZ_INLINE void cm_dtype_mix(cm_dtype *e, const cm_tables *T, const cm_history *h
  * (prefix or opcode, an opcode byte after the first, VEX payload, ModRM, SIB,
  * displacement, immediate) x the bytes left of its field (up to 3) x the bit
  * position: 224 values, `narrow` without the bit position: 28; in an image, the
- * channel x how much the left and upper neighbours differ: 256, narrow 64. */
+ * channel x how much the left and upper neighbours differ: 256, narrow 64; in
+ * audio, the byte of the sample x the channel x the last residual's class: 256,
+ * narrow 64; in JPEG data, the phase x the coefficient's band x the code bits
+ * so far: 256, narrow 64. */
 NZ_INLINE u32 cm_dtype_selector(const cm_dtype *e, u32 bpos, int narrow)
 {
-	if (e->type == CM_TYPE_IMAGE)
+	if (e->type == CM_TYPE_IMAGE || e->type == CM_TYPE_AUDIO)
 		return narrow ? e->img_sel >> 2 : e->img_sel;
 	if (e->type == CM_TYPE_JPEG)
 		return narrow ? e->jsel >> 2 : e->jsel;
-	if (e->type == CM_TYPE_AUDIO)
-		return narrow ? e->img_sel >> 2 : e->img_sel;
 	static const u8 cls[X86_STATES_] = {0, 1, 1, 2, 1, 3, 4, 5, 6};
 	const u32 c = cls[e->x.st], left = e->x.left < 3 ? e->x.left : 3;
 	return narrow ? c << 2 | left : c << 5 | left << 3 | bpos;
@@ -173,7 +174,7 @@ NZ_INLINE u32 cm_dtype_selector(const cm_dtype *e, u32 bpos, int narrow)
  * selector with the code's last bits instead of the bytes' (the default). */
 NZ_INLINE u32 cm_dtype_sse_context(const cm_dtype *e, u32 dflt)
 {
-	if (e->type != CM_TYPE_JPEG || !e->jp.data || e->jp.phase == JPEG_PH_OTHER)
+	if (e->type != CM_TYPE_JPEG || !cm_jpeg_following(&e->jp))
 		return dflt;
 	return (e->jsel << 6 | (((1u << e->jp.cbits) | e->jp.code) & 63)) & 0x3fff;
 }
@@ -182,20 +183,19 @@ NZ_INLINE u32 cm_dtype_sse_context(const cm_dtype *e, u32 dflt)
  * the code's bits so far) instead of the last two bytes. */
 NZ_INLINE u32 cm_dtype_sse_context2(const cm_dtype *e, u32 dflt)
 {
-	if (e->type != CM_TYPE_JPEG || !e->jp.data || e->jp.phase == JPEG_PH_OTHER)
+	if (e->type != CM_TYPE_JPEG || !cm_jpeg_following(&e->jp))
 		return dflt;
 	return hc(e->chash[0], e->jnode) & 0xffff;
 }
 
-/* bpos: the position of bit y in its byte. */
-NZ_INLINE void cm_dtype_update(cm_dtype *e, const cm_tables *T, int y, u32 bpos, u32 sm_limit)
+NZ_INLINE void cm_dtype_update(cm_dtype *e, const cm_tables *T, int y, u32 sm_limit)
 {
 	if (!e->ht || e->type == CM_TYPE_NONE)
 		return;
 	for (u32 i = 0; i < e->nctx; i++)
 		cm_state_learn(T, e->sm + i * 256, e->bh[i], y, sm_limit);
 	if (e->type == CM_TYPE_JPEG)
-		nz_cm_dtype_jpeg_bit(e, T, y, bpos);
+		nz_cm_dtype_jpeg_bit(e, T, y);
 }
 
 #endif /* NZ_CM_DATATYPE_MODEL_H */

@@ -90,6 +90,10 @@ void nz_cm_jpeg_byte(cm_jpeg *j, const cm_history *h, u32 c);
  * index, and the index of each frequency (v * 8 + u). */
 extern const u8 nz_cm_jpeg_zu[64], nz_cm_jpeg_zv[64], nz_cm_jpeg_zzi[64];
 
+/* Whether the next bit belongs to a code or value the parser follows (scan
+ * data, in step), rather than to a header, a marker, stuffing or lost data. */
+NZ_INLINE int cm_jpeg_following(const cm_jpeg *j) { return j->data && j->phase != JPEG_PH_OTHER; }
+
 /* The current block's neighbour `off` blocks back (0: none): its coefficients. */
 NZ_INLINE const s16 *cm_jpeg_block(const cm_jpeg *j, u32 off)
 {
