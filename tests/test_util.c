@@ -6,6 +6,7 @@
 
 #include "nn/nn.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +76,24 @@ void nz_test_fill(uint8_t *buf, size_t n, int kind, uint64_t seed)
 		}
 	}
 	}
+}
+
+uint8_t *nz_test_data_file(size_t *size, const char *fmt, ...)
+{
+	const char *data = getenv("NZIP_TEST_DATA");
+	REQUIRE(data);
+	char rel[512], path[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", data, rel);
+	uint8_t *b = nz_test_read_file(path, size);
+	if (!b) {
+		fprintf(stderr, "%s: missing\n", path);
+		nz_test_failures++;
+	}
+	return b;
 }
 
 uint8_t *nz_test_read_file(const char *path, size_t *size)

@@ -58,6 +58,11 @@ uint8_t *nz_test_corpus(const char *name, size_t max_bytes, size_t *size);
 
 /* Read a whole file. NULL if it cannot be read. */
 uint8_t *nz_test_read_file(const char *path, size_t *size);
+/* Read tests/data/<fmt...> (through $NZIP_TEST_DATA, which ctest sets). NULL,
+ * reported and counted as a failure, if it is missing: committed test data
+ * must be there. */
+uint8_t *nz_test_data_file(size_t *size, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Monotonic seconds. */
 double nz_test_seconds(void);

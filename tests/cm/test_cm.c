@@ -572,6 +572,16 @@ static void make_code(u8 *buf, size_t n, u64 seed)
 		buf[i++] = 0xcc;
 }
 
+/* Level `level`'s small configuration, which must have the data-type `flag`
+ * (every level has them), in on, and the same without it in off. */
+static void flag_on_off(int level, u64 flag, nz_model_config *on, nz_model_config *off)
+{
+	small_config(level, on);
+	CHECK(on->extra[CM_X_FLAGS] & flag);
+	*off = *on;
+	off->extra[CM_X_FLAGS] &= ~flag;
+}
+
 /* The executable model (CM_F_EXE): on in segments of code, where it pays,
  * round trips at any blocks, substreams, threads and lanes; off elsewhere, where
  * the coded bytes are exactly those without it. */
@@ -582,11 +592,8 @@ static void test_exe(void)
 	REQUIRE(code && text);
 	make_code(code, n, 9);
 	nz_test_fill(text, n, 1, 9);
-	nz_model_config off, on;
-	small_config(6, &on);
-	CHECK(on.extra[CM_X_FLAGS] & CM_F_EXE); /* every level has it */
-	off = on;
-	off.extra[CM_X_FLAGS] &= ~(u64)CM_F_EXE;
+	nz_model_config on, off;
+	flag_on_off(6, CM_F_EXE, &on, &off);
 	CHECK_EQ_INT(nz_model_cm.validate(&on), NZ_OK);
 	nz_model_config neither = off;
 	neither.extra[CM_X_FLAGS] &= ~(u64)(CM_F_IMG | CM_F_JPEG | CM_F_AUDIO);
@@ -675,10 +682,7 @@ static void test_image(void)
 	for (int kind = 0; kind < 3; kind++) {
 		const size_t n = make_image(img, cap, 150, 120, kind);
 		nz_model_config on, off;
-		small_config(6, &on);
-		CHECK(on.extra[CM_X_FLAGS] & CM_F_IMG); /* every level has it */
-		off = on;
-		off.extra[CM_X_FLAGS] &= ~(u64)CM_F_IMG;
+		flag_on_off(6, CM_F_IMG, &on, &off);
 		const size_t with = round_trip(&on, img, n, 0, 1, 1);
 		const size_t without = round_trip(&off, img, n, 0, 1, 1);
 		printf("image model on a synthetic %s: %zu -> %zu bytes\n",
@@ -710,21 +714,6 @@ static void test_image(void)
 	free(dst);
 }
 
-/* tests/data/jpeg/NAME (make_jpeg.sh there), or NULL (reported) if missing. */
-static u8 *read_jpeg(const char *name, size_t *n)
-{
-	const char *data = getenv("NZIP_TEST_DATA");
-	REQUIRE(data);
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/jpeg/%s", data, name);
-	u8 *b = nz_test_read_file(path, n);
-	if (!b) {
-		fprintf(stderr, "%s: missing\n", path);
-		nz_test_failures++;
-	}
-	return b;
-}
-
 /* The JPEG model (CM_F_JPEG): detected from the SOI marker, smaller than
  * without it on baseline files (4:2:0 with restart markers, grey, 4:2:2 with
  * optimised tables), round trips at -1, -6 and -9 and in several segments and
@@ -737,7 +726,7 @@ static void test_jpeg(void)
 					    "progressive.jpg"};
 	for (size_t f = 0; f < NZ_ARRAY_LEN(files); f++) {
 		size_t n;
-		u8 *jpg = read_jpeg(files[f], &n);
+		u8 *jpg = nz_test_data_file(&n, "jpeg/%s", files[f]);
 		if (!jpg)
 			continue;
 		u8 *dst = malloc(n);
@@ -745,10 +734,7 @@ static void test_jpeg(void)
 		static const int levels[] = {1, 6, 9};
 		for (size_t l = 0; l < NZ_ARRAY_LEN(levels); l++) {
 			nz_model_config on, off;
-			small_config(levels[l], &on);
-			CHECK(on.extra[CM_X_FLAGS] & CM_F_JPEG); /* every level has it */
-			off = on;
-			off.extra[CM_X_FLAGS] &= ~(u64)CM_F_JPEG;
+			flag_on_off(levels[l], CM_F_JPEG, &on, &off);
 			const size_t with = round_trip(&on, jpg, n, 0, 1, 1);
 			const size_t without = round_trip(&off, jpg, n, 0, 1, 1);
 			printf("jpeg model on %s at -%d: %zu -> %zu bytes (%zu raw)\n", files[f],
@@ -757,9 +743,7 @@ static void test_jpeg(void)
 				CHECK(with * 100 < without * 94); /* 8-14 % when written */
 		}
 		nz_model_config on, off;
-		small_config(6, &on);
-		off = on;
-		off.extra[CM_X_FLAGS] &= ~(u64)CM_F_JPEG;
+		flag_on_off(6, CM_F_JPEG, &on, &off);
 		round_trip(&on, jpg, n, 1500, 2, 2); /* only the first segment is JPEG */
 		if (f == 0) { /* lanes of a neural input: each its own parser and blocks */
 			nz_model_config nl;
@@ -852,10 +836,7 @@ static void test_audio(void)
 	for (size_t k = 0; k < NZ_ARRAY_LEN(kinds); k++) {
 		const size_t n = make_wav(wav, cap, kinds[k][0], kinds[k][1], 12000);
 		nz_model_config on, off;
-		small_config(6, &on);
-		CHECK(on.extra[CM_X_FLAGS] & CM_F_AUDIO); /* every level has it */
-		off = on;
-		off.extra[CM_X_FLAGS] &= ~(u64)CM_F_AUDIO;
+		flag_on_off(6, CM_F_AUDIO, &on, &off);
 		const size_t with = round_trip(&on, wav, n, 0, 1, 1);
 		const size_t without = round_trip(&off, wav, n, 0, 1, 1);
 		printf("audio model on %u channel(s) of %u bits: %zu -> %zu bytes (%zu raw)\n",

@@ -621,7 +621,7 @@ static void test_exe_model(void)
 						first = x[0];
 					last = x[0];
 				}
-				cm_dtype_update(&e, &T, y, h.bpos, CM_SM_LIMIT);
+				cm_dtype_update(&e, &T, y, CM_SM_LIMIT);
 				h.c0 = (h.c0 << 1) | (u32)y;
 				h.bpos++;
 				if (h.bpos == 4)
@@ -691,8 +691,6 @@ static void test_jpeg_parse(void)
 		u32 mcus; /* 0: not followed */
 	} files[] = {{"c420-restart.jpg", 24}, {"gray.jpg", 96}, {"c422-opt.jpg", 48},
 		     {"progressive.jpg", 0}};
-	const char *data = getenv("NZIP_TEST_DATA");
-	REQUIRE(data);
 	cm_history h;
 	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
 	s16 *ring = malloc(((size_t)64 * sizeof(s16)) << CM_JPEG_RING_BITS_MAX);
@@ -701,15 +699,10 @@ static void test_jpeg_parse(void)
 	REQUIRE(ring && last && j);
 	nz_test_rng r = {2026};
 	for (size_t f = 0; f < NZ_ARRAY_LEN(files); f++) {
-		char path[1024];
-		snprintf(path, sizeof(path), "%s/jpeg/%s", data, files[f].name);
 		size_t n;
-		u8 *b = nz_test_read_file(path, &n);
-		if (!b) {
-			fprintf(stderr, "%s: missing\n", path);
-			nz_test_failures++;
+		u8 *b = nz_test_data_file(&n, "jpeg/%s", files[f].name);
+		if (!b)
 			continue;
-		}
 		const jpeg_walk w = walk_jpeg(b, n, j, &h, ring, last);
 		if (files[f].mcus) {
 			CHECK(w.data > n / 2);

@@ -334,29 +334,23 @@ static void read_frozen(const u8 *input, const char *dir, const char *const *nam
 
 static const char *const v2_pre_exe_cases[] = {"cm-1", "cm-6", "cm-9", "cm-x", "cm-nn"};
 
-/* Frozen frames of other inputs: dir/<kind>-<level>.nz decode to dir/<input>. */
+/* Frozen frames of other inputs: tests/data/<dir>/<kind>-<level>.nz decode to
+ * tests/data/<dir>/<input>. */
 static void read_frozen_of(const char *dir, const char *input, const char *kind)
 {
-	char path[1200];
 	size_t n;
-	snprintf(path, sizeof(path), "%s/%s", dir, input);
-	u8 *orig = nz_test_read_file(path, &n);
-	if (!orig) {
-		fprintf(stderr, "%s: missing\n", path);
-		nz_test_failures++;
+	u8 *orig = nz_test_data_file(&n, "%s/%s", dir, input);
+	if (!orig)
 		return;
-	}
 	static const int levels[] = {1, 6, 9};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(levels); i++) {
 		size_t cn;
-		snprintf(path, sizeof(path), "%s/%s-%d.nz", dir, kind, levels[i]);
-		u8 *comp = nz_test_read_file(path, &cn);
-		if (!comp) {
-			fprintf(stderr, "%s: missing\n", path);
-			nz_test_failures++;
+		u8 *comp = nz_test_data_file(&cn, "%s/%s-%d.nz", dir, kind, levels[i]);
+		if (!comp)
 			continue;
-		}
-		CHECK(decodes_to(comp, cn, orig, n, path));
+		char what[256];
+		snprintf(what, sizeof(what), "%s/%s-%d.nz", dir, kind, levels[i]);
+		CHECK(decodes_to(comp, cn, orig, n, what));
 		free(comp);
 	}
 	free(orig);
@@ -381,8 +375,7 @@ int main(int argc, char **argv)
 	char pre_exe[1100];
 	snprintf(pre_exe, sizeof(pre_exe), "%s/../v2-pre-exe", v1_dir);
 	read_frozen(input, pre_exe, v2_pre_exe_cases, NZ_ARRAY_LEN(v2_pre_exe_cases), 2);
-	snprintf(pre_exe, sizeof(pre_exe), "%s/../v2-pre-jpeg", v1_dir);
-	read_frozen_of(pre_exe, "image.pgm", "image");
-	read_frozen_of(pre_exe, "code.bin", "code");
+	read_frozen_of("v2-pre-jpeg", "image.pgm", "image");
+	read_frozen_of("v2-pre-jpeg", "code.bin", "code");
 	return nz_test_finish("test_golden");
 }
