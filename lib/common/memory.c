@@ -58,9 +58,24 @@ void *nz_big_alloc(size_t size)
 	if (size > SIZE_MAX / 2)
 		return NULL;
 	const size_t len = big_length(size), page = nz_page_size();
-	u8 *p = mmap(NULL, len + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	/* Tables of 2 MiB and more start on a 2 MiB boundary and ask for huge pages:
+	 * the context map's lookups are random over tens of MiB, and with 4 KiB pages
+	 * nearly every one also misses the TLB (docs/BENCHMARKS.md, "Levels re-spanned"). */
+	const size_t huge = (size_t)2 << 20, extra = len >= huge ? huge : 0;
+	u8 *base = mmap(NULL, len + page + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
 		return NULL;
+	u8 *p = base;
+	if (extra) {
+		p = (u8 *)(((uintptr_t)base + huge - 1) & ~(uintptr_t)(huge - 1));
+		if (p > base)
+			munmap(base, (size_t)(p - base));
+		if (base + extra > p)
+			munmap(p + len + page, (size_t)(base + extra - p));
+#ifdef MADV_HUGEPAGE
+		madvise(p, len, MADV_HUGEPAGE); /* advice only: without it the table still works */
+#endif
+	}
 	if (mprotect(p + len, page, PROT_NONE) != 0) {
 		munmap(p, len + page);
 		return NULL;
