@@ -244,11 +244,11 @@ static void print_help(void)
 "\n", NZ_LEVEL_DEFAULT);
 	print_levels();
 	printf("\nModels: %s\n", nz_model_names());
-	printf("  cm-1 .. cm-9   context mixing, the levels' models (about 1 MB/s .. 100 KB/s)\n"
-	       "  cm-nn          cm-9 with a small neural model (edpc-tiny) in the mix: about\n"
-	       "                 0.7%% smaller on text, 10 times slower (about 18 KB/s)\n"
-	       "  cm-x           cm-9 with more text contexts, SSE stages and mixers: 0.2-2.5%%\n"
-	       "                 smaller, about 30%% slower\n"
+	printf("  cm-1 .. cm-9   context mixing, the levels' models (about 1 MB/s .. 25 KB/s;\n"
+	       "                 cm-9 mixes in a small neural model, edpc-tiny)\n"
+	       "  cm-nn          the level 9 of before 2026-12 with edpc-tiny in the mix\n"
+	       "  cm-x           the level 9 of before 2026-12 with more text contexts, SSE\n"
+	       "                 stages and mixers (today's cm-8)\n"
 	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
 	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
 	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"

@@ -562,9 +562,19 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 #define CM_X_CTX (CM_C_TAG | CM_C_WORD12 | CM_C_TEXT)
 #define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY)
 
-/* The level a preset stands on: 1..9 itself, cm-nn and cm-x on 9, 0 follows -N. */
+/* cm-1 .. cm-9, the levels since the re-span of 2026-12-02, are presets
+ * CM_PRESET_LEVELS + 1 .. + 9; presets 1..9 ("cm-v2-1" ..) are the levels of
+ * before, which version 2 headers of that time refer to (a changed default needs
+ * a new preset id, docs/FORMAT.md). */
+#define CM_PRESET_LEVELS 11
+#define CM_PRESETS_END (CM_PRESET_LEVELS + 10)
+
+/* The level a preset stands on (of its own table): cm-k and cm-v2-k on k,
+ * cm-nn and cm-x on 9, 0 follows -N. */
 static int preset_level(u32 preset, int level)
 {
+	if (preset > CM_PRESET_LEVELS)
+		return (int)(preset - CM_PRESET_LEVELS);
 	return preset == CM_PRESET_NN || preset == CM_PRESET_X ? 9 : preset ? (int)preset : level;
 }
 
@@ -582,9 +592,13 @@ typedef struct cm_level {
 
 /* the data-type models, on every level */
 #define CM_F_TYPES (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)
+#define CM_F_STRONG (CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC)
 
-/* hash bits, contexts, match bits, mixers, SSE stages, flags (docs/CM.md) */
-static const cm_level levels[10] = {
+/* The levels of format version 2 as it froze them (before the re-span of
+ * 2026-12-02): the reference of every header (cm_reference, docs/FORMAT.md) and
+ * the base of cm-nn and cm-x. Never change them. Hash bits, contexts, match bits,
+ * mixers, SSE stages, flags. */
+static const cm_level levels_v2[10] = {
 	/* 0: not used (store) */
 	{25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_TYPES},
 	/* 1 */ {25, CTX_FAST, 24, 1, 2, CM_F_X86 | CM_F_TYPES},
@@ -592,19 +606,32 @@ static const cm_level levels[10] = {
 	/* 3 */ {27, CTX_LPAQ, 27, 1, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
 	/* 4 */ {28, CTX_LPAQ | CM_C_O5, 27, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
 	/* 5 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
-	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
-	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC},
+	/* 6 */ {28, CTX_MID, 28, 3, 3, CM_F_STRONG},
+	/* 7 */ {29, CTX_STRONG, 28, 4, 3, CM_F_STRONG},
+	/* 8 */ {29, CTX_STRONG, 28, 6, 4, CM_F_STRONG},
+	/* 9 */ {30, CTX_MAX, 28, 6, 4, CM_F_STRONG},
 };
 
-void nz_cm_level_config(int level, nz_model_config *cfg)
+/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
+ * lpaq1, the default (6) the strongest at 150 KB/s or more, 8 = cm-x, and 9 that
+ * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). */
+#define CTX_TOP (CTX_MAX | CM_X_CTX)
+static const cm_level levels[10] = {
+	/* 0: not used (store) */
+	{26, CTX_LPAQ, 26, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
+	/* 1 */ {26, CTX_LPAQ, 26, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
+	/* 2 */ {27, CTX_LPAQ | CM_C_COLUMN | CM_C_LINE, 27, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
+	/* 3 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
+	/* 4 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_REC},
+	/* 5 */ {28, CTX_MID, 28, 3, 3, CM_F_STRONG},
+	/* 6 */ {29, CTX_STRONG, 28, 6, 4, CM_F_STRONG},
+	/* 7 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_F_SSE2 | CM_F_LRDECAY},
+	/* 8 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD},
+	/* 9 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD | CM_F_EXT},
+};
+
+static void config_of(const cm_level *L, nz_model_config *cfg)
 {
-	if (level < 1)
-		level = 1;
-	if (level > 9)
-		level = 9;
-	const cm_level *L = &levels[level];
 	cfg->model = NZ_MODEL_CM;
 	cfg->coding = NZ_CODING_BITS;
 	cfg->preset = 0;
@@ -616,25 +643,41 @@ void nz_cm_level_config(int level, nz_model_config *cfg)
 		cfg->extra[CM_X_MIXERS] = L->mixers;
 		cfg->extra[CM_X_SSE] = L->sse;
 		cfg->extra[CM_X_FLAGS] = L->flags;
+		if (L->flags & CM_F_EXT) {
+			cfg->extra[CM_X_NNMODEL] = CM_NN_MODEL;
+			cfg->extra[CM_X_NNPRESET] = CM_NN_PRESET;
+		}
 	}
 }
 
-void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg)
+static int clamp_level(int level) { return level < 1 ? 1 : level > 9 ? 9 : level; }
+
+void nz_cm_level_config(int level, nz_model_config *cfg)
 {
-	nz_cm_level_config(level, cfg);
+	config_of(&levels[clamp_level(level)], cfg);
+}
+
+/* A hash table of 256 bytes per input byte and a window holding the whole
+ * input lose nothing measurable against bigger ones, and cost less to clear. */
+static void size_config(u64 size, nz_model_config *cfg)
+{
 	if (size == NZ_CONTENT_SIZE_UNKNOWN)
 		return;
 	u32 lg = 0;
 	while (lg < 40 && ((u64)1 << lg) < size)
 		lg++;
-	/* a hash table of 256 bytes per input byte and a window holding the whole
-	 * input lose nothing measurable against bigger ones, and cost less to clear */
 	u64 hb = NZ_MAX(16, NZ_MIN(lg + 8, 30));
 	if (cfg->extra[CM_X_HASHBITS] > hb)
 		cfg->extra[CM_X_HASHBITS] = hb;
 	u64 mb = NZ_MAX(16, NZ_MIN(lg + 1, 30));
 	if (cfg->extra[CM_X_MATCHBITS] > mb)
 		cfg->extra[CM_X_MATCHBITS] = mb;
+}
+
+void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg)
+{
+	nz_cm_level_config(level, cfg);
+	size_config(size, cfg);
 }
 
 u64 nz_cm_state_memory(const nz_model_config *cfg)
@@ -646,14 +689,17 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	       ((p.flags & CM_F_EXT) ? nz_cm_neural_memory(cfg) : 0);
 }
 
-/* Preset k (1..9, "cm-k") is level k whatever -N says; preset 0 follows -N;
- * preset CM_PRESET_NN ("cm-nn") is level 9 with a neural model mixed in;
- * preset CM_PRESET_X ("cm-x") is level 9 with the measured additions. */
-static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
+/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], preset 0
+ * is table[level] (levels for the defaults, levels_v2 for the reference), cm-v2-k
+ * is levels_v2[k]; cm-nn and cm-x are the frozen level 9 plus their additions, so
+ * they code as they did before the re-span. */
+static void preset_config(const cm_level *table, nz_model_config *cfg, int level, u64 content_size)
 {
 	const u32 preset = cfg->preset;
 	const int fresh = cfg->extra[CM_X_VERSION] == 0;
-	nz_cm_level_config_for_size(preset_level(preset, level), content_size, cfg);
+	const cm_level *t = preset > CM_PRESET_LEVELS ? levels : preset ? levels_v2 : table;
+	config_of(&t[clamp_level(preset_level(preset, level))], cfg);
+	size_config(content_size, cfg);
 	if (fresh && preset == CM_PRESET_NN) {
 		cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
 		cfg->extra[CM_X_NNMODEL] = CM_NN_MODEL;
@@ -666,33 +712,48 @@ static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 	cfg->preset = preset;
 }
 
+/* cm-k (k = 1..9) is level k whatever -N says; preset 0 ("cm") follows -N;
+ * cm-v2-k is level k as it was before the re-span; cm-nn is the old level 9 with
+ * a neural model mixed in; cm-x the old level 9 with the measured additions (the
+ * new level 8). */
+static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
+{
+	preset_config(levels, cfg, level, content_size);
+}
+
 /* Version 2's reference (nz_model_desc.reference): the defaults as they were
- * when the format froze them, that is without the flags levels gained later
- * (CM_F_EXE, CM_F_IMG). A header records those; a decoder from before them rejects the
- * file as unsupported (an unknown flag) instead of finding a segment flag it
- * does not know and calling the data corrupt, and files from before them, which
- * leave the flags out, still read as they were written. */
+ * when the format froze them. For presets 0..CM_PRESET_X that is the levels
+ * before the re-span and without the flags levels gained later (CM_F_EXE,
+ * CM_F_IMG, CM_F_JPEG, CM_F_AUDIO): a header records what differs from it; a
+ * decoder from before those flags rejects the file as unsupported (an unknown
+ * flag) instead of finding a segment flag it does not know and calling the data
+ * corrupt, and files from before them, which leave the flags out, still read as
+ * they were written. The new levels' presets are their own reference, so their
+ * frames record nothing, and a decoder from before them rejects the preset. */
 #define CM_F_AFTER_V2 (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)
 
 static void cm_reference(nz_model_config *cfg, int level, u64 content_size)
 {
-	cm_defaults(cfg, level, content_size);
-	cfg->extra[CM_X_FLAGS] &= ~(u64)CM_F_AFTER_V2;
+	preset_config(levels_v2, cfg, level, content_size);
+	if (cfg->preset <= CM_PRESET_X)
+		cfg->extra[CM_X_FLAGS] &= ~(u64)CM_F_AFTER_V2;
 }
 
 /* Two cores for large inputs: from CM_PARALLEL_MIN bytes (known size) the fast
- * and default levels code each block in two substreams, which threads code at
- * once, for 1-2 % in size (docs/CM.md). The strong levels (7-9,
- * cm-nn, cm-x) stay at one: there ratio comes first, and K states cost K times the
- * memory. */
+ * levels (1-5) code each block in two substreams, which threads code at once,
+ * for 1-2 % in size (docs/CM.md). The strong levels (6-9, cm-nn, cm-x) stay at
+ * one: there ratio comes first, and K states cost K times the memory (two of
+ * level 6's would pass the decoder's 2 GiB default limit). */
 #define CM_PARALLEL_MIN ((u64)64 << 20)
-#define CM_PARALLEL_MAX_LEVEL 6
+#define CM_PARALLEL_MAX_LEVEL 5
 
 static u32 cm_default_substreams(const nz_model_config *cfg, int level, u64 content_size)
 {
 	const int lv = preset_level(cfg->preset, level);
+	/* the old levels by name (cm-v2-k) keep their old limit, 6 */
+	const int old = cfg->preset >= 1 && cfg->preset <= 9;
 	if (content_size == NZ_CONTENT_SIZE_UNKNOWN || content_size < CM_PARALLEL_MIN ||
-	    lv > CM_PARALLEL_MAX_LEVEL || (cfg->extra[CM_X_FLAGS] & CM_F_EXT))
+	    lv > CM_PARALLEL_MAX_LEVEL + old || (cfg->extra[CM_X_FLAGS] & CM_F_EXT))
 		return 1;
 	return 2;
 }
@@ -789,7 +850,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 static int cm_validate(const nz_model_config *cfg)
 {
 	cm_params p;
-	if (cfg->preset > CM_PRESET_X) /* the presets only name levels: extra[] says it all */
+	if (cfg->preset >= CM_PRESETS_END) /* the presets only name levels: extra[] says it all */
 		return NZ_ERR_PARAM;
 	/* Refuse the byte models' parameters rather than ignore them silently. */
 	if (cfg->lanes || cfg->context || cfg->hidden || cfg->ffn ||
@@ -800,8 +861,11 @@ static int cm_validate(const nz_model_config *cfg)
 
 static u64 cm_memory(const nz_model_config *cfg) { return nz_cm_state_memory(cfg); }
 
-static const char *const cm_presets[] = {"cm", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
-					 "cm-6", "cm-7", "cm-8", "cm-9", "cm-nn", "cm-x", NULL};
+static const char *const cm_presets[] = {
+	"cm", "cm-v2-1", "cm-v2-2", "cm-v2-3", "cm-v2-4", "cm-v2-5", "cm-v2-6", "cm-v2-7",
+	"cm-v2-8", "cm-v2-9", "cm-nn", "cm-x", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-6",
+	"cm-7", "cm-8", "cm-9", NULL};
+_Static_assert(NZ_ARRAY_LEN(cm_presets) == CM_PRESETS_END + 1, "a name for every preset");
 
 const nz_model_desc nz_model_cm = {
 	.id = NZ_MODEL_CM,

@@ -110,15 +110,20 @@ typedef struct level_entry {
 	int preset;
 } level_entry;
 
-/* Levels 1-9 are the context-mixing model's levels (docs/CM.md): from orders 2-6
- * at about 1 MB/s to 24 context kinds at about 100 KB/s. It beats the neural seed
- * models on every corpus file at a small fraction of their cost (docs/BENCHMARKS.md),
- * so they are chosen by name (--model edpc-s ...). */
+/* Levels 1-9 are the context-mixing model's levels (docs/CM.md), presets
+ * cm-1 .. cm-9 (ids 12..20 since the re-span of 2026-12-02; ids 1..9 are the
+ * levels of before, which older files name): from lpaq1's contexts at about
+ * 1 MB/s to 27 context kinds and a neural byte model at about 25 KB/s. It beats
+ * the neural seed models on every corpus file at a small fraction of their cost
+ * (docs/BENCHMARKS.md), so they are chosen by name (--model edpc-s ...). */
+#define CM_LEVEL_PRESET(k) (11 + (k))
 static const level_entry levels[NZ_LEVEL_MAX + 1] = {
 	[0] = {NZ_MODEL_STORE, 0},
-	[1] = {NZ_MODEL_CM, 1}, [2] = {NZ_MODEL_CM, 2}, [3] = {NZ_MODEL_CM, 3},
-	[4] = {NZ_MODEL_CM, 4}, [5] = {NZ_MODEL_CM, 5}, [6] = {NZ_MODEL_CM, 6},
-	[7] = {NZ_MODEL_CM, 7}, [8] = {NZ_MODEL_CM, 8}, [9] = {NZ_MODEL_CM, 9},
+	[1] = {NZ_MODEL_CM, CM_LEVEL_PRESET(1)}, [2] = {NZ_MODEL_CM, CM_LEVEL_PRESET(2)},
+	[3] = {NZ_MODEL_CM, CM_LEVEL_PRESET(3)}, [4] = {NZ_MODEL_CM, CM_LEVEL_PRESET(4)},
+	[5] = {NZ_MODEL_CM, CM_LEVEL_PRESET(5)}, [6] = {NZ_MODEL_CM, CM_LEVEL_PRESET(6)},
+	[7] = {NZ_MODEL_CM, CM_LEVEL_PRESET(7)}, [8] = {NZ_MODEL_CM, CM_LEVEL_PRESET(8)},
+	[9] = {NZ_MODEL_CM, CM_LEVEL_PRESET(9)},
 };
 
 void nz_level_model(int level, int *model, int *preset)

@@ -91,6 +91,7 @@ const char *nz_model_preset_name(int model, int preset)
 const char *nz_model_names(void)
 {
 	return "store, order2, edpc, edpc-s, edpc-xs, edpc-tiny, edpc-m, pac, pac-s, pac-xs, pac-tiny, "
-	       "trace, trace-s, trace-xs, trace-tiny, sep, sep-s, sep-xs, sep-tiny, cm, cm-1, cm-2, cm-3, "
-	       "cm-4, cm-5, cm-6, cm-7, cm-8, cm-9, cm-nn, cm-x";
+	       "trace, trace-s, trace-xs, trace-tiny, sep, sep-s, sep-xs, sep-tiny, cm, cm-v2-1, cm-v2-2, "
+	       "cm-v2-3, cm-v2-4, cm-v2-5, cm-v2-6, cm-v2-7, cm-v2-8, cm-v2-9, cm-nn, cm-x, cm-1, cm-2, "
+	       "cm-3, cm-4, cm-5, cm-6, cm-7, cm-8, cm-9";
 }

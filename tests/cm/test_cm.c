@@ -403,31 +403,45 @@ static void test_substreams_threads_blocks(void)
 	free(buf);
 }
 
-/* cm-x: level 9 plus context kinds TAG, WORD12, TEXT and flags SSE2, MIX7,
- * MIX8, MIX9, LRDECAY. Its configuration, round trips (one block, blocks keeping the state,
- * two substreams), the same bytes from both mixer kernels, the bits it needs
+/* cm-x: the frozen level 9 (format version 2's reference) plus context kinds
+ * TAG, WORD12, TEXT and flags SSE2, MIX7, MIX8, MIX9, LRDECAY, which since the
+ * re-span is level 8, and level 9 is it with the neural model. Its
+ * configuration, round trips (one block, blocks keeping the state, two
+ * substreams), the same bytes from both mixer kernels, the bits it needs
  * validated, and the whole frame through the public API. */
 static void test_cm_x(void)
 {
-	nz_model_config cfg, c9;
+	nz_model_config cfg, ref9, c8, c9;
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&ref9, 0, sizeof(ref9));
+	memset(&c8, 0, sizeof(c8));
 	memset(&c9, 0, sizeof(c9));
 	cfg.preset = 11;
 	nz_model_cm.defaults(&cfg, 3, 50000);
+	nz_model_cm.reference(&ref9, 9, 50000);
+	nz_model_cm.defaults(&c8, 8, 50000);
 	nz_model_cm.defaults(&c9, 9, 50000);
 	CHECK_EQ_INT(cfg.preset, 11);
 	CHECK(strcmp(nz_model_cm.preset_names[11], "cm-x") == 0);
-	CHECK_EQ_INT(cfg.extra[CM_X_CTXMASK], c9.extra[CM_X_CTXMASK] | CM_C_TAG | CM_C_WORD12 | CM_C_TEXT);
-	CHECK_EQ_INT(cfg.extra[CM_X_FLAGS], c9.extra[CM_X_FLAGS] | CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 |
-						    CM_F_MIX9 | CM_F_LRDECAY);
+	const u64 types = CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO;
+	CHECK_EQ_INT(cfg.extra[CM_X_CTXMASK], ref9.extra[CM_X_CTXMASK] | CM_C_TAG | CM_C_WORD12 | CM_C_TEXT);
+	CHECK_EQ_INT(cfg.extra[CM_X_FLAGS], ref9.extra[CM_X_FLAGS] | types | CM_F_SSE2 | CM_F_MIX7 |
+						    CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY);
 	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
-	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&c9));
-	/* levels 1-9 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all have) */
-	for (int level = 1; level <= 9; level++) {
+	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&ref9));
+	for (int i = 1; i < NZ_MODEL_EXTRA; i++) {
+		CHECK_EQ_INT(c8.extra[i], cfg.extra[i]);
+		if (i != CM_X_FLAGS && i != CM_X_NNMODEL && i != CM_X_NNPRESET)
+			CHECK_EQ_INT(c9.extra[i], cfg.extra[i]);
+	}
+	CHECK_EQ_INT(c9.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_EXT);
+	CHECK(c9.extra[CM_X_NNMODEL] != 0);
+	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all have) */
+	for (int level = 1; level <= 6; level++) {
 		nz_model_config l;
 		small_config(level, &l);
 		CHECK(l.extra[CM_X_CTXMASK] < CM_C_TAG);
-		CHECK((l.extra[CM_X_FLAGS] & ~(u64)(CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) < CM_F_SSE2);
+		CHECK((l.extra[CM_X_FLAGS] & ~types) < CM_F_SSE2);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
 	}
 	/* the extra mixers need all six others */
@@ -441,8 +455,10 @@ static void test_cm_x(void)
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX9;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	bad = cfg;
-	bad.preset = 12;
+	bad.preset = 21; /* past cm-9 (preset 20) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.preset = 20;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 
 	cfg.extra[CM_X_HASHBITS] = 20;
 	cfg.extra[CM_X_MATCHBITS] = 20;
@@ -458,11 +474,12 @@ static void test_cm_x(void)
 			buf[i++] = (u8)*w;
 	nz_test_fill(buf + 30000, n - 30000, 1, 11);
 	round_trip(&cfg, buf, n, 0, 1, 1);
-	/* smaller than level 9 on text (the corpus, if there) */
+	/* smaller than the level 9 it was built on, on text (the corpus, if there) */
 	size_t tn = 0;
 	u8 *text_in = nz_test_corpus("gcide", 100000, &tn);
 	if (text_in) {
-		nz_model_config s9 = c9;
+		nz_model_config s9 = ref9;
+		s9.extra[CM_X_FLAGS] |= types;
 		s9.extra[CM_X_HASHBITS] = 20;
 		s9.extra[CM_X_MATCHBITS] = 20;
 		CHECK(round_trip(&cfg, text_in, tn, 0, 1, 1) < round_trip(&s9, text_in, tn, 0, 1, 1));
@@ -774,7 +791,8 @@ static void test_jpeg(void)
 	small_config(1, &l1);
 	char d[512];
 	nz_model_cm.describe(&l1, d, sizeof(d));
-	CHECK(strstr(d, ", x86, exe, image, jpeg, audio") != NULL);
+	CHECK(strstr(d, ", x86, ") != NULL);
+	CHECK(strstr(d, ", exe, image, jpeg, audio") != NULL);
 	/* a JPEG header on data that is not one: still lossless */
 	const size_t n = 30000;
 	u8 *junk = malloc(n);

@@ -333,6 +333,10 @@ static void read_frozen(const u8 *input, const char *dir, const char *const *nam
 }
 
 static const char *const v2_pre_exe_cases[] = {"cm-1", "cm-6", "cm-9", "cm-x", "cm-nn"};
+/* the other old levels, and old presets by name, from before the re-span (their
+ * reference is the frozen old level table) */
+static const char *const v2_pre_respan_cases[] = {"cm-2", "cm-3", "cm-4", "cm-5", "cm-7",
+						  "cm-8", "model-cm-3", "model-cm-l3"};
 
 /* Frozen frames of other inputs: tests/data/<dir>/<kind>-<level>.nz decode to
  * tests/data/<dir>/<input>. */
@@ -375,6 +379,9 @@ int main(int argc, char **argv)
 	char pre_exe[1100];
 	snprintf(pre_exe, sizeof(pre_exe), "%s/../v2-pre-exe", v1_dir);
 	read_frozen(input, pre_exe, v2_pre_exe_cases, NZ_ARRAY_LEN(v2_pre_exe_cases), 2);
+	char pre_respan[1100];
+	snprintf(pre_respan, sizeof(pre_respan), "%s/../v2-pre-respan", v1_dir);
+	read_frozen(input, pre_respan, v2_pre_respan_cases, NZ_ARRAY_LEN(v2_pre_respan_cases), 2);
 	read_frozen_of("v2-pre-jpeg", "image.pgm", "image");
 	read_frozen_of("v2-pre-jpeg", "code.bin", "code");
 	return nz_test_finish("test_golden");
