@@ -108,7 +108,10 @@ enum {
 				 * with a JPEG file (SEG_JPEG) */
 	CM_F_AUDIO = 1u << 15,  /* the audio model (datatype_model.h) in segments that start
 				 * with a WAV file of 8- or 16-bit PCM (SEG_AUDIO and its layout) */
-	CM_F_ALL_ = (1u << 16) - 1
+	CM_F_BHIST = 1u << 16,  /* with CM_F_RUN: the run table also keeps the byte before the
+				 * last one seen in each context, and a second input per
+				 * context learns from both bytes' agreement with the bits so far */
+	CM_F_ALL_ = (1u << 17) - 1
 };
 
 #define CM_MAX_MIXERS 6

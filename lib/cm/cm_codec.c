@@ -613,8 +613,9 @@ static const cm_level levels_v2[10] = {
 };
 
 /* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
- * lpaq1, the default (6) the strongest at 150 KB/s or more, 8 = cm-x, and 9 that
- * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). */
+ * lpaq1, the default (6) the strongest at 150 KB/s or more, 8 = cm-x with the
+ * byte histories, and 9 that with a neural byte model mixed in (CM_F_EXT,
+ * CM_NN_MODEL). */
 #define CTX_TOP (CTX_MAX | CM_X_CTX)
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
@@ -626,8 +627,8 @@ static const cm_level levels[10] = {
 	/* 5 */ {28, CTX_MID, 28, 3, 3, CM_F_STRONG},
 	/* 6 */ {29, CTX_STRONG, 28, 6, 4, CM_F_STRONG},
 	/* 7 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_F_SSE2 | CM_F_LRDECAY},
-	/* 8 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD},
-	/* 9 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD | CM_F_EXT},
+	/* 8 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD | CM_F_BHIST},
+	/* 9 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD | CM_F_BHIST | CM_F_EXT},
 };
 
 static void config_of(const cm_level *L, nz_model_config *cfg)
@@ -832,7 +833,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 				      p.mixers, p.mixers > 1 ? "s" : "", p.sse);
 	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
 						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
-						 "exe", "image", "jpeg", "audio"};
+						 "exe", "image", "jpeg", "audio", "bhist"};
 	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))

@@ -3,7 +3,12 @@
  */
 #include "cm/run_model.h"
 
-u32 nz_cm_run_inputs(const cm_params *p) { return (p->flags & CM_F_RUN) ? cm_popcount32(p->ctx_mask) : 0; }
+u32 nz_cm_run_inputs(const cm_params *p)
+{
+	if (!(p->flags & CM_F_RUN))
+		return 0;
+	return cm_popcount32(p->ctx_mask) * ((p->flags & CM_F_BHIST) ? 2 : 1);
+}
 
 int nz_cm_run_init(cm_run *r, const cm_params *p)
 {
@@ -11,6 +16,7 @@ int nz_cm_run_init(cm_run *r, const cm_params *p)
 	r->hash_bits = p->hash_bits;
 	r->rt = NULL;
 	r->rt_mask = 0;
+	r->bhist = (p->flags & CM_F_BHIST) != 0;
 	if (!(p->flags & CM_F_RUN))
 		return NZ_OK;
 	r->rt_mask = (u32)(((u64)1 << (p->hash_bits - 4)) - 1);
@@ -39,9 +45,12 @@ void nz_cm_run_reset_shared(cm_run *r)
 void nz_cm_run_reset_lane(cm_run *r)
 {
 	nz_cm_sm_fill(r->run_sm, CM_MAXCTX * 64, CM_SM_HALF);
+	if (r->bhist)
+		nz_cm_sm_fill(r->bh_sm, CM_MAXCTX * 256, CM_SM_HALF);
 	for (u32 i = 0; i < CM_MAXCTX; i++) {
 		r->rp[i] = NULL;
 		r->run[i] = 0;
+		r->bsm[i] = NULL;
 	}
 }
 
@@ -58,8 +67,10 @@ void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c)
 			*e += ((*e >> 8) & 255) < 255 ? 256 : 0;
 		else if ((*e >> 24) != chk && ((*e >> 8) & 255) > 1)
 			*e -= 256; /* another context owns it: age it first */
+		else if (r->bhist && (*e >> 24) == chk)
+			*e = chk << 24 | c << 16 | 1u << 8 | ((*e >> 16) & 255); /* the old byte moves down */
 		else
-			*e = chk << 24 | c << 16 | 1u << 8;
+			*e = chk << 24 | c << 16 | 1u << 8 | (r->bhist ? c : 0);
 	}
 }
 

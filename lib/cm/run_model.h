@@ -13,7 +13,9 @@
 #include "cm/tables.h"
 
 typedef struct cm_run {
-	u32 *rt;              /* chk:8 | byte:8 | count:8 per context hash; NULL: off */
+	u32 *rt;              /* chk:8 | byte:8 | count:8 (| byte before:8 with CM_F_BHIST)
+			       * per context hash; NULL: off */
+	int bhist;            /* CM_F_BHIST */
 	u32 rt_mask;
 	u32 hash_bits;
 	u32 nctx;
@@ -21,6 +23,8 @@ typedef struct cm_run {
 	u32 run[CM_MAXCTX];   /* byte | count << 8 (count 0: none) */
 	u32 run_sm[CM_MAXCTX * 64];
 	u32 *rsm[CM_MAXCTX];
+	u32 bh_sm[CM_MAXCTX * 256]; /* CM_F_BHIST: per context, agreement x bits x bpos */
+	u32 *bsm[CM_MAXCTX];
 } cm_run;
 
 /* Mixer inputs the run model adds. */
@@ -53,6 +57,24 @@ NZ_INLINE void cm_run_mix(cm_run *r, const cm_tables *T, const cm_history *h, s3
 			x[i] = 0;
 		}
 	}
+	if (!r->bhist)
+		return;
+	/* the last two different bytes of each context: do they agree with the
+	 * bits so far, and which bit does each expect */
+	x += r->nctx;
+	for (u32 i = 0; i < r->nctx; i++) {
+		const u32 v = r->run[i];
+		r->bsm[i] = NULL;
+		x[i] = 0;
+		if (!(v >> 8))
+			continue;
+		const u32 b1 = v & 255, b2 = r->rp[i] ? *r->rp[i] & 255 : b1;
+		const u32 m1 = ((b1 | 256) >> (8 - bpos)) == c0, m2 = ((b2 | 256) >> (8 - bpos)) == c0;
+		const u32 ctx = m1 | m2 << 1 | ((b1 >> (7 - bpos)) & 1) << 2 |
+				((b2 >> (7 - bpos)) & 1) << 3 | (b1 != b2) << 4 | bpos << 5;
+		r->bsm[i] = &r->bh_sm[i * 256 + ctx];
+		x[i] = (s16)cm_sm_st(T, *r->bsm[i]);
+	}
 }
 
 NZ_INLINE void cm_run_update(cm_run *r, const cm_tables *T, int y)
@@ -62,6 +84,10 @@ NZ_INLINE void cm_run_update(cm_run *r, const cm_tables *T, int y)
 	for (u32 i = 0; i < r->nctx; i++)
 		if (r->rsm[i])
 			cm_sm_update(&T->r, r->rsm[i], y, 1023);
+	if (r->bhist)
+		for (u32 i = 0; i < r->nctx; i++)
+			if (r->bsm[i])
+				cm_sm_update(&T->r, r->bsm[i], y, 1023);
 }
 
 #endif /* NZ_CM_RUN_MODEL_H */

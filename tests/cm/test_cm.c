@@ -218,7 +218,7 @@ static void test_validate(void)
 		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
 		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
-		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 16}, {9, 1}, {15, 7},
+		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 17}, {9, 1}, {15, 7},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -404,8 +404,9 @@ static void test_substreams_threads_blocks(void)
 }
 
 /* cm-x: the frozen level 9 (format version 2's reference) plus context kinds
- * TAG, WORD12, TEXT and flags SSE2, MIX7, MIX8, MIX9, LRDECAY, which since the
- * re-span is level 8, and level 9 is it with the neural model. Its
+ * TAG, WORD12, TEXT and flags SSE2, MIX7, MIX8, MIX9, LRDECAY; since the
+ * re-span level 8 is it with the byte histories (BHIST), and level 9 that with
+ * the neural model. Its
  * configuration, round trips (one block, blocks keeping the state, two
  * substreams), the same bytes from both mixer kernels, the bits it needs
  * validated, and the whole frame through the public API. */
@@ -429,12 +430,15 @@ static void test_cm_x(void)
 						    CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY);
 	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
 	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&ref9));
+	/* level 8 is cm-x with the byte histories, level 9 that with the neural model */
 	for (int i = 1; i < NZ_MODEL_EXTRA; i++) {
-		CHECK_EQ_INT(c8.extra[i], cfg.extra[i]);
+		if (i != CM_X_FLAGS)
+			CHECK_EQ_INT(c8.extra[i], cfg.extra[i]);
 		if (i != CM_X_FLAGS && i != CM_X_NNMODEL && i != CM_X_NNPRESET)
 			CHECK_EQ_INT(c9.extra[i], cfg.extra[i]);
 	}
-	CHECK_EQ_INT(c9.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_EXT);
+	CHECK_EQ_INT(c8.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_BHIST);
+	CHECK_EQ_INT(c9.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT);
 	CHECK(c9.extra[CM_X_NNMODEL] != 0);
 	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all have) */
 	for (int level = 1; level <= 6; level++) {

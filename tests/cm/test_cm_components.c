@@ -403,6 +403,59 @@ static void test_run_model(void)
 	nz_cm_run_free(&r);
 }
 
+/* With CM_F_BHIST the run table also keeps the byte before the last one, and
+ * a second input per context learns what the two bytes' agreement with the
+ * bits so far says: here the context alternates 'a' 'b' 'a' 'b', so while both
+ * agree nothing is certain, and once the bits pick one of them that one is
+ * right. */
+static void test_byte_history(void)
+{
+	cm_params p = {.hash_bits = 16, .ctx_mask = CM_C_O2, .flags = CM_F_RUN | CM_F_BHIST};
+	cm_run r;
+	memset(&r, 0, sizeof(r));
+	REQUIRE(nz_cm_run_init(&r, &p) == NZ_OK && r.rt && r.bhist);
+	nz_cm_run_reset_shared(&r);
+	nz_cm_run_reset_lane(&r);
+	CHECK_EQ_INT(nz_cm_run_inputs(&p), 2);
+	const u32 ch[1] = {0xAB000123u};
+	nz_cm_run_lookup(&r, ch);
+	nz_cm_run_update_byte(&r, ch, 'a');
+	nz_cm_run_lookup(&r, ch);
+	CHECK_EQ_INT(*r.rp[0] & 255, 'a'); /* one byte seen: both are it */
+	s32 x[2];
+	cm_history h = {0};
+	/* 'a' = 0110 0001, 'b' = 0110 0010: they part at bit 6 */
+	for (int round = 0; round < 60; round++) {
+		const u32 c = round & 1 ? 'a' : 'b';
+		nz_cm_run_update_byte(&r, ch, c);
+		nz_cm_run_lookup(&r, ch);
+		CHECK_EQ_INT(r.run[0] & 255, c);
+		CHECK_EQ_INT(*r.rp[0] & 255, c == 'a' ? 'b' : 'a');
+		/* the next byte is the other one: bits 7..0 of it */
+		const u32 next = c == 'a' ? 'b' : 'a';
+		h.c0 = 1;
+		for (h.bpos = 0; h.bpos < 8; h.bpos++) {
+			cm_run_mix(&r, &T, &h, x);
+			const int y = (next >> (7 - h.bpos)) & 1;
+			if (round == 59 && h.bpos == 7) /* the last bit: the older byte's, certain */
+				CHECK(y ? x[1] > 1000 : x[1] < -1000);
+			CHECK(r.bsm[0] != NULL);
+			cm_run_update(&r, &T, y);
+			h.c0 = h.c0 << 1 | (u32)y;
+		}
+	}
+	/* another context takes the entry: its bytes start again */
+	const u32 other[1] = {0xCD000123u};
+	nz_cm_run_update_byte(&r, other, 'z');
+	nz_cm_run_update_byte(&r, other, 'z');
+	nz_cm_run_lookup(&r, other);
+	nz_cm_run_update_byte(&r, other, 'z');
+	nz_cm_run_lookup(&r, other);
+	CHECK_EQ_INT(r.run[0] & 255, 'z');
+	CHECK_EQ_INT(*r.rp[0] & 255, 'z');
+	nz_cm_run_free(&r);
+}
+
 /* An external distribution with all its weight on one byte predicts its bits
  * with confidence; a uniform one says nothing. */
 static void test_ext_input(void)
@@ -491,7 +544,7 @@ static void test_input_registry(void)
 				u32 per = (f & CM_F_RICH) ? 2 : 1;
 				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
 					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) ? 16 : 0) + 1 +
-					   ((f & CM_F_RUN) ? nctx : 0);
+					   ((f & CM_F_RUN) ? nctx * ((f & CM_F_BHIST) ? 2 : 1) : 0);
 				CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
 				CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);
 			}
@@ -748,6 +801,7 @@ int main(void)
 	test_record_model();
 	test_history_contexts();
 	test_run_model();
+	test_byte_history();
 	test_ext_input();
 	test_latest_match();
 	test_input_registry();

@@ -81,6 +81,8 @@ static void cm_bytes(int level, u8 b[FZ_CONFIG_BYTES])
 		b[8] |= 0x40; /* flag 13 */
 	if (c.extra[CM_X_FLAGS] & CM_F_JPEG)
 		b[8] |= 0x20; /* flags 14 and 15 */
+	if (c.extra[CM_X_FLAGS] & CM_F_BHIST)
+		b[4] |= 0x80; /* flag 16 */
 	b[9] = (u8)(level > 9 ? 10 : level);
 }
 
