@@ -6,8 +6,8 @@
  * 16.16 fixed point clamped to +-8. With 2 or more layer-1 mixers a final
  * mixer (one weight set per partial byte c0) combines their stretched outputs.
  *
- * The dot product and the training step have an AVX2 kernel (mixer_avx2.c)
- * beside the plain C one; which one runs follows the library's backend choice
+ * The dot product and the training step have AVX2 and AVX-512 kernels
+ * (mixer_avx2.c, mixer_avx512.c) beside the plain C one; which one runs follows the library's backend choice
  * (nz_nn_backend_resolve: "scalar" gives the plain kernels). Both compute the
  * same integers: inputs are +-2047 and weights < 2^19, so every product fits
  * in 31 bits, and the products are summed after >> 8, in any order.
@@ -35,7 +35,9 @@ cm_mixer_kernels nz_cm_mixer_kernels_for(int backend);
 extern const cm_mixer_kernels nz_cm_mixer_kernels_c;
 #if defined(__x86_64__) || defined(__i386__)
 #define CM_HAVE_MIXER_AVX2 1
+#define CM_HAVE_MIXER_AVX512 1
 extern const cm_mixer_kernels nz_cm_mixer_kernels_avx2;
+extern const cm_mixer_kernels nz_cm_mixer_kernels_avx512;
 #endif
 
 /* Weight sets of each layer-1 mixer (the range of its selector context). */
