@@ -18,7 +18,7 @@ CM_AVX512_TARGET static s32 dot_avx512(const s32 *x, const s32 *w, u32 n)
 	__m512i acc = _mm512_setzero_si512();
 	u32 i = 0;
 	for (; i + 16 <= n; i += 16) {
-		__m512i a = _mm512_load_si512((const void *)(x + i));
+		__m512i a = _mm512_loadu_si512((const void *)(x + i)); /* x is 32-byte aligned */
 		__m512i b = _mm512_loadu_si512((const void *)(w + i));
 		acc = _mm512_add_epi32(acc, _mm512_srai_epi32(_mm512_mullo_epi32(a, b), 8));
 	}
@@ -41,7 +41,7 @@ CM_AVX512_TARGET static void train_avx512(const s32 *x, s32 *w, u32 n, s32 err)
 	const __m512i hi = _mm512_set1_epi32(CM_WMAX), lo = _mm512_set1_epi32(-CM_WMAX);
 	u32 i = 0;
 	for (; i + 16 <= n; i += 16) {
-		__m512i a = _mm512_load_si512((const void *)(x + i));
+		__m512i a = _mm512_loadu_si512((const void *)(x + i)); /* x is 32-byte aligned */
 		__m512i b = _mm512_loadu_si512((const void *)(w + i));
 		__m512i d = _mm512_srai_epi32(_mm512_add_epi32(_mm512_mullo_epi32(a, e), r), 16);
 		b = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(b, d), lo), hi);
