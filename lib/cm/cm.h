@@ -120,6 +120,11 @@ enum {
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64
 
+/* The preset id of level k (1..9) since the re-span of 2026-12-02 (cm-1 ..
+ * cm-9); ids 1..9 are the levels of before (cm-v2-1 ..), which older headers
+ * name (a changed default needs a new preset id, docs/FORMAT.md). */
+#define NZ_CM_LEVEL_PRESET(k) (11 + (k))
+
 /* Set cfg->extra[] and preset for level 1..9 (0 is store, handled by the caller;
  * other values are clamped). Fields already non-zero in extra[] are kept. */
 void nz_cm_level_config(int level, nz_model_config *cfg);

@@ -562,12 +562,10 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 #define CM_X_CTX (CM_C_TAG | CM_C_WORD12 | CM_C_TEXT)
 #define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY)
 
-/* cm-1 .. cm-9, the levels since the re-span of 2026-12-02, are presets
- * CM_PRESET_LEVELS + 1 .. + 9; presets 1..9 ("cm-v2-1" ..) are the levels of
- * before, which version 2 headers of that time refer to (a changed default needs
- * a new preset id, docs/FORMAT.md). */
-#define CM_PRESET_LEVELS 11
-#define CM_PRESETS_END (CM_PRESET_LEVELS + 10)
+/* cm-1 .. cm-9 are presets CM_PRESET_LEVELS + 1 .. + 9 (NZ_CM_LEVEL_PRESET, cm.h) */
+#define CM_PRESET_LEVELS NZ_CM_LEVEL_PRESET(0)
+_Static_assert(CM_PRESET_LEVELS == CM_PRESET_X, "the level presets follow cm-x");
+#define CM_PRESETS_END NZ_CM_LEVEL_PRESET(10)
 
 /* The level a preset stands on (of its own table): cm-k and cm-v2-k on k,
  * cm-nn and cm-x on 9, 0 follows -N. */

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include "cm/cm.h"
 #include "codec/config.h"
 #include "codec/registry.h"
 
@@ -116,14 +117,13 @@ typedef struct level_entry {
  * 1 MB/s to 27 context kinds and a neural byte model at about 25 KB/s. It beats
  * the neural seed models on every corpus file at a small fraction of their cost
  * (docs/BENCHMARKS.md), so they are chosen by name (--model edpc-s ...). */
-#define CM_LEVEL_PRESET(k) (11 + (k))
 static const level_entry levels[NZ_LEVEL_MAX + 1] = {
 	[0] = {NZ_MODEL_STORE, 0},
-	[1] = {NZ_MODEL_CM, CM_LEVEL_PRESET(1)}, [2] = {NZ_MODEL_CM, CM_LEVEL_PRESET(2)},
-	[3] = {NZ_MODEL_CM, CM_LEVEL_PRESET(3)}, [4] = {NZ_MODEL_CM, CM_LEVEL_PRESET(4)},
-	[5] = {NZ_MODEL_CM, CM_LEVEL_PRESET(5)}, [6] = {NZ_MODEL_CM, CM_LEVEL_PRESET(6)},
-	[7] = {NZ_MODEL_CM, CM_LEVEL_PRESET(7)}, [8] = {NZ_MODEL_CM, CM_LEVEL_PRESET(8)},
-	[9] = {NZ_MODEL_CM, CM_LEVEL_PRESET(9)},
+	[1] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(1)}, [2] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(2)},
+	[3] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(3)}, [4] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(4)},
+	[5] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(5)}, [6] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(6)},
+	[7] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(7)}, [8] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(8)},
+	[9] = {NZ_MODEL_CM, NZ_CM_LEVEL_PRESET(9)},
 };
 
 void nz_level_model(int level, int *model, int *preset)
