@@ -50,6 +50,7 @@ void nz_cm_run_reset_lane(cm_run *r)
 	for (u32 i = 0; i < CM_MAXCTX; i++) {
 		r->rp[i] = NULL;
 		r->run[i] = 0;
+		r->prev[i] = 0;
 		r->bsm[i] = NULL;
 	}
 }
@@ -82,5 +83,7 @@ void nz_cm_run_lookup(cm_run *r, const u32 *chash)
 		u32 *e = r->rt + (chash[i] & r->rt_mask);
 		r->rp[i] = e;
 		r->run[i] = (*e >> 24) == (chash[i] >> 24) ? ((*e >> 16) & 255) | (*e & 0xff00) : 0;
+		if (r->bhist)
+			r->prev[i] = *e & 255;
 	}
 }

@@ -21,6 +21,7 @@ typedef struct cm_run {
 	u32 nctx;
 	u32 *rp[CM_MAXCTX];   /* each context's entry */
 	u32 run[CM_MAXCTX];   /* byte | count << 8 (count 0: none) */
+	u32 prev[CM_MAXCTX];  /* CM_F_BHIST: the byte before it (where count > 0) */
 	u32 run_sm[CM_MAXCTX * 64];
 	u32 *rsm[CM_MAXCTX];
 	u32 bh_sm[CM_MAXCTX * 256]; /* CM_F_BHIST: per context, agreement x bits x bpos */
@@ -45,35 +46,32 @@ NZ_INLINE void cm_run_mix(cm_run *r, const cm_tables *T, const cm_history *h, s3
 	if (!r->rt)
 		return;
 	const u32 c0 = h->c0, bpos = h->bpos;
+	s32 *xb = x + r->nctx; /* CM_F_BHIST's inputs follow */
 	for (u32 i = 0; i < r->nctx; i++) {
-		u32 v = r->run[i];
+		const u32 v = r->run[i], b1 = v & 255;
+		const u32 m1 = v >> 8 && ((b1 | 256) >> (8 - bpos)) == c0;
 		r->rsm[i] = NULL;
-		if (v >> 8 && ((v & 255) | 256) >> (8 - bpos) == c0) {
+		x[i] = 0;
+		if (m1) {
 			u32 b = (v >> (7 - bpos)) & 1, cnt = v >> 8;
 			u32 q = cnt < 16 ? cnt : cnt < 32 ? 16 + (cnt - 16) / 4 : cnt < 64 ? 20 + (cnt - 32) / 8 : 24 + (cnt >= 128);
 			r->rsm[i] = &r->run_sm[i * 64 + q * 2 + b];
 			x[i] = (s16)cm_sm_st(T, *r->rsm[i]);
-		} else {
-			x[i] = 0;
 		}
-	}
-	if (!r->bhist)
-		return;
-	/* the last two different bytes of each context: do they agree with the
-	 * bits so far, and which bit does each expect */
-	x += r->nctx;
-	for (u32 i = 0; i < r->nctx; i++) {
-		const u32 v = r->run[i];
+		if (!r->bhist)
+			continue;
+		/* the last two different bytes of the context: do they agree with the
+		 * bits so far, and which bit does each expect */
 		r->bsm[i] = NULL;
-		x[i] = 0;
+		xb[i] = 0;
 		if (!(v >> 8))
 			continue;
-		const u32 b1 = v & 255, b2 = r->rp[i] ? *r->rp[i] & 255 : b1;
-		const u32 m1 = ((b1 | 256) >> (8 - bpos)) == c0, m2 = ((b2 | 256) >> (8 - bpos)) == c0;
+		const u32 b2 = r->prev[i];
+		const u32 m2 = ((b2 | 256) >> (8 - bpos)) == c0;
 		const u32 ctx = m1 | m2 << 1 | ((b1 >> (7 - bpos)) & 1) << 2 |
 				((b2 >> (7 - bpos)) & 1) << 3 | (b1 != b2) << 4 | bpos << 5;
 		r->bsm[i] = &r->bh_sm[i * 256 + ctx];
-		x[i] = (s16)cm_sm_st(T, *r->bsm[i]);
+		xb[i] = (s16)cm_sm_st(T, *r->bsm[i]);
 	}
 }
 
@@ -81,13 +79,12 @@ NZ_INLINE void cm_run_update(cm_run *r, const cm_tables *T, int y)
 {
 	if (!r->rt)
 		return;
-	for (u32 i = 0; i < r->nctx; i++)
+	for (u32 i = 0; i < r->nctx; i++) {
 		if (r->rsm[i])
 			cm_sm_update(&T->r, r->rsm[i], y, 1023);
-	if (r->bhist)
-		for (u32 i = 0; i < r->nctx; i++)
-			if (r->bsm[i])
-				cm_sm_update(&T->r, r->bsm[i], y, 1023);
+		if (r->bhist && r->bsm[i])
+			cm_sm_update(&T->r, r->bsm[i], y, 1023);
+	}
 }
 
 #endif /* NZ_CM_RUN_MODEL_H */

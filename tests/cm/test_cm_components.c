@@ -441,6 +441,7 @@ static void test_byte_history(void)
 		nz_cm_run_lookup(&r, ch);
 		CHECK_EQ_INT(r.run[0] & 255, c);
 		CHECK_EQ_INT(*r.rp[0] & 255, c == 'a' ? 'b' : 'a');
+		CHECK_EQ_INT(r.prev[0], c == 'a' ? 'b' : 'a');
 		/* the next byte is the other one: bits 7..0 of it */
 		const u32 next = c == 'a' ? 'b' : 'a';
 		h.c0 = 1;
