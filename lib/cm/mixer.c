@@ -31,8 +31,7 @@ cm_mixer_kernels nz_cm_mixer_kernels_for(int backend)
 	int b = nz_nn_backend_resolve(backend);
 	(void)b;
 #ifdef CM_HAVE_MIXER_AVX512
-	if (b == NZ_NN_BACKEND_AVX512 && (nz_cpu_features() & (NZ_CPU_AVX2 | NZ_CPU_AVX512F)) ==
-						 (NZ_CPU_AVX2 | NZ_CPU_AVX512F))
+	if (b == NZ_NN_BACKEND_AVX512 && (nz_cpu_features() & NZ_CPU_AVX512F))
 		return nz_cm_mixer_kernels_avx512;
 #endif
 #ifdef CM_HAVE_MIXER_AVX2

@@ -7,7 +7,8 @@
  * mixer (one weight set per partial byte c0) combines their stretched outputs.
  *
  * The dot product and the training step have AVX2 and AVX-512 kernels
- * (mixer_avx2.c, mixer_avx512.c) beside the plain C one; which one runs follows the library's backend choice
+ * (mixer_avx2.c, mixer_avx512.c) beside the plain C one; which one runs
+ * follows the library's backend choice
  * (nz_nn_backend_resolve: "scalar" gives the plain kernels). Both compute the
  * same integers: inputs are +-2047 and weights < 2^19, so every product fits
  * in 31 bits, and the products are summed after >> 8, in any order.
