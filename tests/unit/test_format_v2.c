@@ -74,9 +74,9 @@ static void check_model(const char *model, int level, const uint8_t *raw, size_t
 
 /* Built-in levels and presets record no parameters when nothing was tuned,
  * but for the defaults that changed after the format froze them: the old CM
- * levels by name (cm-v2-k) and the presets built on them (cm-x) record their flags (extra6, since they gained
- * CM_F_EXE; docs/FORMAT.md). The levels since the re-span are presets of their
- * own, their own reference. */
+ * levels by name (cm-v2-k) and the presets built on them (cm-x) record their
+ * flags (extra6, since they gained CM_F_EXE; docs/FORMAT.md). The levels since
+ * the re-span are presets of their own, their own reference. */
 static void check_no_records(const char *model, int level, const uint8_t *raw, size_t n)
 {
 	size_t cn, size;

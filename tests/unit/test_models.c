@@ -68,5 +68,12 @@ int main(void)
 	p.content_size = (uint64_t)1 << 30;
 	CHECK(nz_params_set_model(&p, "cm-nn") == NZ_OK);
 	CHECK(nz_params_resolve(&p, &fi, NULL) == NZ_OK && fi.substreams == 1);
+	/* the old level 6 by name keeps its old default: two substreams */
+	nz_params_init(&p, 6);
+	p.content_size = (uint64_t)100 << 20;
+	CHECK(nz_params_set_model(&p, "cm-v2-6") == NZ_OK);
+	CHECK(nz_params_resolve(&p, &fi, NULL) == NZ_OK && fi.substreams == 2);
+	CHECK(nz_params_set_model(&p, "cm-v2-7") == NZ_OK);
+	CHECK(nz_params_resolve(&p, &fi, NULL) == NZ_OK && fi.substreams == 1);
 	return nz_test_finish("test_models");
 }
