@@ -371,12 +371,18 @@ static void update_byte(cm_model *m, u32 c)
 		m->mx.lr = CM_MIX_LR + (s32)((u64)(3 * CM_MIX_LR) * 16384 / (16384 + m->h.pos));
 	nz_cm_history_update_byte(&m->h, c);
 	nz_cm_dtype_update_byte(&m->dt, &m->h, c);
+	nz_cm_dtype_prefetch(&m->dt, 1);
 	nz_cm_record_update_byte(&m->rec, &m->h, c);
+	/* The next byte's hashes first, so that their slots load while the match
+	 * models update (they read neither). */
+	u32 chash[CM_MAXCTX];
+	nz_cm_context_hashes(m->cmap.ctype, m->cmap.nctx, &m->h, m->rec.rlen, chash);
+	nz_cm_context_map_prefetch_first(&m->cmap, chash);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
 	nz_cm_latest_update_byte(&m->lm, &m->mm, &m->h, c);
 	/* the byte just coded follows the previous contexts */
 	nz_cm_run_update_byte(&m->run, m->cmap.chash, c);
-	nz_cm_context_hashes(m->cmap.ctype, m->cmap.nctx, &m->h, m->rec.rlen, m->cmap.chash);
+	memcpy(m->cmap.chash, chash, m->cmap.nctx * sizeof(u32));
 	nz_cm_run_lookup(&m->run, m->cmap.chash);
 }
 
@@ -542,6 +548,7 @@ static void update(cm_model *m, int y)
 	} else if (h->bpos == 3) {
 		/* the next nibble's slot is one of two: start loading both lines */
 		nz_cm_context_map_prefetch_nibble(&m->cmap, h->c0);
+		nz_cm_dtype_prefetch_nibble(&m->dt, h->c0);
 	}
 }
 

@@ -75,6 +75,12 @@ void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0)
 	}
 }
 
+void nz_cm_context_map_prefetch_first(const cm_context_map *cm, const u32 *chash)
+{
+	for (u32 i = 0; i < cm->nctx; i++)
+		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(chash[i], 1) & cm->ht_mask) << 6));
+}
+
 void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8)
 {
 	for (u32 i = 0; i < cm->nctx && cm->ctype[i] <= 5; i++) {

@@ -108,6 +108,9 @@ void nz_cm_context_map_reset_lane(cm_context_map *cm, u32 c0);
 void nz_cm_context_map_set_slots(cm_context_map *cm, u32 c0);
 /* The nibble's 4th bit is being coded: load both candidate lines of the next. */
 void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0);
+/* A byte has ended and chash holds the next byte's hashes: load the lines of
+ * their first slots while the other models update. */
+void nz_cm_context_map_prefetch_first(const cm_context_map *cm, const u32 *chash);
 /* One bit before the end of a byte: load the first slots of the order contexts
  * for the next byte if its last bit is b (c4, c8: the history with that byte). */
 void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8);

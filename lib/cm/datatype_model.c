@@ -162,6 +162,20 @@ void nz_cm_dtype_set_slots(cm_dtype *e, u32 c0)
 		e->slot[i] = cm_slot_find(e->ht, e->ht_mask, cm_slot_hash(e->chash[i], c0));
 }
 
+void nz_cm_dtype_prefetch(const cm_dtype *e, u32 c0)
+{
+	if (!e->ht || e->type == CM_TYPE_NONE || e->type == CM_TYPE_JPEG)
+		return;
+	for (u32 i = 0; i < e->nctx; i++)
+		__builtin_prefetch(e->ht + ((size_t)(cm_slot_hash(e->chash[i], c0) & e->ht_mask) << 6));
+}
+
+void nz_cm_dtype_prefetch_nibble(const cm_dtype *e, u32 c0)
+{
+	nz_cm_dtype_prefetch(e, c0 * 2);
+	nz_cm_dtype_prefetch(e, c0 * 2 + 1);
+}
+
 /* The contexts of the next byte, from where it falls in its instruction (S:
  * the parser's state and the bytes left of its field), the opcode and prefixes
  * (O, P), ModRM and SIB, the last instructions' opcodes and length, the last

@@ -119,6 +119,11 @@ void nz_cm_dtype_set(cm_dtype *e, u32 type, const cm_image *img, u32 c0, u64 pos
 void nz_cm_dtype_update_byte(cm_dtype *e, const cm_history *h, u32 c);
 /* Point the contexts at their slots for the nibble that starts. */
 void nz_cm_dtype_set_slots(cm_dtype *e, u32 c0);
+/* Start loading the lines of the slots that set_slots(c0) will find. */
+void nz_cm_dtype_prefetch(const cm_dtype *e, u32 c0);
+/* The nibble's 4th bit is being coded: load both candidate lines of the next
+ * nibble's slots (code, images and audio). */
+void nz_cm_dtype_prefetch_nibble(const cm_dtype *e, u32 c0);
 /* JPEG: the bit y was coded. */
 void nz_cm_dtype_jpeg_bit(cm_dtype *e, const cm_tables *T, int y);
 /* JPEG: its mixers and SSE, from the contexts' stretched probabilities (jx),
