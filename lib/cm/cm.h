@@ -111,7 +111,9 @@ enum {
 	CM_F_BHIST = 1u << 16,  /* with CM_F_RUN: the run table also keeps the byte before the
 				 * last one seen in each context, and a second input per
 				 * context learns from both bytes' agreement with the bits so far */
-	CM_F_ALL_ = (1u << 17) - 1
+	CM_F_SPANS = 1u << 17,  /* a segment that starts with no type may hold typed spans (a
+				 * JPEG, BMP or WAV file inside a larger one: SEG_SPANS) */
+	CM_F_ALL_ = (1u << 18) - 1
 };
 
 #define CM_MAX_MIXERS 6

@@ -13,7 +13,10 @@
  * sets each, where its flag allows, when x86_detect finds code; bit 2, never
  * with bit 1: the segment starts with an image, image_detect, and three
  * varints follow: the offset of its first pixel byte, the bytes per row and
- * per pixel), then, if the segment is not empty, the arithmetic-coded bits.
+ * per pixel; bit 3: it starts with a JPEG file; bit 4: with a WAV file, and the
+ * same three varints follow; bit 5, alone: typed files inside it, whose list
+ * follows, put_spans), then, if the segment is not empty, the arithmetic-coded
+ * bits.
  *
  * With a neural input in lanes (extra[CM_X_NNLANES] > 1) a segment is cut into
  * lanes like a block of the lane driver; step t codes byte t of every lane, lane
@@ -39,6 +42,7 @@
 #define SEG_IMG 4u /* an image (CM_F_IMG): three varints follow, its layout */
 #define SEG_JPEG 8u /* a JPEG file starts the segment (CM_F_JPEG) */
 #define SEG_AUDIO 16u /* a WAV file (CM_F_AUDIO): three varints follow, its layout */
+#define SEG_SPANS 32u /* typed spans inside the segment (CM_F_SPANS): their list follows */
 
 typedef struct cm_codec {
 	nz_block_codec base;
@@ -192,6 +196,126 @@ static int jpeg_detect(const u8 *b, size_t n)
 	return n >= 4 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff;
 }
 
+/* ---- typed spans: files of a known type inside a segment that starts with
+ * none (a tar or a document holding a JPEG, BMP or WAV file) ---- */
+
+#define SPAN_MIN 1024     /* smaller files are left to the general model */
+#define SPAN_MAX_COUNT 4096 /* per segment, so that a list stays small */
+
+typedef struct cm_span {
+	size_t start, len;
+	u8 type;          /* SEG_JPEG, SEG_IMG or SEG_AUDIO */
+	cm_image img;     /* the layout, from the span's start */
+} cm_span;
+
+/* The length of the JPEG file that starts b (its markers up to EOI, the scans'
+ * entropy-coded data skipped), or 0 if it does not end within n bytes; *read:
+ * how far the walk read. */
+static size_t jpeg_walk(const u8 *b, size_t n, size_t *read)
+{
+	size_t i = 2, len = 0;
+	while (i + 4 <= n && b[i] == 0xff) {
+		const u8 mk = b[i + 1];
+		if (mk == 0xd9) {
+			len = i + 2;
+			break;
+		}
+		if (mk == 0xff || (mk >= 0xd0 && mk <= 0xd7) || mk == 0x01) { /* no length */
+			i += mk == 0xff ? 1 : 2;
+			continue;
+		}
+		const size_t seg = (size_t)b[i + 2] << 8 | b[i + 3];
+		if (seg < 2 || seg > n - i - 2)
+			break;
+		i += 2 + seg;
+		if (mk == 0xda) /* a scan: its data ends at a marker other than RSTn */
+			while (i + 1 < n && !(b[i] == 0xff && b[i + 1] != 0 &&
+					      !(b[i + 1] >= 0xd0 && b[i + 1] <= 0xd7)))
+				i++;
+	}
+	if (!len && i + 2 <= n && b[i] == 0xff && b[i + 1] == 0xd9)
+		len = i + 2; /* EOI in the last 4 bytes */
+	*read = i;
+	return len;
+}
+
+/* jpeg_walk of the JPEG file that starts b, reading at most *work bytes, which
+ * it uses up: a bound on the encoder's search, which a file of many SOIs
+ * chained by long marker segments would otherwise make quadratic. */
+static size_t jpeg_length(const u8 *b, size_t n, size_t *work)
+{
+	if (!jpeg_detect(b, n))
+		return 0;
+	size_t read = 0;
+	const size_t len = jpeg_walk(b, NZ_MIN(n, *work), &read);
+	*work -= NZ_MIN(read, *work);
+	return len;
+}
+
+/* The typed file that starts b[0..n), in sp (start 0), if any the flags allow
+ * (*work: jpeg_length's). */
+static int span_at(const u8 *b, size_t n, u32 pf, size_t *work, cm_span *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	if ((pf & CM_F_JPEG) && b[0] == 0xff) {
+		sp->len = jpeg_length(b, n, work);
+		sp->type = SEG_JPEG;
+	} else if ((pf & CM_F_IMG) && b[0] == 'B' && n >= 54 && b[1] == 'M') {
+		const u32 size = nz_load_le32(b + 2);
+		if (size <= n && image_detect(b, size, &sp->img))
+			sp->len = size;
+		sp->type = SEG_IMG;
+	} else if ((pf & CM_F_AUDIO) && b[0] == 'R' && n >= 44) {
+		const u32 size = nz_load_le32(b + 4);
+		if (size <= n - 8 && wav_detect(b, (size_t)size + 8, &sp->img))
+			sp->len = (size_t)size + 8;
+		sp->type = SEG_AUDIO;
+	}
+	return sp->len >= SPAN_MIN;
+}
+
+/* The typed spans of b[0..n), in order and apart, into sp[SPAN_MAX_COUNT]; their
+ * count. The JPEG walks read 8 n + 1 MiB bytes at most in all; the BMP and WAV
+ * checks cost a header each. */
+static size_t find_spans(const u8 *b, size_t n, u32 pf, cm_span *sp)
+{
+	size_t k = 0, work = 8 * n + ((size_t)1 << 20);
+	for (size_t i = 0; i + SPAN_MIN <= n && k < SPAN_MAX_COUNT && work;) {
+		if ((b[i] == 0xff || b[i] == 'B' || b[i] == 'R') &&
+		    span_at(b + i, n - i, pf, &work, &sp[k])) {
+			sp[k].start = i;
+			i += sp[k++].len;
+		} else {
+			i++;
+		}
+	}
+	return k;
+}
+
+/* Append the list of k spans (SEG_SPANS's layout, docs/FORMAT.md): the count,
+ * then per span the gap since the previous one's end, its length, its type
+ * and, for an image or audio, its layout. */
+static int put_spans(nz_buf *out, const cm_span *sp, size_t k)
+{
+	u8 t[64];
+	size_t tn = nz_put_varint(t, k);
+	NZ_TRY(nz_buf_append(out, t, tn));
+	size_t end = 0;
+	for (size_t i = 0; i < k; i++) {
+		tn = nz_put_varint(t, sp[i].start - end);
+		tn += nz_put_varint(t + tn, sp[i].len);
+		t[tn++] = sp[i].type;
+		if (sp[i].type != SEG_JPEG) {
+			tn += nz_put_varint(t + tn, sp[i].img.offset);
+			tn += nz_put_varint(t + tn, sp[i].img.stride);
+			tn += nz_put_varint(t + tn, sp[i].img.bpp);
+		}
+		NZ_TRY(nz_buf_append(out, t, tn));
+		end = sp[i].start + sp[i].len;
+	}
+	return NZ_OK;
+}
+
 /* ---- one segment ---- */
 
 typedef struct seg_job {
@@ -289,6 +413,34 @@ static void set_type(seg_job *s, u8 flags, const cm_image *img)
 			nz_cm_model_set_type(c->lane[s->j][b], t, img);
 }
 
+/* Code bytes [from, to) of the segment (src when encoding, else into s->dst). */
+static int code_range(seg_job *s, const u8 *src, nz_bitenc *enc, nz_bitdec *dec, size_t from,
+		      size_t to)
+{
+	cm_model *m = s->c->st[s->j];
+	if (from == to)
+		return NZ_OK;
+	return enc ? nz_cm_encode_bytes(m, enc, src, from, to, s->job, s->job_base)
+		   : nz_cm_decode_bytes(m, dec, s->dst, from, to, s->job, s->job_base);
+}
+
+/* Code the segment's bytes with the model's type switched to each of the k
+ * spans sp over its bytes and back to none after it (none until the first). */
+static int code_spans(seg_job *s, const cm_span *sp, size_t k, const u8 *src, nz_bitenc *enc,
+		      nz_bitdec *dec)
+{
+	static const cm_image none;
+	size_t end = 0;
+	for (size_t i = 0; i < k; i++) {
+		NZ_TRY(code_range(s, src, enc, dec, end, sp[i].start));
+		set_type(s, sp[i].type, &sp[i].img);
+		end = sp[i].start + sp[i].len;
+		NZ_TRY(code_range(s, src, enc, dec, sp[i].start, end));
+		set_type(s, 0, &none);
+	}
+	return code_range(s, src, enc, dec, end, s->n);
+}
+
 static int encode_seg(seg_job *s)
 {
 	cm_model *m = s->c->st[s->j];
@@ -316,6 +468,16 @@ static int encode_seg(seg_job *s)
 		hn += nz_put_varint(head + hn, img.stride);
 		hn += nz_put_varint(head + hn, img.bpp);
 	}
+	cm_span *sp = NULL;
+	size_t k = 0;
+	if (!flags && !code && (pf & CM_F_SPANS) && !use_lanes(s->c) && s->n >= SPAN_MIN) {
+		sp = malloc(SPAN_MAX_COUNT * sizeof(cm_span));
+		if (!sp)
+			return NZ_ERR_NOMEM;
+		k = find_spans(src, s->n, pf, sp);
+		if (k)
+			flags = SEG_SPANS;
+	}
 	set_type(s, flags, &img);
 	if (code && (pf & CM_F_X86)) {
 		tmp = malloc(s->n);
@@ -329,14 +491,18 @@ static int encode_seg(seg_job *s)
 	int rc = nz_buf_append(s->out, &flags, 1);
 	if (!rc && hn)
 		rc = nz_buf_append(s->out, head, hn);
+	if (!rc && k)
+		rc = put_spans(s->out, sp, k);
 	if (!rc && s->n) {
 		nz_bitenc enc;
 		nz_bitenc_init(&enc, s->out);
 		rc = use_lanes(s->c) ? code_lanes(s, src, &enc, NULL)
-				     : nz_cm_encode_bytes(m, &enc, src, s->n, s->job, s->job_base);
+		     : k	     ? code_spans(s, sp, k, src, &enc, NULL)
+				     : nz_cm_encode_bytes(m, &enc, src, 0, s->n, s->job, s->job_base);
 		if (!rc)
 			rc = nz_bitenc_finish(&enc);
 	}
+	free(sp);
 	free(tmp);
 	return rc;
 }
@@ -344,16 +510,87 @@ static int encode_seg(seg_job *s)
 /* The layout after an image's or audio segment's flags byte (three varints:
  * first byte, stride, bytes per unit) at *at; NZ_ERR_CORRUPT if it is cut,
  * not in the shortest form, past 32 bits or starts past the segment. */
-static int get_layout(const seg_job *s, size_t *at, cm_image *g)
+static int get_layout(const seg_job *s, size_t *at, size_t limit, cm_image *g)
 {
 	u64 off, stride, bpp;
 	if (nz_get_varint(s->in, s->in_size, at, &off) ||
 	    nz_get_varint(s->in, s->in_size, at, &stride) ||
-	    nz_get_varint(s->in, s->in_size, at, &bpp) || off >= s->n || stride > UINT32_MAX ||
+	    nz_get_varint(s->in, s->in_size, at, &bpp) || off >= limit || stride > UINT32_MAX ||
 	    bpp > UINT32_MAX)
 		return NZ_ERR_CORRUPT;
 	*g = (cm_image){(u32)off, (u32)stride, (u32)bpp};
 	return NZ_OK;
+}
+
+/* The layouts the encoder's detectors allow for an image or audio (type
+ * SEG_IMG or SEG_AUDIO), and nothing else. */
+static int check_layout(u8 type, const cm_image *g)
+{
+	if (type == SEG_IMG && (g->bpp < 1 || g->bpp > 4 || g->stride < 8 * g->bpp ||
+				g->stride > CM_IMAGE_MAX_STRIDE))
+		return NZ_ERR_CORRUPT;
+	/* wav_detect's: 1..8 channels of 1 or 2 bytes */
+	if (type == SEG_AUDIO && (g->bpp < 1 || g->bpp > 2 || g->stride < g->bpp ||
+				  g->stride > 8 * g->bpp || g->stride % g->bpp))
+		return NZ_ERR_CORRUPT;
+	return NZ_OK;
+}
+
+/* The list of a SEG_SPANS segment at *at (put_spans's layout) into sp, which
+ * holds SPAN_MAX_COUNT; its count in *k. NZ_ERR_CORRUPT for an empty or too
+ * long list, a span past the segment, shorter than the encoder writes (so that
+ * a type's start, a JPEG's clearing of its block ring, costs at most once per
+ * SPAN_MIN bytes) or of a type the flags do not allow. */
+static int get_spans(const seg_job *s, size_t *at, cm_span *sp, size_t *k)
+{
+	const u32 pf = s->c->P.flags;
+	u64 count;
+	if (nz_get_varint(s->in, s->in_size, at, &count) || count < 1 || count > SPAN_MAX_COUNT)
+		return NZ_ERR_CORRUPT;
+	size_t end = 0;
+	for (size_t i = 0; i < count; i++) {
+		u64 gap, len;
+		if (nz_get_varint(s->in, s->in_size, at, &gap) ||
+		    nz_get_varint(s->in, s->in_size, at, &len) || *at >= s->in_size ||
+		    gap > s->n - end || len < SPAN_MIN || len > s->n - end - gap)
+			return NZ_ERR_CORRUPT;
+		cm_span *p = &sp[i];
+		*p = (cm_span){.start = end + (size_t)gap, .len = (size_t)len, .type = s->in[(*at)++]};
+		if (p->type == SEG_JPEG) {
+			if (!(pf & CM_F_JPEG))
+				return NZ_ERR_CORRUPT;
+		} else if ((p->type == SEG_IMG && (pf & CM_F_IMG)) ||
+			   (p->type == SEG_AUDIO && (pf & CM_F_AUDIO))) {
+			NZ_TRY(get_layout(s, at, p->len, &p->img));
+			NZ_TRY(check_layout(p->type, &p->img));
+		} else {
+			return NZ_ERR_CORRUPT;
+		}
+		end = p->start + p->len;
+	}
+	*k = (size_t)count;
+	return NZ_OK;
+}
+
+/* The rest of a SEG_SPANS segment from its list at in[at]. */
+static int decode_spans(seg_job *s, size_t at)
+{
+	cm_span *sp = malloc(SPAN_MAX_COUNT * sizeof(cm_span));
+	if (!sp)
+		return NZ_ERR_NOMEM;
+	size_t k = 0;
+	int rc = get_spans(s, &at, sp, &k);
+	if (!rc) {
+		static const cm_image none;
+		set_type(s, 0, &none);
+		nz_bitdec dec;
+		nz_bitdec_init(&dec, s->in + at, s->in_size - at);
+		rc = code_spans(s, sp, k, NULL, NULL, &dec);
+		if (!rc)
+			rc = nz_bitdec_finish(&dec);
+	}
+	free(sp);
+	return rc;
 }
 
 static int decode_seg(seg_job *s)
@@ -362,7 +599,10 @@ static int decode_seg(seg_job *s)
 	if (s->in_size < 1)
 		return NZ_ERR_CORRUPT; /* no flags byte: the recorded size is wrong */
 	u8 flags = s->in[0];
-	if (flags & ~(SEG_X86 | SEG_EXE | SEG_IMG | SEG_JPEG | SEG_AUDIO))
+	if (flags & ~(SEG_X86 | SEG_EXE | SEG_IMG | SEG_JPEG | SEG_AUDIO | SEG_SPANS))
+		return NZ_ERR_CORRUPT;
+	if ((flags & SEG_SPANS) && (flags != SEG_SPANS || !(s->c->P.flags & CM_F_SPANS) ||
+				    use_lanes(s->c) || s->n == 0))
 		return NZ_ERR_CORRUPT;
 	if ((flags & SEG_AUDIO) && (!(s->c->P.flags & CM_F_AUDIO) || (flags & ~SEG_AUDIO)))
 		return NZ_ERR_CORRUPT;
@@ -374,17 +614,15 @@ static int decode_seg(seg_job *s)
 		return NZ_ERR_CORRUPT;
 	cm_image img = {0};
 	size_t at = 1;
-	if ((flags & (SEG_IMG | SEG_AUDIO)) && get_layout(s, &at, &img))
+	if ((flags & (SEG_IMG | SEG_AUDIO)) && get_layout(s, &at, s->n, &img))
 		return NZ_ERR_CORRUPT;
-	/* the layouts the encoder's detectors allow, and nothing else */
-	if ((flags & SEG_IMG) &&
-	    (!(s->c->P.flags & CM_F_IMG) || (flags & (SEG_X86 | SEG_EXE)) || img.bpp < 1 ||
-	     img.bpp > 4 || img.stride < 8 * img.bpp || img.stride > CM_IMAGE_MAX_STRIDE))
+	if ((flags & SEG_IMG) && (!(s->c->P.flags & CM_F_IMG) || (flags & (SEG_X86 | SEG_EXE))))
 		return NZ_ERR_CORRUPT;
-	/* wav_detect's: 1..8 channels of 1 or 2 bytes */
-	if ((flags & SEG_AUDIO) && (img.bpp < 1 || img.bpp > 2 || img.stride < img.bpp ||
-				    img.stride > 8 * img.bpp || img.stride % img.bpp))
+	if ((flags & (SEG_IMG | SEG_AUDIO)) &&
+	    check_layout((u8)(flags & (SEG_IMG | SEG_AUDIO)), &img))
 		return NZ_ERR_CORRUPT;
+	if (flags & SEG_SPANS) /* alone, and only from the encoder that could write it */
+		return decode_spans(s, at);
 	set_type(s, flags, &img); /* where the encoder did, empty or not */
 	if (s->n == 0)
 		return s->in_size == at ? NZ_OK : NZ_ERR_CORRUPT;
@@ -394,7 +632,7 @@ static int decode_seg(seg_job *s)
 	if (use_lanes(s->c))
 		NZ_TRY(code_lanes(s, NULL, NULL, &dec));
 	else
-		NZ_TRY(nz_cm_decode_bytes(m, &dec, s->dst, s->n, s->job, s->job_base));
+		NZ_TRY(nz_cm_decode_bytes(m, &dec, s->dst, 0, s->n, s->job, s->job_base));
 	NZ_TRY(nz_bitdec_finish(&dec));
 	if (flags & SEG_X86)
 		x86_inverse(s->dst, s->n, base);
@@ -654,6 +892,7 @@ static int clamp_level(int level) { return level < 1 ? 1 : level > 9 ? 9 : level
 void nz_cm_level_config(int level, nz_model_config *cfg)
 {
 	config_of(&levels[clamp_level(level)], cfg);
+	cfg->extra[CM_X_FLAGS] |= CM_F_SPANS; /* as cm_defaults writes it */
 }
 
 /* A hash table of 256 bytes per input byte and a window holding the whole
@@ -718,6 +957,12 @@ static void preset_config(const cm_level *table, nz_model_config *cfg, int level
 static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
 	preset_config(levels, cfg, level, content_size);
+	/* Typed spans came after the levels' presets froze: every header of a
+	 * level records them (4 bytes), so a decoder from before rejects the file
+	 * as unsupported instead of calling a SEG_SPANS segment corrupt. cm-v2-k,
+	 * cm-nn and cm-x code as they did. */
+	if (cfg->preset == 0 || cfg->preset > CM_PRESET_LEVELS)
+		cfg->extra[CM_X_FLAGS] |= CM_F_SPANS;
 }
 
 /* Version 2's reference (nz_model_desc.reference): the defaults as they were
@@ -831,7 +1076,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 				      p.mixers, p.mixers > 1 ? "s" : "", p.sse);
 	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
 						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
-						 "exe", "image", "jpeg", "audio", "bhist"};
+						 "exe", "image", "jpeg", "audio", "bhist", "spans"};
 	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))

@@ -574,10 +574,10 @@ NZ_INLINE u32 decode_byte(cm_model *m, nz_bitdec *dec)
 	return c;
 }
 
-int nz_cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
+int nz_cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t from, size_t n,
 		    const nz_job *job, u64 job_base)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = from; i < n; i++) {
 		NZ_TRY(nz_bitenc_room(enc, 8 * NZ_BITENC_MAX_PER_BIT));
 		if (cm_ext_active(&m->ext))
 			NZ_TRY(nz_cm_ext_begin_byte(&m->ext, src, i));
@@ -588,10 +588,10 @@ int nz_cm_encode_bytes(cm_model *m, nz_bitenc *enc, const u8 *src, size_t n,
 	return NZ_OK;
 }
 
-int nz_cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t n,
+int nz_cm_decode_bytes(cm_model *m, nz_bitdec *dec, u8 *dst, size_t from, size_t n,
 		    const nz_job *job, u64 job_base)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = from; i < n; i++) {
 		if (cm_ext_active(&m->ext))
 			NZ_TRY(nz_cm_ext_begin_byte(&m->ext, dst, i));
 		dst[i] = (u8)decode_byte(m, dec);

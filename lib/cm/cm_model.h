@@ -40,13 +40,15 @@ void nz_cm_model_reset(cm_model *m);
 /* Attach an external byte predictor (NULL to detach). */
 void nz_cm_model_set_ext(cm_model *m, const nz_cm_ext_predictor *ext);
 
-/* Code one byte with the model: encode writes through the coder, decode returns
- * the byte (or a negative nz_error). Defined in cm_model.c for speed. */
+/* Code bytes [from, n) of src (dst) with the model: encode writes through the
+ * coder, decode stores the bytes (or returns a negative nz_error). The earlier
+ * bytes of the array are the history a neural input (CM_F_EXT) reads. Defined
+ * in cm_model.c for speed. */
 struct nz_bitenc;
 struct nz_bitdec;
-int nz_cm_encode_bytes(cm_model *m, struct nz_bitenc *enc, const u8 *src, size_t n,
+int nz_cm_encode_bytes(cm_model *m, struct nz_bitenc *enc, const u8 *src, size_t from, size_t n,
 		    const nz_job *job, u64 job_base);
-int nz_cm_decode_bytes(cm_model *m, struct nz_bitdec *dec, u8 *dst, size_t n,
+int nz_cm_decode_bytes(cm_model *m, struct nz_bitdec *dec, u8 *dst, size_t from, size_t n,
 		    const nz_job *job, u64 job_base);
 
 /* Lanes (extra[CM_X_NNLANES] > 1): a lane codes its own part of a segment with

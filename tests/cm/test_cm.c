@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "cm/cm.h"
+#include "format/frame.h"
 #include "cm/cm_model.h"
 #include "model/block_codec.h"
 #include "coder/bit_coder.h"
@@ -177,7 +178,7 @@ static void check_kernels_agree(const nz_model_config *cfg, const u8 *buf, size_
 			CHECK(strcmp(nz_cm_model_kernels(m), "scalar") == 0);
 		nz_bitenc e;
 		nz_bitenc_init(&e, &out[v]);
-		CHECK_EQ_INT(nz_cm_encode_bytes(m, &e, buf, n, NULL, 0), NZ_OK);
+		CHECK_EQ_INT(nz_cm_encode_bytes(m, &e, buf, 0, n, NULL, 0), NZ_OK);
 		CHECK_EQ_INT(nz_bitenc_finish(&e), NZ_OK);
 		nz_cm_model_destroy(m);
 	}
@@ -218,7 +219,7 @@ static void test_validate(void)
 		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
 		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
-		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 17}, {9, 1}, {15, 7},
+		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 18}, {9, 1}, {15, 7},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -437,16 +438,19 @@ static void test_cm_x(void)
 		if (i != CM_X_FLAGS && i != CM_X_NNMODEL && i != CM_X_NNPRESET)
 			CHECK_EQ_INT(c9.extra[i], cfg.extra[i]);
 	}
-	CHECK_EQ_INT(c8.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_BHIST);
-	CHECK_EQ_INT(c9.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT);
+	CHECK_EQ_INT(c8.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_SPANS);
+	CHECK_EQ_INT(c9.extra[CM_X_FLAGS],
+		     cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT | CM_F_SPANS);
 	CHECK(c9.extra[CM_X_NNMODEL] != 0);
-	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all have) */
+	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all
+	 * have, and SPANS, which came after cm-x) */
 	for (int level = 1; level <= 6; level++) {
 		nz_model_config l;
 		small_config(level, &l);
 		CHECK(l.extra[CM_X_CTXMASK] < CM_C_TAG);
-		CHECK((l.extra[CM_X_FLAGS] & ~types) < CM_F_SSE2);
+		CHECK((l.extra[CM_X_FLAGS] & ~(types | CM_F_SPANS)) < CM_F_SSE2);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
+		CHECK(l.extra[CM_X_FLAGS] & CM_F_SPANS);
 	}
 	/* the extra mixers need all six others */
 	nz_model_config bad = cfg;
@@ -904,6 +908,123 @@ static void test_audio(void)
 	free(dst);
 }
 
+/* Words of a small vocabulary, spaces and line ends: n bytes of text. */
+static void make_words(u8 *buf, size_t n, u32 seed)
+{
+	static const char *const w[] = {"the ", "model ", "of ", "a ", "file ", "inside ",
+					"archive ", "is ", "coded\n", "with "};
+	nz_test_rng r = {seed};
+	for (size_t i = 0; i < n;) {
+		const char *x = w[nz_test_next(&r) % NZ_ARRAY_LEN(w)];
+		for (size_t j = 0; x[j] && i < n; j++)
+			buf[i++] = (u8)x[j];
+	}
+}
+
+/* A baseline-JPEG-shaped file of about n bytes: SOI, an APP0 segment, a scan
+ * header and entropy-coded bytes (no 0xff), EOI. Returns its size. */
+static size_t make_jpeg_like(u8 *buf, size_t n)
+{
+	static const u8 head[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1,
+				  0, 1, 0, 0, 0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0};
+	memcpy(buf, head, sizeof(head));
+	nz_test_rng r = {5};
+	for (size_t i = sizeof(head); i + 2 < n; i++)
+		buf[i] = (u8)(nz_test_next(&r) % 255);
+	buf[n - 2] = 0xff, buf[n - 1] = 0xd9;
+	return n;
+}
+
+/* Typed files inside a segment (CM_F_SPANS): a WAV, a BMP and a JPEG between
+ * runs of text are found where they are, coded with their models (smaller than
+ * without the flag), round trip in substreams and threads; a damaged list is
+ * rejected. */
+static void test_spans(void)
+{
+	const size_t cap = 200000;
+	u8 *src = malloc(cap), *dst = malloc(cap);
+	REQUIRE(src && dst);
+	size_t n = 0;
+	make_words(src, 3000, 1), n += 3000;
+	const size_t wav_at = n;
+	n += make_wav(src + n, cap - n, 1, 16, 12000);
+	make_words(src + n, 2001, 2), n += 2001;
+	const size_t bmp_at = n;
+	n += make_image(src + n, cap - n, 150, 120, 2);
+	make_words(src + n, 1500, 3), n += 1500;
+	const size_t jpeg_at = n;
+	n += make_jpeg_like(src + n, 5000);
+	make_words(src + n, 700, 4), n += 700;
+	REQUIRE(n <= cap);
+	nz_store_le32(src + bmp_at + 2, (u32)(54 + 452 * 120)); /* the BMP's file size */
+
+	nz_model_config on, off;
+	flag_on_off(6, CM_F_SPANS, &on, &off);
+	const size_t with = round_trip(&on, src, n, 0, 1, 1);
+	const size_t without = round_trip(&off, src, n, 0, 1, 1);
+	printf("typed spans in %zu bytes of text, WAV, BMP and JPEG: %zu -> %zu bytes\n", n,
+	       without, with);
+	CHECK(with * 100 < without * 95);
+	round_trip(&on, src, n, 0, 3, 2);     /* the spans fall in three segments */
+	round_trip(&on, src, n, 30000, 2, 2); /* and in blocks */
+
+	coded a[1];
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, src, n, n, 1, 1, a, 1), NZ_OK);
+	u8 *p = a[0].sub[0].data;
+	CHECK_EQ_INT(p[0], 32); /* SEG_SPANS */
+	CHECK_EQ_INT(p[1], 3);  /* three spans */
+	/* the first: 3000 bytes of text, then the WAV as audio with its layout */
+	size_t at = 2;
+	u64 v;
+	CHECK(!nz_get_varint(p, a[0].sub[0].size, &at, &v) && v == wav_at);
+	const size_t len_at = at;
+	CHECK(!nz_get_varint(p, a[0].sub[0].size, &at, &v) && v == bmp_at - 2001 - wav_at);
+	CHECK_EQ_INT(at - len_at, 3); /* 24,044: three bytes */
+	const size_t type_at = at;
+	CHECK_EQ_INT(p[type_at], 16); /* SEG_AUDIO */
+	CHECK_EQ_INT(p[type_at + 1], 44);
+
+	CHECK_EQ_INT(decode_blocks(&off, dst, n, n, 1, a), NZ_ERR_CORRUPT); /* not allowed */
+	p[type_at] = 2; /* SEG_EXE: not a span's type */
+	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+	p[type_at] = 16;
+	p[1] = 0; /* no spans */
+	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+	p[1] = 3;
+	p[0] = 32 | 1; /* with the x86 transform */
+	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+	p[0] = 32;
+	const u8 was = p[len_at + 2];
+	p[len_at + 2] = 0x7f; /* a length past the segment's end */
+	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
+	p[len_at + 2] = was;
+	/* a segment too short for the last span (it ends 700 bytes before the end) */
+	CHECK_EQ_INT(decode_blocks(&on, dst, jpeg_at + 4000, jpeg_at + 4000, 1, a), NZ_ERR_CORRUPT);
+	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
+	CHECK(memcmp(dst, src, n) == 0);
+	coded_free(&a[0]);
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, src, n, n, 1, 1, a, 1), NZ_OK);
+	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
+	CHECK(memcmp(dst, src, n) == 0);
+	coded_free(&a[0]);
+
+	/* text alone has no spans: its segment codes as without the flag */
+	make_words(src, 20000, 9);
+	coded b[2];
+	memset(b, 0, sizeof(b));
+	CHECK_EQ_INT(encode_blocks(&on, src, 20000, 20000, 1, 1, &b[0], 1), NZ_OK);
+	CHECK_EQ_INT(encode_blocks(&off, src, 20000, 20000, 1, 1, &b[1], 1), NZ_OK);
+	CHECK_EQ_INT(b[0].sub[0].data[0], 0);
+	CHECK(b[0].sub[0].size == b[1].sub[0].size &&
+	      memcmp(b[0].sub[0].data, b[1].sub[0].data, b[0].sub[0].size) == 0);
+	coded_free(&b[0]);
+	coded_free(&b[1]);
+	free(src);
+	free(dst);
+}
+
 /* A table of 64-byte records, each a copy of the one above with a few cells
  * changed (like an endgame table or a spreadsheet dump). */
 static void make_table(u8 *buf, size_t n)
@@ -1091,6 +1212,7 @@ int main(void)
 	test_image();
 	test_jpeg();
 	test_audio();
+	test_spans();
 	test_table_profile();
 	test_corpus();
 	test_corruption();

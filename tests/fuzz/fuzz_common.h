@@ -172,10 +172,12 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 		cfg->extra[CM_X_FLAGS] = ((b[7] | (u32)(b[6] >> 4) << 8 | (u32)(b[8] >> 7) << 12 |
 					   (u32)((b[8] >> 6) & 1) << 13 | files << 14 | files << 15) &
 					  CM_F_ALL_) & ~(u32)CM_F_EXT;
-		/* flag 16 (BHIST) from the top bit of b[4], which the 30 context
-		 * kinds leave free */
+		/* flags 16 (BHIST) and 17 (SPANS) from the top two bits of b[4],
+		 * which the 30 context kinds leave free */
 		if (b[4] & 0x80)
 			cfg->extra[CM_X_FLAGS] |= CM_F_BHIST;
+		if (b[4] & 0x40)
+			cfg->extra[CM_X_FLAGS] |= CM_F_SPANS;
 		if (cfg->extra[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9))
 			cfg->extra[CM_X_MIXERS] = CM_MAX_MIXERS;
 		*budget = 32;
