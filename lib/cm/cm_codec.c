@@ -126,19 +126,22 @@ static int pnm_number(const u8 *b, size_t n, size_t *i, u32 *v)
 
 /* The layout of the image src starts with, in img; 0 if none (or one too wide
  * for the model, or too short to pay). */
-static int image_detect(const u8 *b, size_t n, cm_image *img)
+static int image_detect(const u8 *b, size_t n, cm_image *img, u64 *file_size)
 {
 	u32 w = 0, bpp = 0, off = 0, stride = 0;
+	u64 size = 0; /* the file's, from its header: for the typed spans */
 	if (n >= 16 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
 		size_t i = 2;
-		u32 hgt, maxval; /* the height is not needed: the data says how many rows */
+		u32 hgt, maxval;
 		if (!pnm_number(b, n, &i, &w) || !pnm_number(b, n, &i, &hgt) ||
 		    !pnm_number(b, n, &i, &maxval) || maxval != 255 || i >= n)
 			return 0;
 		off = (u32)i + 1; /* one whitespace byte ends the header */
 		bpp = b[1] == '5' ? 1 : 3;
 		stride = w * bpp;
+		size = off + (u64)stride * hgt;
 	} else if (n >= 54 && b[0] == 'B' && b[1] == 'M') {
+		size = nz_load_le32(b + 2);
 		off = nz_load_le32(b + 10);
 		w = nz_load_le32(b + 18);
 		const u32 bits = (u32)b[28] | (u32)b[29] << 8, comp = nz_load_le32(b + 30);
@@ -154,6 +157,8 @@ static int image_detect(const u8 *b, size_t n, cm_image *img)
 	img->offset = off;
 	img->stride = stride;
 	img->bpp = bpp;
+	if (file_size)
+		*file_size = size;
 	return 1;
 }
 
@@ -197,7 +202,7 @@ static int jpeg_detect(const u8 *b, size_t n)
 }
 
 /* ---- typed spans: files of a known type inside a segment that starts with
- * none (a tar or a document holding a JPEG, BMP or WAV file) ---- */
+ * none (a tar or a document holding a JPEG, a BMP or PNM image, a WAV file) ---- */
 
 #define SPAN_MIN 1024     /* smaller files are left to the general model */
 #define SPAN_MAX_COUNT 4096 /* per segment, so that a list stays small */
@@ -260,10 +265,12 @@ static int span_at(const u8 *b, size_t n, u32 pf, size_t *work, cm_span *sp)
 	if ((pf & CM_F_JPEG) && b[0] == 0xff) {
 		sp->len = jpeg_length(b, n, work);
 		sp->type = SEG_JPEG;
-	} else if ((pf & CM_F_IMG) && b[0] == 'B' && n >= 54 && b[1] == 'M') {
-		const u32 size = nz_load_le32(b + 2);
-		if (size <= n && image_detect(b, size, &sp->img))
-			sp->len = size;
+	} else if ((pf & CM_F_IMG) && (b[0] == 'B' || b[0] == 'P')) {
+		/* the header's size, then the detector again on the file alone */
+		u64 size = 0;
+		if (image_detect(b, n, &sp->img, &size) && size <= n &&
+		    image_detect(b, (size_t)size, &sp->img, NULL))
+			sp->len = (size_t)size;
 		sp->type = SEG_IMG;
 	} else if ((pf & CM_F_AUDIO) && b[0] == 'R' && n >= 44) {
 		const u32 size = nz_load_le32(b + 4);
@@ -275,13 +282,13 @@ static int span_at(const u8 *b, size_t n, u32 pf, size_t *work, cm_span *sp)
 }
 
 /* The typed spans of b[0..n), in order and apart, into sp[SPAN_MAX_COUNT]; their
- * count. The JPEG walks read 8 n + 1 MiB bytes at most in all; the BMP and WAV
+ * count. The JPEG walks read 8 n + 1 MiB bytes at most in all; the image and WAV
  * checks cost a header each. */
 static size_t find_spans(const u8 *b, size_t n, u32 pf, cm_span *sp)
 {
 	size_t k = 0, work = 8 * n + ((size_t)1 << 20);
 	for (size_t i = 0; i + SPAN_MIN <= n && k < SPAN_MAX_COUNT && work;) {
-		if ((b[i] == 0xff || b[i] == 'B' || b[i] == 'R') &&
+		if ((b[i] == 0xff || b[i] == 'B' || b[i] == 'P' || b[i] == 'R') &&
 		    span_at(b + i, n - i, pf, &work, &sp[k])) {
 			sp[k].start = i;
 			i += sp[k++].len;
@@ -461,7 +468,7 @@ static int encode_seg(seg_job *s)
 		flags |= SEG_EXE;
 	if (audio)
 		flags |= SEG_AUDIO;
-	else if (!code && !jpeg && (pf & CM_F_IMG) && image_detect(src, s->n, &img))
+	else if (!code && !jpeg && (pf & CM_F_IMG) && image_detect(src, s->n, &img, NULL))
 		flags |= SEG_IMG;
 	if (flags & (SEG_IMG | SEG_AUDIO)) {
 		hn += nz_put_varint(head + hn, img.offset);
@@ -829,6 +836,12 @@ typedef struct cm_level {
 /* the data-type models, on every level */
 #define CM_F_TYPES (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)
 #define CM_F_STRONG (CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_RUN | CM_F_REC)
+/* The re-spanned levels also find typed files inside a segment. SPANS joined
+ * their reference after it first landed, before any release: it changes only
+ * which segment flags a decoder accepts, so every frame written before decodes
+ * as it did (docs/FORMAT.md). */
+#define CM_F_TYPES_IN (CM_F_TYPES | CM_F_SPANS)
+#define CM_F_STRONG_IN (CM_F_STRONG | CM_F_SPANS)
 
 /* The levels of format version 2 as it froze them (before the re-span of
  * 2026-12-02): the reference of every header (cm_reference, docs/FORMAT.md) and
@@ -855,16 +868,16 @@ static const cm_level levels_v2[10] = {
 #define CTX_TOP (CTX_MAX | CM_X_CTX)
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
-	{26, CTX_LPAQ, 26, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
-	/* 1 */ {26, CTX_LPAQ, 26, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
-	/* 2 */ {27, CTX_LPAQ | CM_C_COLUMN | CM_C_LINE, 27, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
-	/* 3 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_TYPES | CM_F_REC},
-	/* 4 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_TYPES | CM_F_RICH | CM_F_REC},
-	/* 5 */ {28, CTX_MID, 28, 3, 3, CM_F_STRONG},
-	/* 6 */ {29, CTX_STRONG, 28, 6, 4, CM_F_STRONG},
-	/* 7 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_F_SSE2 | CM_F_LRDECAY},
-	/* 8 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD | CM_F_BHIST},
-	/* 9 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG | CM_X_FLAGS_ADD | CM_F_BHIST | CM_F_EXT},
+	{26, CTX_LPAQ, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 1 */ {26, CTX_LPAQ, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 2 */ {27, CTX_LPAQ | CM_C_COLUMN | CM_C_LINE, 27, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 3 */ {28, CTX_MID, 28, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 4 */ {28, CTX_MID, 28, 3, 3, CM_F_X86 | CM_F_TYPES_IN | CM_F_RICH | CM_F_REC},
+	/* 5 */ {28, CTX_MID, 28, 3, 3, CM_F_STRONG_IN},
+	/* 6 */ {29, CTX_STRONG, 28, 6, 4, CM_F_STRONG_IN},
+	/* 7 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG_IN | CM_F_SSE2 | CM_F_LRDECAY},
+	/* 8 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG_IN | CM_X_FLAGS_ADD | CM_F_BHIST},
+	/* 9 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG_IN | CM_X_FLAGS_ADD | CM_F_BHIST | CM_F_EXT},
 };
 
 static void config_of(const cm_level *L, nz_model_config *cfg)
@@ -892,7 +905,6 @@ static int clamp_level(int level) { return level < 1 ? 1 : level > 9 ? 9 : level
 void nz_cm_level_config(int level, nz_model_config *cfg)
 {
 	config_of(&levels[clamp_level(level)], cfg);
-	cfg->extra[CM_X_FLAGS] |= CM_F_SPANS; /* as cm_defaults writes it */
 }
 
 /* A hash table of 256 bytes per input byte and a window holding the whole
@@ -957,12 +969,6 @@ static void preset_config(const cm_level *table, nz_model_config *cfg, int level
 static void cm_defaults(nz_model_config *cfg, int level, u64 content_size)
 {
 	preset_config(levels, cfg, level, content_size);
-	/* Typed spans came after the levels' presets froze: every header of a
-	 * level records them (4 bytes), so a decoder from before rejects the file
-	 * as unsupported instead of calling a SEG_SPANS segment corrupt. cm-v2-k,
-	 * cm-nn and cm-x code as they did. */
-	if (cfg->preset == 0 || cfg->preset > CM_PRESET_LEVELS)
-		cfg->extra[CM_X_FLAGS] |= CM_F_SPANS;
 }
 
 /* Version 2's reference (nz_model_desc.reference): the defaults as they were

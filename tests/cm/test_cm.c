@@ -935,8 +935,8 @@ static size_t make_jpeg_like(u8 *buf, size_t n)
 	return n;
 }
 
-/* Typed files inside a segment (CM_F_SPANS): a WAV, a BMP and a JPEG between
- * runs of text are found where they are, coded with their models (smaller than
+/* Typed files inside a segment (CM_F_SPANS): a WAV, a BMP, a JPEG and a PGM
+ * between runs of text are found where they are, coded with their models (smaller than
  * without the flag), round trip in substreams and threads; a damaged list is
  * rejected. */
 static void test_spans(void)
@@ -954,6 +954,8 @@ static void test_spans(void)
 	make_words(src + n, 1500, 3), n += 1500;
 	const size_t jpeg_at = n;
 	n += make_jpeg_like(src + n, 5000);
+	make_words(src + n, 900, 5), n += 900;
+	n += make_image(src + n, cap - n, 150, 120, 1); /* a PGM */
 	make_words(src + n, 700, 4), n += 700;
 	REQUIRE(n <= cap);
 	nz_store_le32(src + bmp_at + 2, (u32)(54 + 452 * 120)); /* the BMP's file size */
@@ -962,7 +964,7 @@ static void test_spans(void)
 	flag_on_off(6, CM_F_SPANS, &on, &off);
 	const size_t with = round_trip(&on, src, n, 0, 1, 1);
 	const size_t without = round_trip(&off, src, n, 0, 1, 1);
-	printf("typed spans in %zu bytes of text, WAV, BMP and JPEG: %zu -> %zu bytes\n", n,
+	printf("typed spans in %zu bytes of text, WAV, BMP, JPEG and PGM: %zu -> %zu bytes\n", n,
 	       without, with);
 	CHECK(with * 100 < without * 95);
 	round_trip(&on, src, n, 0, 3, 2);     /* the spans fall in three segments */
@@ -973,7 +975,7 @@ static void test_spans(void)
 	CHECK_EQ_INT(encode_blocks(&on, src, n, n, 1, 1, a, 1), NZ_OK);
 	u8 *p = a[0].sub[0].data;
 	CHECK_EQ_INT(p[0], 32); /* SEG_SPANS */
-	CHECK_EQ_INT(p[1], 3);  /* three spans */
+	CHECK_EQ_INT(p[1], 4);  /* four spans */
 	/* the first: 3000 bytes of text, then the WAV as audio with its layout */
 	size_t at = 2;
 	u64 v;
@@ -991,7 +993,7 @@ static void test_spans(void)
 	p[type_at] = 16;
 	p[1] = 0; /* no spans */
 	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
-	p[1] = 3;
+	p[1] = 4;
 	p[0] = 32 | 1; /* with the x86 transform */
 	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
 	p[0] = 32;
@@ -999,7 +1001,7 @@ static void test_spans(void)
 	p[len_at + 2] = 0x7f; /* a length past the segment's end */
 	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_ERR_CORRUPT);
 	p[len_at + 2] = was;
-	/* a segment too short for the last span (it ends 700 bytes before the end) */
+	/* a segment too short for the third span */
 	CHECK_EQ_INT(decode_blocks(&on, dst, jpeg_at + 4000, jpeg_at + 4000, 1, a), NZ_ERR_CORRUPT);
 	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
 	CHECK(memcmp(dst, src, n) == 0);
@@ -1009,6 +1011,31 @@ static void test_spans(void)
 	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
 	CHECK(memcmp(dst, src, n) == 0);
 	coded_free(&a[0]);
+
+	/* real JPEG files (cjpeg's, tests/data/jpeg) between text: both found, the
+	 * baseline one coded by the JPEG model; the progressive one is a span too,
+	 * which the model leaves to the general contexts, as for a whole file */
+	size_t jn, pn;
+	u8 *jpg = nz_test_data_file(&jn, "jpeg/c422-opt.jpg");
+	u8 *prog = nz_test_data_file(&pn, "jpeg/progressive.jpg");
+	n = 0;
+	make_words(src, 2500, 6), n += 2500;
+	memcpy(src + n, jpg, jn), n += jn;
+	make_words(src + n, 1200, 7), n += 1200;
+	memcpy(src + n, prog, pn), n += pn;
+	make_words(src + n, 300, 8), n += 300;
+	const size_t jwith = round_trip(&on, src, n, 0, 1, 1);
+	const size_t jwithout = round_trip(&off, src, n, 0, 1, 1);
+	printf("typed spans around c422-opt.jpg (%zu bytes) and progressive.jpg: %zu -> %zu bytes\n",
+	       jn, jwithout, jwith);
+	CHECK(jwithout - jwith > jn / 20); /* at least 5 % of the baseline file */
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, src, n, n, 1, 1, a, 1), NZ_OK);
+	CHECK_EQ_INT(a[0].sub[0].data[0], 32);
+	CHECK_EQ_INT(a[0].sub[0].data[1], 2);
+	coded_free(&a[0]);
+	free(jpg);
+	free(prog);
 
 	/* text alone has no spans: its segment codes as without the flag */
 	make_words(src, 20000, 9);
