@@ -213,6 +213,8 @@ typedef struct cm_span {
 	cm_image img;     /* the layout, from the span's start */
 } cm_span;
 
+static const cm_image no_image; /* the layout of a type that has none */
+
 /* The length of the JPEG file that starts b (its markers up to EOI, the scans'
  * entropy-coded data skipped), or 0 if it does not end within n bytes; *read:
  * how far the walk read. */
@@ -425,8 +427,6 @@ static int code_range(seg_job *s, const u8 *src, nz_bitenc *enc, nz_bitdec *dec,
 		      size_t to)
 {
 	cm_model *m = s->c->st[s->j];
-	if (from == to)
-		return NZ_OK;
 	return enc ? nz_cm_encode_bytes(m, enc, src, from, to, s->job, s->job_base)
 		   : nz_cm_decode_bytes(m, dec, s->dst, from, to, s->job, s->job_base);
 }
@@ -436,14 +436,13 @@ static int code_range(seg_job *s, const u8 *src, nz_bitenc *enc, nz_bitdec *dec,
 static int code_spans(seg_job *s, const cm_span *sp, size_t k, const u8 *src, nz_bitenc *enc,
 		      nz_bitdec *dec)
 {
-	static const cm_image none;
 	size_t end = 0;
 	for (size_t i = 0; i < k; i++) {
 		NZ_TRY(code_range(s, src, enc, dec, end, sp[i].start));
 		set_type(s, sp[i].type, &sp[i].img);
 		end = sp[i].start + sp[i].len;
 		NZ_TRY(code_range(s, src, enc, dec, sp[i].start, end));
-		set_type(s, 0, &none);
+		set_type(s, 0, &no_image);
 	}
 	return code_range(s, src, enc, dec, end, s->n);
 }
@@ -503,9 +502,12 @@ static int encode_seg(seg_job *s)
 	if (!rc && s->n) {
 		nz_bitenc enc;
 		nz_bitenc_init(&enc, s->out);
-		rc = use_lanes(s->c) ? code_lanes(s, src, &enc, NULL)
-		     : k	     ? code_spans(s, sp, k, src, &enc, NULL)
-				     : nz_cm_encode_bytes(m, &enc, src, 0, s->n, s->job, s->job_base);
+		if (use_lanes(s->c))
+			rc = code_lanes(s, src, &enc, NULL);
+		else if (k)
+			rc = code_spans(s, sp, k, src, &enc, NULL);
+		else
+			rc = nz_cm_encode_bytes(m, &enc, src, 0, s->n, s->job, s->job_base);
 		if (!rc)
 			rc = nz_bitenc_finish(&enc);
 	}
@@ -588,8 +590,7 @@ static int decode_spans(seg_job *s, size_t at)
 	size_t k = 0;
 	int rc = get_spans(s, &at, sp, &k);
 	if (!rc) {
-		static const cm_image none;
-		set_type(s, 0, &none);
+		set_type(s, 0, &no_image);
 		nz_bitdec dec;
 		nz_bitdec_init(&dec, s->in + at, s->in_size - at);
 		rc = code_spans(s, sp, k, NULL, NULL, &dec);

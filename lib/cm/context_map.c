@@ -70,15 +70,15 @@ void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0)
 {
 	for (u32 i = 0; i < cm->nctx; i++) {
 		u32 c = c0 << 1;
-		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(cm->chash[i], c) & cm->ht_mask) << 6));
-		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(cm->chash[i], c + 1) & cm->ht_mask) << 6));
+		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(cm->chash[i], c));
+		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(cm->chash[i], c + 1));
 	}
 }
 
 void nz_cm_context_map_prefetch_first(const cm_context_map *cm, const u32 *chash)
 {
 	for (u32 i = 0; i < cm->nctx; i++)
-		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(chash[i], 1) & cm->ht_mask) << 6));
+		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(chash[i], 1));
 }
 
 void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8)
@@ -86,6 +86,6 @@ void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8)
 	for (u32 i = 0; i < cm->nctx && cm->ctype[i] <= 5; i++) {
 		u32 t = cm->ctype[i];
 		u32 h = hc(cm_order_hash(t, c4, c8), t);
-		__builtin_prefetch(cm->ht + ((size_t)(cm_slot_hash(h, 1) & cm->ht_mask) << 6));
+		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(h, 1));
 	}
 }

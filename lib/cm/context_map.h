@@ -51,6 +51,12 @@ NZ_INLINE u8 *cm_slot_find(u8 *ht, u32 mask, u32 h)
 	return r;
 }
 
+/* Start loading the line cm_slot_find(ht, mask, h) will search. */
+NZ_INLINE void cm_slot_prefetch(const u8 *ht, u32 mask, u32 h)
+{
+	__builtin_prefetch(ht + ((size_t)(h & mask) << 6));
+}
+
 /* Which of a slot's 15 bit-history states the bit at bpos of the nibble uses
  * (c0: the partial byte). */
 NZ_INLINE u32 cm_slot_node(u32 c0, u32 bpos)

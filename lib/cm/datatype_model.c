@@ -167,7 +167,7 @@ void nz_cm_dtype_prefetch(const cm_dtype *e, u32 c0)
 	if (!e->ht || e->type == CM_TYPE_NONE || e->type == CM_TYPE_JPEG)
 		return;
 	for (u32 i = 0; i < e->nctx; i++)
-		__builtin_prefetch(e->ht + ((size_t)(cm_slot_hash(e->chash[i], c0) & e->ht_mask) << 6));
+		cm_slot_prefetch(e->ht, e->ht_mask, cm_slot_hash(e->chash[i], c0));
 }
 
 void nz_cm_dtype_prefetch_nibble(const cm_dtype *e, u32 c0)
@@ -506,7 +506,7 @@ static void jpeg_rehash(cm_dtype *e, int fresh)
 	/* 24 lines far apart: start loading them all before the first is read */
 	for (u32 i = 0; i < CM_DTYPE_CTX_JPEG; i++) {
 		e->chash[i] = hc(e->jbase[i], bits);
-		__builtin_prefetch(e->ht + ((size_t)(e->chash[i] & e->ht_mask) << 6));
+		cm_slot_prefetch(e->ht, e->ht_mask, e->chash[i]);
 	}
 	for (u32 i = 0; i < CM_DTYPE_CTX_JPEG; i++)
 		e->slot[i] = cm_slot_find(e->ht, e->ht_mask, e->chash[i]);

@@ -949,8 +949,8 @@ static void test_spans(void)
 	const size_t wav_at = n;
 	n += make_wav(src + n, cap - n, 1, 16, 12000);
 	make_words(src + n, 2001, 2), n += 2001;
-	const size_t bmp_at = n;
-	n += make_image(src + n, cap - n, 150, 120, 2);
+	const size_t bmp_at = n, bmp_len = make_image(src + n, cap - n, 150, 120, 2);
+	n += bmp_len;
 	make_words(src + n, 1500, 3), n += 1500;
 	const size_t jpeg_at = n;
 	n += make_jpeg_like(src + n, 5000);
@@ -958,7 +958,7 @@ static void test_spans(void)
 	n += make_image(src + n, cap - n, 150, 120, 1); /* a PGM */
 	make_words(src + n, 700, 4), n += 700;
 	REQUIRE(n <= cap);
-	nz_store_le32(src + bmp_at + 2, (u32)(54 + 452 * 120)); /* the BMP's file size */
+	nz_store_le32(src + bmp_at + 2, (u32)bmp_len); /* the BMP's file size, which make_image leaves 0 */
 
 	nz_model_config on, off;
 	flag_on_off(6, CM_F_SPANS, &on, &off);
@@ -1003,12 +1003,7 @@ static void test_spans(void)
 	p[len_at + 2] = was;
 	/* a segment too short for the third span */
 	CHECK_EQ_INT(decode_blocks(&on, dst, jpeg_at + 4000, jpeg_at + 4000, 1, a), NZ_ERR_CORRUPT);
-	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
-	CHECK(memcmp(dst, src, n) == 0);
-	coded_free(&a[0]);
-	memset(a, 0, sizeof(a));
-	CHECK_EQ_INT(encode_blocks(&on, src, n, n, 1, 1, a, 1), NZ_OK);
-	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK);
+	CHECK_EQ_INT(decode_blocks(&on, dst, n, n, 1, a), NZ_OK); /* restored */
 	CHECK(memcmp(dst, src, n) == 0);
 	coded_free(&a[0]);
 
