@@ -110,8 +110,9 @@ int main(int argc, char **argv)
 		if (cfg.extra[CM_X_MATCHBITS])
 			cfg.extra[CM_X_MATCHBITS] = NZ_MIN(cfg.extra[CM_X_MATCHBITS], c2.extra[CM_X_MATCHBITS]);
 	}
-	if (tune && nz_cm_tune(&cfg, src, n))
-		fprintf(stderr, "table profile\n");
+	const int profile = tune ? nz_cm_tune(&cfg, src, n) : 0;
+	if (profile)
+		fprintf(stderr, "%s profile\n", profile == 2 ? "JPEG" : "table");
 	if (nz_model_cm.validate(&cfg)) {
 		fprintf(stderr, "invalid configuration\n");
 		return 2;

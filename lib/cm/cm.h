@@ -140,10 +140,12 @@ void nz_cm_level_config_for_size(int level, u64 size, nz_model_config *cfg);
  * threads holds K states). */
 u64 nz_cm_state_memory(const nz_model_config *cfg);
 
-/* The encoder's look at the data before it writes the header: if `sample`
- * looks like a table of fixed-length records, add the record contexts, the
- * record model and a second mixer to cfg (docs/CM.md, "Table profile").
- * Returns 1 if it changed cfg. */
+/* The encoder's look at the data before it writes the header (docs/CM.md,
+ * "Table profile", "JPEG profile"): if `sample` is a baseline JPEG file, keep
+ * of cfg what pays on JPEG and return 2; else if it looks like a table of
+ * fixed-length records, add the record contexts, the record model and a second
+ * mixer to cfg, drop the text kinds and LRDECAY, and return 1; else leave cfg
+ * and return 0. */
 int nz_cm_tune(nz_model_config *cfg, const u8 *sample, size_t n);
 
 /*

@@ -1041,13 +1041,71 @@ static int table_detect(const u8 *b, size_t n)
 #define CTX_TABLE (CM_C_O10 | CM_C_SPARSE1 | CM_C_SPARSE5 | CM_C_RECORD | CM_C_REC2D | \
 		   CM_C_RECCOL)
 
+/* The sample is one baseline (SOF0/SOF1) JPEG file, which the JPEG model
+ * follows: its markers up to the first scan hold a baseline frame header and no
+ * other, and the file ends within the last 1/16 of the sample or runs past it
+ * (a prefix of a larger file). A progressive JPEG, which the model does not
+ * follow, or a JPEG with other data after it is left alone. */
+static int jpeg_profile_detect(const u8 *b, size_t n)
+{
+	if (!jpeg_detect(b, n))
+		return 0;
+	int baseline = 0;
+	size_t i = 2;
+	while (i + 4 <= n && b[i] == 0xff) {
+		const u8 mk = b[i + 1];
+		if (mk == 0xff) {
+			i++;
+			continue;
+		}
+		if (mk == 0xda)
+			break;
+		const int sof = mk >= 0xc0 && mk <= 0xcf && mk != 0xc4 && mk != 0xc8 && mk != 0xcc;
+		if (sof && (baseline || (mk != 0xc0 && mk != 0xc1)))
+			return 0;
+		baseline |= sof;
+		i += 2 + ((size_t)b[i + 2] << 8 | b[i + 3]);
+	}
+	if (!baseline || i + 4 > n || b[i] != 0xff || b[i + 1] != 0xda)
+		return 0;
+	size_t read;
+	const size_t len = jpeg_walk(b, n, &read);
+	return len == 0 || len >= n - n / 16;
+}
+
+/* In a baseline JPEG the JPEG model does the work (docs/CM.md, "JPEG
+ * profile"): of the general contexts orders 2-4 stay for the headers; the
+ * stages and selectors tuned on text (SSE stage 4, SSE2, mixers 7-9) and the
+ * neural model only add noise and time there. */
+#define CTX_JPEG (CM_C_O2 | CM_C_O3 | CM_C_O4)
+#define CM_F_NOT_JPEG (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_EXT)
+
+static int jpeg_profile(nz_model_config *cfg, const u8 *sample, size_t n)
+{
+	const u64 flags = cfg->extra[CM_X_FLAGS];
+	if (!(flags & CM_F_JPEG) || !jpeg_profile_detect(sample, n))
+		return 0;
+	cfg->extra[CM_X_CTXMASK] &= CTX_JPEG;
+	if (cfg->extra[CM_X_SSE] > 3)
+		cfg->extra[CM_X_SSE] = 3;
+	cfg->extra[CM_X_FLAGS] = flags & ~(u64)CM_F_NOT_JPEG;
+	if (flags & CM_F_EXT)
+		cfg->extra[CM_X_NNMODEL] = cfg->extra[CM_X_NNPRESET] = cfg->extra[CM_X_NNLANES] = 0;
+	return 1;
+}
+
 int nz_cm_tune(nz_model_config *cfg, const u8 *sample, size_t n)
 {
-	if (cfg->model != NZ_MODEL_CM || cfg->extra[CM_X_VERSION] != 1 ||
-	    !table_detect(sample, n))
+	if (cfg->model != NZ_MODEL_CM || cfg->extra[CM_X_VERSION] != 1)
 		return 0;
-	cfg->extra[CM_X_CTXMASK] |= CTX_TABLE;
-	cfg->extra[CM_X_FLAGS] |= CM_F_REC;
+	if (jpeg_profile(cfg, sample, n))
+		return 2;
+	if (!table_detect(sample, n))
+		return 0;
+	/* the text kinds of levels 7-9 and their mixers' fast start cost a table
+	 * 0.6-0.8 % (kppkn.gtb), so levels 7 and 8 were larger than 6 there */
+	cfg->extra[CM_X_CTXMASK] = (cfg->extra[CM_X_CTXMASK] | CTX_TABLE) & ~(u64)CM_X_CTX;
+	cfg->extra[CM_X_FLAGS] = (cfg->extra[CM_X_FLAGS] | CM_F_REC) & ~(u64)CM_F_LRDECAY;
 	if (cfg->extra[CM_X_MIXERS] < 2)
 		cfg->extra[CM_X_MIXERS] = 2;
 	return 1;

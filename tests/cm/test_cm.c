@@ -1082,6 +1082,17 @@ static void test_table_profile(void)
 	CHECK_EQ_INT(nz_cm_tune(&cfg, table, 100), 0);
 	CHECK(round_trip(&tuned, table, n, 0, 1, 1) < round_trip(&cfg, table, n, 0, 1, 1));
 	round_trip(&tuned, text, n, 20000, 2, 2);
+	/* at level 8 the text kinds and the mixers' fast start go */
+	nz_model_config c8, t8;
+	small_config(8, &c8);
+	CHECK(c8.extra[CM_X_CTXMASK] & CM_C_TAG);
+	CHECK(c8.extra[CM_X_FLAGS] & CM_F_LRDECAY);
+	t8 = c8;
+	CHECK_EQ_INT(nz_cm_tune(&t8, table, n), 1);
+	CHECK((t8.extra[CM_X_CTXMASK] & (CM_C_TAG | CM_C_WORD12 | CM_C_TEXT)) == 0);
+	CHECK((t8.extra[CM_X_FLAGS] & CM_F_LRDECAY) == 0);
+	CHECK(t8.extra[CM_X_CTXMASK] & CM_C_RECCOL);
+	CHECK(round_trip(&t8, table, n, 0, 1, 1) < round_trip(&c8, table, n, 0, 1, 1));
 
 	nz_params p;
 	nz_params_init(&p, 1);
@@ -1110,6 +1121,81 @@ static void test_table_profile(void)
 	free(table);
 	free(text);
 	free(zero);
+}
+
+/* The JPEG profile: a baseline JPEG (or a prefix of one) gets orders 2-4, three
+ * SSE stages and none of SSE2, mixers 7-9 and the neural model, and codes no
+ * larger at level 8 than without; a progressive JPEG, a JPEG with text after
+ * it, and marker-like bytes that are no JPEG are left alone; the public API
+ * writes it into the header, so the decoder needs nothing else. */
+static void test_jpeg_profile(void)
+{
+	static const char *const files[] = {"c420-restart.jpg", "gray.jpg", "c422-opt.jpg"};
+	const u64 not_jpeg = CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_EXT;
+	for (size_t f = 0; f < NZ_ARRAY_LEN(files); f++) {
+		size_t n;
+		u8 *jpg = nz_test_data_file(&n, "jpeg/%s", files[f]);
+		if (!jpg)
+			continue;
+		nz_model_config cfg, tuned;
+		small_config(9, &cfg);
+		tuned = cfg;
+		CHECK_EQ_INT(nz_cm_tune(&tuned, jpg, n), 2);
+		CHECK_EQ_INT(tuned.extra[CM_X_CTXMASK], CM_C_O2 | CM_C_O3 | CM_C_O4);
+		CHECK_EQ_INT(tuned.extra[CM_X_SSE], 3);
+		CHECK((tuned.extra[CM_X_FLAGS] & not_jpeg) == 0);
+		CHECK(tuned.extra[CM_X_FLAGS] & CM_F_JPEG);
+		CHECK_EQ_INT(tuned.extra[CM_X_NNMODEL], 0);
+		CHECK_EQ_INT(nz_model_cm.validate(&tuned), NZ_OK);
+		tuned = cfg;
+		CHECK_EQ_INT(nz_cm_tune(&tuned, jpg, n / 2), 2); /* a prefix: runs past it */
+		small_config(8, &cfg);
+		tuned = cfg;
+		CHECK_EQ_INT(nz_cm_tune(&tuned, jpg, n), 2);
+		const size_t with = round_trip(&tuned, jpg, n, 0, 1, 1);
+		const size_t without = round_trip(&cfg, jpg, n, 0, 1, 1);
+		printf("jpeg profile on %s at -8: %zu -> %zu bytes\n", files[f], without, with);
+		CHECK(with <= without);
+		/* text after the JPEG: not one JPEG file */
+		const size_t tn = n + 4 * n;
+		u8 *mixed = malloc(tn);
+		REQUIRE(mixed);
+		memcpy(mixed, jpg, n);
+		nz_test_fill(mixed + n, tn - n, 1, 3);
+		tuned = cfg;
+		CHECK(nz_cm_tune(&tuned, mixed, tn) != 2);
+		if (f == 0) { /* through the public API: the header holds it */
+			nz_params np;
+			REQUIRE(nz_params_init(&np, 9) == NZ_OK);
+			const size_t cap = nz_compress_bound(n);
+			u8 *comp = malloc(cap), *back = malloc(n);
+			REQUIRE(comp && back);
+			size_t cn = 0, bn = 0;
+			CHECK_EQ_INT(nz_compress(comp, cap, &cn, jpg, n, &np), NZ_OK);
+			CHECK_EQ_INT(nz_decompress(back, n, &bn, comp, cn, NULL), NZ_OK);
+			CHECK(bn == n && memcmp(back, jpg, n) == 0);
+			free(comp);
+			free(back);
+		}
+		free(mixed);
+		free(jpg);
+	}
+	size_t n;
+	u8 *prog = nz_test_data_file(&n, "jpeg/progressive.jpg");
+	if (prog) {
+		nz_model_config cfg;
+		small_config(9, &cfg);
+		CHECK(nz_cm_tune(&cfg, prog, n) != 2);
+		CHECK(cfg.extra[CM_X_FLAGS] & CM_F_EXT);
+		free(prog);
+	}
+	/* SOI, then APP0 segments of 4 bytes, over and over: no frame, no scan */
+	u8 fake[6000];
+	for (size_t i = 0; i < sizeof(fake); i++)
+		fake[i] = (u8)"\xff\xd8\xff\xe0\x00\x04"[i % 6];
+	nz_model_config cfg;
+	small_config(9, &cfg);
+	CHECK(nz_cm_tune(&cfg, fake, sizeof(fake)) != 2); /* (a table: period 6) */
 }
 
 static void test_corpus(void)
@@ -1236,6 +1322,7 @@ int main(void)
 	test_audio();
 	test_spans();
 	test_table_profile();
+	test_jpeg_profile();
 	test_corpus();
 	test_corruption();
 	test_progress_cancel();
