@@ -201,6 +201,41 @@ static int jpeg_detect(const u8 *b, size_t n)
 	return n >= 4 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff;
 }
 
+/* The marker segments of the JPEG file that starts b, walked from SOI to its
+ * first scan within n bytes: 1 if they reach it, each a marker that carries a
+ * length. *baseline (if not NULL): one frame header came before the scan, SOF0
+ * or SOF1. Bytes
+ * that only start like a JPEG (SOI, then anything) do not reach a scan, so the
+ * JPEG model's time is not spent on them. */
+static int jpeg_header(const u8 *b, size_t n, int *baseline)
+{
+	if (!jpeg_detect(b, n))
+		return 0;
+	u32 frames = 0, sof_baseline = 0;
+	size_t i = 2;
+	while (i + 4 <= n && b[i] == 0xff) {
+		const u8 mk = b[i + 1];
+		if (mk == 0xff) { /* fill */
+			i++;
+			continue;
+		}
+		if (mk == 0xda) {
+			if (baseline)
+				*baseline = frames == 1 && sof_baseline;
+			return 1;
+		}
+		const size_t seg = (size_t)b[i + 2] << 8 | b[i + 3];
+		if (mk < 0xc0 || (mk >= 0xd0 && mk <= 0xd9) || seg < 2) /* no length, or SOI, EOI */
+			return 0;
+		if (mk <= 0xcf && mk != 0xc4 && mk != 0xc8 && mk != 0xcc) {
+			frames++;
+			sof_baseline = mk <= 0xc1;
+		}
+		i += 2 + seg;
+	}
+	return 0;
+}
+
 /* ---- typed spans: files of a known type inside a segment that starts with
  * none (a tar or a document holding a JPEG, a BMP or PNM image, a WAV file) ---- */
 
@@ -454,7 +489,7 @@ static int encode_seg(seg_job *s)
 	const u8 *src = s->src;
 	u8 *tmp = NULL;
 	const u32 pf = s->c->P.flags;
-	const int jpeg = (pf & CM_F_JPEG) && jpeg_detect(src, s->n);
+	const int jpeg = (pf & CM_F_JPEG) && jpeg_header(src, s->n, NULL);
 	if (jpeg)
 		flags |= SEG_JPEG;
 	cm_image img = {0};
@@ -1048,25 +1083,8 @@ static int table_detect(const u8 *b, size_t n)
  * follow, or a JPEG with other data after it is left alone. */
 static int jpeg_profile_detect(const u8 *b, size_t n)
 {
-	if (!jpeg_detect(b, n))
-		return 0;
-	int baseline = 0;
-	size_t i = 2;
-	while (i + 4 <= n && b[i] == 0xff) {
-		const u8 mk = b[i + 1];
-		if (mk == 0xff) {
-			i++;
-			continue;
-		}
-		if (mk == 0xda)
-			break;
-		const int sof = mk >= 0xc0 && mk <= 0xcf && mk != 0xc4 && mk != 0xc8 && mk != 0xcc;
-		if (sof && (baseline || (mk != 0xc0 && mk != 0xc1)))
-			return 0;
-		baseline |= sof;
-		i += 2 + ((size_t)b[i + 2] << 8 | b[i + 3]);
-	}
-	if (!baseline || i + 4 > n || b[i] != 0xff || b[i + 1] != 0xda)
+	int baseline;
+	if (!jpeg_header(b, n, &baseline) || !baseline)
 		return 0;
 	size_t read;
 	const size_t len = jpeg_walk(b, n, &read);

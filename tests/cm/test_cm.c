@@ -1196,6 +1196,22 @@ static void test_jpeg_profile(void)
 	nz_model_config cfg;
 	small_config(9, &cfg);
 	CHECK(nz_cm_tune(&cfg, fake, sizeof(fake)) != 2); /* (a table: period 6) */
+	/* nor is its segment coded as JPEG: its markers never reach a scan (the JPEG
+	 * model's time would be spent on nothing), where a real file's do, even cut */
+	small_config(1, &cfg);
+	coded a[1];
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&cfg, fake, sizeof(fake), sizeof(fake), 1, 1, a, 1), NZ_OK);
+	CHECK((a[0].sub[0].data[0] & 0x1e) != 8); /* SEG_JPEG */
+	coded_free(&a[0]);
+	u8 *jpg = nz_test_data_file(&n, "jpeg/gray.jpg");
+	if (jpg) {
+		memset(a, 0, sizeof(a));
+		CHECK_EQ_INT(encode_blocks(&cfg, jpg, n / 2, n / 2, 1, 1, a, 1), NZ_OK);
+		CHECK_EQ_INT(a[0].sub[0].data[0], 8);
+		coded_free(&a[0]);
+		free(jpg);
+	}
 }
 
 static void test_corpus(void)
