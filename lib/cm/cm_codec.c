@@ -204,9 +204,8 @@ static int jpeg_detect(const u8 *b, size_t n)
 /* The marker segments of the JPEG file that starts b, walked from SOI to its
  * first scan within n bytes: 1 if they reach it, each a marker that carries a
  * length. *baseline (if not NULL): one frame header came before the scan, SOF0
- * or SOF1. Bytes
- * that only start like a JPEG (SOI, then anything) do not reach a scan, so the
- * JPEG model's time is not spent on them. */
+ * or SOF1. Bytes that only start like a JPEG (SOI, then anything) do not reach
+ * a scan, so the JPEG model's time is not spent on them. */
 static int jpeg_header(const u8 *b, size_t n, int *baseline)
 {
 	if (!jpeg_detect(b, n))
