@@ -1,6 +1,7 @@
 /*
  * cm_codec.c - the context-mixing block codec: substreams, threads, the x86
- * transform, levels and the model descriptor (nz_model_cm).
+ * transform, typed spans, levels, the encoder's profiles and the model
+ * descriptor (nz_model_cm). What the encoder detects in the data: detect.c.
  *
  * A block of n bytes coded in K substreams is cut into K contiguous segments,
  * segment j = [n*j/K, n*(j+1)/K). Segment j is coded by model state j (its own
@@ -10,8 +11,8 @@
  *
  * Substream layout: one flags byte (bit 0: the x86 call transform was applied to
  * this segment; bit 1: the x86-64 executable model is on for it; the encoder
- * sets each, where its flag allows, when x86_detect finds code; bit 2, never
- * with bit 1: the segment starts with an image, image_detect, and three
+ * sets each, where its flag allows, when nz_cm_x86_detect finds code; bit 2, never
+ * with bit 1: the segment starts with an image, nz_cm_image_detect, and three
  * varints follow: the offset of its first pixel byte, the bytes per row and
  * per pixel; bit 3: it starts with a JPEG file; bit 4: with a WAV file, and the
  * same three varints follow; bit 5, alone: typed files inside it, whose list
@@ -29,6 +30,7 @@
 
 #include "cm/cm_model.h"
 #include "cm/datatype_model.h"
+#include "cm/detect.h"
 #include "cm/cm_neural.h"
 #include "coder/bit_coder.h"
 #include "format/frame.h"
@@ -61,23 +63,6 @@ typedef struct cm_codec {
 /* ---- x86 transform: E8/E9 (call/jmp rel32) targets made absolute, stored
  * big-endian so that the predictable high bytes come first ---- */
 
-static int x86_detect(const u8 *b, size_t n)
-{
-	if (n < 4096)
-		return 0;
-	size_t hits = 0, e8 = 0;
-	for (size_t i = 0; i + 5 <= n; i++) {
-		if ((b[i] & 0xfe) == 0xe8) {
-			e8++;
-			u8 top = b[i + 4];
-			if (top == 0x00 || top == 0xff)
-				hits++;
-		}
-	}
-	/* code: many E8/E9 whose offsets are small (top byte 00 or ff) */
-	return hits * 200 > n && hits * 4 > e8 * 3;
-}
-
 static void x86_forward(u8 *b, size_t n, u32 base)
 {
 	for (size_t i = 0; i + 5 <= n;) {
@@ -107,134 +92,6 @@ static void x86_inverse(u8 *b, size_t n, u32 base)
 	}
 }
 
-/* ---- images: a PNM (P5, P6) or uncompressed BMP (8, 24, 32 bits) header at
- * the start of a segment ---- */
-
-static int pnm_number(const u8 *b, size_t n, size_t *i, u32 *v)
-{
-	while (*i < n && (b[*i] == ' ' || b[*i] == '\n' || b[*i] == '\r' || b[*i] == '\t'))
-		++*i;
-	if (*i < n && b[*i] == '#') /* a comment line */
-		return 0;
-	u64 x = 0;
-	size_t start = *i;
-	while (*i < n && (u32)(b[*i] - '0') < 10u && x < 1000000)
-		x = x * 10 + (b[(*i)++] - '0');
-	*v = (u32)x;
-	return *i > start && x < 1000000;
-}
-
-/* The layout of the image src starts with, in img; 0 if none (or one too wide
- * for the model, or too short to pay). */
-static int image_detect(const u8 *b, size_t n, cm_image *img, u64 *file_size)
-{
-	u32 w = 0, bpp = 0, off = 0, stride = 0;
-	u64 size = 0; /* the file's, from its header: for the typed spans */
-	if (n >= 16 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
-		size_t i = 2;
-		u32 hgt, maxval;
-		if (!pnm_number(b, n, &i, &w) || !pnm_number(b, n, &i, &hgt) ||
-		    !pnm_number(b, n, &i, &maxval) || maxval != 255 || i >= n)
-			return 0;
-		off = (u32)i + 1; /* one whitespace byte ends the header */
-		bpp = b[1] == '5' ? 1 : 3;
-		stride = w * bpp;
-		size = off + (u64)stride * hgt;
-	} else if (n >= 54 && b[0] == 'B' && b[1] == 'M') {
-		size = nz_load_le32(b + 2);
-		off = nz_load_le32(b + 10);
-		w = nz_load_le32(b + 18);
-		const u32 bits = (u32)b[28] | (u32)b[29] << 8, comp = nz_load_le32(b + 30);
-		if ((bits != 8 && bits != 24 && bits != 32) || comp != 0 || w > 100000)
-			return 0;
-		bpp = bits / 8;
-		stride = (w * bpp + 3) & ~3u;
-	} else {
-		return 0;
-	}
-	if (w < 8 || stride > CM_IMAGE_MAX_STRIDE || off >= n || n - off < 2 * (size_t)stride)
-		return 0;
-	img->offset = off;
-	img->stride = stride;
-	img->bpp = bpp;
-	if (file_size)
-		*file_size = size;
-	return 1;
-}
-
-/* The layout of the 8- or 16-bit PCM WAV file src starts with (RIFF WAVE,
- * "fmt " of format 1 or WAVE_FORMAT_EXTENSIBLE, 1..8 channels, then "data"),
- * in g (offset: the first sample; stride: bytes per frame; bpp: per sample);
- * 0 if none or fewer than 64 frames. */
-static int wav_detect(const u8 *b, size_t n, cm_image *g)
-{
-	if (n < 44 || memcmp(b, "RIFF", 4) != 0 || memcmp(b + 8, "WAVE", 4) != 0)
-		return 0;
-	u32 channels = 0, bits = 0;
-	size_t i = 12;
-	for (int chunks = 0; chunks < 64 && i + 8 <= n; chunks++) {
-		const u32 size = nz_load_le32(b + i + 4);
-		if (memcmp(b + i, "fmt ", 4) == 0 && size >= 16 && i + 24 <= n) {
-			const u32 tag = (u32)b[i + 8] | (u32)b[i + 9] << 8;
-			channels = (u32)b[i + 10] | (u32)b[i + 11] << 8;
-			bits = (u32)b[i + 22] | (u32)b[i + 23] << 8;
-			if (tag != 1 && tag != 0xfffe)
-				return 0;
-		} else if (memcmp(b + i, "data", 4) == 0) {
-			if (channels < 1 || channels > 8 || (bits != 8 && bits != 16))
-				return 0;
-			g->offset = (u32)(i + 8);
-			g->bpp = bits / 8;
-			g->stride = channels * g->bpp;
-			return g->offset < n && (n - g->offset) / g->stride >= 64;
-		}
-		if (size > n - i - 8)
-			return 0;
-		i += 8 + (size_t)size + (size & 1);
-	}
-	return 0;
-}
-
-/* A JPEG file (SOI, then a marker) starts src. */
-static int jpeg_detect(const u8 *b, size_t n)
-{
-	return n >= 4 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff;
-}
-
-/* The marker segments of the JPEG file that starts b, walked from SOI to its
- * first scan within n bytes: 1 if they reach it, each a marker that carries a
- * length. *baseline (if not NULL): one frame header came before the scan, SOF0
- * or SOF1. Bytes that only start like a JPEG (SOI, then anything) do not reach
- * a scan, so the JPEG model's time is not spent on them. */
-static int jpeg_header(const u8 *b, size_t n, int *baseline)
-{
-	if (!jpeg_detect(b, n))
-		return 0;
-	u32 frames = 0, sof_baseline = 0;
-	size_t i = 2;
-	while (i + 4 <= n && b[i] == 0xff) {
-		const u8 mk = b[i + 1];
-		if (mk == 0xff) { /* fill */
-			i++;
-			continue;
-		}
-		if (mk == 0xda) {
-			if (baseline)
-				*baseline = frames == 1 && sof_baseline;
-			return 1;
-		}
-		const size_t seg = (size_t)b[i + 2] << 8 | b[i + 3];
-		if (mk < 0xc0 || (mk >= 0xd0 && mk <= 0xd9) || seg < 2) /* no length, or SOI, EOI */
-			return 0;
-		if (mk <= 0xcf && mk != 0xc4 && mk != 0xc8 && mk != 0xcc) {
-			frames++;
-			sof_baseline = mk <= 0xc1;
-		}
-		i += 2 + seg;
-	}
-	return 0;
-}
-
 /* ---- typed spans: files of a known type inside a segment that starts with
  * none (a tar or a document holding a JPEG, a BMP or PNM image, a WAV file) ---- */
 
@@ -249,46 +106,15 @@ typedef struct cm_span {
 
 static const cm_image no_image; /* the layout of a type that has none */
 
-/* The length of the JPEG file that starts b (its markers up to EOI, the scans'
- * entropy-coded data skipped), or 0 if it does not end within n bytes; *read:
- * how far the walk read. */
-static size_t jpeg_walk(const u8 *b, size_t n, size_t *read)
-{
-	size_t i = 2, len = 0;
-	while (i + 4 <= n && b[i] == 0xff) {
-		const u8 mk = b[i + 1];
-		if (mk == 0xd9) {
-			len = i + 2;
-			break;
-		}
-		if (mk == 0xff || (mk >= 0xd0 && mk <= 0xd7) || mk == 0x01) { /* no length */
-			i += mk == 0xff ? 1 : 2;
-			continue;
-		}
-		const size_t seg = (size_t)b[i + 2] << 8 | b[i + 3];
-		if (seg < 2 || seg > n - i - 2)
-			break;
-		i += 2 + seg;
-		if (mk == 0xda) /* a scan: its data ends at a marker other than RSTn */
-			while (i + 1 < n && !(b[i] == 0xff && b[i + 1] != 0 &&
-					      !(b[i + 1] >= 0xd0 && b[i + 1] <= 0xd7)))
-				i++;
-	}
-	if (!len && i + 2 <= n && b[i] == 0xff && b[i + 1] == 0xd9)
-		len = i + 2; /* EOI in the last 4 bytes */
-	*read = i;
-	return len;
-}
-
-/* jpeg_walk of the JPEG file that starts b, reading at most *work bytes, which
+/* nz_cm_jpeg_walk of the JPEG file that starts b, reading at most *work bytes, which
  * it uses up: a bound on the encoder's search, which a file of many SOIs
  * chained by long marker segments would otherwise make quadratic. */
 static size_t jpeg_length(const u8 *b, size_t n, size_t *work)
 {
-	if (!jpeg_detect(b, n))
+	if (!nz_cm_jpeg_detect(b, n))
 		return 0;
 	size_t read = 0;
-	const size_t len = jpeg_walk(b, NZ_MIN(n, *work), &read);
+	const size_t len = nz_cm_jpeg_walk(b, NZ_MIN(n, *work), &read);
 	*work -= NZ_MIN(read, *work);
 	return len;
 }
@@ -304,13 +130,13 @@ static int span_at(const u8 *b, size_t n, u32 pf, size_t *work, cm_span *sp)
 	} else if ((pf & CM_F_IMG) && (b[0] == 'B' || b[0] == 'P')) {
 		/* the header's size, then the detector again on the file alone */
 		u64 size = 0;
-		if (image_detect(b, n, &sp->img, &size) && size <= n &&
-		    image_detect(b, (size_t)size, &sp->img, NULL))
+		if (nz_cm_image_detect(b, n, &sp->img, &size) && size <= n &&
+		    nz_cm_image_detect(b, (size_t)size, &sp->img, NULL))
 			sp->len = (size_t)size;
 		sp->type = SEG_IMG;
 	} else if ((pf & CM_F_AUDIO) && b[0] == 'R' && n >= 44) {
 		const u32 size = nz_load_le32(b + 4);
-		if (size <= n - 8 && wav_detect(b, (size_t)size + 8, &sp->img))
+		if (size <= n - 8 && nz_cm_wav_detect(b, (size_t)size + 8, &sp->img))
 			sp->len = (size_t)size + 8;
 		sp->type = SEG_AUDIO;
 	}
@@ -488,20 +314,20 @@ static int encode_seg(seg_job *s)
 	const u8 *src = s->src;
 	u8 *tmp = NULL;
 	const u32 pf = s->c->P.flags;
-	const int jpeg = (pf & CM_F_JPEG) && jpeg_header(src, s->n, NULL);
+	const int jpeg = (pf & CM_F_JPEG) && nz_cm_jpeg_header(src, s->n, NULL);
 	if (jpeg)
 		flags |= SEG_JPEG;
 	cm_image img = {0};
 	u8 head[16];
 	size_t hn = 0;
-	const int audio = !jpeg && (pf & CM_F_AUDIO) && wav_detect(src, s->n, &img);
+	const int audio = !jpeg && (pf & CM_F_AUDIO) && nz_cm_wav_detect(src, s->n, &img);
 	const int code = !jpeg && !audio && (pf & (CM_F_X86 | CM_F_EXE)) && s->n &&
-			 (s->c->force_code || x86_detect(src, s->n));
+			 (s->c->force_code || nz_cm_x86_detect(src, s->n));
 	if (code && (pf & CM_F_EXE))
 		flags |= SEG_EXE;
 	if (audio)
 		flags |= SEG_AUDIO;
-	else if (!code && !jpeg && (pf & CM_F_IMG) && image_detect(src, s->n, &img, NULL))
+	else if (!code && !jpeg && (pf & CM_F_IMG) && nz_cm_image_detect(src, s->n, &img, NULL))
 		flags |= SEG_IMG;
 	if (flags & (SEG_IMG | SEG_AUDIO)) {
 		hn += nz_put_varint(head + hn, img.offset);
@@ -572,7 +398,7 @@ static int check_layout(u8 type, const cm_image *g)
 	if (type == SEG_IMG && (g->bpp < 1 || g->bpp > 4 || g->stride < 8 * g->bpp ||
 				g->stride > CM_IMAGE_MAX_STRIDE))
 		return NZ_ERR_CORRUPT;
-	/* wav_detect's: 1..8 channels of 1 or 2 bytes */
+	/* nz_cm_wav_detect's: 1..8 channels of 1 or 2 bytes */
 	if (type == SEG_AUDIO && (g->bpp < 1 || g->bpp > 2 || g->stride < g->bpp ||
 				  g->stride > 8 * g->bpp || g->stride % g->bpp))
 		return NZ_ERR_CORRUPT;
@@ -1043,34 +869,7 @@ static u32 cm_default_substreams(const nz_model_config *cfg, int level, u64 cont
 	return 2;
 }
 
-/* ---- table profile ---- */
-
-/* Fixed-length records: some distance r in 2..1024 at which a quarter of the
- * sampled bytes repeat, clearly more often than at distance 1 (so that runs or
- * zero fill alone do not count). Text peaks at 0.08-0.14. The sample is 16 KiB:
- * four 4 KiB windows spread over a large input, so that one table inside a
- * program does not decide for the whole of it. */
-static int table_detect(const u8 *b, size_t n)
-{
-	if (n < 4096)
-		return 0;
-	const size_t nw = n >= 65536 ? 4 : 1;
-	const size_t w = nw > 1 ? 4096 : NZ_MIN(n, (size_t)16384);
-	size_t best = 0, e1 = 0;
-	for (size_t r = 1; r <= 1024 && 2 * r < w; r++) {
-		size_t eq = 0;
-		for (size_t q = 0; q < nw; q++) {
-			const u8 *s = b + (n - w) * (2 * q + 1) / (2 * nw);
-			for (size_t i = r; i < w; i++)
-				eq += s[i] == s[i - r];
-		}
-		if (r == 1)
-			e1 = eq;
-		else if (eq > best)
-			best = eq;
-	}
-	return best * 4 >= nw * w && best > e1 + nw * w / 32;
-}
+/* ---- the encoder's profiles (nz_cm_tune): JPEG files and tables ---- */
 
 #define CTX_TABLE (CM_C_O10 | CM_C_SPARSE1 | CM_C_SPARSE5 | CM_C_RECORD | CM_C_REC2D | \
 		   CM_C_RECCOL)
@@ -1083,10 +882,10 @@ static int table_detect(const u8 *b, size_t n)
 static int jpeg_profile_detect(const u8 *b, size_t n)
 {
 	int baseline;
-	if (!jpeg_header(b, n, &baseline) || !baseline)
+	if (!nz_cm_jpeg_header(b, n, &baseline) || !baseline)
 		return 0;
 	size_t read;
-	const size_t len = jpeg_walk(b, n, &read);
+	const size_t len = nz_cm_jpeg_walk(b, n, &read);
 	return len == 0 || len >= n - n / 16;
 }
 
@@ -1117,7 +916,7 @@ int nz_cm_tune(nz_model_config *cfg, const u8 *sample, size_t n)
 		return 0;
 	if (jpeg_profile(cfg, sample, n))
 		return 2;
-	if (!table_detect(sample, n))
+	if (!nz_cm_table_detect(sample, n))
 		return 0;
 	/* the text kinds of levels 7-9 and their mixers' fast start cost a table
 	 * 0.6-0.8 % (kppkn.gtb), so levels 7 and 8 were larger than 6 there */
