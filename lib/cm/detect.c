@@ -7,7 +7,6 @@
 
 #include "cm/detect.h"
 
-/* Code: many E8/E9 (call/jmp rel32) whose offsets are small. */
 int nz_cm_x86_detect(const u8 *b, size_t n)
 {
 	if (n < 4096)
@@ -25,12 +24,23 @@ int nz_cm_x86_detect(const u8 *b, size_t n)
 	return hits * 200 > n && hits * 4 > e8 * 3;
 }
 
+/* A PNM header's comments (GIMP writes one) fit in this; a longer header is
+ * not taken for one, so that the typed-span search, which tries every "P5" and
+ * "P6" it meets, reads at most this much at each. */
+#define PNM_HEADER_MAX 512
+
+/* The next number of a PNM header at *i: after whitespace and comments, each a
+ * '#' to the end of its line, which may stand between any two tokens. */
 static int pnm_number(const u8 *b, size_t n, size_t *i, u32 *v)
 {
-	while (*i < n && (b[*i] == ' ' || b[*i] == '\n' || b[*i] == '\r' || b[*i] == '\t'))
-		++*i;
-	if (*i < n && b[*i] == '#') /* a comment line */
-		return 0;
+	for (;;) {
+		while (*i < n && (b[*i] == ' ' || b[*i] == '\n' || b[*i] == '\r' || b[*i] == '\t'))
+			++*i;
+		if (*i >= n || b[*i] != '#')
+			break;
+		while (*i < n && b[*i] != '\n' && b[*i] != '\r')
+			++*i;
+	}
 	u64 x = 0;
 	size_t start = *i;
 	while (*i < n && (u32)(b[*i] - '0') < 10u && x < 1000000)
@@ -48,8 +58,9 @@ int nz_cm_image_detect(const u8 *b, size_t n, cm_image *img, u64 *file_size)
 	if (n >= 16 && b[0] == 'P' && (b[1] == '5' || b[1] == '6')) {
 		size_t i = 2;
 		u32 hgt, maxval;
-		if (!pnm_number(b, n, &i, &w) || !pnm_number(b, n, &i, &hgt) ||
-		    !pnm_number(b, n, &i, &maxval) || maxval != 255 || i >= n)
+		const size_t hn = NZ_MIN(n, (size_t)PNM_HEADER_MAX);
+		if (!pnm_number(b, hn, &i, &w) || !pnm_number(b, hn, &i, &hgt) ||
+		    !pnm_number(b, hn, &i, &maxval) || maxval != 255 || i >= hn)
 			return 0;
 		off = (u32)i + 1; /* one whitespace byte ends the header */
 		bpp = b[1] == '5' ? 1 : 3;

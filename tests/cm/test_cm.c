@@ -742,6 +742,34 @@ static void test_image(void)
 		}
 		coded_free(&a[0]);
 	}
+	/* comments in a PNM header (GIMP writes one after the magic number): the
+	 * image is still found, its first pixel after them; a header whose comments
+	 * run past 512 bytes is not taken for one */
+	const size_t n = make_image(img, cap, 150, 120, 1);
+	static const char comment[] = "# CREATOR: GIMP PNM Filter Version 1.1\n";
+	const size_t cn = sizeof(comment) - 1;
+	memmove(img + 3 + cn, img + 3, n - 3); /* after "P5\n" */
+	memcpy(img + 3, comment, cn);
+	nz_model_config on, off;
+	flag_on_off(6, CM_F_IMG, &on, &off);
+	coded a[1];
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, img, n + cn, n + cn, 1, 1, a, 1), NZ_OK);
+	CHECK_EQ_INT(a[0].sub[0].data[0], 4); /* SEG_IMG */
+	CHECK_EQ_INT(a[0].sub[0].data[1], 15 + cn); /* the first pixel's offset */
+	coded_free(&a[0]);
+	CHECK(round_trip(&on, img, n + cn, 0, 1, 1) * 100 < round_trip(&off, img, n + cn, 0, 1, 1) * 97);
+	u8 *longer = malloc(n + 600);
+	REQUIRE(longer);
+	memcpy(longer, "P5\n#", 4);
+	memset(longer + 4, 'x', 520);
+	longer[524] = '\n';
+	memcpy(longer + 525, img + 3 + cn, n - 3);
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, longer, n + 522, n + 522, 1, 1, a, 1), NZ_OK);
+	CHECK_EQ_INT(a[0].sub[0].data[0], 0);
+	coded_free(&a[0]);
+	free(longer);
 	free(img);
 	free(dst);
 }
