@@ -71,7 +71,10 @@ int nz_cm_image_detect(const u8 *b, size_t n, cm_image *img, u64 *file_size)
 		off = nz_load_le32(b + 10);
 		w = nz_load_le32(b + 18);
 		const u32 bits = (u32)b[28] | (u32)b[29] << 8, comp = nz_load_le32(b + 30);
-		if ((bits != 8 && bits != 24 && bits != 32) || comp != 0 || w > 100000)
+		/* BI_RGB, or BI_BITFIELDS at 32 bits (the V4/V5 headers of 32-bit
+		 * images): four bytes a pixel either way */
+		if ((bits != 8 && bits != 24 && bits != 32) || (comp != 0 && !(comp == 3 && bits == 32)) ||
+		    w > 100000)
 			return 0;
 		bpp = bits / 8;
 		stride = (w * bpp + 3) & ~3u;

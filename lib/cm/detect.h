@@ -15,8 +15,8 @@
 int nz_cm_x86_detect(const u8 *b, size_t n);
 
 /* The layout of the PNM (P5, P6, maxval 255, comments allowed) or uncompressed
- * BMP (8, 24, 32 bits) image b starts with, in img; 0 if none (or one too wide for the model,
- * or too short to pay). *file_size, if not NULL: the file's size from its
+ * BMP (8, 24, 32 bits; at 32 also BI_BITFIELDS) image b starts with, in img; 0
+ * if none (or one too wide for the model, or too short to pay). *file_size, if not NULL: the file's size from its
  * header. */
 int nz_cm_image_detect(const u8 *b, size_t n, cm_image *img, u64 *file_size);
 

@@ -770,6 +770,32 @@ static void test_image(void)
 	CHECK_EQ_INT(a[0].sub[0].data[0], 0);
 	coded_free(&a[0]);
 	free(longer);
+	/* a 32-bit BMP with BI_BITFIELDS (a V5 header, as 32-bit images have): an
+	 * image of four bytes a pixel, its pixels after the 124-byte header */
+	const size_t bn = 138 + 600 * 120;
+	u8 *bmp = calloc(1, bn);
+	REQUIRE(bmp);
+	make_image(bmp + 138 - 15, bn - 138 + 15, 600, 120, 1); /* pixels: a PGM's */
+	memset(bmp, 0, 138);
+	bmp[0] = 'B', bmp[1] = 'M';
+	nz_store_le32(bmp + 2, (u32)bn);
+	nz_store_le32(bmp + 10, 138);
+	nz_store_le32(bmp + 14, 124);
+	nz_store_le32(bmp + 18, 150);
+	nz_store_le32(bmp + 22, 120);
+	bmp[26] = 1, bmp[28] = 32, bmp[30] = 3; /* BI_BITFIELDS */
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, bmp, bn, bn, 1, 1, a, 1), NZ_OK);
+	CHECK_EQ_INT(a[0].sub[0].data[0], 4); /* SEG_IMG */
+	CHECK_EQ_INT(a[0].sub[0].data[5], 4); /* offset 138, stride 600 (two bytes each), 4 */
+	coded_free(&a[0]);
+	round_trip(&on, bmp, bn, 0, 1, 1);
+	bmp[30] = 1; /* RLE8: not pixels */
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(&on, bmp, bn, bn, 1, 1, a, 1), NZ_OK);
+	CHECK_EQ_INT(a[0].sub[0].data[0], 0);
+	coded_free(&a[0]);
+	free(bmp);
 	free(img);
 	free(dst);
 }
