@@ -105,6 +105,18 @@ static int decode_blocks(const nz_model_config *cfg, u8 *dst, size_t n, size_t b
 }
 
 /* Round trip; returns the compressed size. */
+/* The first k bytes of the one substream that src codes to as one block (its
+ * flags byte and what follows it: a layout, a span list), into head. */
+static void seg_head(const nz_model_config *cfg, const u8 *src, size_t n, u8 *head, size_t k)
+{
+	coded a[1];
+	memset(a, 0, sizeof(a));
+	CHECK_EQ_INT(encode_blocks(cfg, src, n, n, 1, 1, a, 1), NZ_OK);
+	REQUIRE(a[0].sub[0].size >= k);
+	memcpy(head, a[0].sub[0].data, k);
+	coded_free(&a[0]);
+}
+
 /* src through nz_compress with np and back through nz_decompress, which gets
  * only the frame: its header must say everything. */
 static void api_round_trip(const u8 *src, size_t n, const nz_params *np)
@@ -752,12 +764,10 @@ static void test_image(void)
 	memcpy(img + 3, comment, cn);
 	nz_model_config on, off;
 	flag_on_off(6, CM_F_IMG, &on, &off);
-	coded a[1];
-	memset(a, 0, sizeof(a));
-	CHECK_EQ_INT(encode_blocks(&on, img, n + cn, n + cn, 1, 1, a, 1), NZ_OK);
-	CHECK_EQ_INT(a[0].sub[0].data[0], 4); /* SEG_IMG */
-	CHECK_EQ_INT(a[0].sub[0].data[1], 15 + cn); /* the first pixel's offset */
-	coded_free(&a[0]);
+	u8 head[6];
+	seg_head(&on, img, n + cn, head, 2);
+	CHECK_EQ_INT(head[0], 4);       /* SEG_IMG */
+	CHECK_EQ_INT(head[1], 15 + cn); /* the first pixel's offset */
 	CHECK(round_trip(&on, img, n + cn, 0, 1, 1) * 100 < round_trip(&off, img, n + cn, 0, 1, 1) * 97);
 	u8 *longer = malloc(n + 600);
 	REQUIRE(longer);
@@ -765,10 +775,8 @@ static void test_image(void)
 	memset(longer + 4, 'x', 520);
 	longer[524] = '\n';
 	memcpy(longer + 525, img + 3 + cn, n - 3);
-	memset(a, 0, sizeof(a));
-	CHECK_EQ_INT(encode_blocks(&on, longer, n + 522, n + 522, 1, 1, a, 1), NZ_OK);
-	CHECK_EQ_INT(a[0].sub[0].data[0], 0);
-	coded_free(&a[0]);
+	seg_head(&on, longer, n + 522, head, 1);
+	CHECK_EQ_INT(head[0], 0);
 	free(longer);
 	/* a 32-bit BMP with BI_BITFIELDS (a V5 header, as 32-bit images have): an
 	 * image of four bytes a pixel, its pixels after the 124-byte header */
@@ -784,17 +792,13 @@ static void test_image(void)
 	nz_store_le32(bmp + 18, 150);
 	nz_store_le32(bmp + 22, 120);
 	bmp[26] = 1, bmp[28] = 32, bmp[30] = 3; /* BI_BITFIELDS */
-	memset(a, 0, sizeof(a));
-	CHECK_EQ_INT(encode_blocks(&on, bmp, bn, bn, 1, 1, a, 1), NZ_OK);
-	CHECK_EQ_INT(a[0].sub[0].data[0], 4); /* SEG_IMG */
-	CHECK_EQ_INT(a[0].sub[0].data[5], 4); /* offset 138, stride 600 (two bytes each), 4 */
-	coded_free(&a[0]);
+	seg_head(&on, bmp, bn, head, 6);
+	CHECK_EQ_INT(head[0], 4); /* SEG_IMG */
+	CHECK_EQ_INT(head[5], 4); /* offset 138, stride 600 (two bytes each), 4 */
 	round_trip(&on, bmp, bn, 0, 1, 1);
 	bmp[30] = 1; /* RLE8: not pixels */
-	memset(a, 0, sizeof(a));
-	CHECK_EQ_INT(encode_blocks(&on, bmp, bn, bn, 1, 1, a, 1), NZ_OK);
-	CHECK_EQ_INT(a[0].sub[0].data[0], 0);
-	coded_free(&a[0]);
+	seg_head(&on, bmp, bn, head, 1);
+	CHECK_EQ_INT(head[0], 0);
 	free(bmp);
 	free(img);
 	free(dst);
@@ -1252,17 +1256,13 @@ static void test_jpeg_profile(void)
 	/* nor is its segment coded as JPEG: its markers never reach a scan (the JPEG
 	 * model's time would be spent on nothing), where a real file's do, even cut */
 	small_config(1, &cfg);
-	coded a[1];
-	memset(a, 0, sizeof(a));
-	CHECK_EQ_INT(encode_blocks(&cfg, fake, sizeof(fake), sizeof(fake), 1, 1, a, 1), NZ_OK);
-	CHECK((a[0].sub[0].data[0] & 0x1e) != 8); /* SEG_JPEG */
-	coded_free(&a[0]);
+	u8 flags;
+	seg_head(&cfg, fake, sizeof(fake), &flags, 1);
+	CHECK((flags & 0x1e) != 8); /* SEG_JPEG */
 	u8 *jpg = nz_test_data_file(&n, "jpeg/gray.jpg");
 	if (jpg) {
-		memset(a, 0, sizeof(a));
-		CHECK_EQ_INT(encode_blocks(&cfg, jpg, n / 2, n / 2, 1, 1, a, 1), NZ_OK);
-		CHECK_EQ_INT(a[0].sub[0].data[0], 8);
-		coded_free(&a[0]);
+		seg_head(&cfg, jpg, n / 2, &flags, 1);
+		CHECK_EQ_INT(flags, 8);
 		free(jpg);
 	}
 }
