@@ -74,8 +74,11 @@ enum {
 	CM_C_WORD12 = 1u << 27,   /* current word + the two words before it */
 	CM_C_TEXT = 1u << 28,     /* the last letters, across words (non-letters skipped) */
 	CM_C_TEXT2 = 1u << 29,    /* as TEXT, with more letters */
-	CM_C_ALL_ = (1u << 30) - 1
+	CM_C_CGRP = 1u << 30      /* the classes of the last 8 bytes, runs as one (history.h) */
 };
+/* (beyond an int: not enumerators) */
+#define CM_C_CGRP4 (1u << 31)     /* the classes of the last 4 */
+#define CM_C_ALL_ 0xffffffffu
 
 /* Flags (bits of extra[CM_X_FLAGS]). */
 enum {
@@ -113,7 +116,9 @@ enum {
 				 * context learns from both bytes' agreement with the bits so far */
 	CM_F_SPANS = 1u << 17,  /* a segment that starts with no type may hold typed spans (a
 				 * JPEG, BMP or WAV file inside a larger one: SEG_SPANS) */
-	CM_F_ALL_ = (1u << 18) - 1
+	CM_F_MIXGRP = 1u << 18, /* with CM_F_MIX7: the 7th mixer is selected by the last three
+				 * byte classes (history.h) instead of the byte two back */
+	CM_F_ALL_ = (1u << 19) - 1
 };
 
 #define CM_MAX_MIXERS 6
@@ -122,10 +127,13 @@ enum {
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64
 
-/* The preset id of level k (1..9) since the re-span of 2026-12-02 (cm-1 ..
- * cm-9); ids 1..9 are the levels of before (cm-v2-1 ..), which older headers
- * name (a changed default needs a new preset id, docs/FORMAT.md). */
-#define NZ_CM_LEVEL_PRESET(k) (11 + (k))
+/* The preset id of level k (1..9) since the byte classes joined the levels
+ * (2026-12-03; cm-1 .. cm-9); ids 12..20 are the levels as the re-span of
+ * 2026-12-02 made them (cm-r1-1 ..) and ids 1..9 the levels of before
+ * (cm-v2-1 ..), which older headers name (a changed default needs a new preset
+ * id, docs/FORMAT.md). */
+#define NZ_CM_LEVEL_PRESET(k) (20 + (k))
+#define NZ_CM_R1_PRESET(k) (11 + (k))
 
 /* Set cfg->extra[] and preset for level 1..9 (0 is store, handled by the caller;
  * other values are clamped). Fields already non-zero in extra[] are kept. */

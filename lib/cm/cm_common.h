@@ -8,7 +8,7 @@
 
 #include "cm/cm_model.h"
 
-#define CM_MAXCTX 30     /* hashed context kinds (bits of extra[CM_X_CTXMASK]) */
+#define CM_MAXCTX 32     /* hashed context kinds (bits of extra[CM_X_CTXMASK]) */
 #define CM_MAXIN 160     /* mixer inputs at most, a multiple of 8 */
 #define CM_WIN_MIN_BITS 16
 

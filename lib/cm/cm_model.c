@@ -114,6 +114,8 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 		return NZ_ERR_PARAM;
 	if ((x[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9)) && x[CM_X_MIXERS] != CM_MAX_MIXERS)
 		return NZ_ERR_PARAM;
+	if ((x[CM_X_FLAGS] & CM_F_MIXGRP) && !(x[CM_X_FLAGS] & CM_F_MIX7))
+		return NZ_ERR_PARAM;
 	/* the neural model's fields: set exactly when CM_F_EXT is */
 	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
 	for (int i = CM_X_FLAGS + 1; i < NZ_MODEL_EXTRA; i++)
@@ -395,7 +397,8 @@ static void update_byte(cm_model *m, u32 c)
  * bracket; (6) order x match bucket x bit position; (7, CM_F_MIX7) the byte
  * two back; (8, CM_F_MIX8) letters in the current word x classes of the last
  * two bytes; (9, CM_F_MIX9) the match model's expected byte, or the byte three
- * back without a match. The extra ones take the places after the sixth in this
+ * back without a match; with CM_F_MIXGRP (7) is the last three byte classes
+ * instead. The extra ones take the places after the sixth in this
  * order, whichever are on; each place there has 512 weight sets. Each below
  * nz_cm_mixer_sets[i]. While the exe model is on, its selector takes the place
  * of (2), or of (1) with one mixer. */
@@ -419,7 +422,9 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 	sel[4] = (h->col < 15 ? h->col : 15) << 4 | (h->nest & 15);
 	sel[5] = (oq * 3 + mlq) * 8 + h->bpos;
 	u32 k = 6;
-	if (m->P.flags & CM_F_MIX7)
+	if (m->P.flags & CM_F_MIXGRP) /* the last three byte classes, hashed to 9 bits */
+		sel[k++] = (((u32)h->grp & 0xffffff) * 0x9E3779B1u) >> 23;
+	else if (m->P.flags & CM_F_MIX7)
 		sel[k++] = (h->c4 >> 8) & 0xff;
 	if (m->P.flags & CM_F_MIX8)
 		sel[k++] = (h->wlen < 15 ? h->wlen : 15) << 4 | byte_class(c1) << 2 |

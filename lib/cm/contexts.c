@@ -50,7 +50,9 @@ NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
 	case 26: v = hc3(h->tag, h->word, h->word ? 0 : c); break;
 	case 27: v = hc3(hc(h->word, h->word1), h->word2, h->word ? 0 : c); break;
 	case 28: v = hc(h->text & 0xffffff, cm_is_letter(c) ? 0 : c); break;
-	default: v = hc(h->text, cm_is_letter(c) ? 0 : c); break;
+	case 29: v = hc(h->text, cm_is_letter(c) ? 0 : c); break;
+	case 30: v = hc3((u32)h->grp, (u32)(h->grp >> 32), h->grp_run); break;
+	default: v = hc((u32)h->grp, h->grp_run); break;
 	}
 	return hc(v, t);
 }

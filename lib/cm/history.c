@@ -38,6 +38,8 @@ void nz_cm_history_reset(cm_history *h)
 	h->line_first = h->nest = 0;
 	h->above = 0;
 	h->tag = h->tagacc = h->intag = h->text = h->wlen = 0;
+	h->grp = 0;
+	h->grp_run = 0;
 }
 
 void nz_cm_history_update_byte(cm_history *h, u32 c)
@@ -69,6 +71,23 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 			h->word = 0;
 		}
 		h->wlen = 0;
+	}
+	{ /* byte classes (paq8px's char groups): the digits one class, the upper case
+	   * letters one, the lower case one, the bytes >= 128 one, every other byte
+	   * its own; a run of letters of one case or of digits counts once, so the
+	   * last 8 classes span a few words and their punctuation */
+		u32 g = c;
+		if (c - '0' < 10)
+			g = '0';
+		else if (c - 'A' < 26)
+			g = 'A';
+		else if (c - 'a' < 26)
+			g = 'a';
+		else if (c >= 128)
+			g = 128;
+		h->grp_run = (g == '0' || g == 'A' || g == 'a') && g == (h->grp & 0xff);
+		if (!h->grp_run)
+			h->grp = h->grp << 8 | g;
 	}
 	/* markup tags: the name after '<' (with a leading '/'), up to a space or '>' */
 	if (c == '<') {

@@ -28,6 +28,9 @@ typedef struct cm_history {
 	u32 intag;            /* inside a <...> name */
 	u32 text;             /* the last letters (case-folded), non-letters skipped */
 	u32 wlen;             /* letters in the current word */
+	u64 grp;              /* classes of the last bytes (paq8px's char groups), a run of letters of
+	                       * one case or of digits as one, newest in the low byte */
+	u32 grp_run;          /* the last byte continued such a run (grp did not move) */
 	u16 *ind1;            /* 256: last two bytes that followed each byte */
 	u16 *ind2;            /* 65536: same after each byte pair */
 } cm_history;

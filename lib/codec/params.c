@@ -112,8 +112,9 @@ typedef struct level_entry {
 } level_entry;
 
 /* Levels 1-9 are the context-mixing model's levels (docs/CM.md), presets
- * cm-1 .. cm-9 (ids 12..20 since the re-span of 2026-12-02; ids 1..9 are the
- * levels of before, which older files name): from lpaq1's contexts at about
+ * cm-1 .. cm-9 (ids 21..29 since the byte classes joined them on 2026-12-03;
+ * ids 12..20 are the levels of the re-span of 2026-12-02 and ids 1..9 those of
+ * before, which older files name): from lpaq1's contexts at about
  * 1 MB/s to 27 context kinds and a neural byte model at about 25 KB/s. It beats
  * the neural seed models on every corpus file at a small fraction of their cost
  * (docs/BENCHMARKS.md), so they are chosen by name (--model edpc-s ...). */

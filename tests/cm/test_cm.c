@@ -246,7 +246,7 @@ static void test_validate(void)
 		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
 		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
-		{CM_X_CTXMASK, 1ull << 30}, {CM_X_FLAGS, 1u << 18}, {9, 1}, {15, 7},
+		{CM_X_CTXMASK, 1ull << 32}, {CM_X_FLAGS, (u64)CM_F_ALL_ + 1}, {9, 1}, {15, 7},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -458,23 +458,31 @@ static void test_cm_x(void)
 						    CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY);
 	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
 	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&ref9));
-	/* level 8 is cm-x with the byte histories, level 9 that with the neural model */
+	/* level 8 is cm-x with the byte classes and the byte histories, level 9 that
+	 * with the neural model */
+	const u64 grp = CM_C_CGRP | CM_C_CGRP4;
+	CHECK_EQ_INT(c8.extra[CM_X_CTXMASK], cfg.extra[CM_X_CTXMASK] | grp);
+	CHECK_EQ_INT(c9.extra[CM_X_CTXMASK], cfg.extra[CM_X_CTXMASK] | grp);
 	for (int i = 1; i < NZ_MODEL_EXTRA; i++) {
-		if (i != CM_X_FLAGS)
+		if (i != CM_X_FLAGS && i != CM_X_CTXMASK)
 			CHECK_EQ_INT(c8.extra[i], cfg.extra[i]);
-		if (i != CM_X_FLAGS && i != CM_X_NNMODEL && i != CM_X_NNPRESET)
+		if (i != CM_X_FLAGS && i != CM_X_CTXMASK && i != CM_X_NNMODEL && i != CM_X_NNPRESET)
 			CHECK_EQ_INT(c9.extra[i], cfg.extra[i]);
 	}
-	CHECK_EQ_INT(c8.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_SPANS);
+	CHECK_EQ_INT(c8.extra[CM_X_FLAGS],
+		     cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_SPANS | CM_F_MIXGRP);
 	CHECK_EQ_INT(c9.extra[CM_X_FLAGS],
-		     cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT | CM_F_SPANS);
+		     cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT | CM_F_SPANS | CM_F_MIXGRP);
 	CHECK(c9.extra[CM_X_NNMODEL] != 0);
 	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all
-	 * have, and SPANS, which came after cm-x) */
+	 * have, and SPANS, which came after cm-x); the byte classes (after cm-x too) they have:
+	 * CGRP from level 1, CGRP4 from level 6 */
 	for (int level = 1; level <= 6; level++) {
 		nz_model_config l;
 		small_config(level, &l);
-		CHECK(l.extra[CM_X_CTXMASK] < CM_C_TAG);
+		CHECK((l.extra[CM_X_CTXMASK] & ~grp) < CM_C_TAG);
+		CHECK(l.extra[CM_X_CTXMASK] & CM_C_CGRP);
+		CHECK(((l.extra[CM_X_CTXMASK] & CM_C_CGRP4) != 0) == (level == 6));
 		CHECK((l.extra[CM_X_FLAGS] & ~(types | CM_F_SPANS)) < CM_F_SSE2);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_SPANS);
@@ -489,11 +497,33 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX9;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	/* the class selector takes mixer 7's place: it needs MIX7 */
 	bad = cfg;
-	bad.preset = 21; /* past cm-9 (preset 20) */
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	bad.preset = 20;
+	bad.extra[CM_X_FLAGS] |= CM_F_MIXGRP;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX7;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad = cfg;
+	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 29) */
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.preset = NZ_CM_LEVEL_PRESET(9);
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_LEVEL_PRESET(9)], "cm-9") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R1_PRESET(9)], "cm-r1-9") == 0);
+	/* the levels of 2026-12-02 by name: no byte classes */
+	for (int level = 1; level <= 9; level++) {
+		nz_model_config r1, now;
+		memset(&r1, 0, sizeof(r1));
+		memset(&now, 0, sizeof(now));
+		r1.preset = NZ_CM_R1_PRESET(level);
+		nz_model_cm.defaults(&r1, 6, 50000);
+		now.preset = NZ_CM_LEVEL_PRESET(level);
+		nz_model_cm.defaults(&now, 6, 50000);
+		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & (CM_C_CGRP | CM_C_CGRP4), 0);
+		CHECK(now.extra[CM_X_CTXMASK] & CM_C_CGRP);
+		CHECK_EQ_INT(r1.extra[CM_X_FLAGS], now.extra[CM_X_FLAGS] & ~(u64)CM_F_MIXGRP);
+		CHECK_EQ_INT((now.extra[CM_X_FLAGS] & CM_F_MIXGRP) != 0, level >= 8);
+	}
 
 	cfg.extra[CM_X_HASHBITS] = 20;
 	cfg.extra[CM_X_MATCHBITS] = 20;

@@ -6,7 +6,7 @@
  * the context map's slots are found again, share lines and replace the
  * least-used slot; an APM starts as the identity, monotone, and learns per
  * context; the match, latest-match and record models find what was planted;
- * the history reads words, columns and nesting, and the context kinds hash
+ * the history reads words, columns, nesting and byte classes, and the context kinds hash
  * them; the run model counts repeats; an external distribution becomes bit
  * predictions; the mixer width is the sum of what each component registers;
  * the x86 and JPEG parsers follow their streams.
@@ -371,6 +371,51 @@ static void test_history_contexts(void)
 	CHECK_EQ_INT(h.nest, 0x12);
 	nz_cm_history_update_byte(&h, ')');          /* not the innermost: kept */
 	CHECK_EQ_INT(h.nest, 0x12);
+	nz_cm_history_free(&h);
+}
+
+static void feed_text(cm_history *h, const char *t)
+{
+	nz_cm_history_reset(h);
+	for (const char *q = t; *q; q++)
+		nz_cm_history_update_byte(h, (u8)*q);
+}
+
+/* The byte classes (CM_C_CGRP, CM_C_CGRP4): a run of letters of one case or of
+ * digits is one class, other bytes are their own, so texts with the same shape
+ * share the class contexts and differ in the others. */
+static void test_byte_classes(void)
+{
+	cm_history h;
+	memset(&h, 0, sizeof(h));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	feed_text(&h, "Ab 12, x");
+	/* A, b, ' ', 1 (the 2 continues the run), ',', ' ', x */
+	CHECK(h.grp == ((u64)'A' << 48 | (u64)'a' << 40 | (u64)' ' << 32 | (u64)'0' << 24 |
+			(u64)',' << 16 | (u64)' ' << 8 | 'a'));
+	CHECK_EQ_INT(h.grp_run, 0);
+	nz_cm_history_update_byte(&h, 'y');
+	CHECK_EQ_INT(h.grp_run, 1);                /* a lower-case run goes on */
+	CHECK_EQ_INT(h.grp & 0xff, 'a');
+	nz_cm_history_update_byte(&h, 0xe9);       /* every byte >= 128 is one class */
+	CHECK_EQ_INT(h.grp & 0xff, 128);
+	const u8 kinds[] = {30, 31, 2};             /* CGRP, CGRP4, O4 */
+	u32 h1[3], h2[3];
+	feed_text(&h, "The cat, 1913 ");
+	nz_cm_context_hashes(kinds, 3, &h, 0, h1);
+	feed_text(&h, "Dog ran, 7 ");
+	nz_cm_context_hashes(kinds, 3, &h, 0, h2);
+	CHECK_EQ_INT(h1[0], h2[0]); /* the same shape: Aa a, 0 */
+	CHECK_EQ_INT(h1[1], h2[1]);
+	CHECK(h1[2] != h2[2]);      /* the bytes differ */
+	feed_text(&h, "The cat; 1913 ");
+	nz_cm_context_hashes(kinds, 3, &h, 0, h2);
+	CHECK(h1[0] != h2[0]);      /* ';' is a class of its own */
+	CHECK(h1[1] != h2[1]);
+	feed_text(&h, "THE cat, 1913 ");
+	nz_cm_context_hashes(kinds, 3, &h, 0, h2);
+	CHECK(h1[0] != h2[0]);      /* 8 classes see "THE" against "The" */
+	CHECK_EQ_INT(h1[1], h2[1]); /* 4 do not */
 	nz_cm_history_free(&h);
 }
 
@@ -811,6 +856,7 @@ int main(void)
 	test_match_model();
 	test_record_model();
 	test_history_contexts();
+	test_byte_classes();
 	test_run_model();
 	test_byte_history();
 	test_ext_input();

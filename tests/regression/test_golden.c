@@ -337,6 +337,9 @@ static const char *const v2_pre_exe_cases[] = {"cm-1", "cm-6", "cm-9", "cm-x", "
  * reference is the frozen old level table) */
 static const char *const v2_pre_respan_cases[] = {"cm-2", "cm-3", "cm-4", "cm-5", "cm-7",
 						  "cm-8", "model-cm-3", "model-cm-l3"};
+/* every level from before the byte classes joined them (presets 12-20, cm-r1-k) */
+static const char *const v2_pre_cgrp_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
+						"cm-6", "cm-7", "cm-8", "cm-9"};
 
 /* Frozen frames of other inputs: tests/data/<dir>/<kind>-<level>.nz decode to
  * tests/data/<dir>/<input>. */
@@ -382,6 +385,9 @@ int main(int argc, char **argv)
 	char pre_respan[1100];
 	snprintf(pre_respan, sizeof(pre_respan), "%s/../v2-pre-respan", v1_dir);
 	read_frozen(input, pre_respan, v2_pre_respan_cases, NZ_ARRAY_LEN(v2_pre_respan_cases), 2);
+	char pre_cgrp[1100];
+	snprintf(pre_cgrp, sizeof(pre_cgrp), "%s/../v2-pre-cgrp", v1_dir);
+	read_frozen(input, pre_cgrp, v2_pre_cgrp_cases, NZ_ARRAY_LEN(v2_pre_cgrp_cases), 2);
 	read_frozen_of("v2-pre-jpeg", "image.pgm", "image");
 	read_frozen_of("v2-pre-jpeg", "code.bin", "code");
 	return nz_test_finish("test_golden");
