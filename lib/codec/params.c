@@ -115,7 +115,7 @@ typedef struct level_entry {
  * cm-1 .. cm-9 (ids 21..29 since the byte classes joined them on 2026-12-03;
  * ids 12..20 are the levels of the re-span of 2026-12-02 and ids 1..9 those of
  * before, which older files name): from lpaq1's contexts at about
- * 1 MB/s to 27 context kinds and a neural byte model at about 25 KB/s. It beats
+ * 1 MB/s to 29 context kinds and a neural byte model at about 25 KB/s. It beats
  * the neural seed models on every corpus file at a small fraction of their cost
  * (docs/BENCHMARKS.md), so they are chosen by name (--model edpc-s ...). */
 static const level_entry levels[NZ_LEVEL_MAX + 1] = {

@@ -519,7 +519,7 @@ static void test_cm_x(void)
 		nz_model_cm.defaults(&r1, 6, 50000);
 		now.preset = NZ_CM_LEVEL_PRESET(level);
 		nz_model_cm.defaults(&now, 6, 50000);
-		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & (CM_C_CGRP | CM_C_CGRP4), 0);
+		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & grp, 0);
 		CHECK(now.extra[CM_X_CTXMASK] & CM_C_CGRP);
 		CHECK_EQ_INT(r1.extra[CM_X_FLAGS], now.extra[CM_X_FLAGS] & ~(u64)CM_F_MIXGRP);
 		CHECK_EQ_INT((now.extra[CM_X_FLAGS] & CM_F_MIXGRP) != 0, level >= 8);

@@ -337,6 +337,14 @@ static void test_record_model(void)
 	nz_cm_history_free(&h);
 }
 
+/* Reset the history and feed it the string t. */
+static void feed_text(cm_history *h, const char *t)
+{
+	nz_cm_history_reset(h);
+	for (const char *q = t; *q; q++)
+		nz_cm_history_update_byte(h, (u8)*q);
+}
+
 /* The history reads words (case-folded), columns, the byte above and nesting;
  * the context kinds hash them (a word hashes the same in any case). */
 static void test_history_contexts(void)
@@ -344,10 +352,7 @@ static void test_history_contexts(void)
 	cm_history h;
 	memset(&h, 0, sizeof(h));
 	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
-	nz_cm_history_reset(&h);
-	const char *a = "ab(x \"Hello\n0123456789\nabcdefg";
-	for (const char *q = a; *q; q++)
-		nz_cm_history_update_byte(&h, (u8)*q);
+	feed_text(&h, "ab(x \"Hello\n0123456789\nabcdefg");
 	CHECK_EQ_INT(h.col, 7);
 	CHECK_EQ_INT(h.line_first, 'a');
 	CHECK_EQ_INT(h.above, '7');                /* same column, line above */
@@ -357,28 +362,17 @@ static void test_history_contexts(void)
 	const u8 kinds[] = {7, 21};
 	u32 h1[2], h2[2];
 	nz_cm_context_hashes(kinds, 2, &h, 0, h1);
-	nz_cm_history_reset(&h);
-	for (const char *q = "ab(x \"HELLO\n0123456789\nABCDEFG"; *q; q++)
-		nz_cm_history_update_byte(&h, (u8)*q);
+	feed_text(&h, "ab(x \"HELLO\n0123456789\nABCDEFG");
 	nz_cm_context_hashes(kinds, 2, &h, 0, h2);
 	CHECK_EQ_INT(h1[0], h2[0]); /* WORD: case-folded */
 	CHECK(h1[1] != h2[1]);      /* LINE: first byte of the line differs */
-	nz_cm_history_reset(&h);
-	for (const char *q = "f(a[b{"; *q; q++)
-		nz_cm_history_update_byte(&h, (u8)*q);
+	feed_text(&h, "f(a[b{");
 	CHECK_EQ_INT(h.nest, 0x123);
 	nz_cm_history_update_byte(&h, '}');
 	CHECK_EQ_INT(h.nest, 0x12);
 	nz_cm_history_update_byte(&h, ')');          /* not the innermost: kept */
 	CHECK_EQ_INT(h.nest, 0x12);
 	nz_cm_history_free(&h);
-}
-
-static void feed_text(cm_history *h, const char *t)
-{
-	nz_cm_history_reset(h);
-	for (const char *q = t; *q; q++)
-		nz_cm_history_update_byte(h, (u8)*q);
 }
 
 /* The byte classes (CM_C_CGRP, CM_C_CGRP4): a run of letters of one case or of
