@@ -27,3 +27,27 @@ void nz_cm_apm_reset(cm_apm *a)
 {
 	memset(a->ready, 0, a->nctx / 8);
 }
+
+int nz_cm_apm_post_init(cm_apm_post *a, u32 nctx)
+{
+	a->nctx = nctx;
+	a->idx = 0;
+	a->t = nz_malloc_aligned((size_t)nctx * 4096 * 8);
+	return a->t ? NZ_OK : NZ_ERR_NOMEM;
+}
+
+void nz_cm_apm_post_free(cm_apm_post *a)
+{
+	nz_free_aligned(a->t);
+	a->t = NULL;
+}
+
+/* Each starts as the identity, as if it had seen 2048 bits at its probability. */
+void nz_cm_apm_post_reset(cm_apm_post *a)
+{
+	for (u32 c = 0; c < a->nctx; c++)
+		for (u32 j = 0; j < 4096; j++) {
+			a->t[(c * 4096 + j) * 2] = (4096 - j) >> 1;
+			a->t[(c * 4096 + j) * 2 + 1] = j >> 1;
+		}
+}

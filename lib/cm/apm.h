@@ -60,4 +60,36 @@ NZ_INLINE void cm_apm_prefetch(const cm_apm *a, u32 ctx)
 	__builtin_prefetch(r + 32);
 }
 
+/* A direct map from (context, 12-bit probability) to the counts of zeros and ones
+ * seen there, the probability their ratio (paq8px's APMPost): the last stage,
+ * which corrects what the chain before it still gets wrong at each probability. */
+typedef struct cm_apm_post {
+	u32 *t;     /* contexts x 4096 x {n0, n1} */
+	u32 nctx;
+	u32 idx;
+} cm_apm_post;
+
+int nz_cm_apm_post_init(cm_apm_post *a, u32 nctx);
+void nz_cm_apm_post_free(cm_apm_post *a);
+void nz_cm_apm_post_reset(cm_apm_post *a);
+NZ_INLINE u64 cm_apm_post_memory(u32 nctx) { return (u64)nctx * 4096 * 8; }
+
+/* The 16-bit probability of a 12-bit pr12 in context ctx. */
+NZ_INLINE u32 cm_apm_post_p(cm_apm_post *a, u32 pr12, u32 ctx)
+{
+	a->idx = (ctx * 4096 + pr12) * 2;
+	u64 n0 = (u64)a->t[a->idx] * 2 + 1, n1 = (u64)a->t[a->idx + 1] * 2 + 1;
+	return (u32)((n1 << 16) / (n0 + n1));
+}
+
+NZ_INLINE void cm_apm_post_update(cm_apm_post *a, int y)
+{
+	u32 *t = a->t + a->idx;
+	t[y]++;
+	if (t[y] >= (1u << 30)) {
+		t[0] >>= 1;
+		t[1] >>= 1;
+	}
+}
+
 #endif /* NZ_CM_APM_H */

@@ -76,9 +76,22 @@ enum {
 	CM_C_TEXT2 = 1u << 29,    /* as TEXT, with more letters */
 	CM_C_CGRP = 1u << 30      /* the classes of the last 8 bytes, runs as one (history.h) */
 };
-/* (beyond an int: not enumerators) */
-#define CM_C_CGRP4 (1u << 31)     /* the classes of the last 4 */
-#define CM_C_ALL_ 0xffffffffu
+/* (beyond an int: not enumerators; extra[CM_X_CTXMASK] is a u64 like every parameter) */
+#define CM_C_CGRP4 ((u64)1 << 31) /* the classes of the last 4 */
+/* the kinds of 2026-12-03 from paq8px's indirect and word models (no level yet) */
+#define CM_C_IND3 ((u64)1 << 32)    /* byte 1 back + the three bytes that followed it before */
+#define CM_C_INDQ ((u64)1 << 33)    /* top nibbles of bytes 1-4 + the two bytes that followed them */
+#define CM_C_INDLC ((u64)1 << 34)   /* the three bytes that followed bytes 1-2 (lower case) */
+#define CM_C_GAPW ((u64)1 << 35)    /* current word + the gap (non-letters) before it */
+#define CM_C_GAPW1 ((u64)1 << 36)   /* byte 1 back + the gap being read + the previous word */
+#define CM_C_GAPW2 ((u64)1 << 37)   /* the last two gaps and the two words between them */
+#define CM_C_FWORD ((u64)1 << 38)   /* the line's first word + current word */
+#define CM_C_INLINE ((u64)1 << 39)  /* where the line started + byte 1 back */
+#define CM_C_LINELEN ((u64)1 << 40) /* column + the previous line's length */
+#define CM_C_BLOCK ((u64)1 << 41)   /* the 1 KiB block + current word (or byte 1 back) */
+#define CM_C_ABOVEGRP ((u64)1 << 42) /* byte above + classes of the last two bytes */
+#define CM_NKINDS 43                /* context kinds defined (bits 0..CM_NKINDS-1) */
+#define CM_C_ALL_ (((u64)1 << CM_NKINDS) - 1)
 
 /* Flags (bits of extra[CM_X_FLAGS]). */
 enum {
@@ -118,7 +131,9 @@ enum {
 				 * JPEG, BMP or WAV file inside a larger one: SEG_SPANS) */
 	CM_F_MIXGRP = 1u << 18, /* with CM_F_MIX7: the 7th mixer is selected by the last three
 				 * byte classes (history.h) instead of the byte two back */
-	CM_F_ALL_ = (1u << 19) - 1
+	CM_F_SSEP = 1u << 19,   /* the SSE chain of paq8px's text model in place of the stages
+				 * (cm_model.c, "SSE") */
+	CM_F_ALL_ = (1u << 20) - 1
 };
 
 #define CM_MAX_MIXERS 6

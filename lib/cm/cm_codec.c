@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cm/cm_common.h"
 #include "cm/cm_model.h"
 #include "cm/datatype_model.h"
 #include "cm/detect.h"
@@ -688,7 +689,9 @@ static int preset_level(u32 preset, int level)
 }
 
 typedef struct cm_level {
-	u32 hash_bits, ctx_mask, match_bits, mixers, sse, flags;
+	u32 hash_bits;
+	u64 ctx_mask;
+	u32 match_bits, mixers, sse, flags;
 } cm_level;
 
 #define CTX_FAST (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_O6)
@@ -926,7 +929,8 @@ static int jpeg_profile_detect(const u8 *b, size_t n)
  * stages and selectors tuned on text (SSE stage 4, SSE2, mixers 7-9) and the
  * neural model only add noise and time there. */
 #define CTX_JPEG (CM_C_O2 | CM_C_O3 | CM_C_O4)
-#define CM_F_NOT_JPEG (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIXGRP | CM_F_MIX8 | CM_F_MIX9 | CM_F_EXT)
+#define CM_F_NOT_JPEG (CM_F_SSE2 | CM_F_SSEP | CM_F_MIX7 | CM_F_MIXGRP | CM_F_MIX8 | CM_F_MIX9 | \
+		       CM_F_EXT)
 
 static int jpeg_profile(nz_model_config *cfg, const u8 *sample, size_t n)
 {
@@ -934,7 +938,8 @@ static int jpeg_profile(nz_model_config *cfg, const u8 *sample, size_t n)
 	if (!(flags & CM_F_JPEG) || !jpeg_profile_detect(sample, n))
 		return 0;
 	cfg->extra[CM_X_CTXMASK] &= CTX_JPEG;
-	if (cfg->extra[CM_X_SSE] > 3)
+	/* paq8px's text chain gives way to the first three stages, as on the levels before it */
+	if (cfg->extra[CM_X_SSE] > 3 || (flags & CM_F_SSEP))
 		cfg->extra[CM_X_SSE] = 3;
 	cfg->extra[CM_X_FLAGS] = flags & ~(u64)CM_F_NOT_JPEG;
 	if (flags & CM_F_EXT)
@@ -977,9 +982,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 	buf[0] = 0;
 	if (nz_cm_params_from_config(cfg, &p))
 		return;
-	u32 kinds = 0; /* of extra[CM_X_CTXMASK]; orders 0 and 1 are always there */
-	for (u32 m = p.ctx_mask; m; m &= m - 1)
-		kinds++;
+	u32 kinds = cm_popcount64(p.ctx_mask); /* orders 0 and 1 are always there */
 	char hash[8], match[16] = "none";
 	if (p.match_bits)
 		pow2_size(match, sizeof(match), p.match_bits);
@@ -990,7 +993,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
 						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
 						 "exe", "image", "jpeg", "audio", "bhist", "spans",
-						 "mixgrp"};
+						 "mixgrp", "ssep"};
 	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))

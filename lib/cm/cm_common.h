@@ -8,8 +8,8 @@
 
 #include "cm/cm_model.h"
 
-#define CM_MAXCTX 32     /* hashed context kinds (bits of extra[CM_X_CTXMASK]) */
-#define CM_MAXIN 160     /* mixer inputs at most, a multiple of 8 */
+#define CM_MAXCTX CM_NKINDS /* hashed context kinds (bits of extra[CM_X_CTXMASK]) */
+#define CM_MAXIN 256     /* mixer inputs at most, a multiple of 8 */
 #define CM_WIN_MIN_BITS 16
 
 NZ_INLINE u32 h32(u32 x)
@@ -31,6 +31,7 @@ NZ_INLINE u32 cm_popcount32(u32 v)
 		n++;
 	return n;
 }
+NZ_INLINE u32 cm_popcount64(u64 v) { return cm_popcount32((u32)v) + cm_popcount32((u32)(v >> 32)); }
 
 
 #endif /* NZ_CM_COMMON_H */

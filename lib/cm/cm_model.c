@@ -74,6 +74,8 @@ u32 nz_cm_model_mixer_inputs(const cm_params *p) { return mixer_inputs(p, NULL);
 
 /* ---- the model ---- */
 
+#define CM_NAPM (CM_MAX_SSE + 2 + 7)
+
 struct cm_model {
 	cm_params P;
 	cm_tables T;          /* made by integer code at creation */
@@ -86,7 +88,9 @@ struct cm_model {
 	cm_ext_input ext;
 	cm_dtype dt;
 	cm_mixer mx;
-	cm_apm apm[CM_MAX_SSE + 2]; /* 4, 5: CM_F_SSE2 */
+	cm_apm apm[CM_NAPM]; /* 4, 5: CM_F_SSE2; 6..12: CM_F_SSEP */
+	cm_apm_post post[2];  /* CM_F_SSEP */
+	u32 misses;           /* CM_F_SSEP: bits that the final probability got wrong, newest low */
 	u32 in_ofs[IN_KINDS_];
 	u32 pr12;             /* mixer output */
 	u32 pfinal;           /* 16-bit final probability */
@@ -116,6 +120,9 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 		return NZ_ERR_PARAM;
 	if ((x[CM_X_FLAGS] & CM_F_MIXGRP) && !(x[CM_X_FLAGS] & CM_F_MIX7))
 		return NZ_ERR_PARAM;
+	/* paq8px's chain is in place of the stages, not after them */
+	if ((x[CM_X_FLAGS] & CM_F_SSEP) && (x[CM_X_SSE] || (x[CM_X_FLAGS] & CM_F_SSE2)))
+		return NZ_ERR_PARAM;
 	/* the neural model's fields: set exactly when CM_F_EXT is */
 	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
 	for (int i = CM_X_FLAGS + 1; i < NZ_MODEL_EXTRA; i++)
@@ -124,7 +131,7 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 	if (ext && (x[CM_X_NNLANES] > CM_MAX_NNLANES || nz_cm_neural_check(cfg)))
 		return NZ_ERR_PARAM;
 	p->hash_bits = (u32)x[CM_X_HASHBITS];
-	p->ctx_mask = (u32)x[CM_X_CTXMASK];
+	p->ctx_mask = x[CM_X_CTXMASK];
 	p->match_bits = (u32)x[CM_X_MATCHBITS];
 	p->mixers = (u32)x[CM_X_MIXERS];
 	p->sse = (u32)x[CM_X_SSE];
@@ -163,12 +170,14 @@ u64 nz_cm_lane_memory(const cm_params *p)
 /* The contexts of the SSE stages: c0; c0 + previous byte; c0 + hash of the last
  * 2 bytes; the match's expected byte + c0; with CM_F_SSE2 c0 + hash of the last
  * 3 bytes, c0 + the current word's hash. */
-static const u32 apm_ctx_bits[CM_MAX_SSE + 2] = {8, 14, 16, 16, 16, 16};
+static const u32 apm_ctx_bits[CM_NAPM] = {8, 14, 16, 16, 16, 16, 11, 16, 16, 16, 16, 16, 16};
 
 /* Whether SSE stage i (of apm[]) is in use: the first p->sse, and 4-5 with
  * CM_F_SSE2. */
 NZ_INLINE int apm_on(const cm_params *p, u32 i)
 {
+	if (i >= CM_MAX_SSE + 2)
+		return (p->flags & CM_F_SSEP) != 0;
 	return i < p->sse || (i >= CM_MAX_SSE && (p->flags & CM_F_SSE2));
 }
 
@@ -194,10 +203,12 @@ u64 nz_cm_model_memory(const cm_params *p)
 	b += nz_cm_match_memory(p->match_bits);
 	b += nz_cm_record_memory(p);
 	b += nz_cm_dtype_memory(p);
-	b += nz_cm_mixer_memory(CM_MAXIN, mixer_count(p));
-	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
+	b += nz_cm_mixer_memory(mixer_inputs(p, NULL), mixer_count(p));
+	for (u32 i = 0; i < CM_NAPM; i++)
 		if (apm_on(p, i))
 			b += cm_apm_memory(apm_ctx_bits[i]);
+	if (p->flags & CM_F_SSEP)
+		b += 2 * cm_apm_post_memory(8);
 	b += 257 * 4;
 	return b;
 }
@@ -219,8 +230,10 @@ void nz_cm_model_destroy(cm_model *m)
 		nz_cm_run_free(&m->run);
 		nz_cm_dtype_free(&m->dt);
 		nz_cm_mixer_free(&m->mx);
-		for (int i = 0; i < CM_MAX_SSE + 2; i++)
+		for (int i = 0; i < CM_NAPM; i++)
 			nz_cm_apm_free(&m->apm[i]);
+		nz_cm_apm_post_free(&m->post[0]);
+		nz_cm_apm_post_free(&m->post[1]);
 	}
 	nz_free_aligned(m);
 }
@@ -250,9 +263,12 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 		rc = nz_cm_dtype_init(&m->dt, p);
 	if (!rc)
 		rc = nz_cm_mixer_init(&m->mx, nin, mixer_count(p), p->backend);
-	for (u32 i = 0; i < CM_MAX_SSE + 2 && !rc; i++)
+	for (u32 i = 0; i < CM_NAPM && !rc; i++)
 		if (apm_on(p, i))
 			rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
+	for (u32 i = 0; i < 2 && !rc; i++)
+		if (p->flags & CM_F_SSEP)
+			rc = nz_cm_apm_post_init(&m->post[i], 8);
 	if (rc) {
 		nz_cm_model_destroy(m);
 		return rc;
@@ -270,15 +286,20 @@ static void reset_shared(cm_model *m)
 	nz_cm_record_reset_shared(&m->rec);
 	nz_cm_dtype_reset_shared(&m->dt, &m->T);
 	nz_cm_mixer_reset_shared(&m->mx);
-	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
+	for (u32 i = 0; i < CM_NAPM; i++)
 		if (apm_on(&m->P, i))
 			nz_cm_apm_reset(&m->apm[i]);
+	if (m->P.flags & CM_F_SSEP) {
+		nz_cm_apm_post_reset(&m->post[0]);
+		nz_cm_apm_post_reset(&m->post[1]);
+	}
 }
 
 /* The history and the small tables of one lane. */
 static void reset_lane(cm_model *m)
 {
 	nz_cm_history_reset(&m->h);
+	m->misses = 0;
 	nz_cm_run_reset_lane(&m->run);
 	nz_cm_record_reset_lane(&m->rec);
 	nz_cm_match_reset(&m->mm);
@@ -310,7 +331,8 @@ int nz_cm_model_create_lane(const cm_model *base, cm_model **out)
 	m->P.match_bits = lane_match_bits(&base->P);
 	/* the lane's own buffers (the copies still point at the base's) */
 	m->h.win = NULL;
-	m->h.ind1 = m->h.ind2 = NULL;
+	m->h.ind1 = m->h.indlc = NULL;
+	m->h.ind2 = m->h.ind4 = NULL;
 	m->mm.mt = NULL;
 	m->rec.cpos = NULL;
 	m->ext.ext_cum = NULL;
@@ -446,10 +468,41 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 	}
 }
 
+/* CM_F_SSEP: paq8px's SSE chain for text. Four stages on the mixer's output
+ * (c0 x recent misses; bit position x misses x the last 2 bytes; the match's
+ * expected byte and length; c0 x the last 2 bytes x the last byte class),
+ * averaged with it (A); three on the first stage's output (the match and the
+ * model's order; orders 3 and 4), averaged with it (B); each of A and B through a
+ * count table per bit position, and the two averaged. */
+NZ_INLINE u32 sse_paq(cm_model *m, u32 pr)
+{
+	const cm_logistic *lg = &m->T.lg;
+	const cm_history *h = &m->h;
+	const u32 c0 = h->c0, c4 = h->c4, bpos = h->bpos, mi = m->misses;
+	const u32 m3 = (mi & 1) | ((mi & 0xfe) != 0) << 1 | ((mi & 0xff00) != 0) << 2;
+	const u32 mlen = m->mm.mlen, ml2 = mlen == 0 ? 0 : mlen < 16 ? 1 : mlen < 32 ? 2 : 3;
+	const u32 mexp = mlen ? m->mm.mexp : 0;
+	cm_apm *a = m->apm + CM_MAX_SSE + 2;
+	u32 p0 = cm_apm_p(&a[0], lg, pr, c0 << 3 | m3);
+	u32 p1 = cm_apm_p(&a[1], lg, pr, hc3(bpos, m3 & 3, c4 & 0xffff) >> 16);
+	u32 p2 = cm_apm_p(&a[2], lg, pr, hc(c0, mexp << 2 | ml2) >> 16);
+	u32 p3 = cm_apm_p(&a[3], lg, pr, hc3(c0, c4 & 0xffff, (u32)h->grp & 0xff) >> 16);
+	u32 pa = ((pr << 4) + p1 + p2 + p3 + 2) >> 2;
+	u32 ord = m->cmap.order < 15 ? m->cmap.order : 15;
+	u32 p4 = cm_apm_p(&a[4], lg, pa >> 4, hc3(c0, mexp, ml2 << 4 | ord) >> 16);
+	u32 p5 = cm_apm_p(&a[5], lg, p0 >> 4, hc(c0, c4 & 0xffffff) >> 16);
+	u32 p6 = cm_apm_p(&a[6], lg, p0 >> 4, hc3(c0, c4, 1) >> 16);
+	u32 pb = (p0 + p4 + p5 + p6 + 2) >> 2;
+	u32 p16 = (cm_apm_post_p(&m->post[0], pa >> 4, bpos) + cm_apm_post_p(&m->post[1], pb >> 4, bpos) + 1) >> 1;
+	return p16 < 16 ? 16 : p16 > 65535 - 16 ? 65535 - 16 : p16;
+}
+
 /* SSE: the mixer's output refined by up to four stages (six with CM_F_SSE2),
  * averaged with it. */
 NZ_INLINE u32 sse(cm_model *m, u32 pr)
 {
+	if (m->P.flags & CM_F_SSEP)
+		return sse_paq(m, pr);
 	const cm_params *p = &m->P;
 	const cm_logistic *lg = &m->T.lg;
 	const u32 c0 = m->h.c0, c1 = m->h.c4 & 0xff;
@@ -530,9 +583,14 @@ static void update(cm_model *m, int y)
 	cm_ext_update(&m->ext, T, y);
 	cm_dtype_update(&m->dt, T, y, m->cmap.sm_limit);
 	cm_mixer_update(&m->mx, y);
-	for (u32 i = 0; i < CM_MAX_SSE + 2; i++)
+	for (u32 i = 0; i < CM_NAPM; i++)
 		if (apm_on(&m->P, i))
 			cm_apm_update(&m->apm[i], T, y);
+	if (m->P.flags & CM_F_SSEP) {
+		cm_apm_post_update(&m->post[0], y);
+		cm_apm_post_update(&m->post[1], y);
+		m->misses = m->misses << 1 | ((m->pfinal >> 15) != (u32)y);
+	}
 
 	/* advance */
 	cm_history *h = &m->h;

@@ -15,7 +15,7 @@ typedef int16_t s16;
 
 typedef struct cm_params {
 	u32 hash_bits;
-	u32 ctx_mask;
+	u64 ctx_mask;  /* CM_C_* */
 	u32 match_bits;
 	u32 mixers;
 	u32 sse;

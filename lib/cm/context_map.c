@@ -7,7 +7,7 @@
 u32 nz_cm_context_map_inputs(const cm_params *p)
 {
 	const u32 per = (p->flags & CM_F_RICH) ? 2 : 1;
-	return (2 + cm_popcount32(p->ctx_mask)) * per;
+	return (2 + cm_popcount64(p->ctx_mask)) * per;
 }
 
 int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
@@ -17,7 +17,7 @@ int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
 	cm->sm_limit = (p->flags & CM_F_SMFAST) ? 255 : CM_SM_LIMIT;
 	cm->nctx = 0;
 	for (u32 b = 0; b < CM_MAXCTX; b++)
-		if (p->ctx_mask & (1u << b))
+		if (p->ctx_mask & ((u64)1 << b))
 			cm->ctype[cm->nctx++] = (u8)b;
 	cm->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
 	cm->ht = nz_big_alloc((size_t)1 << p->hash_bits);
@@ -37,7 +37,7 @@ void nz_cm_context_map_free(cm_context_map *cm)
 
 u64 nz_cm_context_map_memory(const cm_params *p)
 {
-	return ((u64)1 << p->hash_bits) + 65536 + (u64)(cm_popcount32(p->ctx_mask) + 2) * 256 * 4;
+	return ((u64)1 << p->hash_bits) + 65536 + (u64)(cm_popcount64(p->ctx_mask) + 2) * 256 * 4;
 }
 
 void nz_cm_context_map_reset_shared(cm_context_map *cm, const cm_tables *T)

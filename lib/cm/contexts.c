@@ -23,7 +23,7 @@ NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
 	case 13: v = c4 & 0xff00ff00; break;
 	case 14: v = c4 & 0xff00ff; break;
 	case 15: v = c4 & 0xff00; break;
-	case 16: v = hc(c, h->ind1[c]); break;
+	case 16: v = hc(c, h->ind1[c] & 0xffff); break;
 	case 17: v = hc(c4 & 0xffff, h->ind2[c4 & 0xffff]); break;
 	case 18:
 		if (rlen)
@@ -52,7 +52,18 @@ NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
 	case 28: v = hc(h->text & 0xffffff, cm_is_letter(c) ? 0 : c); break;
 	case 29: v = hc(h->text, cm_is_letter(c) ? 0 : c); break;
 	case 30: v = hc3((u32)h->grp, (u32)(h->grp >> 32), h->grp_run); break;
-	default: v = hc((u32)h->grp, h->grp_run); break;
+	case 31: v = hc((u32)h->grp, h->grp_run); break;
+	case 32: v = hc(c, h->ind1[c] & 0xffffff); break;
+	case 33: { u32 q = cm_hist_quad(c4); v = hc(q, h->ind4[q]); } break;
+	case 34: v = hc(h->indlc[h->lc4 & 0xffff] & 0xffffff, 1); break;
+	case 35: v = hc(h->word, h->word ? h->gap1 : h->gap0); break;
+	case 36: v = hc3(c, h->gap0, h->word1); break;
+	case 37: v = hc(hc(h->gap0, h->word1), hc(h->gap1, h->word2)); break;
+	case 38: v = hc3(h->fword, h->word, h->word ? 0 : c); break;
+	case 39: v = hc(h->line_start, c); break;
+	case 40: v = hc(h->col < 255 ? h->col : 255, NZ_MIN(h->line_start - h->prev_line_start, 255u)); break;
+	case 41: v = hc(pos32 >> 10, h->word ? h->word : c); break;
+	default: v = hc3(above, (u32)h->grp & 0xffff, 3); break;
 	}
 	return hc(v, t);
 }

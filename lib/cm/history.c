@@ -7,9 +7,11 @@ int nz_cm_history_init(cm_history *h, u32 win_bits)
 {
 	h->win_mask = (u32)(((u64)1 << win_bits) - 1);
 	h->win = nz_big_alloc((size_t)1 << win_bits);
-	h->ind1 = nz_malloc_aligned(256 * 2);
+	h->ind1 = nz_malloc_aligned(256 * 4);
 	h->ind2 = nz_malloc_aligned(65536 * 2);
-	return h->win && h->ind1 && h->ind2 ? NZ_OK : NZ_ERR_NOMEM;
+	h->ind4 = nz_malloc_aligned(65536 * 2);
+	h->indlc = nz_malloc_aligned(65536 * 4);
+	return h->win && h->ind1 && h->ind2 && h->ind4 && h->indlc ? NZ_OK : NZ_ERR_NOMEM;
 }
 
 void nz_cm_history_free(cm_history *h)
@@ -18,17 +20,25 @@ void nz_cm_history_free(cm_history *h)
 		nz_big_free(h->win, (size_t)h->win_mask + 1);
 	nz_free_aligned(h->ind1);
 	nz_free_aligned(h->ind2);
+	nz_free_aligned(h->ind4);
+	nz_free_aligned(h->indlc);
 	h->win = NULL;
-	h->ind1 = h->ind2 = NULL;
+	h->ind1 = h->indlc = NULL;
+	h->ind2 = h->ind4 = NULL;
 }
 
-u64 nz_cm_history_memory(u32 win_bits) { return ((u64)1 << win_bits) + 2 * 256 + 2 * 65536; }
+u64 nz_cm_history_memory(u32 win_bits) { return ((u64)1 << win_bits) + 4 * 256 + 8 * 65536; }
 
 void nz_cm_history_reset(cm_history *h)
 {
 	memset(h->win, 0, (size_t)h->win_mask + 1);
-	memset(h->ind1, 0, 256 * 2);
+	memset(h->ind1, 0, 256 * 4);
 	memset(h->ind2, 0, 65536 * 2);
+	memset(h->ind4, 0, 65536 * 2);
+	memset(h->indlc, 0, 65536 * 4);
+
+	h->gap0 = h->gap1 = h->fword = h->lc4 = 0;
+
 	h->pos = 0;
 	h->c0 = 1;
 	h->c4 = h->c8 = 0;
@@ -49,23 +59,38 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 	h->pos++;
 	pos32++;
 	u32 c1old = h->c4 & 0xff, c2old = (h->c4 >> 8) & 0xff;
+	u32 q4old = cm_hist_quad(h->c4);
 	h->c8 = (h->c8 << 8) | (h->c4 >> 24);
 	h->c4 = (h->c4 << 8) | c;
 
-	/* indirect tables: what followed the previous byte / byte pair */
-	h->ind1[c1old] = (u16)((h->ind1[c1old] << 8) | c);
+	/* indirect tables: what followed the previous byte / byte pair / nibble quad /
+	 * lower-case pair */
+	h->ind1[c1old] = (h->ind1[c1old] << 8) | c;
 	u32 i2 = (c2old << 8) | c1old;
 	h->ind2[i2] = (u16)((h->ind2[i2] << 8) | c);
+	h->ind4[q4old] = (u16)((h->ind4[q4old] << 8) | c);
+	{
+		u32 lc = c - 'A' < 26 ? c | 32 : c, ilc = h->lc4 & 0xffff;
+		h->indlc[ilc] = (h->indlc[ilc] << 8) | lc;
+		h->lc4 = (h->lc4 << 8) | lc;
+	}
 
 	/* words, their lengths and the letters-only text */
 	if (cm_is_letter(c)) {
-		if (h->word == 0)
+		if (h->word == 0) {
 			h->wordc = c1old;
+			h->gap1 = h->gap0;
+		}
+		h->gap0 = 0;
 		h->word = hc(h->word, c | 32);
 		h->wlen++;
+
 		h->text = h->text * (997 * 16) + (c | 32);
 	} else {
+		h->gap0 = hc(h->gap0, c);
 		if (h->word) {
+			if (!h->fword)
+				h->fword = h->word;
 			h->word2 = h->word1;
 			h->word1 = h->word;
 			h->word = 0;
@@ -106,6 +131,7 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 	if (c == '\n') {
 		h->prev_line_start = h->line_start;
 		h->line_start = pos32;
+		h->fword = 0;
 	}
 	h->col = pos32 - h->line_start;
 	if (h->col == 1)

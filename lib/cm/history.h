@@ -31,8 +31,14 @@ typedef struct cm_history {
 	u64 grp;              /* classes of the last bytes (paq8px's char groups), a run of letters of
 	                       * one case or of digits as one, newest in the low byte */
 	u32 grp_run;          /* the last byte continued such a run (grp did not move) */
-	u16 *ind1;            /* 256: last two bytes that followed each byte */
-	u16 *ind2;            /* 65536: same after each byte pair */
+	u32 gap0, gap1;       /* hash of the non-letters since the last letter (0 in a word); the
+	                       * gap before the current or last word */
+	u32 fword;            /* the first word of the line (0 until it ends) */
+	u32 lc4;              /* the last 4 bytes, letters in lower case */
+	u32 *ind1;            /* 256: last four bytes that followed each byte */
+	u16 *ind2;            /* 65536: last two after each byte pair */
+	u16 *ind4;            /* 65536: last two after each top-nibble quad (bytes 1-4) */
+	u32 *indlc;           /* 65536: last four after each lower-case byte pair */
 } cm_history;
 
 /* ASCII letters, either case (what the word and text contexts count). */
@@ -45,6 +51,12 @@ void nz_cm_history_reset(cm_history *h);
 u64 nz_cm_history_memory(u32 win_bits);
 /* Append the byte just coded. */
 void nz_cm_history_update_byte(cm_history *h, u32 c);
+
+/* The top nibbles of the 4 bytes of c4 (16 bits). */
+NZ_INLINE u32 cm_hist_quad(u32 c4)
+{
+	return (c4 >> 4 & 0xf) | (c4 >> 8 & 0xf0) | (c4 >> 12 & 0xf00) | (c4 >> 16 & 0xf000);
+}
 
 /* The byte `back` bytes before the next one (back >= 1). */
 NZ_INLINE u32 cm_hist_back(const cm_history *h, u32 back)

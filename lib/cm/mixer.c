@@ -67,13 +67,10 @@ void nz_cm_mixer_free(cm_mixer *mx)
 
 u64 nz_cm_mixer_memory(u32 nin, u32 mixers)
 {
-	(void)nin;
-	/* an upper bound: 256 sets for each of the first six, then their own counts
-	 * (CM_F_MIX7, MIX8, MIX9) */
-	u64 b = (u64)NZ_MIN(mixers, CM_MAX_MIXERS) * 256 * CM_MAXIN * 4;
-	for (u32 i = CM_MAX_MIXERS; i < mixers && i < CM_MIXERS_ALLOC; i++)
-		b += (u64)nz_cm_mixer_sets[i] * CM_MAXIN * 4;
-	return b;
+	u64 sets = 0; /* what nz_cm_mixer_init allocates */
+	for (u32 i = 0; i < mixers && i < CM_MIXERS_ALLOC; i++)
+		sets += nz_cm_mixer_sets[i];
+	return sets * ((nin + 7) & ~7u) * 4;
 }
 
 void nz_cm_mixer_reset_shared(cm_mixer *mx)

@@ -63,7 +63,7 @@ typedef struct cm_mixer {
 /* nin inputs (at most CM_MAXIN), `mixers` layer-1 mixers. */
 int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend);
 void nz_cm_mixer_free(cm_mixer *mx);
-/* Bytes of weights for nin inputs (CM_MAXIN: the bound). */
+/* Bytes of weights nz_cm_mixer_init allocates for nin inputs and `mixers` mixers. */
 u64 nz_cm_mixer_memory(u32 nin, u32 mixers);
 void nz_cm_mixer_reset_shared(cm_mixer *mx);
 void nz_cm_mixer_reset_lane(cm_mixer *mx);

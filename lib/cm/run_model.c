@@ -7,12 +7,12 @@ u32 nz_cm_run_inputs(const cm_params *p)
 {
 	if (!(p->flags & CM_F_RUN))
 		return 0;
-	return cm_popcount32(p->ctx_mask) * ((p->flags & CM_F_BHIST) ? 2 : 1);
+	return cm_popcount64(p->ctx_mask) * ((p->flags & CM_F_BHIST) ? 2 : 1);
 }
 
 int nz_cm_run_init(cm_run *r, const cm_params *p)
 {
-	r->nctx = cm_popcount32(p->ctx_mask);
+	r->nctx = cm_popcount64(p->ctx_mask);
 	r->hash_bits = p->hash_bits;
 	r->rt = NULL;
 	r->rt_mask = 0;

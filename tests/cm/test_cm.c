@@ -244,9 +244,9 @@ static void test_validate(void)
 	}
 	static const struct { int idx; u64 v; } bad[] = {
 		{CM_X_VERSION, 0}, {CM_X_VERSION, 2}, {CM_X_HASHBITS, 15}, {CM_X_HASHBITS, 31},
-		{CM_X_CTXMASK, 1ull << 40}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
+		{CM_X_CTXMASK, 1ull << CM_NKINDS}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
-		{CM_X_CTXMASK, 1ull << 32}, {CM_X_FLAGS, (u64)CM_F_ALL_ + 1}, {9, 1}, {15, 7},
+		{CM_X_CTXMASK, 1ull << 63}, {CM_X_FLAGS, (u64)CM_F_ALL_ + 1}, {9, 1}, {15, 7},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -503,6 +503,14 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX7;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	/* paq8px's chain is in place of the stages */
+	bad = cfg;
+	bad.extra[CM_X_FLAGS] |= CM_F_SSEP;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM); /* with SSE2 and 4 stages */
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_SSE2;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_SSE] = 0;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	bad = cfg;
 	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 29) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);

@@ -271,6 +271,35 @@ static void test_apm(void)
 	nz_cm_apm_free(&a);
 }
 
+/* The count table after the SSE chain (CM_F_SSEP) starts as the identity, learns
+ * what one (context, probability) cell sees and nothing else, and halves both
+ * counts before they overflow. */
+static void test_apm_post(void)
+{
+	cm_apm_post a;
+	REQUIRE(nz_cm_apm_post_init(&a, 2) == NZ_OK);
+	nz_cm_apm_post_reset(&a);
+	for (u32 pr = 1; pr < 4096; pr += 7)
+		for (u32 ctx = 0; ctx < 2; ctx++)
+			CHECK(abs((int)cm_apm_post_p(&a, pr, ctx) - (int)(pr << 4)) <= 32);
+	for (int i = 0; i < 6000; i++) {
+		(void)cm_apm_post_p(&a, 2048, 1);
+		cm_apm_post_update(&a, i % 4 != 0); /* three ones in four */
+	}
+	u32 q = cm_apm_post_p(&a, 2048, 1);
+	CHECK(q > 65536 * 6 / 10 && q < 65536 * 3 / 4);
+	CHECK(abs((int)cm_apm_post_p(&a, 2048, 0) - 32768) <= 32);
+	CHECK(abs((int)cm_apm_post_p(&a, 2049, 1) - 2049 * 16) <= 32);
+	/* near the limit both counts halve, the ratio stays */
+	(void)cm_apm_post_p(&a, 100, 0);
+	a.t[a.idx] = 3000;
+	a.t[a.idx + 1] = (1u << 30) - 1;
+	cm_apm_post_update(&a, 1);
+	CHECK_EQ_INT(a.t[a.idx], 1500);
+	CHECK_EQ_INT(a.t[a.idx + 1], 1u << 29);
+	nz_cm_apm_post_free(&a);
+}
+
 static void feed(cm_history *h, cm_match *mm, cm_record *rec, const u8 *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -372,6 +401,57 @@ static void test_history_contexts(void)
 	CHECK_EQ_INT(h.nest, 0x12);
 	nz_cm_history_update_byte(&h, ')');          /* not the innermost: kept */
 	CHECK_EQ_INT(h.nest, 0x12);
+	nz_cm_history_free(&h);
+}
+
+/* The kinds of paq8px's indirect and word models (CM_C_IND3 .. CM_C_ABOVEGRP):
+ * what followed a byte, a nibble quad and a lower-case pair; the gaps between
+ * words; the line's first word. */
+static void test_indirect_and_gaps(void)
+{
+	cm_history h;
+	memset(&h, 0, sizeof(h));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	feed_text(&h, "a1a2a3a4a");
+	CHECK_EQ_INT(h.ind1['a'], (u32)('1' << 24 | '2' << 16 | '3' << 8 | '4'));
+	CHECK_EQ_INT(h.ind1['a'] & 0xffff, (u32)('3' << 8 | '4')); /* IND1's two */
+	feed_text(&h, "PQRSt");
+	CHECK_EQ_INT(h.ind4[cm_hist_quad('P' << 24 | 'Q' << 16 | 'R' << 8 | 'S')] & 0xff, 't');
+	CHECK_EQ_INT(cm_hist_quad(0x12345678), 0x1357);
+	feed_text(&h, "AbxaBy");
+	CHECK_EQ_INT(h.indlc['a' << 8 | 'b'], (u32)('x' << 8 | 'y')); /* either case, one slot */
+	CHECK_EQ_INT(h.lc4, (u32)('x' << 24 | 'a' << 16 | 'b' << 8 | 'y'));
+	/* gaps: 0 inside a word; the one before the word kept in gap1 */
+	feed_text(&h, "the cat, dog");
+	CHECK_EQ_INT(h.gap0, 0);
+	CHECK_EQ_INT(h.gap1, hc(hc(0, ','), ' '));
+	nz_cm_history_update_byte(&h, '.');
+	CHECK_EQ_INT(h.gap0, hc(0, '.'));
+	/* the first word of the line, from its end to the newline */
+	feed_text(&h, "alpha beta\ngam");
+	CHECK_EQ_INT(h.fword, 0);
+	feed_text(&h, "alpha beta\ngamma delta");
+	u32 gamma = 0;
+	for (const char *q = "gamma"; *q; q++)
+		gamma = hc(gamma, (u32)*q);
+	CHECK_EQ_INT(h.fword, gamma);
+	/* the same words after the same gaps hash the same in GAPW and GAPW2 (kinds 35,
+	 * 37), whatever came before; GAPW1 (36) sees the previous word */
+	const u8 kinds[] = {35, 36, 37, 38, 41};
+	u32 h1[5], h2[5];
+	feed_text(&h, "x an old cat, dog");
+	nz_cm_context_hashes(kinds, 5, &h, 0, h1);
+	feed_text(&h, "y the old cat, dog");
+	nz_cm_context_hashes(kinds, 5, &h, 0, h2);
+	CHECK_EQ_INT(h1[0], h2[0]);
+	CHECK_EQ_INT(h1[1], h2[1]);
+	CHECK_EQ_INT(h1[2], h2[2]);
+	CHECK(h1[3] != h2[3]); /* FWORD: the lines start with x and y */
+	CHECK_EQ_INT(h1[4], h2[4]); /* BLOCK: one 1 KiB block, the same word */
+	feed_text(&h, "x an old bat, dog");
+	nz_cm_context_hashes(kinds, 5, &h, 0, h2);
+	CHECK_EQ_INT(h1[0], h2[0]);
+	CHECK(h1[2] != h2[2]); /* the word before the gap differs */
 	nz_cm_history_free(&h);
 }
 
@@ -584,13 +664,13 @@ static void test_latest_match(void)
  * the count the model used to keep by hand, for every flag combination. */
 static void test_input_registry(void)
 {
-	const u32 masks[] = {0, CM_C_O2, CM_C_O2 | CM_C_O3 | CM_C_WORD, CM_C_ALL_};
+	const u64 masks[] = {0, CM_C_O2, CM_C_O2 | CM_C_O3 | CM_C_WORD, CM_C_ALL_};
 	for (size_t mi = 0; mi < sizeof(masks) / sizeof(masks[0]); mi++)
 		for (u32 f = 0; f <= CM_F_ALL_; f++)
 			for (u32 mb = 0; mb <= 20; mb += 20) {
 				cm_params p = {.hash_bits = 20, .ctx_mask = masks[mi], .match_bits = mb,
 					       .mixers = 1, .flags = f};
-				u32 nctx = cm_popcount32(masks[mi]);
+				u32 nctx = cm_popcount64(masks[mi]);
 				u32 per = (f & CM_F_RICH) ? 2 : 1;
 				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
 					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) ? 16 : 0) + 1 +
@@ -847,10 +927,12 @@ int main(void)
 	test_state_map();
 	test_context_map();
 	test_apm();
+	test_apm_post();
 	test_match_model();
 	test_record_model();
 	test_history_contexts();
 	test_byte_classes();
+	test_indirect_and_gaps();
 	test_run_model();
 	test_byte_history();
 	test_ext_input();

@@ -178,6 +178,18 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_FLAGS] |= CM_F_BHIST;
 		if (b[4] & 0x40)
 			cfg->extra[CM_X_FLAGS] |= CM_F_SPANS;
+		/* kinds 32-42, MIXGRP and paq8px's SSE chain have no bytes of their own: they
+		 * follow from bytes that pick other things (so the seeds of levels 8
+		 * and 9 hold some of them, not the levels' own); the chain, one time in
+		 * 4, takes the place of the stages */
+		cfg->extra[CM_X_CTXMASK] |= ((u64)(b[1] ^ b[5] ^ b[9]) << 32 |
+					     (u64)((b[2] ^ b[7]) & 7) << 40) & CM_C_ALL_;
+		if ((cfg->extra[CM_X_FLAGS] & CM_F_MIX7) && ((b[2] ^ b[6]) & 0x08))
+			cfg->extra[CM_X_FLAGS] |= CM_F_MIXGRP;
+		if (((b[3] ^ b[8]) & 0x30) == 0x30) {
+			cfg->extra[CM_X_FLAGS] = (cfg->extra[CM_X_FLAGS] | CM_F_SSEP) & ~(u64)CM_F_SSE2;
+			cfg->extra[CM_X_SSE] = 0;
+		}
 		if (cfg->extra[CM_X_FLAGS] & (CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9))
 			cfg->extra[CM_X_MIXERS] = CM_MAX_MIXERS;
 		*budget = 32;
