@@ -244,12 +244,14 @@ static void print_help(void)
 "\n", NZ_LEVEL_DEFAULT);
 	print_levels();
 	printf("\nModels: %s\n", nz_model_names());
-	printf("  cm-1 .. cm-9   context mixing, the levels' models (about 1 MB/s .. 25 KB/s;\n"
+	printf("  cm-1 .. cm-9   context mixing, the levels' models (about 1 MB/s .. 10 KB/s;\n"
 	       "                 cm-9 mixes in a small neural model, edpc-tiny)\n"
 	       "  cm-nn          the level 9 of before 2026-12 with edpc-tiny in the mix\n"
 	       "  cm-x           the level 9 of before 2026-12 with more text contexts, SSE\n"
-	       "                 stages and mixers (cm-r1-8; cm-8 adds the byte classes)\n"
+	       "                 stages and mixers (cm-r1-8; cm-r2-8 adds the byte classes)\n"
 	       "  cm-r1-1 .. cm-r1-9   the levels of 2026-12-02 (before the byte classes)\n"
+	       "  cm-r2-1 .. cm-r2-9   the levels with the byte classes, before paq8px's SSE\n"
+	       "                 chain and word contexts joined cm-7 .. cm-9\n"
 	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
 	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
 	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"

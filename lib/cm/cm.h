@@ -78,7 +78,7 @@ enum {
 };
 /* (beyond an int: not enumerators; extra[CM_X_CTXMASK] is a u64 like every parameter) */
 #define CM_C_CGRP4 ((u64)1 << 31) /* the classes of the last 4 */
-/* the kinds of 2026-12-03 from paq8px's indirect and word models (no level yet) */
+/* the kinds of 2026-12-03 from paq8px's indirect and word models (levels 8-9) */
 #define CM_C_IND3 ((u64)1 << 32)    /* byte 1 back + the three bytes that followed it before */
 #define CM_C_INDQ ((u64)1 << 33)    /* top nibbles of bytes 1-4 + the two bytes that followed them */
 #define CM_C_INDLC ((u64)1 << 34)   /* the three bytes that followed bytes 1-2 (lower case) */
@@ -142,12 +142,14 @@ enum {
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64
 
-/* The preset id of level k (1..9) since the byte classes joined the levels
- * (2026-12-03; cm-1 .. cm-9); ids 12..20 are the levels as the re-span of
- * 2026-12-02 made them (cm-r1-1 ..) and ids 1..9 the levels of before
- * (cm-v2-1 ..), which older headers name (a changed default needs a new preset
- * id, docs/FORMAT.md). */
-#define NZ_CM_LEVEL_PRESET(k) (20 + (k))
+/* The preset id of level k (1..9) since paq8px's SSE chain and the indirect and
+ * word kinds joined levels 7-9 (late 2026-12-03; cm-1 .. cm-9); ids 21..29 are the
+ * levels when the byte classes joined them (earlier that day, cm-r2-1 ..), ids
+ * 12..20 the levels as the re-span of 2026-12-02 made them (cm-r1-1 ..) and ids
+ * 1..9 the levels of before (cm-v2-1 ..), which older headers name (a changed
+ * default needs a new preset id, docs/FORMAT.md). */
+#define NZ_CM_LEVEL_PRESET(k) (29 + (k))
+#define NZ_CM_R2_PRESET(k) (20 + (k))
 #define NZ_CM_R1_PRESET(k) (11 + (k))
 
 /* Set cfg->extra[] and preset for level 1..9 (0 is store, handled by the caller;

@@ -669,12 +669,15 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 #define CM_X_CTX (CM_C_TAG | CM_C_WORD12 | CM_C_TEXT)
 #define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY)
 
-/* cm-r1-1 .. cm-r1-9 are presets CM_PRESET_R1 + 1 .. + 9, cm-1 .. cm-9 presets
- * CM_PRESET_LEVELS + 1 .. + 9 (NZ_CM_R1_PRESET, NZ_CM_LEVEL_PRESET, cm.h) */
+/* cm-r1-1 .. cm-r1-9 are presets CM_PRESET_R1 + 1 .. + 9, cm-r2-k CM_PRESET_R2 + k,
+ * cm-1 .. cm-9 presets CM_PRESET_LEVELS + 1 .. + 9 (NZ_CM_R1_PRESET,
+ * NZ_CM_R2_PRESET, NZ_CM_LEVEL_PRESET, cm.h) */
 #define CM_PRESET_R1 NZ_CM_R1_PRESET(0)
 _Static_assert(CM_PRESET_R1 == CM_PRESET_X, "the re-spanned level presets follow cm-x");
+#define CM_PRESET_R2 NZ_CM_R2_PRESET(0)
+_Static_assert(CM_PRESET_R2 == NZ_CM_R1_PRESET(9), "the cm-r2 presets follow cm-r1-9");
 #define CM_PRESET_LEVELS NZ_CM_LEVEL_PRESET(0)
-_Static_assert(CM_PRESET_LEVELS == NZ_CM_R1_PRESET(9), "the level presets follow cm-r1-9");
+_Static_assert(CM_PRESET_LEVELS == NZ_CM_R2_PRESET(9), "the level presets follow cm-r2-9");
 #define CM_PRESETS_END NZ_CM_LEVEL_PRESET(10)
 
 /* The level a preset stands on (of its own table): cm-k, cm-r1-k and cm-v2-k on
@@ -683,6 +686,8 @@ static int preset_level(u32 preset, int level)
 {
 	if (preset > CM_PRESET_LEVELS)
 		return (int)(preset - CM_PRESET_LEVELS);
+	if (preset > CM_PRESET_R2)
+		return (int)(preset - CM_PRESET_R2);
 	if (preset > CM_PRESET_R1)
 		return (int)(preset - CM_PRESET_R1);
 	return preset == CM_PRESET_NN || preset == CM_PRESET_X ? 9 : preset ? (int)preset : level;
@@ -748,16 +753,13 @@ static const cm_level levels_r1[10] = {
 	/* 9 */ {30, CTX_TOP, 28, 6, 4, CM_F_STRONG_IN | CM_X_FLAGS_ADD | CM_F_BHIST | CM_F_EXT},
 };
 
-/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
- * lpaq1, the default (6) the strongest at 150 KB/s or more, 8 = cm-x with the
- * byte histories, and 9 that with a neural byte model mixed in (CM_F_EXT,
- * CM_NN_MODEL). Since 2026-12-03 they have the byte-class kinds (CM_C_CGRP,
- * CM_C_CGRP4: 1-2 % smaller on text, source and XML); level 1 has CGRP in
- * place of order 6, so that it keeps five hashed contexts and its speed. They
- * are presets 21-29, their own reference, so their frames record nothing. */
+/* The levels with the byte-class kinds (CM_C_CGRP, CM_C_CGRP4: 1-2 % smaller on
+ * text, source and XML; level 1 has CGRP in place of order 6, so that it keeps
+ * five hashed contexts and its speed), as 2026-12-03 made them, frozen: presets
+ * cm-r2-1 .. cm-r2-9 (ids 21-29, their own reference). Never change them. */
 #define CTX_L1 (CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_WORD | CM_C_CGRP)
 #define CTX_GRP (CM_C_CGRP | CM_C_CGRP4)
-static const cm_level levels[10] = {
+static const cm_level levels_r2[10] = {
 	/* 0: not used (store) */
 	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
 	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
@@ -770,6 +772,31 @@ static const cm_level levels[10] = {
 	/* 8 */ {30, CTX_TOP | CTX_GRP, 28, 6, 4, CM_F_STRONG_IN | CM_X_FLAGS_ADD | CM_F_BHIST | CM_F_MIXGRP},
 	/* 9 */ {30, CTX_TOP | CTX_GRP, 28, 6, 4,
 		 CM_F_STRONG_IN | CM_X_FLAGS_ADD | CM_F_BHIST | CM_F_MIXGRP | CM_F_EXT},
+};
+
+/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
+ * lpaq1, the default (6) the strongest at 150 KB/s or more, 8 = cm-x with the
+ * byte histories, and 9 that with a neural byte model mixed in (CM_F_EXT,
+ * CM_NN_MODEL). Levels 1-6 are those of levels_r2; 7-9 have paq8px's SSE chain
+ * (CM_F_SSEP) in place of the stages, and 8-9 the indirect and word kinds of
+ * 2026-12-03 (CTX_PAQ8, CTX_PAQ9). They are presets 30-38, their own reference,
+ * so their frames record nothing. */
+#define CTX_PAQ8 (CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK)
+#define CTX_PAQ9 (CTX_PAQ8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP)
+#define CM_F_TOP (CM_F_STRONG_IN | CM_F_LRDECAY | CM_F_SSEP)
+#define CM_F_TOP8 (CM_F_TOP | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_BHIST | CM_F_MIXGRP)
+static const cm_level levels[10] = {
+	/* 0: not used (store) */
+	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 2 */ {27, CTX_LPAQ | CM_C_COLUMN | CM_C_LINE | CM_C_CGRP, 27, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 3 */ {28, CTX_MID | CM_C_CGRP, 28, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 4 */ {28, CTX_MID | CM_C_CGRP, 28, 3, 3, CM_F_X86 | CM_F_TYPES_IN | CM_F_RICH | CM_F_REC},
+	/* 5 */ {28, CTX_MID | CM_C_CGRP, 28, 3, 3, CM_F_STRONG_IN},
+	/* 6 */ {29, CTX_STRONG | CTX_GRP, 28, 6, 4, CM_F_STRONG_IN},
+	/* 7 */ {30, CTX_TOP | CTX_GRP, 28, 6, 0, CM_F_TOP},
+	/* 8 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ8, 28, 6, 0, CM_F_TOP8},
+	/* 9 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT},
 };
 
 static void config_of(const cm_level *L, nz_model_config *cfg)
@@ -831,15 +858,17 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	       ((p.flags & CM_F_EXT) ? nz_cm_neural_memory(cfg) : 0);
 }
 
-/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r1-k
- * levels_r1[k], cm-v2-k levels_v2[k], preset 0 lv0[level] (levels for the
- * defaults, levels_v2 for the reference); cm-nn and cm-x are the frozen old
- * level 9 plus their additions, so they code as they did before the re-span. */
+/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r2-k
+ * levels_r2[k], cm-r1-k levels_r1[k], cm-v2-k levels_v2[k], preset 0 lv0[level]
+ * (levels for the defaults, levels_v2 for the reference); cm-nn and cm-x are the
+ * frozen old level 9 plus their additions, so they code as they did before the
+ * re-span. */
 static void preset_config(const cm_level *lv0, nz_model_config *cfg, int level, u64 content_size)
 {
 	const u32 preset = cfg->preset;
 	const int fresh = cfg->extra[CM_X_VERSION] == 0;
 	const cm_level *t = preset > CM_PRESET_LEVELS ? levels
+			    : preset > CM_PRESET_R2   ? levels_r2
 			    : preset > CM_PRESET_R1   ? levels_r1
 			    : preset		      ? levels_v2
 						      : lv0;
@@ -1025,8 +1054,9 @@ static u64 cm_memory(const nz_model_config *cfg) { return nz_cm_state_memory(cfg
 static const char *const cm_presets[] = {
 	"cm", "cm-v2-1", "cm-v2-2", "cm-v2-3", "cm-v2-4", "cm-v2-5", "cm-v2-6", "cm-v2-7",
 	"cm-v2-8", "cm-v2-9", "cm-nn", "cm-x", "cm-r1-1", "cm-r1-2", "cm-r1-3", "cm-r1-4",
-	"cm-r1-5", "cm-r1-6", "cm-r1-7", "cm-r1-8", "cm-r1-9", "cm-1", "cm-2", "cm-3", "cm-4",
-	"cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
+	"cm-r1-5", "cm-r1-6", "cm-r1-7", "cm-r1-8", "cm-r1-9", "cm-r2-1", "cm-r2-2", "cm-r2-3",
+	"cm-r2-4", "cm-r2-5", "cm-r2-6", "cm-r2-7", "cm-r2-8", "cm-r2-9", "cm-1", "cm-2", "cm-3",
+	"cm-4", "cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
 _Static_assert(NZ_ARRAY_LEN(cm_presets) == CM_PRESETS_END + 1, "a name for every preset");
 
 const nz_model_desc nz_model_cm = {

@@ -448,8 +448,10 @@ static void test_cm_x(void)
 	cfg.preset = 11;
 	nz_model_cm.defaults(&cfg, 3, 50000);
 	nz_model_cm.reference(&ref9, 9, 50000);
-	nz_model_cm.defaults(&c8, 8, 50000);
-	nz_model_cm.defaults(&c9, 9, 50000);
+	c8.preset = NZ_CM_R2_PRESET(8);
+	c9.preset = NZ_CM_R2_PRESET(9);
+	nz_model_cm.defaults(&c8, 6, 50000);
+	nz_model_cm.defaults(&c9, 6, 50000);
 	CHECK_EQ_INT(cfg.preset, 11);
 	CHECK(strcmp(nz_model_cm.preset_names[11], "cm-x") == 0);
 	const u64 types = CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO;
@@ -458,7 +460,7 @@ static void test_cm_x(void)
 						    CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY);
 	CHECK_EQ_INT(nz_model_cm.validate(&cfg), NZ_OK);
 	CHECK(nz_model_cm.memory(&cfg) > nz_model_cm.memory(&ref9));
-	/* level 8 is cm-x with the byte classes and the byte histories, level 9 that
+	/* cm-r2-8 is cm-x with the byte classes and the byte histories, cm-r2-9 that
 	 * with the neural model */
 	const u64 grp = CM_C_CGRP | CM_C_CGRP4;
 	CHECK_EQ_INT(c8.extra[CM_X_CTXMASK], cfg.extra[CM_X_CTXMASK] | grp);
@@ -503,8 +505,9 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX7;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	/* paq8px's chain is in place of the stages */
 	bad = cfg;
+	/* paq8px's chain is in place of the stages */
+	bad = c8;
 	bad.extra[CM_X_FLAGS] |= CM_F_SSEP;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM); /* with SSE2 and 4 stages */
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_SSE2;
@@ -512,25 +515,48 @@ static void test_cm_x(void)
 	bad.extra[CM_X_SSE] = 0;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	bad = cfg;
-	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 29) */
+	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 38) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.preset = NZ_CM_LEVEL_PRESET(9);
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_LEVEL_PRESET(9)], "cm-9") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R1_PRESET(9)], "cm-r1-9") == 0);
-	/* the levels of 2026-12-02 by name: no byte classes */
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R2_PRESET(9)], "cm-r2-9") == 0);
+	/* the levels of 2026-12-02 by name: no byte classes; the levels with them
+	 * (cm-r2-k): the levels of now without paq8px's chain and the kinds after
+	 * the byte classes */
+	const u64 paq8 = CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK;
+	const u64 paq9 = paq8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP;
 	for (int level = 1; level <= 9; level++) {
-		nz_model_config r1, now;
+		nz_model_config r1, r2, now;
 		memset(&r1, 0, sizeof(r1));
+		memset(&r2, 0, sizeof(r2));
 		memset(&now, 0, sizeof(now));
 		r1.preset = NZ_CM_R1_PRESET(level);
 		nz_model_cm.defaults(&r1, 6, 50000);
+		r2.preset = NZ_CM_R2_PRESET(level);
+		nz_model_cm.defaults(&r2, 6, 50000);
 		now.preset = NZ_CM_LEVEL_PRESET(level);
 		nz_model_cm.defaults(&now, 6, 50000);
 		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & grp, 0);
-		CHECK(now.extra[CM_X_CTXMASK] & CM_C_CGRP);
-		CHECK_EQ_INT(r1.extra[CM_X_FLAGS], now.extra[CM_X_FLAGS] & ~(u64)CM_F_MIXGRP);
-		CHECK_EQ_INT((now.extra[CM_X_FLAGS] & CM_F_MIXGRP) != 0, level >= 8);
+		CHECK(r2.extra[CM_X_CTXMASK] & CM_C_CGRP);
+		CHECK_EQ_INT(r1.extra[CM_X_FLAGS], r2.extra[CM_X_FLAGS] & ~(u64)CM_F_MIXGRP);
+		CHECK_EQ_INT((r2.extra[CM_X_FLAGS] & CM_F_MIXGRP) != 0, level >= 8);
+		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		const u64 add = level == 9 ? paq9 : level == 8 ? paq8 : 0;
+		CHECK_EQ_INT(now.extra[CM_X_CTXMASK], r2.extra[CM_X_CTXMASK] | add);
+		CHECK_EQ_INT(r2.extra[CM_X_CTXMASK] & paq9, 0);
+		if (level <= 6) {
+			CHECK_EQ_INT(now.extra[CM_X_FLAGS], r2.extra[CM_X_FLAGS]);
+			CHECK_EQ_INT(now.extra[CM_X_SSE], r2.extra[CM_X_SSE]);
+		} else {
+			CHECK_EQ_INT(now.extra[CM_X_FLAGS],
+				     (r2.extra[CM_X_FLAGS] & ~(u64)CM_F_SSE2) | CM_F_SSEP);
+			CHECK_EQ_INT(now.extra[CM_X_SSE], 0);
+		}
+		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
+			if (i != CM_X_FLAGS && i != CM_X_CTXMASK && i != CM_X_SSE)
+				CHECK_EQ_INT(now.extra[i], r2.extra[i]);
 	}
 
 	cfg.extra[CM_X_HASHBITS] = 20;
