@@ -112,10 +112,11 @@ typedef struct level_entry {
 } level_entry;
 
 /* Levels 1-9 are the context-mixing model's levels (docs/CM.md), presets
- * cm-1 .. cm-9 (ids 21..29 since the byte classes joined them on 2026-12-03;
- * ids 12..20 are the levels of the re-span of 2026-12-02 and ids 1..9 those of
- * before, which older files name): from lpaq1's contexts at about
- * 1 MB/s to 29 context kinds and a neural byte model at about 25 KB/s. It beats
+ * cm-1 .. cm-9 (ids 30..38 since paq8px's SSE chain and word contexts joined 7-9
+ * on 2026-12-03; ids 21..29 are the levels with the byte classes of earlier that
+ * day, 12..20 those of the re-span of 2026-12-02 and 1..9 those of before, which
+ * older files name): from lpaq1's contexts at about 1 MB/s to 40 context kinds,
+ * paq8px's SSE chain and a neural byte model at about 10 KB/s. It beats
  * the neural seed models on every corpus file at a small fraction of their cost
  * (docs/BENCHMARKS.md), so they are chosen by name (--model edpc-s ...). */
 static const level_entry levels[NZ_LEVEL_MAX + 1] = {
