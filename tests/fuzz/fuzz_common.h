@@ -180,13 +180,15 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_FLAGS] |= CM_F_SPANS;
 		/* kinds 32-42, MIXGRP and paq8px's SSE chain have no bytes of their own: they
 		 * follow from bytes that pick other things (so the seeds of levels 8
-		 * and 9 hold some of them, not the levels' own); the chain, one time in
-		 * 4, takes the place of the stages */
+		 * and 9 hold some of them, not the levels' own). The chain, one time in
+		 * 16 and not in the cheap configurations (its six 8.7 MB tables, made
+		 * resident a huge page at a time, in each of the states fuzz_roundtrip
+		 * keeps passed its 2 GB limit), takes the place of the stages */
 		cfg->extra[CM_X_CTXMASK] |= ((u64)(b[1] ^ b[5] ^ b[9]) << 32 |
 					     (u64)((b[2] ^ b[7]) & 7) << 40) & CM_C_ALL_;
 		if ((cfg->extra[CM_X_FLAGS] & CM_F_MIX7) && ((b[2] ^ b[6]) & 0x08))
 			cfg->extra[CM_X_FLAGS] |= CM_F_MIXGRP;
-		if (((b[3] ^ b[8]) & 0x30) == 0x30) {
+		if (!cheap && ((b[3] ^ b[8]) & 0xf0) == 0xf0) {
 			cfg->extra[CM_X_FLAGS] = (cfg->extra[CM_X_FLAGS] | CM_F_SSEP) & ~(u64)CM_F_SSE2;
 			cfg->extra[CM_X_SSE] = 0;
 		}
