@@ -266,8 +266,8 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 	for (u32 i = 0; i < CM_NAPM && !rc; i++)
 		if (apm_on(p, i))
 			rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
-	for (u32 i = 0; i < 2 && !rc; i++)
-		if (p->flags & CM_F_SSEP)
+	if (p->flags & CM_F_SSEP)
+		for (u32 i = 0; i < 2 && !rc; i++)
 			rc = nz_cm_apm_post_init(&m->post[i], 8);
 	if (rc) {
 		nz_cm_model_destroy(m);
@@ -468,6 +468,9 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 	}
 }
 
+/* The final probability's bounds (of 65536), whichever SSE made it. */
+NZ_INLINE u32 sse_clamp(u32 p16) { return p16 < 16 ? 16 : p16 > 65535 - 16 ? 65535 - 16 : p16; }
+
 /* CM_F_SSEP: paq8px's SSE chain for text. Four stages on the mixer's output
  * (c0 x recent misses; bit position x misses x the last 2 bytes; the match's
  * expected byte and length; c0 x the last 2 bytes x the last byte class),
@@ -494,7 +497,7 @@ NZ_INLINE u32 sse_paq(cm_model *m, u32 pr)
 	u32 p6 = cm_apm_p(&a[6], lg, p0 >> 4, hc3(c0, c4, 1) >> 16);
 	u32 pb = (p0 + p4 + p5 + p6 + 2) >> 2;
 	u32 p16 = (cm_apm_post_p(&m->post[0], pa >> 4, bpos) + cm_apm_post_p(&m->post[1], pb >> 4, bpos) + 1) >> 1;
-	return p16 < 16 ? 16 : p16 > 65535 - 16 ? 65535 - 16 : p16;
+	return sse_clamp(p16);
 }
 
 /* SSE: the mixer's output refined by up to four stages (six with CM_F_SSE2),
@@ -529,10 +532,7 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 		u32 b = cm_apm_p(&m->apm[5], lg, pr, hc(m->h.word, c0) >> 16);
 		p16 = (2 * p16 + a + b) >> 2;
 	}
-	if (p16 < 16)
-		p16 = 16;
-	if (p16 > 65535 - 16)
-		p16 = 65535 - 16;
+	p16 = sse_clamp(p16);
 	/* the SSE rows of the next bit (two candidates) do not fit in the caches:
 	 * start loading them now */
 	if (p->sse >= 2 && m->h.bpos < 7) {

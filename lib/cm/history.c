@@ -36,9 +36,6 @@ void nz_cm_history_reset(cm_history *h)
 	memset(h->ind2, 0, 65536 * 2);
 	memset(h->ind4, 0, 65536 * 2);
 	memset(h->indlc, 0, 65536 * 4);
-
-	h->gap0 = h->gap1 = h->fword = h->lc4 = 0;
-
 	h->pos = 0;
 	h->c0 = 1;
 	h->c4 = h->c8 = 0;
@@ -50,6 +47,7 @@ void nz_cm_history_reset(cm_history *h)
 	h->tag = h->tagacc = h->intag = h->text = h->wlen = 0;
 	h->grp = 0;
 	h->grp_run = 0;
+	h->gap0 = h->gap1 = h->fword = h->lc4 = 0;
 }
 
 void nz_cm_history_update_byte(cm_history *h, u32 c)
@@ -84,7 +82,6 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 		h->gap0 = 0;
 		h->word = hc(h->word, c | 32);
 		h->wlen++;
-
 		h->text = h->text * (997 * 16) + (c | 32);
 	} else {
 		h->gap0 = hc(h->gap0, c);

@@ -505,7 +505,6 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX7;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	bad = cfg;
 	/* paq8px's chain is in place of the stages */
 	bad = c8;
 	bad.extra[CM_X_FLAGS] |= CM_F_SSEP;
