@@ -34,7 +34,9 @@
 
 /* ---- the mixer inputs: one row per component, in the order of x[] ---- */
 
-enum { IN_CONTEXT_MAP, IN_RUN, IN_RECORD, IN_LATEST, IN_MATCH, IN_EXT, IN_DTYPE, IN_BIAS, IN_KINDS_ };
+/* The data-type models' inputs come last: outside a typed segment they are all
+ * 0, and the mixer then reads only the inputs before them (cm_mixer.nact). */
+enum { IN_CONTEXT_MAP, IN_RUN, IN_RECORD, IN_LATEST, IN_MATCH, IN_EXT, IN_BIAS, IN_DTYPE, IN_KINDS_ };
 
 static u32 bias_inputs(const cm_params *p)
 {
@@ -54,8 +56,8 @@ static const cm_input_kind cm_inputs[IN_KINDS_] = {
 	[IN_LATEST] = {"latest match", nz_cm_latest_inputs},
 	[IN_MATCH] = {"match model", nz_cm_match_inputs},
 	[IN_EXT] = {"external byte model", nz_cm_ext_inputs},
-	[IN_DTYPE] = {"data-type models (x86-64, images)", nz_cm_dtype_inputs},
 	[IN_BIAS] = {"bias", bias_inputs},
+	[IN_DTYPE] = {"data-type models (x86-64, images)", nz_cm_dtype_inputs},
 };
 
 /* Mixer inputs of a configuration; ofs (may be NULL) gets each row's offset. */
@@ -92,6 +94,10 @@ struct cm_model {
 	cm_apm_post post[2];  /* CM_F_SSEP */
 	u32 misses;           /* CM_F_SSEP: bits that the final probability got wrong, newest low */
 	u32 in_ofs[IN_KINDS_];
+	u32 nact_untyped;     /* mixer inputs read outside a typed segment (all but the data-type ones, padded) */
+	int dt_written;       /* the data-type inputs in mx.x may be non-zero */
+	u8 apm_list[CM_NAPM]; /* the SSE stages in use, in order */
+	u32 napm;
 	u32 pr12;             /* mixer output */
 	u32 pfinal;           /* 16-bit final probability */
 	int shared;           /* a lane: the statistics belong to another model */
@@ -264,8 +270,11 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 	if (!rc)
 		rc = nz_cm_mixer_init(&m->mx, nin, mixer_count(p), p->backend);
 	for (u32 i = 0; i < CM_NAPM && !rc; i++)
-		if (apm_on(p, i))
+		if (apm_on(p, i)) {
 			rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
+			m->apm_list[m->napm++] = (u8)i;
+		}
+	m->nact_untyped = (m->in_ofs[IN_DTYPE] + 7) & ~7u;
 	if (p->flags & CM_F_SSEP)
 		for (u32 i = 0; i < 2 && !rc; i++)
 			rc = nz_cm_apm_post_init(&m->post[i], 8);
@@ -286,9 +295,8 @@ static void reset_shared(cm_model *m)
 	nz_cm_record_reset_shared(&m->rec);
 	nz_cm_dtype_reset_shared(&m->dt, &m->T);
 	nz_cm_mixer_reset_shared(&m->mx);
-	for (u32 i = 0; i < CM_NAPM; i++)
-		if (apm_on(&m->P, i))
-			nz_cm_apm_reset(&m->apm[i]);
+	for (u32 i = 0; i < m->napm; i++)
+		nz_cm_apm_reset(&m->apm[m->apm_list[i]]);
 	if (m->P.flags & CM_F_SSEP) {
 		nz_cm_apm_post_reset(&m->post[0]);
 		nz_cm_apm_post_reset(&m->post[1]);
@@ -307,6 +315,7 @@ static void reset_lane(cm_model *m)
 	nz_cm_ext_reset(&m->ext);
 	nz_cm_dtype_reset_lane(&m->dt);
 	nz_cm_mixer_reset_lane(&m->mx);
+	m->dt_written = 0; /* the reset cleared mx.x */
 	nz_cm_context_map_reset_lane(&m->cmap, m->h.c0);
 }
 
@@ -559,8 +568,20 @@ static u32 predict(cm_model *m)
 	int mbit = cm_match_mix(&m->mm, T, h, x + ofs[IN_MATCH]);
 	cm_latest_mix(&m->lm, T, h, x + ofs[IN_LATEST]);
 	cm_ext_mix(&m->ext, T, h, x + ofs[IN_EXT]);
-	cm_dtype_mix(&m->dt, T, h, x + ofs[IN_DTYPE]);
 	x[ofs[IN_BIAS]] = 256;
+	/* Untyped, the data-type inputs are 0 and train nothing (w += 0): the
+	 * mixer skips them, which gives the same sums and weights. */
+	if (m->dt.type != CM_TYPE_NONE) {
+		cm_dtype_mix(&m->dt, T, h, x + ofs[IN_DTYPE]);
+		m->dt_written = 1;
+		m->mx.nact = m->mx.nin_pad;
+	} else {
+		if (m->dt_written) {
+			memset(x + ofs[IN_DTYPE], 0, cm_inputs[IN_DTYPE].count(&m->P) * sizeof(*x));
+			m->dt_written = 0;
+		}
+		m->mx.nact = m->nact_untyped;
+	}
 
 	u32 sel[CM_MIXERS_ALLOC];
 	mixer_contexts(m, mbit, sel);
@@ -583,9 +604,8 @@ static void update(cm_model *m, int y)
 	cm_ext_update(&m->ext, T, y);
 	cm_dtype_update(&m->dt, T, y, m->cmap.sm_limit);
 	cm_mixer_update(&m->mx, y);
-	for (u32 i = 0; i < CM_NAPM; i++)
-		if (apm_on(&m->P, i))
-			cm_apm_update(&m->apm[i], T, y);
+	for (u32 i = 0; i < m->napm; i++)
+		cm_apm_update(&m->apm[m->apm_list[i]], T, y);
 	if (m->P.flags & CM_F_SSEP) {
 		cm_apm_post_update(&m->post[0], y);
 		cm_apm_post_update(&m->post[1], y);

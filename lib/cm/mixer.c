@@ -48,6 +48,7 @@ int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend)
 		return NZ_ERR_PARAM;
 	mx->nin = nin;
 	mx->nin_pad = (nin + 7) & ~7u;
+	mx->nact = mx->nin_pad;
 	mx->n = mixers;
 	mx->k = nz_cm_mixer_kernels_for(backend);
 	u32 tot = 0;

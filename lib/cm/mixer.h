@@ -47,6 +47,7 @@ extern const u32 nz_cm_mixer_sets[CM_MIXERS_ALLOC];
 typedef struct cm_mixer {
 	s32 x[CM_MAXIN] __attribute__((aligned(64))); /* the inputs of this bit */
 	u32 nin, nin_pad;
+	u32 nact;             /* inputs read (a multiple of 8, <= nin_pad): those after are 0 */
 	u32 n;                /* layer-1 mixers */
 	cm_mixer_kernels k;
 	s32 *w;               /* mixers x sets x nin_pad (shared by lanes) */
@@ -82,7 +83,7 @@ NZ_INLINE u32 cm_mixer_mix(cm_mixer *mx, const cm_logistic *lg, const u32 *sel, 
 #endif
 		s32 *w = mx->w + mx->wofs[i] + sel[i] * np;
 		mx->wsel[i] = w;
-		s32 d = mx->k.dot(mx->x, w, np) >> 8;
+		s32 d = mx->k.dot(mx->x, w, mx->nact) >> 8;
 		if (d > 2047)
 			d = 2047;
 		if (d < -2047)
@@ -116,7 +117,7 @@ NZ_INLINE void cm_mixer_update(cm_mixer *mx, int y)
 	const u32 nm = mx->n;
 	for (u32 i = 0; i < nm; i++) {
 		s32 err = ((y << 12) - mx->mpr[i]) * mx->lr;
-		mx->k.train(mx->x, mx->wsel[i], mx->nin_pad, err);
+		mx->k.train(mx->x, mx->wsel[i], mx->nact, err);
 	}
 	if (nm > 1) {
 		s32 err = ((y << 12) - mx->fpr) * CM_MIX2_LR;
