@@ -252,6 +252,8 @@ static void print_help(void)
 	       "  cm-r1-1 .. cm-r1-9   the levels of 2026-12-02 (before the byte classes)\n"
 	       "  cm-r2-1 .. cm-r2-9   the levels with the byte classes, before paq8px's SSE\n"
 	       "                 chain and word contexts joined cm-7 .. cm-9\n"
+	       "  cm-r3-1 .. cm-r3-9   the levels with that chain, before paq8px's input for\n"
+	       "                 deterministic states and slower mixers joined cm-4 .. cm-9\n"
 	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
 	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
 	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"

@@ -6,7 +6,7 @@
 int nz_cm_apm_init(cm_apm *a, u32 ctx_bits)
 {
 	a->nctx = 1u << ctx_bits;
-	a->idx = 0;
+	a->idx = a->lo = 0;
 	a->t = nz_big_alloc((size_t)a->nctx * 33 * 4); /* rows filled on first use */
 	a->ready = nz_malloc_aligned(a->nctx / 8);  /* nctx >= 8 */
 	for (int j = 0; j < 33; j++)

@@ -2,8 +2,8 @@
  * apm.h - an adaptive probability map (SSE stage): it refines a probability
  * given a small context. Per context, 33 entries at stretched probabilities
  * -2048, -1920, ..., 2048 hold learned outputs; the input is interpolated
- * between its two neighbours, and the nearer one learns from the bit like a
- * state map (count limit 255). Starts as the identity (squash of each point).
+ * between its two neighbours, and the nearer one (with CM_F_APM2 both) learns
+ * from the bit like a state map (count limit 255). Starts as the identity (squash of each point).
  * The chain of stages and their contexts is the assembling model's
  * (cm_model.c, "SSE"); a stage adds no mixer input.
  */
@@ -20,7 +20,9 @@ typedef struct cm_apm {
 		      * filled with the initial row on first use, so a reset clears
 		      * nctx / 8 bytes instead of writing nctx * 132 (19.5 MB at -9) */
 	u32 nctx;
-	u32 idx;     /* entry to update */
+	u32 idx;     /* entry to update (the nearer of the two) */
+	u32 lo;      /* the lower of the two */
+	int both;    /* CM_F_APM2: both learn */
 	u32 row[33]; /* the initial row of every context */
 } cm_apm;
 
@@ -43,12 +45,18 @@ NZ_INLINE u32 cm_apm_p(cm_apm *a, const cm_logistic *lg, u32 pr12, u32 ctx)
 	}
 	u32 idx = ctx * 33 + (u32)lo;
 	a->idx = idx + (w >> 6);
+	a->lo = idx;
 	return (u32)(((u64)(a->t[idx] >> 10) * (u32)(128 - w) + (u64)(a->t[idx + 1] >> 10) * (u32)w) >> 13);
 }
 
 NZ_INLINE void cm_apm_update(cm_apm *a, const cm_tables *T, int y)
 {
-	cm_sm_update(&T->r, &a->t[a->idx], y, CM_APM_LIMIT);
+	if (a->both) {
+		cm_sm_update(&T->r, &a->t[a->lo], y, CM_APM_LIMIT);
+		cm_sm_update(&T->r, &a->t[a->lo + 1], y, CM_APM_LIMIT);
+	} else {
+		cm_sm_update(&T->r, &a->t[a->idx], y, CM_APM_LIMIT);
+	}
 }
 
 /* Start loading context ctx's row. */

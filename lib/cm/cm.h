@@ -37,7 +37,8 @@ enum {
 	CM_X_FLAGS = 6,
 	CM_X_NNMODEL = 7,
 	CM_X_NNPRESET = 8,
-	CM_X_NNLANES = 9
+	CM_X_NNLANES = 9,
+	CM_X_MIXLR = 10
 };
 
 /* Hashed contexts (bits of extra[CM_X_CTXMASK]). Orders 0 and 1 are always
@@ -133,7 +134,11 @@ enum {
 				 * byte classes (history.h) instead of the byte two back */
 	CM_F_SSEP = 1u << 19,   /* the SSE chain of paq8px's text model in place of the stages
 				 * (cm_model.c, "SSE") */
-	CM_F_ALL_ = (1u << 20) - 1
+	CM_F_DETIN = 1u << 20,  /* with CM_F_RICH: a context's second input is paq8px's for a
+				 * state that saw one kind of bit (context_map.h) */
+	CM_F_APM2 = 1u << 21,   /* every SSE stage learns in both entries it interpolates
+				 * between, not only the nearer (apm.h) */
+	CM_F_ALL_ = (1u << 22) - 1
 };
 
 #define CM_MAX_MIXERS 6
@@ -142,13 +147,16 @@ enum {
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64
 
-/* The preset id of level k (1..9) since paq8px's SSE chain and the indirect and
- * word kinds joined levels 7-9 (late 2026-12-03; cm-1 .. cm-9); ids 21..29 are the
- * levels when the byte classes joined them (earlier that day, cm-r2-1 ..), ids
+/* The preset id of level k (1..9) since paq8px's deterministic input, the SSE
+ * stages' two-entry update and (8-9) slower mixers joined levels 4-9 (2026-12-03,
+ * evening; cm-1 .. cm-9); ids 30..38 are the levels when paq8px's SSE chain and
+ * the indirect and word kinds joined levels 7-9 (late that day, cm-r3-1 ..), ids
+ * 21..29 the levels when the byte classes joined them (earlier, cm-r2-1 ..), ids
  * 12..20 the levels as the re-span of 2026-12-02 made them (cm-r1-1 ..) and ids
  * 1..9 the levels of before (cm-v2-1 ..), which older headers name (a changed
  * default needs a new preset id, docs/FORMAT.md). */
-#define NZ_CM_LEVEL_PRESET(k) (29 + (k))
+#define NZ_CM_LEVEL_PRESET(k) (38 + (k))
+#define NZ_CM_R3_PRESET(k) (29 + (k))
 #define NZ_CM_R2_PRESET(k) (20 + (k))
 #define NZ_CM_R1_PRESET(k) (11 + (k))
 

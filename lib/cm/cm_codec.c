@@ -670,14 +670,16 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 #define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY)
 
 /* cm-r1-1 .. cm-r1-9 are presets CM_PRESET_R1 + 1 .. + 9, cm-r2-k CM_PRESET_R2 + k,
- * cm-1 .. cm-9 presets CM_PRESET_LEVELS + 1 .. + 9 (NZ_CM_R1_PRESET,
- * NZ_CM_R2_PRESET, NZ_CM_LEVEL_PRESET, cm.h) */
+ * cm-r3-k CM_PRESET_R3 + k, cm-1 .. cm-9 presets CM_PRESET_LEVELS + 1 .. + 9
+ * (NZ_CM_R1_PRESET, NZ_CM_R2_PRESET, NZ_CM_R3_PRESET, NZ_CM_LEVEL_PRESET, cm.h) */
 #define CM_PRESET_R1 NZ_CM_R1_PRESET(0)
 _Static_assert(CM_PRESET_R1 == CM_PRESET_X, "the re-spanned level presets follow cm-x");
 #define CM_PRESET_R2 NZ_CM_R2_PRESET(0)
 _Static_assert(CM_PRESET_R2 == NZ_CM_R1_PRESET(9), "the cm-r2 presets follow cm-r1-9");
+#define CM_PRESET_R3 NZ_CM_R3_PRESET(0)
+_Static_assert(CM_PRESET_R3 == NZ_CM_R2_PRESET(9), "the cm-r3 presets follow cm-r2-9");
 #define CM_PRESET_LEVELS NZ_CM_LEVEL_PRESET(0)
-_Static_assert(CM_PRESET_LEVELS == NZ_CM_R2_PRESET(9), "the level presets follow cm-r2-9");
+_Static_assert(CM_PRESET_LEVELS == NZ_CM_R3_PRESET(9), "the level presets follow cm-r3-9");
 #define CM_PRESETS_END NZ_CM_LEVEL_PRESET(10)
 
 /* The level a preset stands on (of its own table): cm-k, cm-r1-k and cm-v2-k on
@@ -686,6 +688,8 @@ static int preset_level(u32 preset, int level)
 {
 	if (preset > CM_PRESET_LEVELS)
 		return (int)(preset - CM_PRESET_LEVELS);
+	if (preset > CM_PRESET_R3)
+		return (int)(preset - CM_PRESET_R3);
 	if (preset > CM_PRESET_R2)
 		return (int)(preset - CM_PRESET_R2);
 	if (preset > CM_PRESET_R1)
@@ -774,18 +778,15 @@ static const cm_level levels_r2[10] = {
 		 CM_F_STRONG_IN | CM_X_FLAGS_ADD | CM_F_BHIST | CM_F_MIXGRP | CM_F_EXT},
 };
 
-/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
- * lpaq1, the default (6) the strongest at 150 KB/s or more, 8 = cm-x with the
- * byte histories, and 9 that with a neural byte model mixed in (CM_F_EXT,
- * CM_NN_MODEL). Levels 1-6 are those of levels_r2; 7-9 have paq8px's SSE chain
- * (CM_F_SSEP) in place of the stages, and 8-9 the indirect and word kinds of
- * 2026-12-03 (CTX_PAQ8, CTX_PAQ9). They are presets 30-38, their own reference,
- * so their frames record nothing. */
+/* The levels with paq8px's SSE chain (CM_F_SSEP) in place of the stages at 7-9
+ * and the indirect and word kinds of 2026-12-03 at 8-9 (CTX_PAQ8, CTX_PAQ9), as
+ * late that day made them, frozen: presets cm-r3-1 .. cm-r3-9 (ids 30-38, their
+ * own reference). Levels 1-6 are those of levels_r2. Never change them. */
 #define CTX_PAQ8 (CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK)
 #define CTX_PAQ9 (CTX_PAQ8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP)
 #define CM_F_TOP (CM_F_STRONG_IN | CM_F_LRDECAY | CM_F_SSEP)
 #define CM_F_TOP8 (CM_F_TOP | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_BHIST | CM_F_MIXGRP)
-static const cm_level levels[10] = {
+static const cm_level levels_r3[10] = {
 	/* 0: not used (store) */
 	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
 	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
@@ -799,7 +800,33 @@ static const cm_level levels[10] = {
 	/* 9 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT},
 };
 
-static void config_of(const cm_level *L, nz_model_config *cfg)
+/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
+ * lpaq1, the default (6) the strongest at 150 KB/s or more, and 9 the strongest,
+ * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). They are those of
+ * levels_r3 with, at 4-9, paq8px's input for deterministic states (CM_F_DETIN)
+ * and the SSE stages learning in both entries (CM_F_APM2), and at 8-9 (nine
+ * mixers) slower mixers (layer 1 at 5 instead of 8, the final one at 1 instead
+ * of 2: CM_LR_SLOW). They are presets 39-47, their own reference, so their
+ * frames record nothing. */
+#define CM_F_PAQIN (CM_F_DETIN | CM_F_APM2)
+#define CM_LR_SLOW (5 | 1 << 8)
+static const cm_level levels[10] = {
+	/* 0: not used (store) */
+	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 2 */ {27, CTX_LPAQ | CM_C_COLUMN | CM_C_LINE | CM_C_CGRP, 27, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 3 */ {28, CTX_MID | CM_C_CGRP, 28, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC},
+	/* 4 */ {28, CTX_MID | CM_C_CGRP, 28, 3, 3, CM_F_X86 | CM_F_TYPES_IN | CM_F_RICH | CM_F_REC | CM_F_PAQIN},
+	/* 5 */ {28, CTX_MID | CM_C_CGRP, 28, 3, 3, CM_F_STRONG_IN | CM_F_PAQIN},
+	/* 6 */ {29, CTX_STRONG | CTX_GRP, 28, 6, 4, CM_F_STRONG_IN | CM_F_PAQIN},
+	/* 7 */ {30, CTX_TOP | CTX_GRP, 28, 6, 0, CM_F_TOP | CM_F_PAQIN},
+	/* 8 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN},
+	/* 9 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN},
+};
+/* the levels' extra[CM_X_MIXLR] (0: the usual rates; the older tables have none) */
+static const u32 levels_mix_lr[10] = {0, 0, 0, 0, 0, 0, 0, 0, CM_LR_SLOW, CM_LR_SLOW};
+
+static void config_of(const cm_level *L, u32 mix_lr, nz_model_config *cfg)
 {
 	cfg->model = NZ_MODEL_CM;
 	cfg->coding = NZ_CODING_BITS;
@@ -812,6 +839,7 @@ static void config_of(const cm_level *L, nz_model_config *cfg)
 		cfg->extra[CM_X_MIXERS] = L->mixers;
 		cfg->extra[CM_X_SSE] = L->sse;
 		cfg->extra[CM_X_FLAGS] = L->flags;
+		cfg->extra[CM_X_MIXLR] = mix_lr;
 		if (L->flags & CM_F_EXT) {
 			cfg->extra[CM_X_NNMODEL] = CM_NN_MODEL;
 			cfg->extra[CM_X_NNPRESET] = CM_NN_PRESET;
@@ -823,7 +851,7 @@ static int clamp_level(int level) { return level < 1 ? 1 : level > 9 ? 9 : level
 
 void nz_cm_level_config(int level, nz_model_config *cfg)
 {
-	config_of(&levels[clamp_level(level)], cfg);
+	config_of(&levels[clamp_level(level)], levels_mix_lr[clamp_level(level)], cfg);
 }
 
 /* A hash table of 256 bytes per input byte and a window holding the whole
@@ -858,8 +886,8 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	       ((p.flags & CM_F_EXT) ? nz_cm_neural_memory(cfg) : 0);
 }
 
-/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r2-k
- * levels_r2[k], cm-r1-k levels_r1[k], cm-v2-k levels_v2[k], preset 0 lv0[level]
+/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r3-k
+ * levels_r3[k], cm-r2-k levels_r2[k], cm-r1-k levels_r1[k], cm-v2-k levels_v2[k], preset 0 lv0[level]
  * (levels for the defaults, levels_v2 for the reference); cm-nn and cm-x are the
  * frozen old level 9 plus their additions, so they code as they did before the
  * re-span. */
@@ -868,11 +896,13 @@ static void preset_config(const cm_level *lv0, nz_model_config *cfg, int level, 
 	const u32 preset = cfg->preset;
 	const int fresh = cfg->extra[CM_X_VERSION] == 0;
 	const cm_level *t = preset > CM_PRESET_LEVELS ? levels
+			    : preset > CM_PRESET_R3   ? levels_r3
 			    : preset > CM_PRESET_R2   ? levels_r2
 			    : preset > CM_PRESET_R1   ? levels_r1
 			    : preset		      ? levels_v2
 						      : lv0;
-	config_of(&t[clamp_level(preset_level(preset, level))], cfg);
+	const int k = clamp_level(preset_level(preset, level));
+	config_of(&t[k], t == levels ? levels_mix_lr[k] : 0, cfg);
 	size_config(content_size, cfg);
 	if (fresh && preset == CM_PRESET_NN) {
 		cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
@@ -1022,11 +1052,13 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
 						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
 						 "exe", "image", "jpeg", "audio", "bhist", "spans",
-						 "mixgrp", "ssep"};
+						 "mixgrp", "ssep", "detin", "apm2"};
 	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))
 			len += (size_t)snprintf(buf + len, cap - len, ", %s", flag_names[i]);
+	if (cfg->extra[CM_X_MIXLR] && len < cap)
+		len += (size_t)snprintf(buf + len, cap - len, ", mixer rates %u/%u", p.mix_lr, p.mix_lr2);
 	if ((p.flags & CM_F_EXT) && len < cap) {
 		const u64 id = cfg->extra[CM_X_NNMODEL], preset = cfg->extra[CM_X_NNPRESET];
 		const char *nn = id <= 255 && preset <= 255
@@ -1055,8 +1087,9 @@ static const char *const cm_presets[] = {
 	"cm", "cm-v2-1", "cm-v2-2", "cm-v2-3", "cm-v2-4", "cm-v2-5", "cm-v2-6", "cm-v2-7",
 	"cm-v2-8", "cm-v2-9", "cm-nn", "cm-x", "cm-r1-1", "cm-r1-2", "cm-r1-3", "cm-r1-4",
 	"cm-r1-5", "cm-r1-6", "cm-r1-7", "cm-r1-8", "cm-r1-9", "cm-r2-1", "cm-r2-2", "cm-r2-3",
-	"cm-r2-4", "cm-r2-5", "cm-r2-6", "cm-r2-7", "cm-r2-8", "cm-r2-9", "cm-1", "cm-2", "cm-3",
-	"cm-4", "cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
+	"cm-r2-4", "cm-r2-5", "cm-r2-6", "cm-r2-7", "cm-r2-8", "cm-r2-9", "cm-r3-1", "cm-r3-2",
+	"cm-r3-3", "cm-r3-4", "cm-r3-5", "cm-r3-6", "cm-r3-7", "cm-r3-8", "cm-r3-9", "cm-1", "cm-2",
+	"cm-3", "cm-4", "cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
 _Static_assert(NZ_ARRAY_LEN(cm_presets) == CM_PRESETS_END + 1, "a name for every preset");
 
 const nz_model_desc nz_model_cm = {

@@ -129,10 +129,18 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 	/* paq8px's chain is in place of the stages, not after them */
 	if ((x[CM_X_FLAGS] & CM_F_SSEP) && (x[CM_X_SSE] || (x[CM_X_FLAGS] & CM_F_SSE2)))
 		return NZ_ERR_PARAM;
+	if ((x[CM_X_FLAGS] & CM_F_DETIN) && !(x[CM_X_FLAGS] & CM_F_RICH))
+		return NZ_ERR_PARAM;
+	/* the mixers' learning rates: 0 for the usual ones, else layer 1's in the
+	 * low byte and the final mixer's in the next, each 1..64 */
+	const u64 lr = x[CM_X_MIXLR];
+	if (lr && (lr > 0xffff || (lr & 0xff) < 1 || (lr & 0xff) > 64 || (lr >> 8) < 1 || (lr >> 8) > 64))
+		return NZ_ERR_PARAM;
 	/* the neural model's fields: set exactly when CM_F_EXT is */
 	const int ext = (x[CM_X_FLAGS] & CM_F_EXT) != 0;
 	for (int i = CM_X_FLAGS + 1; i < NZ_MODEL_EXTRA; i++)
-		if (x[i] && !(ext && (i == CM_X_NNMODEL || i == CM_X_NNPRESET || i == CM_X_NNLANES)))
+		if (x[i] && i != CM_X_MIXLR &&
+		    !(ext && (i == CM_X_NNMODEL || i == CM_X_NNPRESET || i == CM_X_NNLANES)))
 			return NZ_ERR_PARAM;
 	if (ext && (x[CM_X_NNLANES] > CM_MAX_NNLANES || nz_cm_neural_check(cfg)))
 		return NZ_ERR_PARAM;
@@ -143,6 +151,8 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 	p->sse = (u32)x[CM_X_SSE];
 	p->flags = (u32)x[CM_X_FLAGS];
 	p->nnlanes = ext && x[CM_X_NNLANES] > 1 ? (u32)x[CM_X_NNLANES] : 1;
+	p->mix_lr = lr ? (u32)(lr & 0xff) : CM_MIX_LR;
+	p->mix_lr2 = lr ? (u32)(lr >> 8) : CM_MIX2_LR;
 	p->backend = NZ_NN_BACKEND_AUTO;
 	return mixer_inputs(p, NULL) <= CM_MAXIN ? NZ_OK : NZ_ERR_PARAM;
 }
@@ -269,9 +279,12 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 		rc = nz_cm_dtype_init(&m->dt, p);
 	if (!rc)
 		rc = nz_cm_mixer_init(&m->mx, nin, mixer_count(p), p->backend);
+	if (!rc)
+		nz_cm_mixer_set_rates(&m->mx, p->mix_lr, p->mix_lr2);
 	for (u32 i = 0; i < CM_NAPM && !rc; i++)
 		if (apm_on(p, i)) {
 			rc = nz_cm_apm_init(&m->apm[i], apm_ctx_bits[i]);
+			m->apm[i].both = (p->flags & CM_F_APM2) != 0;
 			m->apm_list[m->napm++] = (u8)i;
 		}
 	m->nact_untyped = (m->in_ofs[IN_DTYPE] + 7) & ~7u;
@@ -401,7 +414,7 @@ static void prefetch_next_byte(const cm_model *m)
 static void update_byte(cm_model *m, u32 c)
 {
 	if (m->P.flags & CM_F_LRDECAY) /* 4 x the rate at the start, 2.5 x after 16 KiB, 1.05 x after 1 MB */
-		m->mx.lr = CM_MIX_LR + (s32)((u64)(3 * CM_MIX_LR) * 16384 / (16384 + m->h.pos));
+		m->mx.lr = m->mx.lr_base + (s32)((u64)(3 * m->mx.lr_base) * 16384 / (16384 + m->h.pos));
 	nz_cm_history_update_byte(&m->h, c);
 	nz_cm_dtype_update_byte(&m->dt, &m->h, c);
 	nz_cm_dtype_prefetch(&m->dt, 1);

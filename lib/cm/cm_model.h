@@ -21,6 +21,7 @@ typedef struct cm_params {
 	u32 sse;
 	u32 flags;
 	u32 nnlanes;  /* lanes per segment (1 unless CM_F_EXT and extra[CM_X_NNLANES] > 1) */
+	u32 mix_lr, mix_lr2; /* the mixers' learning rates (extra[CM_X_MIXLR]; CM_MIX_LR, CM_MIX2_LR) */
 	/* not from the header: where the mixer's kernels come from (NZ_NN_BACKEND_*,
 	 * the compression's backend choice; AUTO from nz_cm_params_from_config). Never
 	 * changes the output. */

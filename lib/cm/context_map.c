@@ -14,6 +14,7 @@ int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
 {
 	cm->hash_bits = p->hash_bits;
 	cm->rich = (p->flags & CM_F_RICH) != 0;
+	cm->detin = (p->flags & CM_F_DETIN) != 0;
 	cm->sm_limit = (p->flags & CM_F_SMFAST) ? 255 : CM_SM_LIMIT;
 	cm->nctx = 0;
 	for (u32 b = 0; b < CM_MAXCTX; b++)

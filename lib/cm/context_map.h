@@ -10,7 +10,8 @@
  *
  * Mixer inputs: one per context (orders 0 and 1 included), its stretched
  * probability; with CM_F_RICH a second one, the state's confidence (0 for no
- * history, a bonus for a deterministic one, else the distance of p from 1/2).
+ * history, a bonus for a deterministic one, else the distance of p from 1/2),
+ * or with CM_F_DETIN paq8px's input for a deterministic state instead.
  * Lanes share the hash table, t1 and the state maps; t0 and the slots are
  * each lane's.
  */
@@ -77,6 +78,18 @@ NZ_INLINE s32 cm_state_confidence(const cm_tables *T, u32 s, int pr, int st)
 	return (s16)((pr - 2048) >> 2);
 }
 
+/* CM_F_DETIN's second input (paq8px's ContextMap2): for a state that has seen
+ * only 1s, p/4; only 0s, -(1 - p)/4 (p of 4096); else, and for no history, 0.
+ * The probability itself, not its stretch: the mixer gets a linear view of
+ * the states that are most often right. Measured on the levels' 1 MB prefixes
+ * in place of the confidence: -0.16 % (level 4) to -0.37 % (level 6). */
+NZ_INLINE s32 cm_state_deterministic_input(const cm_tables *T, u32 s, int pr)
+{
+	if (s == 0 || (T->bh.sn0[s] && T->bh.sn1[s]))
+		return 0;
+	return T->bh.sn0[s] == 0 ? pr >> 2 : -((4095 - pr) >> 2);
+}
+
 /* Learn bit y in the state map entry of *b, then move the state on. */
 NZ_INLINE void cm_state_learn(const cm_tables *T, u32 *sm, u8 *b, int y, u32 limit)
 {
@@ -89,6 +102,7 @@ typedef struct cm_context_map {
 	u32 ht_mask;
 	u32 hash_bits;
 	int rich;             /* CM_F_RICH: two inputs per context */
+	int detin;            /* CM_F_DETIN: the second is cm_state_deterministic_input */
 	u8 t0[256];
 	u8 *t1;               /* order 1: 65536 states */
 	u32 nctx;             /* hashed contexts */
@@ -138,7 +152,8 @@ NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0
 		int st = cm_stretch(&T->lg, pr);
 		x[k++] = (s16)st;
 		if (cm->rich)
-			x[k++] = cm_state_confidence(T, s, pr, st);
+			x[k++] = cm->detin ? cm_state_deterministic_input(T, s, pr)
+					   : cm_state_confidence(T, s, pr, st);
 		order += s != 0;
 	}
 	cm->order = order;

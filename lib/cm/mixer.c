@@ -49,6 +49,8 @@ int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend)
 	mx->nin = nin;
 	mx->nin_pad = (nin + 7) & ~7u;
 	mx->nact = mx->nin_pad;
+	mx->lr_base = CM_MIX_LR;
+	mx->lr2 = CM_MIX2_LR;
 	mx->n = mixers;
 	mx->k = nz_cm_mixer_kernels_for(backend);
 	u32 tot = 0;
@@ -74,6 +76,12 @@ u64 nz_cm_mixer_memory(u32 nin, u32 mixers)
 	return sets * ((nin + 7) & ~7u) * 4;
 }
 
+void nz_cm_mixer_set_rates(cm_mixer *mx, s32 lr, s32 lr2)
+{
+	mx->lr_base = lr;
+	mx->lr2 = lr2;
+}
+
 void nz_cm_mixer_reset_shared(cm_mixer *mx)
 {
 	/* layer-1 weights start at 0 */
@@ -88,5 +96,5 @@ void nz_cm_mixer_reset_lane(cm_mixer *mx)
 	for (u32 i = 0; i < CM_FMIX_SETS * CM_MIXERS_ALLOC; i++)
 		mx->fw[i] = (s32)(65536 / mx->n);
 	memset(mx->x, 0, sizeof(mx->x));
-	mx->lr = CM_MIX_LR;
+	mx->lr = mx->lr_base;
 }

@@ -58,7 +58,8 @@ typedef struct cm_mixer {
 	s32 fw[CM_FMIX_SETS * CM_MIXERS_ALLOC]; /* final mixer: a set per partial byte (x match state) */
 	s32 *fwsel;
 	s32 fdot, fpr;
-	s32 lr;               /* layer-1 learning rate (CM_MIX_LR, or decaying with CM_F_LRDECAY) */
+	s32 lr;               /* layer-1 learning rate (lr_base, or decaying with CM_F_LRDECAY) */
+	s32 lr_base, lr2;     /* layer 1's and the final mixer's rates (CM_MIX_LR, CM_MIX2_LR by default) */
 } cm_mixer;
 
 /* nin inputs (at most CM_MAXIN), `mixers` layer-1 mixers. */
@@ -66,6 +67,9 @@ int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend);
 void nz_cm_mixer_free(cm_mixer *mx);
 /* Bytes of weights nz_cm_mixer_init allocates for nin inputs and `mixers` mixers. */
 u64 nz_cm_mixer_memory(u32 nin, u32 mixers);
+/* The learning rates (x err >> 16; the defaults are CM_MIX_LR and CM_MIX2_LR);
+ * they take effect at the next reset. */
+void nz_cm_mixer_set_rates(cm_mixer *mx, s32 lr, s32 lr2);
 void nz_cm_mixer_reset_shared(cm_mixer *mx);
 void nz_cm_mixer_reset_lane(cm_mixer *mx);
 
@@ -120,7 +124,7 @@ NZ_INLINE void cm_mixer_update(cm_mixer *mx, int y)
 		mx->k.train(mx->x, mx->wsel[i], mx->nact, err);
 	}
 	if (nm > 1) {
-		s32 err = ((y << 12) - mx->fpr) * CM_MIX2_LR;
+		s32 err = ((y << 12) - mx->fpr) * mx->lr2;
 		s32 *fw = mx->fwsel;
 		for (u32 i = 0; i < nm; i++)
 			fw[i] += (mx->mdot[i] * err + (1 << 13)) >> 14;

@@ -247,6 +247,7 @@ static void test_validate(void)
 		{CM_X_CTXMASK, 1ull << CM_NKINDS}, {CM_X_MATCHBITS, 8}, {CM_X_MATCHBITS, 31},
 		{CM_X_MIXERS, 0}, {CM_X_MIXERS, CM_MAX_MIXERS + 1}, {CM_X_SSE, CM_MAX_SSE + 1},
 		{CM_X_CTXMASK, 1ull << 63}, {CM_X_FLAGS, (u64)CM_F_ALL_ + 1}, {9, 1}, {15, 7},
+		{CM_X_MIXLR, 3}, {CM_X_MIXLR, 1 << 16}, {11, 1},
 	};
 	for (size_t i = 0; i < NZ_ARRAY_LEN(bad); i++) {
 		memset(&cfg, 0, sizeof(cfg));
@@ -477,15 +478,16 @@ static void test_cm_x(void)
 		     cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT | CM_F_SPANS | CM_F_MIXGRP);
 	CHECK(c9.extra[CM_X_NNMODEL] != 0);
 	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all
-	 * have, and SPANS, which came after cm-x); the byte classes (after cm-x too) they have:
-	 * CGRP from level 1, CGRP4 from level 6 */
+	 * have, and SPANS, DETIN and APM2, which came after cm-x); the byte classes (after cm-x
+	 * too) they have: CGRP from level 1, CGRP4 from level 6 */
 	for (int level = 1; level <= 6; level++) {
 		nz_model_config l;
 		small_config(level, &l);
 		CHECK((l.extra[CM_X_CTXMASK] & ~grp) < CM_C_TAG);
 		CHECK(l.extra[CM_X_CTXMASK] & CM_C_CGRP);
 		CHECK(((l.extra[CM_X_CTXMASK] & CM_C_CGRP4) != 0) == (level == 6));
-		CHECK((l.extra[CM_X_FLAGS] & ~(types | CM_F_SPANS)) < CM_F_SSE2);
+		CHECK((l.extra[CM_X_FLAGS] & ~(types | CM_F_SPANS | CM_F_DETIN | CM_F_APM2)) < CM_F_SSE2);
+		CHECK_EQ_INT((l.extra[CM_X_FLAGS] & CM_F_DETIN) != 0, level >= 4);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_SPANS);
 	}
@@ -513,6 +515,28 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.extra[CM_X_SSE] = 0;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	/* the mixers' rates: 1..64 each, both or neither */
+	bad = cfg;
+	bad.extra[CM_X_MIXLR] = 5 | 1 << 8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	bad.extra[CM_X_MIXLR] = 64 | 64 << 8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	bad.extra[CM_X_MIXLR] = 5;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_MIXLR] = 1 << 8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_MIXLR] = 65 | 1 << 8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_MIXLR] = 1 | 65 << 8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	bad.extra[CM_X_MIXLR] = (u64)1 << 16 | 5 | 1 << 8;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	/* the deterministic input replaces RICH's second one: it needs RICH */
+	bad = c8;
+	bad.extra[CM_X_FLAGS] |= CM_F_DETIN;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_RICH;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad = cfg;
 	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 38) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
@@ -521,41 +545,55 @@ static void test_cm_x(void)
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_LEVEL_PRESET(9)], "cm-9") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R1_PRESET(9)], "cm-r1-9") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R2_PRESET(9)], "cm-r2-9") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R3_PRESET(9)], "cm-r3-9") == 0);
 	/* the levels of 2026-12-02 by name: no byte classes; the levels with them
-	 * (cm-r2-k): the levels of now without paq8px's chain and the kinds after
-	 * the byte classes */
+	 * (cm-r2-k): cm-r3-k without paq8px's chain and the kinds after the byte
+	 * classes; the levels of now: cm-r3-k with paq8px's deterministic input and
+	 * the two-entry SSE update at 4-9 and slower mixers at 8-9 */
 	const u64 paq8 = CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK;
 	const u64 paq9 = paq8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP;
 	for (int level = 1; level <= 9; level++) {
-		nz_model_config r1, r2, now;
+		nz_model_config r1, r2, r3, now;
 		memset(&r1, 0, sizeof(r1));
 		memset(&r2, 0, sizeof(r2));
+		memset(&r3, 0, sizeof(r3));
 		memset(&now, 0, sizeof(now));
 		r1.preset = NZ_CM_R1_PRESET(level);
 		nz_model_cm.defaults(&r1, 6, 50000);
 		r2.preset = NZ_CM_R2_PRESET(level);
 		nz_model_cm.defaults(&r2, 6, 50000);
+		r3.preset = NZ_CM_R3_PRESET(level);
+		nz_model_cm.defaults(&r3, 6, 50000);
 		now.preset = NZ_CM_LEVEL_PRESET(level);
 		nz_model_cm.defaults(&now, 6, 50000);
 		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & grp, 0);
 		CHECK(r2.extra[CM_X_CTXMASK] & CM_C_CGRP);
 		CHECK_EQ_INT(r1.extra[CM_X_FLAGS], r2.extra[CM_X_FLAGS] & ~(u64)CM_F_MIXGRP);
 		CHECK_EQ_INT((r2.extra[CM_X_FLAGS] & CM_F_MIXGRP) != 0, level >= 8);
-		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		CHECK_EQ_INT(nz_model_cm.validate(&r3), NZ_OK);
 		const u64 add = level == 9 ? paq9 : level == 8 ? paq8 : 0;
-		CHECK_EQ_INT(now.extra[CM_X_CTXMASK], r2.extra[CM_X_CTXMASK] | add);
+		CHECK_EQ_INT(r3.extra[CM_X_CTXMASK], r2.extra[CM_X_CTXMASK] | add);
 		CHECK_EQ_INT(r2.extra[CM_X_CTXMASK] & paq9, 0);
 		if (level <= 6) {
-			CHECK_EQ_INT(now.extra[CM_X_FLAGS], r2.extra[CM_X_FLAGS]);
-			CHECK_EQ_INT(now.extra[CM_X_SSE], r2.extra[CM_X_SSE]);
+			CHECK_EQ_INT(r3.extra[CM_X_FLAGS], r2.extra[CM_X_FLAGS]);
+			CHECK_EQ_INT(r3.extra[CM_X_SSE], r2.extra[CM_X_SSE]);
 		} else {
-			CHECK_EQ_INT(now.extra[CM_X_FLAGS],
+			CHECK_EQ_INT(r3.extra[CM_X_FLAGS],
 				     (r2.extra[CM_X_FLAGS] & ~(u64)CM_F_SSE2) | CM_F_SSEP);
-			CHECK_EQ_INT(now.extra[CM_X_SSE], 0);
+			CHECK_EQ_INT(r3.extra[CM_X_SSE], 0);
 		}
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS && i != CM_X_CTXMASK && i != CM_X_SSE)
-				CHECK_EQ_INT(now.extra[i], r2.extra[i]);
+				CHECK_EQ_INT(r3.extra[i], r2.extra[i]);
+		/* now against cm-r3: DETIN and APM2 where RICH is (4-9), the rates at 8-9 */
+		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		CHECK_EQ_INT((r3.extra[CM_X_FLAGS] & CM_F_RICH) != 0, level >= 4);
+		const u64 paqin = level >= 4 ? CM_F_DETIN | CM_F_APM2 : 0;
+		CHECK_EQ_INT(now.extra[CM_X_FLAGS], r3.extra[CM_X_FLAGS] | paqin);
+		CHECK_EQ_INT(now.extra[CM_X_MIXLR], level >= 8 ? 5 | 1 << 8 : 0);
+		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
+			if (i != CM_X_FLAGS && i != CM_X_MIXLR)
+				CHECK_EQ_INT(now.extra[i], r3.extra[i]);
 	}
 
 	cfg.extra[CM_X_HASHBITS] = 20;

@@ -240,6 +240,48 @@ static void test_context_map(void)
 	nz_cm_context_map_free(&cm);
 }
 
+/* CM_F_DETIN: p/4 after only 1s, -(1-p)/4 after only 0s, 0 with both or
+ * none; in the context map it replaces the confidence and adds no input. */
+static void test_deterministic_input(void)
+{
+	u8 ones = 0, zeros = 0;
+	for (int i = 0; i < 3; i++) {
+		ones = cm_bh_next(&T.bh, ones, 1);
+		zeros = cm_bh_next(&T.bh, zeros, 0);
+	}
+	const u8 mixed = cm_bh_next(&T.bh, ones, 0);
+	REQUIRE(T.bh.sn0[ones] == 0 && T.bh.sn1[ones] > 0 && T.bh.sn1[zeros] == 0 && T.bh.sn0[zeros] > 0);
+	REQUIRE(T.bh.sn0[mixed] > 0 && T.bh.sn1[mixed] > 0);
+	CHECK_EQ_INT(cm_state_deterministic_input(&T, ones, 4000), 1000);
+	CHECK_EQ_INT(cm_state_deterministic_input(&T, ones, 1001), 250);
+	CHECK_EQ_INT(cm_state_deterministic_input(&T, zeros, 95), -1000);
+	CHECK_EQ_INT(cm_state_deterministic_input(&T, zeros, 4095), 0);
+	CHECK_EQ_INT(cm_state_deterministic_input(&T, mixed, 4000), 0);
+	CHECK_EQ_INT(cm_state_deterministic_input(&T, 0, 4000), 0);
+
+	/* in the map: a context that always saw 1 gives p/4 of its state map */
+	cm_params p = {.hash_bits = 16, .ctx_mask = CM_C_O2, .mixers = 1, .flags = CM_F_RICH | CM_F_DETIN};
+	cm_context_map cm;
+	memset(&cm, 0, sizeof(cm));
+	REQUIRE(nz_cm_context_map_init(&cm, &p) == NZ_OK);
+	nz_cm_context_map_reset_shared(&cm, &T);
+	nz_cm_context_map_reset_lane(&cm, 1);
+	cm.chash[0] = 12345;
+	nz_cm_context_map_set_slots(&cm, 1);
+	s32 x[8] = {0};
+	for (int i = 0; i < 50; i++) {
+		cm_context_map_mix(&cm, &T, 1, 'a', 0, x);
+		cm_context_map_update(&cm, &T, 1);
+	}
+	cm_context_map_mix(&cm, &T, 1, 'a', 0, x);
+	const u32 s = *cm.bh[2];
+	CHECK(s != 0 && T.bh.sn0[s] == 0);
+	CHECK_EQ_INT(x[5], (s32)(cm_sm_p12(cm.smp[2][s]) >> 2));
+	CHECK(x[5] > 900);
+	CHECK_EQ_INT(nz_cm_context_map_inputs(&p), 6);
+	nz_cm_context_map_free(&cm);
+}
+
 /* An APM starts as (nearly) the identity and is monotone in its input; it
  * learns per context and leaves the others alone. */
 static void test_apm(void)
@@ -926,6 +968,7 @@ int main(void)
 	test_mixer_learns();
 	test_state_map();
 	test_context_map();
+	test_deterministic_input();
 	test_apm();
 	test_apm_post();
 	test_match_model();

@@ -346,6 +346,11 @@ static const char *const v2_pre_cgrp_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", 
 static const char *const v2_pre_paq_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
 					       "cm-6", "cm-7", "cm-8", "cm-9"};
 
+/* every level from before paq8px's deterministic input, the two-entry SSE
+ * update and the slower mixers joined levels 4-9 (presets 30-38, cm-r3-k) */
+static const char *const v2_pre_detin_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
+						 "cm-6", "cm-7", "cm-8", "cm-9"};
+
 /* Frozen frames of other inputs: tests/data/<dir>/<kind>-<level>.nz decode to
  * tests/data/<dir>/<input>. */
 static void read_frozen_of(const char *dir, const char *input, const char *kind)
@@ -396,6 +401,9 @@ int main(int argc, char **argv)
 	char pre_paq[1100];
 	snprintf(pre_paq, sizeof(pre_paq), "%s/../v2-pre-paq", v1_dir);
 	read_frozen(input, pre_paq, v2_pre_paq_cases, NZ_ARRAY_LEN(v2_pre_paq_cases), 2);
+	char pre_detin[1100];
+	snprintf(pre_detin, sizeof(pre_detin), "%s/../v2-pre-detin", v1_dir);
+	read_frozen(input, pre_detin, v2_pre_detin_cases, NZ_ARRAY_LEN(v2_pre_detin_cases), 2);
 	read_frozen_of("v2-pre-jpeg", "image.pgm", "image");
 	read_frozen_of("v2-pre-jpeg", "code.bin", "code");
 	return nz_test_finish("test_golden");
