@@ -138,7 +138,10 @@ enum {
 				 * state that saw one kind of bit (context_map.h) */
 	CM_F_APM2 = 1u << 21,   /* every SSE stage learns in both entries it interpolates
 				 * between, not only the nearer (apm.h) */
-	CM_F_ALL_ = (1u << 22) - 1
+	CM_F_RUNBP = 1u << 22,  /* with CM_F_BHIST: the run model's probabilities also by
+				 * bit position and whether the last two bytes differ, its
+				 * input halved when they do (paq8px's run map) */
+	CM_F_ALL_ = (1u << 23) - 1
 };
 
 #define CM_MAX_MIXERS 6

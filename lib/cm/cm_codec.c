@@ -806,7 +806,7 @@ static const cm_level levels_r3[10] = {
  * levels_r3 with, at 4-9, paq8px's input for deterministic states (CM_F_DETIN)
  * and the SSE stages learning in both entries (CM_F_APM2), and at 8-9 (nine
  * mixers) slower mixers (layer 1 at 5 instead of 8, the final one at 1 instead
- * of 2: CM_LR_SLOW). They are presets 39-47, their own reference, so their
+ * of 2: CM_LR_SLOW) and paq8px's run-map contexts (CM_F_RUNBP). They are presets 39-47, their own reference, so their
  * frames record nothing. */
 #define CM_F_PAQIN (CM_F_DETIN | CM_F_APM2)
 #define CM_LR_SLOW (5 | 1 << 8)
@@ -820,8 +820,8 @@ static const cm_level levels[10] = {
 	/* 5 */ {28, CTX_MID | CM_C_CGRP, 28, 3, 3, CM_F_STRONG_IN | CM_F_PAQIN},
 	/* 6 */ {29, CTX_STRONG | CTX_GRP, 28, 6, 4, CM_F_STRONG_IN | CM_F_PAQIN},
 	/* 7 */ {30, CTX_TOP | CTX_GRP, 28, 6, 0, CM_F_TOP | CM_F_PAQIN},
-	/* 8 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN},
-	/* 9 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN},
+	/* 8 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN | CM_F_RUNBP},
+	/* 9 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN | CM_F_RUNBP},
 };
 /* the levels' extra[CM_X_MIXLR] (0: the usual rates; the older tables have none) */
 static const u32 levels_mix_lr[10] = {0, 0, 0, 0, 0, 0, 0, 0, CM_LR_SLOW, CM_LR_SLOW};
@@ -1052,7 +1052,8 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 	static const char *const flag_names[] = {"x86", "rich", "run", "ext", "record", "sse2",
 						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
 						 "exe", "image", "jpeg", "audio", "bhist", "spans",
-						 "mixgrp", "ssep", "detin", "apm2"};
+						 "mixgrp", "ssep", "detin", "apm2",
+						 "runbp"};
 	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))

@@ -131,6 +131,8 @@ int nz_cm_params_from_config(const nz_model_config *cfg, cm_params *p)
 		return NZ_ERR_PARAM;
 	if ((x[CM_X_FLAGS] & CM_F_DETIN) && !(x[CM_X_FLAGS] & CM_F_RICH))
 		return NZ_ERR_PARAM;
+	if ((x[CM_X_FLAGS] & CM_F_RUNBP) && !(x[CM_X_FLAGS] & CM_F_BHIST))
+		return NZ_ERR_PARAM;
 	/* the mixers' learning rates: 0 for the usual ones, else layer 1's in the
 	 * low byte and the final mixer's in the next, each 1..64 */
 	const u64 lr = x[CM_X_MIXLR];

@@ -17,6 +17,7 @@ int nz_cm_run_init(cm_run *r, const cm_params *p)
 	r->rt = NULL;
 	r->rt_mask = 0;
 	r->bhist = (p->flags & CM_F_BHIST) != 0;
+	r->runbp = (p->flags & CM_F_RUNBP) != 0;
 	if (!(p->flags & CM_F_RUN))
 		return NZ_OK;
 	r->rt_mask = (u32)(((u64)1 << (p->hash_bits - 4)) - 1);
@@ -44,7 +45,7 @@ void nz_cm_run_reset_shared(cm_run *r)
 
 void nz_cm_run_reset_lane(cm_run *r)
 {
-	nz_cm_sm_fill(r->run_sm, CM_MAXCTX * 64, CM_SM_HALF);
+	nz_cm_sm_fill(r->run_sm, CM_MAXCTX * CM_RUN_SM, CM_SM_HALF);
 	if (r->bhist)
 		nz_cm_sm_fill(r->bh_sm, CM_MAXCTX * 256, CM_SM_HALF);
 	for (u32 i = 0; i < CM_MAXCTX; i++) {

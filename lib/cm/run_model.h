@@ -3,7 +3,9 @@
  * (flag CM_F_RUN). A 4-byte entry per context hash (checksum, byte, repeat
  * count) in a table of 2^(hash_bits - 2) bytes predicts the whole next byte;
  * while the bits coded so far agree with it, the expected bit and a count
- * bucket select a learned probability. One mixer input per hashed context.
+ * bucket select a learned probability (with CM_F_RUNBP also the bit position's
+ * bucket and whether the byte before it differed, paq8px's run map). One mixer
+ * input per hashed context.
  * Lanes share the table; the learned probabilities are each lane's.
  */
 #ifndef NZ_CM_RUN_MODEL_H
@@ -12,17 +14,22 @@
 #include "cm/history.h"
 #include "cm/tables.h"
 
+/* Probabilities per context: 26 count buckets x expected bit x (CM_F_RUNBP) 4
+ * bit-position buckets x whether the bytes differ */
+#define CM_RUN_SM 512
+
 typedef struct cm_run {
 	u32 *rt;              /* chk:8 | byte:8 | count:8 (| byte before:8 with CM_F_BHIST)
 			       * per context hash; NULL: off */
 	int bhist;            /* CM_F_BHIST */
+	int runbp;            /* CM_F_RUNBP */
 	u32 rt_mask;
 	u32 hash_bits;
 	u32 nctx;
 	u32 *rp[CM_MAXCTX];   /* each context's entry */
 	u32 run[CM_MAXCTX];   /* byte | count << 8 (count 0: none) */
 	u32 prev[CM_MAXCTX];  /* CM_F_BHIST: the byte before it (where count > 0) */
-	u32 run_sm[CM_MAXCTX * 64];
+	u32 run_sm[CM_MAXCTX * CM_RUN_SM];
 	u32 *rsm[CM_MAXCTX];
 	u32 bh_sm[CM_MAXCTX * 256]; /* CM_F_BHIST: per context, agreement x bits x bpos */
 	u32 *bsm[CM_MAXCTX];
@@ -55,8 +62,13 @@ NZ_INLINE void cm_run_mix(cm_run *r, const cm_tables *T, const cm_history *h, s3
 		if (m1) {
 			u32 b = (v >> (7 - bpos)) & 1, cnt = v >> 8;
 			u32 q = cnt < 16 ? cnt : cnt < 32 ? 16 + (cnt - 16) / 4 : cnt < 64 ? 20 + (cnt - 32) / 8 : 24 + (cnt >= 128);
-			r->rsm[i] = &r->run_sm[i * 64 + q * 2 + b];
-			x[i] = (s16)cm_sm_st(T, *r->rsm[i]);
+			/* bit positions {0}, {1}, {2-4}, {5-7} */
+			const u32 bp = (0x33322210u >> (bpos << 2)) & 15;
+			const u32 unc = r->runbp && r->prev[i] != b1;
+			const u32 k = (q * 2 + b) * 8 + (r->runbp ? bp * 2 + unc : 0);
+			r->rsm[i] = &r->run_sm[i * CM_RUN_SM + k];
+			const s32 st = cm_sm_st(T, *r->rsm[i]);
+			x[i] = (s16)(unc ? st / 2 : st);
 		}
 		if (!r->bhist)
 			continue;

@@ -531,6 +531,12 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.extra[CM_X_MIXLR] = (u64)1 << 16 | 5 | 1 << 8;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	/* RUNBP tells the run model's byte before apart: it needs BHIST */
+	bad = c8;
+	bad.extra[CM_X_FLAGS] |= CM_F_RUNBP;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
+	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_BHIST;
+	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	/* the deterministic input replaces RICH's second one: it needs RICH */
 	bad = c8;
 	bad.extra[CM_X_FLAGS] |= CM_F_DETIN;
@@ -585,10 +591,11 @@ static void test_cm_x(void)
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS && i != CM_X_CTXMASK && i != CM_X_SSE)
 				CHECK_EQ_INT(r3.extra[i], r2.extra[i]);
-		/* now against cm-r3: DETIN and APM2 where RICH is (4-9), the rates at 8-9 */
+		/* now against cm-r3: DETIN and APM2 where RICH is (4-9), the rates and
+		 * RUNBP at 8-9 */
 		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
 		CHECK_EQ_INT((r3.extra[CM_X_FLAGS] & CM_F_RICH) != 0, level >= 4);
-		const u64 paqin = level >= 4 ? CM_F_DETIN | CM_F_APM2 : 0;
+		const u64 paqin = (level >= 4 ? CM_F_DETIN | CM_F_APM2 : 0) | (level >= 8 ? CM_F_RUNBP : 0);
 		CHECK_EQ_INT(now.extra[CM_X_FLAGS], r3.extra[CM_X_FLAGS] | paqin);
 		CHECK_EQ_INT(now.extra[CM_X_MIXLR], level >= 8 ? 5 | 1 << 8 : 0);
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)

@@ -572,6 +572,51 @@ static void test_run_model(void)
 	nz_cm_run_lookup(&r, ch);
 	CHECK_EQ_INT(r.run[0], 'y' | 1u << 8);
 	nz_cm_run_free(&r);
+
+	/* CM_F_RUNBP: the bit position's bucket and whether the byte before differs
+	 * pick other probabilities; a differing one halves the input */
+	p.flags = CM_F_RUN | CM_F_BHIST | CM_F_RUNBP;
+	memset(&r, 0, sizeof(r));
+	REQUIRE(nz_cm_run_init(&r, &p) == NZ_OK && r.rt && r.runbp);
+	nz_cm_run_reset_shared(&r);
+	nz_cm_run_reset_lane(&r);
+	CHECK_EQ_INT(nz_cm_run_inputs(&p), 4);
+	nz_cm_run_lookup(&r, ch);
+	for (int i = 0; i < 10; i++) {
+		nz_cm_run_update_byte(&r, ch, 'x');
+		nz_cm_run_lookup(&r, ch);
+	}
+	cm_history g = {0};
+	g.c0 = 1;
+	s32 xs[4];
+	for (int i = 0; i < 50; i++) {
+		cm_run_mix(&r, &T, &g, xs);
+		cm_run_update(&r, &T, 0);
+	}
+	cm_run_mix(&r, &T, &g, xs);
+	CHECK(xs[0] < -1000);
+	u32 *const same0 = r.rsm[0];
+	g.c0 = 2; /* bit 1 of 'x' (a 1), another bit-position bucket: its own, unlearnt */
+	g.bpos = 1;
+	cm_run_mix(&r, &T, &g, xs);
+	CHECK(r.rsm[0] != NULL && r.rsm[0] != same0 && xs[0] == 0);
+	/* 'x' after 'w': the bytes differ, the entry next to the one above */
+	nz_cm_run_update_byte(&r, ch, 'w');
+	nz_cm_run_lookup(&r, ch);
+	nz_cm_run_update_byte(&r, ch, 'x');
+	nz_cm_run_lookup(&r, ch);
+	CHECK_EQ_INT(r.prev[0], 'w');
+	g.c0 = 1;
+	g.bpos = 0;
+	/* count 1 (bucket 1), expected bit 0, bit-position bucket 0, differing: entry
+	 * (1 * 2 + 0) * 8 + 0 * 2 + 1; made a strong 0 */
+	r.run_sm[17] = 20u << 20;
+	cm_run_mix(&r, &T, &g, xs);
+	CHECK(r.rsm[0] == &r.run_sm[17]);
+	const s32 full = cm_sm_st(&T, r.run_sm[17]);
+	CHECK(full < -1000);
+	CHECK_EQ_INT(xs[0], full / 2);
+	nz_cm_run_free(&r);
 }
 
 /* With CM_F_BHIST the run table also keeps the byte before the last one, and

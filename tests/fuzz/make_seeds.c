@@ -55,7 +55,7 @@ static void make_data(u8 *p, size_t n, u32 salt)
 
 /* Config bytes (fz_config's layout) for a CM level (1..9) or cm-nn (10), with the
  * level's contexts 0-31, match model, mixers, SSE and flags 0-18 at 64 KiB tables
- * (kinds 32-42, flags SSEP, DETIN, APM2 and the rates follow from those bytes in
+ * (kinds 32-42, flags SSEP, DETIN, APM2, RUNBP and the rates follow from those bytes in
  * fz_config). */
 static void cm_bytes(int level, u8 b[FZ_CONFIG_BYTES])
 {
