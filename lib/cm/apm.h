@@ -3,7 +3,8 @@
  * given a small context. Per context, 33 entries at stretched probabilities
  * -2048, -1920, ..., 2048 hold learned outputs; the input is interpolated
  * between its two neighbours, and the nearer one (with CM_F_APM2 both) learns
- * from the bit like a state map (count limit 255). Starts as the identity (squash of each point).
+ * from the bit like a state map (count limit 255). Starts as the identity
+ * (squash of each point).
  * The chain of stages and their contexts is the assembling model's
  * (cm_model.c, "SSE"); a stage adds no mixer input.
  */

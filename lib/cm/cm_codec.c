@@ -806,8 +806,8 @@ static const cm_level levels_r3[10] = {
  * levels_r3 with, at 4-9, paq8px's input for deterministic states (CM_F_DETIN)
  * and the SSE stages learning in both entries (CM_F_APM2), and at 8-9 (nine
  * mixers) slower mixers (layer 1 at 5 instead of 8, the final one at 1 instead
- * of 2: CM_LR_SLOW) and paq8px's run-map contexts (CM_F_RUNBP). They are presets 39-47, their own reference, so their
- * frames record nothing. */
+ * of 2: CM_LR_SLOW) and paq8px's run-map contexts (CM_F_RUNBP). They are
+ * presets 39-47, their own reference, so their frames record nothing. */
 #define CM_F_PAQIN (CM_F_DETIN | CM_F_APM2)
 #define CM_LR_SLOW (5 | 1 << 8)
 static const cm_level levels[10] = {

@@ -67,8 +67,8 @@ int nz_cm_mixer_init(cm_mixer *mx, u32 nin, u32 mixers, int backend);
 void nz_cm_mixer_free(cm_mixer *mx);
 /* Bytes of weights nz_cm_mixer_init allocates for nin inputs and `mixers` mixers. */
 u64 nz_cm_mixer_memory(u32 nin, u32 mixers);
-/* The learning rates (x err >> 16; the defaults are CM_MIX_LR and CM_MIX2_LR);
- * they take effect at the next reset. */
+/* The learning rates (x err >> 16; the defaults are CM_MIX_LR and CM_MIX2_LR):
+ * the final mixer's at once, layer 1's at the next nz_cm_mixer_reset_lane. */
 void nz_cm_mixer_set_rates(cm_mixer *mx, s32 lr, s32 lr2);
 void nz_cm_mixer_reset_shared(cm_mixer *mx);
 void nz_cm_mixer_reset_lane(cm_mixer *mx);

@@ -432,6 +432,17 @@ static void test_substreams_threads_blocks(void)
 	free(buf);
 }
 
+/* A flag that builds on others: valid on `base` (which has them), invalid once
+ * `needed` is cleared. */
+static void check_flag_needs(const nz_model_config *base, u64 flag, u64 needed)
+{
+	nz_model_config c = *base;
+	c.extra[CM_X_FLAGS] |= flag;
+	CHECK_EQ_INT(nz_model_cm.validate(&c), NZ_OK);
+	c.extra[CM_X_FLAGS] &= ~needed;
+	CHECK_EQ_INT(nz_model_cm.validate(&c), NZ_ERR_PARAM);
+}
+
 /* cm-x: the frozen level 9 (format version 2's reference) plus context kinds
  * TAG, WORD12, TEXT and flags SSE2, MIX7, MIX8, MIX9, LRDECAY; since the
  * re-span level 8 is it with the byte histories (BHIST), and level 9 that with
@@ -501,12 +512,12 @@ static void test_cm_x(void)
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX9;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
-	/* the class selector takes mixer 7's place: it needs MIX7 */
-	bad = cfg;
-	bad.extra[CM_X_FLAGS] |= CM_F_MIXGRP;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
-	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_MIX7;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
+	/* the class selector takes mixer 7's place: it needs MIX7; RUNBP tells the
+	 * run model's byte before apart: it needs BHIST; the deterministic input
+	 * replaces RICH's second one: it needs RICH */
+	check_flag_needs(&cfg, CM_F_MIXGRP, CM_F_MIX7);
+	check_flag_needs(&c8, CM_F_RUNBP, CM_F_BHIST);
+	check_flag_needs(&c8, CM_F_DETIN, CM_F_RICH);
 	/* paq8px's chain is in place of the stages */
 	bad = c8;
 	bad.extra[CM_X_FLAGS] |= CM_F_SSEP;
@@ -516,35 +527,17 @@ static void test_cm_x(void)
 	bad.extra[CM_X_SSE] = 0;
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
 	/* the mixers' rates: 1..64 each, both or neither */
+	static const struct { u64 v; int rc; } rates[] = {
+		{5 | 1 << 8, NZ_OK}, {64 | 64 << 8, NZ_OK}, {5, NZ_ERR_PARAM}, {1 << 8, NZ_ERR_PARAM},
+		{65 | 1 << 8, NZ_ERR_PARAM}, {1 | 65 << 8, NZ_ERR_PARAM},
+		{(u64)1 << 16 | 5 | 1 << 8, NZ_ERR_PARAM}};
+	for (size_t i = 0; i < NZ_ARRAY_LEN(rates); i++) {
+		bad = cfg;
+		bad.extra[CM_X_MIXLR] = rates[i].v;
+		CHECK_EQ_INT(nz_model_cm.validate(&bad), rates[i].rc);
+	}
 	bad = cfg;
-	bad.extra[CM_X_MIXLR] = 5 | 1 << 8;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
-	bad.extra[CM_X_MIXLR] = 64 | 64 << 8;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
-	bad.extra[CM_X_MIXLR] = 5;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	bad.extra[CM_X_MIXLR] = 1 << 8;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	bad.extra[CM_X_MIXLR] = 65 | 1 << 8;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	bad.extra[CM_X_MIXLR] = 1 | 65 << 8;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	bad.extra[CM_X_MIXLR] = (u64)1 << 16 | 5 | 1 << 8;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	/* RUNBP tells the run model's byte before apart: it needs BHIST */
-	bad = c8;
-	bad.extra[CM_X_FLAGS] |= CM_F_RUNBP;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
-	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_BHIST;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	/* the deterministic input replaces RICH's second one: it needs RICH */
-	bad = c8;
-	bad.extra[CM_X_FLAGS] |= CM_F_DETIN;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
-	bad.extra[CM_X_FLAGS] &= ~(u64)CM_F_RICH;
-	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
-	bad = cfg;
-	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 38) */
+	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 47) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.preset = NZ_CM_LEVEL_PRESET(9);
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
@@ -555,7 +548,7 @@ static void test_cm_x(void)
 	/* the levels of 2026-12-02 by name: no byte classes; the levels with them
 	 * (cm-r2-k): cm-r3-k without paq8px's chain and the kinds after the byte
 	 * classes; the levels of now: cm-r3-k with paq8px's deterministic input and
-	 * the two-entry SSE update at 4-9 and slower mixers at 8-9 */
+	 * the two-entry SSE update at 4-9, slower mixers and RUNBP at 8-9 */
 	const u64 paq8 = CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK;
 	const u64 paq9 = paq8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP;
 	for (int level = 1; level <= 9; level++) {
