@@ -254,6 +254,8 @@ static void print_help(void)
 	       "                 chain and word contexts joined cm-7 .. cm-9\n"
 	       "  cm-r3-1 .. cm-r3-9   the levels with that chain, before paq8px's input for\n"
 	       "                 deterministic states and slower mixers joined cm-4 .. cm-9\n"
+	       "  cm-r4-1 .. cm-r4-9   the levels with those, before paq8px's match and XML\n"
+	       "                 contexts and UTF-8 words joined them\n"
 	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
 	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
 	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"

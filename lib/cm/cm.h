@@ -91,7 +91,18 @@ enum {
 #define CM_C_LINELEN ((u64)1 << 40) /* column + the previous line's length */
 #define CM_C_BLOCK ((u64)1 << 41)   /* the 1 KiB block + current word (or byte 1 back) */
 #define CM_C_ABOVEGRP ((u64)1 << 42) /* byte above + classes of the last two bytes */
-#define CM_NKINDS 43                /* context kinds defined (bits 0..CM_NKINDS-1) */
+/* paq8px's XML model: the markup structure (xml_state.h) */
+#define CM_C_XMLS ((u64)1 << 43)    /* the state (tag name, attribute, content) and what it reads */
+#define CM_C_XMLT ((u64)1 << 44)    /* the state + the tag's level and name */
+#define CM_C_XMLP ((u64)1 << 45)    /* the enclosing tag's name and content type + the tag's */
+#define CM_C_XMLC ((u64)1 << 46)    /* the tag's name and content type + bytes 1-2 (in part) */
+#define CM_C_XML_ (CM_C_XMLS | CM_C_XMLT | CM_C_XMLP | CM_C_XMLC)
+/* paq8px's match model's byte contexts: what the match expects (match_model.h) */
+#define CM_C_MATCH1 ((u64)1 << 47)  /* the expected byte (or byte 1 back) + the match's mode */
+#define CM_C_MATCH2 ((u64)1 << 48)  /* the expected byte (or byte 2 back) + byte 1 back + the mode */
+#define CM_C_MATCH3 ((u64)1 << 49)  /* the expected byte + bytes 1-3 back + the mode */
+#define CM_C_MATCH_ (CM_C_MATCH1 | CM_C_MATCH2 | CM_C_MATCH3)
+#define CM_NKINDS 50                /* context kinds defined (bits 0..CM_NKINDS-1) */
 #define CM_C_ALL_ (((u64)1 << CM_NKINDS) - 1)
 
 /* Flags (bits of extra[CM_X_FLAGS]). */
@@ -141,7 +152,8 @@ enum {
 	CM_F_RUNBP = 1u << 22,  /* with CM_F_BHIST: the run model's probabilities also by
 				 * bit position and whether the last two bytes differ, its
 				 * input halved when they do (paq8px's run map) */
-	CM_F_ALL_ = (1u << 23) - 1
+	CM_F_UWORD = 1u << 23,  /* bytes >= 128 are letters of words (UTF-8 text) */
+	CM_F_ALL_ = (1u << 24) - 1
 };
 
 #define CM_MAX_MIXERS 6
@@ -150,15 +162,18 @@ enum {
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64
 
-/* The preset id of level k (1..9) since paq8px's deterministic input, the SSE
- * stages' two-entry update and (8-9) slower mixers joined levels 4-9 (2026-12-03,
- * evening; cm-1 .. cm-9); ids 30..38 are the levels when paq8px's SSE chain and
- * the indirect and word kinds joined levels 7-9 (late that day, cm-r3-1 ..), ids
+/* The preset id of level k (1..9) since paq8px's match-model byte contexts and
+ * XML model joined the levels (2026-12-03, night; cm-1 .. cm-9); ids 39..47 are
+ * the levels when paq8px's deterministic input, the SSE stages' two-entry update
+ * and (8-9) slower mixers joined levels 4-9 (that evening, cm-r4-1 ..), ids
+ * 30..38 the levels when paq8px's SSE chain and the indirect and word kinds
+ * joined levels 7-9 (late that day, cm-r3-1 ..), ids
  * 21..29 the levels when the byte classes joined them (earlier, cm-r2-1 ..), ids
  * 12..20 the levels as the re-span of 2026-12-02 made them (cm-r1-1 ..) and ids
  * 1..9 the levels of before (cm-v2-1 ..), which older headers name (a changed
  * default needs a new preset id, docs/FORMAT.md). */
-#define NZ_CM_LEVEL_PRESET(k) (38 + (k))
+#define NZ_CM_LEVEL_PRESET(k) (47 + (k))
+#define NZ_CM_R4_PRESET(k) (38 + (k))
 #define NZ_CM_R3_PRESET(k) (29 + (k))
 #define NZ_CM_R2_PRESET(k) (20 + (k))
 #define NZ_CM_R1_PRESET(k) (11 + (k))

@@ -16,6 +16,7 @@
  * inputs has a row in cm_inputs[] (how many, from the parameters) and writes
  * exactly that many at its offset.
  */
+#include <stdlib.h>
 #include "cm/cm_model.h"
 #include "cm/apm.h"
 #include "cm/cm_neural.h"
@@ -270,6 +271,8 @@ int nz_cm_model_create(const cm_params *p, cm_model **out)
 		rc = nz_cm_run_init(&m->run, p);
 	if (!rc)
 		rc = nz_cm_history_init(&m->h, win_bits(p));
+	m->h.xml_on = (p->ctx_mask & CM_C_XML_) != 0; /* the lanes copy it */
+	m->h.uword = (p->flags & CM_F_UWORD) != 0;
 	if (!rc)
 		rc = nz_cm_match_init(&m->mm, p->match_bits);
 	nz_cm_latest_init(&m->lm, p);
@@ -428,6 +431,11 @@ static void update_byte(cm_model *m, u32 c)
 	nz_cm_context_map_prefetch_first(&m->cmap, chash);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
 	nz_cm_latest_update_byte(&m->lm, &m->mm, &m->h, c);
+	/* the kinds that read the match model's new state (the last in the list) */
+	for (u32 i = m->cmap.nctx; i-- > 0 && m->cmap.ctype[i] >= 47;) {
+		chash[i] = cm_match_kind_hash(&m->mm, &m->h, m->cmap.ctype[i] - 47u);
+		cm_slot_prefetch(m->cmap.ht, m->cmap.ht_mask, cm_slot_hash(chash[i], 1));
+	}
 	/* the byte just coded follows the previous contexts */
 	nz_cm_run_update_byte(&m->run, m->cmap.chash, c);
 	memcpy(m->cmap.chash, chash, m->cmap.nctx * sizeof(u32));

@@ -63,7 +63,9 @@ NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
 	case 39: v = hc(h->line_start, c); break;
 	case 40: v = hc(h->col < 255 ? h->col : 255, NZ_MIN(h->line_start - h->prev_line_start, 255u)); break;
 	case 41: v = hc(pos32 >> 10, h->word ? h->word : c); break;
-	default: v = hc3(above, (u32)h->grp & 0xffff, 3); break;
+	case 42: v = hc3(above, (u32)h->grp & 0xffff, 3); break;
+	case 43: case 44: case 45: case 46: v = h->xml.ctx[t - 43]; break; /* XMLS, XMLT, XMLP, XMLC */
+	default: v = 0; break; /* MATCH1, MATCH2: after the match model's update (cm_model.c) */
 	}
 	return hc(v, t);
 }

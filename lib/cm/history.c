@@ -48,6 +48,7 @@ void nz_cm_history_reset(cm_history *h)
 	h->grp = 0;
 	h->grp_run = 0;
 	h->gap0 = h->gap1 = h->fword = h->lc4 = 0;
+	nz_cm_xml_reset(&h->xml);
 }
 
 void nz_cm_history_update_byte(cm_history *h, u32 c)
@@ -74,15 +75,16 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 	}
 
 	/* words, their lengths and the letters-only text */
-	if (cm_is_letter(c)) {
+	if (cm_is_letter(c) || (h->uword && c >= 128)) {
+		const u32 lc = c >= 128 ? c : c | 32;
 		if (h->word == 0) {
 			h->wordc = c1old;
 			h->gap1 = h->gap0;
 		}
 		h->gap0 = 0;
-		h->word = hc(h->word, c | 32);
+		h->word = hc(h->word, lc);
 		h->wlen++;
-		h->text = h->text * (997 * 16) + (c | 32);
+		h->text = h->text * (997 * 16) + lc;
 	} else {
 		h->gap0 = hc(h->gap0, c);
 		if (h->word) {
@@ -154,4 +156,6 @@ void nz_cm_history_update_byte(cm_history *h, u32 c)
 	h->above = 0;
 	if (h->prev_line_start + h->col < h->line_start && h->col < 1024)
 		h->above = h->win[(h->prev_line_start + h->col) & h->win_mask];
+	if (h->xml_on)
+		nz_cm_xml_update(&h->xml, h->c4, h->c8, cm_hist_back(h, 9));
 }

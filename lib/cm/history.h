@@ -2,7 +2,8 @@
  * history.h - what the model remembers of the bytes coded so far and the text
  * structure read from them: the window of the last 2^win_bits bytes, the
  * current byte's bits, the last 8 bytes, words, lines and columns, bracket
- * nesting, and what followed each byte and byte pair last (indirect contexts).
+ * nesting, what followed each byte and byte pair last (indirect contexts), and
+ * the markup structure (xml_state.h) where a context kind uses it.
  * Every component reads it; only nz_cm_history_update_byte writes it (at the end
  * of each byte), and the bits of the current byte (c0, bpos) are advanced by
  * the assembling model. A lane has its own.
@@ -11,6 +12,7 @@
 #define NZ_CM_HISTORY_H
 
 #include "cm/cm_common.h"
+#include "cm/xml_state.h"
 
 typedef struct cm_history {
 	u8 *win;              /* the last 2^win_bits bytes */
@@ -39,6 +41,9 @@ typedef struct cm_history {
 	u16 *ind2;            /* 65536: last two after each byte pair */
 	u16 *ind4;            /* 65536: last two after each top-nibble quad (bytes 1-4) */
 	u32 *indlc;           /* 65536: last four after each lower-case byte pair */
+	int uword;            /* bytes >= 128 are letters of words (UTF-8 text) */
+	int xml_on;           /* read the markup structure (a kind that uses it is on) */
+	cm_xml xml;
 } cm_history;
 
 /* ASCII letters, either case (what the word and text contexts count). */

@@ -94,6 +94,29 @@ NZ_INLINE int cm_match_mix(cm_match *mm, const cm_tables *T, const cm_history *h
 	return mbit;
 }
 
+/* The match's mode at a byte boundary (paq8px's mode3): 0 none, 1..3 following
+ * after a miss (right 0, 1, 2+ bytes since), 4..7 a match of 0-3, 4-7, 8-11, 12+
+ * bytes. */
+NZ_INLINE u32 cm_match_mode(const cm_match *mm)
+{
+	if (mm->mlen)
+		return 4 + (mm->mlen >> 2 < 3 ? mm->mlen >> 2 : 3);
+	return mm->mrec ? 1 + (mm->mok < 2 ? mm->mok : 2) : 0;
+}
+
+/* The hash of context kind MATCH1 (t = 0), MATCH2 (1) or MATCH3 (2) after
+ * nz_cm_match_update_byte: what the match expects (or, without one, the bytes
+ * before) and its mode (paq8px's match model's byte contexts). */
+NZ_INLINE u32 cm_match_kind_hash(const cm_match *mm, const cm_history *h, u32 t)
+{
+	const u32 mode = cm_match_mode(mm), on = mm->mlen || mm->mrec, c4 = h->c4;
+	if (t == 0)
+		return hc3(on ? mm->mexp : c4 & 255, mode, 47);
+	if (t == 2)
+		return hc3(on ? mm->mexp : 256, c4 & 0xffffff, mode + 49 * 8);
+	return hc(hc3(on ? mm->mexp : (c4 >> 8) & 255, c4 & 255, mode), 48);
+}
+
 NZ_INLINE void cm_match_update(cm_match *mm, const cm_tables *T, int y)
 {
 	cm_sm_update(&T->r, mm->msm, y, 1023);

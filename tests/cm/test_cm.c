@@ -489,15 +489,16 @@ static void test_cm_x(void)
 		     cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT | CM_F_SPANS | CM_F_MIXGRP);
 	CHECK(c9.extra[CM_X_NNMODEL] != 0);
 	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all
-	 * have, and SPANS, DETIN and APM2, which came after cm-x); the byte classes (after cm-x
-	 * too) they have: CGRP from level 1, CGRP4 from level 6 */
+	 * have, and SPANS, DETIN, APM2 and UWORD, which came after cm-x); the byte classes and the
+	 * match and XML kinds (after cm-x too) they have: CGRP from level 1, CGRP4 from level 6 */
 	for (int level = 1; level <= 6; level++) {
 		nz_model_config l;
 		small_config(level, &l);
-		CHECK((l.extra[CM_X_CTXMASK] & ~grp) < CM_C_TAG);
+		CHECK((l.extra[CM_X_CTXMASK] & ~(grp | CM_C_MATCH_ | CM_C_XML_)) < CM_C_TAG);
 		CHECK(l.extra[CM_X_CTXMASK] & CM_C_CGRP);
 		CHECK(((l.extra[CM_X_CTXMASK] & CM_C_CGRP4) != 0) == (level == 6));
-		CHECK((l.extra[CM_X_FLAGS] & ~(types | CM_F_SPANS | CM_F_DETIN | CM_F_APM2)) < CM_F_SSE2);
+		CHECK((l.extra[CM_X_FLAGS] & ~(types | CM_F_SPANS | CM_F_DETIN | CM_F_APM2 | CM_F_UWORD)) <
+		      CM_F_SSE2);
 		CHECK_EQ_INT((l.extra[CM_X_FLAGS] & CM_F_DETIN) != 0, level >= 4);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_SPANS);
@@ -537,7 +538,7 @@ static void test_cm_x(void)
 		CHECK_EQ_INT(nz_model_cm.validate(&bad), rates[i].rc);
 	}
 	bad = cfg;
-	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 47) */
+	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 56) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.preset = NZ_CM_LEVEL_PRESET(9);
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
@@ -545,17 +546,22 @@ static void test_cm_x(void)
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R1_PRESET(9)], "cm-r1-9") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R2_PRESET(9)], "cm-r2-9") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R3_PRESET(9)], "cm-r3-9") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R4_PRESET(9)], "cm-r4-9") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R4_PRESET(1)], "cm-r4-1") == 0);
 	/* the levels of 2026-12-02 by name: no byte classes; the levels with them
 	 * (cm-r2-k): cm-r3-k without paq8px's chain and the kinds after the byte
-	 * classes; the levels of now: cm-r3-k with paq8px's deterministic input and
-	 * the two-entry SSE update at 4-9, slower mixers and RUNBP at 8-9 */
+	 * classes; cm-r4-k: cm-r3-k with paq8px's deterministic input and the
+	 * two-entry SSE update at 4-9, slower mixers and RUNBP at 8-9; the levels of
+	 * now: cm-r4-k with the match and XML kinds and UWORD, less O5 (3-6), SPARSE1
+	 * (6), RECORD and SPARSE5 (6-9) */
 	const u64 paq8 = CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK;
 	const u64 paq9 = paq8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP;
 	for (int level = 1; level <= 9; level++) {
-		nz_model_config r1, r2, r3, now;
+		nz_model_config r1, r2, r3, r4, now;
 		memset(&r1, 0, sizeof(r1));
 		memset(&r2, 0, sizeof(r2));
 		memset(&r3, 0, sizeof(r3));
+		memset(&r4, 0, sizeof(r4));
 		memset(&now, 0, sizeof(now));
 		r1.preset = NZ_CM_R1_PRESET(level);
 		nz_model_cm.defaults(&r1, 6, 50000);
@@ -563,6 +569,8 @@ static void test_cm_x(void)
 		nz_model_cm.defaults(&r2, 6, 50000);
 		r3.preset = NZ_CM_R3_PRESET(level);
 		nz_model_cm.defaults(&r3, 6, 50000);
+		r4.preset = NZ_CM_R4_PRESET(level);
+		nz_model_cm.defaults(&r4, 6, 50000);
 		now.preset = NZ_CM_LEVEL_PRESET(level);
 		nz_model_cm.defaults(&now, 6, 50000);
 		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & grp, 0);
@@ -584,16 +592,31 @@ static void test_cm_x(void)
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS && i != CM_X_CTXMASK && i != CM_X_SSE)
 				CHECK_EQ_INT(r3.extra[i], r2.extra[i]);
-		/* now against cm-r3: DETIN and APM2 where RICH is (4-9), the rates and
+		/* cm-r4 against cm-r3: DETIN and APM2 where RICH is (4-9), the rates and
 		 * RUNBP at 8-9 */
-		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		CHECK_EQ_INT(nz_model_cm.validate(&r4), NZ_OK);
 		CHECK_EQ_INT((r3.extra[CM_X_FLAGS] & CM_F_RICH) != 0, level >= 4);
 		const u64 paqin = (level >= 4 ? CM_F_DETIN | CM_F_APM2 : 0) | (level >= 8 ? CM_F_RUNBP : 0);
-		CHECK_EQ_INT(now.extra[CM_X_FLAGS], r3.extra[CM_X_FLAGS] | paqin);
-		CHECK_EQ_INT(now.extra[CM_X_MIXLR], level >= 8 ? 5 | 1 << 8 : 0);
+		CHECK_EQ_INT(r4.extra[CM_X_FLAGS], r3.extra[CM_X_FLAGS] | paqin);
+		CHECK_EQ_INT(r4.extra[CM_X_MIXLR], level >= 8 ? 5 | 1 << 8 : 0);
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS && i != CM_X_MIXLR)
-				CHECK_EQ_INT(now.extra[i], r3.extra[i]);
+				CHECK_EQ_INT(r4.extra[i], r3.extra[i]);
+		/* now against cm-r4: UWORD everywhere; the match kinds from level 3
+		 * (MATCH3 from 6), the XML ones from 6 (all four from 7); O5 out at 3-6,
+		 * SPARSE1 at 6, RECORD and SPARSE5 at 6-9 */
+		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		CHECK_EQ_INT(now.extra[CM_X_FLAGS], r4.extra[CM_X_FLAGS] | CM_F_UWORD);
+		const u64 match = level >= 6 ? CM_C_MATCH_ : level >= 3 ? CM_C_MATCH1 | CM_C_MATCH2 : 0;
+		const u64 xml = level >= 7 ? CM_C_XML_ : level == 6 ? CM_C_XMLS | CM_C_XMLT : 0;
+		const u64 out = (level >= 3 && level <= 6 ? CM_C_O5 : 0) | (level == 6 ? CM_C_SPARSE1 : 0) |
+				(level >= 6 ? CM_C_RECORD | CM_C_SPARSE5 : 0);
+		CHECK_EQ_INT(r4.extra[CM_X_CTXMASK] & (match | xml), 0);
+		CHECK_EQ_INT(r4.extra[CM_X_CTXMASK] & out, out);
+		CHECK_EQ_INT(now.extra[CM_X_CTXMASK], (r4.extra[CM_X_CTXMASK] | match | xml) & ~out);
+		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
+			if (i != CM_X_FLAGS && i != CM_X_CTXMASK)
+				CHECK_EQ_INT(now.extra[i], r4.extra[i]);
 	}
 
 	cfg.extra[CM_X_HASHBITS] = 20;

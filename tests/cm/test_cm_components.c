@@ -6,8 +6,9 @@
  * the context map's slots are found again, share lines and replace the
  * least-used slot; an APM starts as the identity, monotone, and learns per
  * context; the match, latest-match and record models find what was planted;
- * the history reads words, columns, nesting and byte classes, and the context kinds hash
- * them; the run model counts repeats; an external distribution becomes bit
+ * the history reads words (UTF-8 too), columns, nesting, byte classes and
+ * markup, and the context kinds hash them; the match model's byte contexts
+ * follow its expected byte; the run model counts repeats; an external distribution becomes bit
  * predictions; the mixer width is the sum of what each component registers;
  * the x86 and JPEG parsers follow their streams.
  * Includes lib/cm's private headers (this is lib/cm's own test).
@@ -408,12 +409,18 @@ static void test_record_model(void)
 	nz_cm_history_free(&h);
 }
 
+/* Append the string t to the history (feed_text starts it afresh). */
+static void feed_on(cm_history *h, const char *t)
+{
+	for (const char *q = t; *q; q++)
+		nz_cm_history_update_byte(h, (u8)*q);
+}
+
 /* Reset the history and feed it the string t. */
 static void feed_text(cm_history *h, const char *t)
 {
 	nz_cm_history_reset(h);
-	for (const char *q = t; *q; q++)
-		nz_cm_history_update_byte(h, (u8)*q);
+	feed_on(h, t);
 }
 
 /* The history reads words (case-folded), columns, the byte above and nesting;
@@ -747,24 +754,186 @@ static void test_latest_match(void)
 	nz_cm_history_free(&h);
 }
 
+/* paq8px's XML model (xml_state.h): the states through a tag with an
+ * attribute, content, an end tag and a comment; the nesting levels; a time in
+ * the content; the enclosing tag's name in the contexts; random bytes keep the
+ * state in range. */
+static void test_xml_state(void)
+{
+	cm_history h;
+	memset(&h, 0, sizeof(h));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	nz_cm_history_reset(&h);
+	h.xml_on = 1;
+	static const struct {
+		const char *text;
+		u32 state;
+	} steps[] = {
+		{"<a", CM_XML_TAG_NAME}, {" ", CM_XML_TAG}, {"b", CM_XML_ATTR_NAME},
+		{"=", CM_XML_ATTR_NAME}, {"\"", CM_XML_ATTR_VALUE}, {"x", CM_XML_ATTR_VALUE},
+		{"\"", CM_XML_TAG}, {">", CM_XML_CONTENT}, {"<c", CM_XML_TAG_NAME},
+		{">", CM_XML_CONTENT}, {"12:30", CM_XML_CONTENT}, {"</c", CM_XML_TAG_NAME},
+		{">", CM_XML_NONE}, {"<!--", CM_XML_COMMENT}, {" x ", CM_XML_COMMENT},
+		{"-->", CM_XML_NONE}};
+	const cm_xml *x = &h.xml;
+	for (size_t i = 0; i < NZ_ARRAY_LEN(steps); i++) {
+		feed_on(&h, steps[i].text);
+		CHECK_EQ_INT(x->state, steps[i].state);
+		if (i == 2) /* the attribute's name is read into the tag */
+			CHECK_EQ_INT(x->tags[x->index % CM_XML_TAGS].attr_name[0], 'b' & 0xDF);
+		if (i == 9) { /* <c> inside <a>: one level deeper */
+			CHECK_EQ_INT(x->tags[x->index % CM_XML_TAGS].level, 2);
+			CHECK_EQ_INT(x->tags[(x->index - 1) % CM_XML_TAGS].level, 1);
+		}
+		if (i == 10) { /* "12:30": a time, a number */
+			const u32 t = x->tags[x->index % CM_XML_TAGS].content_type;
+			CHECK(t & CM_XML_C_TIME);
+			CHECK(t & CM_XML_C_NUMBER);
+			CHECK_EQ_INT(t & CM_XML_C_DATE, 0);
+		}
+		if (i == 12) /* the end tag closes <c>: back at <c>'s level */
+			CHECK_EQ_INT(x->tags[(x->index - 1) % CM_XML_TAGS].level, 2);
+	}
+	/* the same tag in another parent: the context of the enclosing tag differs,
+	 * the one of the tag alone does not */
+	u32 in_a[4], in_b[4];
+	nz_cm_history_reset(&h);
+	feed_on(&h, "<a><c>");
+	memcpy(in_a, x->ctx, sizeof(in_a));
+	nz_cm_history_reset(&h);
+	feed_on(&h, "<b><c>");
+	memcpy(in_b, x->ctx, sizeof(in_b));
+	CHECK_EQ_INT(in_a[1], in_b[1]);
+	CHECK(in_a[2] != in_b[2]);
+	/* the kinds read these hashes */
+	const u8 kinds[] = {43, 44, 45, 46};
+	u32 kh[4];
+	nz_cm_context_hashes(kinds, 4, &h, 0, kh);
+	for (int k = 0; k < 4; k++)
+		CHECK_EQ_INT(kh[k], hc(in_b[k], 43u + (u32)k));
+	u8 *r = malloc(100000);
+	REQUIRE(r);
+	nz_test_fill(r, 100000, 0, 17);
+	for (int i = 0; i < 100000; i++) {
+		nz_cm_history_update_byte(&h, r[i] % 4 ? r[i] : "<>/\"= !-["[r[i] % 10]);
+		CHECK(x->state <= CM_XML_COMMENT);
+	}
+	free(r);
+	/* off, it reads nothing */
+	nz_cm_history_reset(&h);
+	h.xml_on = 0;
+	feed_on(&h, "<a b=\"x\">");
+	CHECK_EQ_INT(x->state, CM_XML_NONE);
+	CHECK_EQ_INT(x->index, 0);
+	nz_cm_history_free(&h);
+}
+
+/* The match model's byte contexts (MATCH1-3): the mode, and what each hash
+ * reads with and without a match. */
+static void test_match_kinds(void)
+{
+	cm_history h;
+	cm_match mm;
+	memset(&h, 0, sizeof(h));
+	memset(&mm, 0, sizeof(mm));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	nz_cm_history_reset(&h);
+	CHECK_EQ_INT(cm_match_mode(&mm), 0);
+	mm.mrec = 1;
+	CHECK_EQ_INT(cm_match_mode(&mm), 1);
+	mm.mok = 9;
+	CHECK_EQ_INT(cm_match_mode(&mm), 3);
+	mm.mlen = 5;
+	CHECK_EQ_INT(cm_match_mode(&mm), 5);
+	mm.mlen = 300;
+	CHECK_EQ_INT(cm_match_mode(&mm), 7);
+	/* in a match the hashes follow the expected byte, not the last byte */
+	feed_on(&h, "xyz");
+	mm.mexp = 'q';
+	u32 a[3], b[3];
+	for (u32 t = 0; t < 3; t++)
+		a[t] = cm_match_kind_hash(&mm, &h, t);
+	feed_on(&h, "w");
+	for (u32 t = 0; t < 3; t++)
+		b[t] = cm_match_kind_hash(&mm, &h, t);
+	CHECK_EQ_INT(a[0], b[0]);
+	CHECK(a[1] != b[1]); /* MATCH2 and MATCH3 also read the bytes before */
+	CHECK(a[2] != b[2]);
+	mm.mexp = 'r';
+	CHECK(cm_match_kind_hash(&mm, &h, 0) != b[0]);
+	/* without one, the last bytes */
+	mm.mlen = mm.mrec = 0;
+	const u32 none = cm_match_kind_hash(&mm, &h, 0);
+	mm.mexp = 'q';
+	CHECK_EQ_INT(cm_match_kind_hash(&mm, &h, 0), none);
+	feed_on(&h, "v");
+	CHECK(cm_match_kind_hash(&mm, &h, 0) != none);
+	CHECK(a[0] != a[1] && a[1] != a[2]);
+	nz_cm_history_free(&h);
+}
+
+/* CM_F_UWORD: bytes >= 128 continue a word (UTF-8 letters), and are not
+ * case-folded. */
+static void test_utf8_words(void)
+{
+	cm_history h;
+	memset(&h, 0, sizeof(h));
+	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
+	nz_cm_history_reset(&h);
+	feed_on(&h, " ab\xc3\xa9");
+	CHECK_EQ_INT(h.word, 0); /* off: the word "ab" ended at 0xc3 */
+	CHECK(h.word1 != 0);
+	nz_cm_history_reset(&h);
+	h.uword = 1;
+	feed_on(&h, " ab\xc3\xa9");
+	CHECK_EQ_INT(h.wlen, 4);
+	const u32 w = h.word;
+	CHECK(w != 0);
+	nz_cm_history_reset(&h);
+	feed_on(&h, " AB\xc3\xa9");
+	CHECK_EQ_INT(h.word, w); /* ASCII folded */
+	nz_cm_history_reset(&h);
+	feed_on(&h, " ab\xc3\x89");
+	CHECK(h.word != w); /* 0xa9 and 0x89 stay apart */
+	nz_cm_history_free(&h);
+}
+
 /* The mixer's width is what the components register: here checked against
- * the count the model used to keep by hand, for every flag combination. */
+ * the count the model used to keep by hand, for every combination of the flags
+ * that add inputs, each with none, all and two alternating sets of the others. */
 static void test_input_registry(void)
 {
 	const u64 masks[] = {0, CM_C_O2, CM_C_O2 | CM_C_O3 | CM_C_WORD, CM_C_ALL_};
-	for (size_t mi = 0; mi < sizeof(masks) / sizeof(masks[0]); mi++)
-		for (u32 f = 0; f <= CM_F_ALL_; f++)
-			for (u32 mb = 0; mb <= 20; mb += 20) {
-				cm_params p = {.hash_bits = 20, .ctx_mask = masks[mi], .match_bits = mb,
-					       .mixers = 1, .flags = f};
-				u32 nctx = cm_popcount64(masks[mi]);
-				u32 per = (f & CM_F_RICH) ? 2 : 1;
-				u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
-					   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) + ((f & (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) ? 16 : 0) + 1 +
-					   ((f & CM_F_RUN) ? nctx * ((f & CM_F_BHIST) ? 2 : 1) : 0);
-				CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
-				CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);
+	const u32 counted[] = {CM_F_RICH, CM_F_RUN, CM_F_EXT, CM_F_REC, CM_F_EXE,
+			       CM_F_IMG, CM_F_JPEG, CM_F_AUDIO, CM_F_BHIST};
+	u32 counted_all = 0;
+	for (size_t i = 0; i < NZ_ARRAY_LEN(counted); i++)
+		counted_all |= counted[i];
+	const u32 others[] = {0, CM_F_ALL_ & ~counted_all, 0x55555555u & CM_F_ALL_ & ~counted_all,
+			      0xaaaaaaaau & CM_F_ALL_ & ~counted_all};
+	for (size_t mi = 0; mi < sizeof(masks) / sizeof(masks[0]); mi++) {
+		const u32 nctx = cm_popcount64(masks[mi]);
+		for (u32 sub = 0; sub < 1u << NZ_ARRAY_LEN(counted); sub++) {
+			u32 fc = 0;
+			for (size_t i = 0; i < NZ_ARRAY_LEN(counted); i++)
+				if (sub >> i & 1)
+					fc |= counted[i];
+			for (size_t oi = 0; oi < NZ_ARRAY_LEN(others); oi++) {
+				const u32 f = fc | others[oi];
+				for (u32 mb = 0; mb <= 20; mb += 20) {
+					cm_params p = {.hash_bits = 20, .ctx_mask = masks[mi], .match_bits = mb,
+						       .mixers = 1, .flags = f};
+					u32 per = (f & CM_F_RICH) ? 2 : 1;
+					u32 want = 2 * per + nctx * per + 2 + ((f & CM_F_REC) ? 1 : 0) +
+						   ((mb && (f & CM_F_REC)) ? 1 : 0) + ((f & CM_F_EXT) ? 2 : 0) +
+						   ((f & (CM_F_EXE | CM_F_IMG | CM_F_JPEG | CM_F_AUDIO)) ? 16 : 0) + 1 +
+						   ((f & CM_F_RUN) ? nctx * ((f & CM_F_BHIST) ? 2 : 1) : 0);
+					CHECK_EQ_INT(nz_cm_model_mixer_inputs(&p), want);
+					CHECK(nz_cm_model_mixer_inputs(&p) <= CM_MAXIN);
+				}
 			}
+		}
+	}
 }
 
 /* The x86-64 parser finds instruction boundaries: hand-assembled instructions
@@ -1025,6 +1194,9 @@ int main(void)
 	test_byte_history();
 	test_ext_input();
 	test_latest_match();
+	test_xml_state();
+	test_match_kinds();
+	test_utf8_words();
 	test_input_registry();
 	test_x86_parse();
 	test_exe_model();

@@ -178,14 +178,15 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_FLAGS] |= CM_F_BHIST;
 		if (b[4] & 0x40)
 			cfg->extra[CM_X_FLAGS] |= CM_F_SPANS;
-		/* kinds 32-42, MIXGRP, DETIN, APM2, RUNBP, the rates and paq8px's SSE chain have no bytes of their own: they
+		/* kinds 32-49, UWORD, MIXGRP, DETIN, APM2, RUNBP, the rates and paq8px's SSE chain have no bytes of their own: they
 		 * follow from bytes that pick other things (so the seeds of levels 8
 		 * and 9 hold some of them, not the levels' own). The chain, one time in
 		 * 16 and not in the cheap configurations (its six 8.7 MB tables, made
 		 * resident a huge page at a time, in each of the states fuzz_roundtrip
 		 * keeps passed its 2 GB limit), takes the place of the stages */
 		cfg->extra[CM_X_CTXMASK] |= ((u64)(b[1] ^ b[5] ^ b[9]) << 32 |
-					     (u64)((b[2] ^ b[7]) & 7) << 40) & CM_C_ALL_;
+					     (u64)((b[2] ^ b[7]) & 7) << 40 |
+					     (u64)((b[3] ^ b[9]) & 0x7f) << 43) & CM_C_ALL_;
 		if ((cfg->extra[CM_X_FLAGS] & CM_F_MIX7) && ((b[2] ^ b[6]) & 0x08))
 			cfg->extra[CM_X_FLAGS] |= CM_F_MIXGRP;
 		/* DETIN (with RICH), APM2, RUNBP (with BHIST) and the mixers' rates likewise */
@@ -193,6 +194,8 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_FLAGS] |= CM_F_DETIN;
 		if ((b[1] ^ b[6]) & 0x10)
 			cfg->extra[CM_X_FLAGS] |= CM_F_APM2;
+		if ((b[4] ^ b[9]) & 0x01)
+			cfg->extra[CM_X_FLAGS] |= CM_F_UWORD;
 		if ((cfg->extra[CM_X_FLAGS] & CM_F_BHIST) && ((b[5] ^ b[8]) & 0x02))
 			cfg->extra[CM_X_FLAGS] |= CM_F_RUNBP;
 		if ((b[2] ^ b[9]) & 0x40)

@@ -337,19 +337,16 @@ static const char *const v2_pre_exe_cases[] = {"cm-1", "cm-6", "cm-9", "cm-x", "
  * reference is the frozen old level table) */
 static const char *const v2_pre_respan_cases[] = {"cm-2", "cm-3", "cm-4", "cm-5", "cm-7",
 						  "cm-8", "model-cm-3", "model-cm-l3"};
-/* every level from before the byte classes joined them (presets 12-20, cm-r1-k) */
-static const char *const v2_pre_cgrp_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
-						"cm-6", "cm-7", "cm-8", "cm-9"};
-
-/* every level from before paq8px's SSE chain and the indirect and word kinds
- * joined levels 7-9 (presets 21-29, cm-r2-k) */
-static const char *const v2_pre_paq_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
-					       "cm-6", "cm-7", "cm-8", "cm-9"};
-
-/* every level from before paq8px's deterministic input, the two-entry SSE
- * update and the slower mixers joined levels 4-9 (presets 30-38, cm-r3-k) */
-static const char *const v2_pre_detin_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
-						 "cm-6", "cm-7", "cm-8", "cm-9"};
+/* every level, in the directories of the level tables frozen since the
+ * re-span: from before the byte classes joined them (v2-pre-cgrp, presets
+ * 12-20, cm-r1-k), paq8px's SSE chain and the indirect and word kinds
+ * (v2-pre-paq, 21-29, cm-r2-k), paq8px's deterministic input, the two-entry SSE
+ * update and the slower mixers (v2-pre-detin, 30-38, cm-r3-k), and paq8px's
+ * match-model byte contexts and XML model (v2-pre-xml, 39-47, cm-r4-k) */
+static const char *const all_level_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
+					      "cm-6", "cm-7", "cm-8", "cm-9"};
+static const char *const all_level_dirs[] = {"v2-pre-cgrp", "v2-pre-paq", "v2-pre-detin",
+					     "v2-pre-xml"};
 
 /* Frozen frames of other inputs: tests/data/<dir>/<kind>-<level>.nz decode to
  * tests/data/<dir>/<input>. */
@@ -395,15 +392,11 @@ int main(int argc, char **argv)
 	char pre_respan[1100];
 	snprintf(pre_respan, sizeof(pre_respan), "%s/../v2-pre-respan", v1_dir);
 	read_frozen(input, pre_respan, v2_pre_respan_cases, NZ_ARRAY_LEN(v2_pre_respan_cases), 2);
-	char pre_cgrp[1100];
-	snprintf(pre_cgrp, sizeof(pre_cgrp), "%s/../v2-pre-cgrp", v1_dir);
-	read_frozen(input, pre_cgrp, v2_pre_cgrp_cases, NZ_ARRAY_LEN(v2_pre_cgrp_cases), 2);
-	char pre_paq[1100];
-	snprintf(pre_paq, sizeof(pre_paq), "%s/../v2-pre-paq", v1_dir);
-	read_frozen(input, pre_paq, v2_pre_paq_cases, NZ_ARRAY_LEN(v2_pre_paq_cases), 2);
-	char pre_detin[1100];
-	snprintf(pre_detin, sizeof(pre_detin), "%s/../v2-pre-detin", v1_dir);
-	read_frozen(input, pre_detin, v2_pre_detin_cases, NZ_ARRAY_LEN(v2_pre_detin_cases), 2);
+	for (size_t i = 0; i < NZ_ARRAY_LEN(all_level_dirs); i++) {
+		char dir[1100];
+		snprintf(dir, sizeof(dir), "%s/../%s", v1_dir, all_level_dirs[i]);
+		read_frozen(input, dir, all_level_cases, NZ_ARRAY_LEN(all_level_cases), 2);
+	}
 	read_frozen_of("v2-pre-jpeg", "image.pgm", "image");
 	read_frozen_of("v2-pre-jpeg", "code.bin", "code");
 	return nz_test_finish("test_golden");
