@@ -429,6 +429,7 @@ static void update_byte(cm_model *m, u32 c)
 	u32 chash[CM_MAXCTX];
 	nz_cm_context_hashes(m->cmap.ctype, m->cmap.nctx, &m->h, m->rec.rlen, chash);
 	nz_cm_context_map_prefetch_first(&m->cmap, chash);
+	nz_cm_run_prefetch(&m->run, chash);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
 	nz_cm_latest_update_byte(&m->lm, &m->mm, &m->h, c);
 	/* the kinds that read the match model's new state (the last in the list) */

@@ -76,6 +76,14 @@ void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c)
 	}
 }
 
+void nz_cm_run_prefetch(const cm_run *r, const u32 *chash)
+{
+	if (!r->rt)
+		return;
+	for (u32 i = 0; i < r->nctx; i++)
+		__builtin_prefetch(r->rt + (chash[i] & r->rt_mask));
+}
+
 void nz_cm_run_lookup(cm_run *r, const u32 *chash)
 {
 	if (!r->rt)
@@ -83,8 +91,16 @@ void nz_cm_run_lookup(cm_run *r, const u32 *chash)
 	for (u32 i = 0; i < r->nctx; i++) {
 		u32 *e = r->rt + (chash[i] & r->rt_mask);
 		r->rp[i] = e;
-		r->run[i] = (*e >> 24) == (chash[i] >> 24) ? ((*e >> 16) & 255) | (*e & 0xff00) : 0;
+		const u32 v = (*e >> 24) == (chash[i] >> 24) ? ((*e >> 16) & 255) | (*e & 0xff00) : 0;
+		r->run[i] = v;
 		if (r->bhist)
 			r->prev[i] = *e & 255;
+		/* the count's bucket, the index of cm_run_mix's probability less the bit's part:
+		 * (q * 2 + expected bit) * 8 + bit-position bucket * 2 + differ */
+		const u32 cnt = v >> 8;
+		const u32 q = cnt < 16 ? cnt : cnt < 32 ? 16 + (cnt - 16) / 4 : cnt < 64 ? 20 + (cnt - 32) / 8 : 24 + (cnt >= 128);
+		const u32 unc = r->runbp && r->prev[i] != (v & 255);
+		r->rbase[i] = i * CM_RUN_SM + q * 16 + unc;
+		r->rhalf[i] = unc;
 	}
 }

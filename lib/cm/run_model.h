@@ -29,6 +29,9 @@ typedef struct cm_run {
 	u32 *rp[CM_MAXCTX];   /* each context's entry */
 	u32 run[CM_MAXCTX];   /* byte | count << 8 (count 0: none) */
 	u32 prev[CM_MAXCTX];  /* CM_F_BHIST: the byte before it (where count > 0) */
+	u32 rbase[CM_MAXCTX]; /* where count > 0: the context's probabilities for this byte's
+			       * count bucket (and with CM_F_RUNBP whether the bytes differ) */
+	u32 rhalf[CM_MAXCTX]; /* CM_F_RUNBP and the bytes differ: the input is halved */
 	u32 run_sm[CM_MAXCTX * CM_RUN_SM];
 	u32 *rsm[CM_MAXCTX];
 	u32 bh_sm[CM_MAXCTX * 256]; /* CM_F_BHIST: per context, agreement x bits x bpos */
@@ -45,6 +48,8 @@ void nz_cm_run_reset_lane(cm_run *r);
 /* The byte c just coded follows the contexts of the byte before (their
  * entries, from nz_cm_run_lookup). */
 void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c);
+/* Start loading the entries nz_cm_run_lookup(r, chash) will read. */
+void nz_cm_run_prefetch(const cm_run *r, const u32 *chash);
 /* Look up the entries of the new contexts. */
 void nz_cm_run_lookup(cm_run *r, const u32 *chash);
 
@@ -54,21 +59,18 @@ NZ_INLINE void cm_run_mix(cm_run *r, const cm_tables *T, const cm_history *h, s3
 		return;
 	const u32 c0 = h->c0, bpos = h->bpos;
 	s32 *xb = x + r->nctx; /* CM_F_BHIST's inputs follow */
+	/* bit positions {0}, {1}, {2-4}, {5-7} */
+	const u32 bp = r->runbp ? ((0x33322210u >> (bpos << 2)) & 15) * 2 : 0;
 	for (u32 i = 0; i < r->nctx; i++) {
 		const u32 v = r->run[i], b1 = v & 255;
 		const u32 m1 = v >> 8 && ((b1 | 256) >> (8 - bpos)) == c0;
 		r->rsm[i] = NULL;
 		x[i] = 0;
 		if (m1) {
-			u32 b = (v >> (7 - bpos)) & 1, cnt = v >> 8;
-			u32 q = cnt < 16 ? cnt : cnt < 32 ? 16 + (cnt - 16) / 4 : cnt < 64 ? 20 + (cnt - 32) / 8 : 24 + (cnt >= 128);
-			/* bit positions {0}, {1}, {2-4}, {5-7} */
-			const u32 bp = (0x33322210u >> (bpos << 2)) & 15;
-			const u32 unc = r->runbp && r->prev[i] != b1;
-			const u32 k = (q * 2 + b) * 8 + (r->runbp ? bp * 2 + unc : 0);
-			r->rsm[i] = &r->run_sm[i * CM_RUN_SM + k];
+			const u32 b = (v >> (7 - bpos)) & 1;
+			r->rsm[i] = &r->run_sm[r->rbase[i] + b * 8 + bp];
 			const s32 st = cm_sm_st(T, *r->rsm[i]);
-			x[i] = (s16)(unc ? st / 2 : st);
+			x[i] = (s16)(r->rhalf[i] ? st / 2 : st);
 		}
 		if (!r->bhist)
 			continue;
