@@ -144,16 +144,19 @@ NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0
 	cm->bh[1] = &cm->t1[(c1 << 8) | c0];
 	for (u32 i = 0; i < cm->nctx; i++)
 		cm->bh[i + 2] = cm->slot[i] + j;
+	/* locals: the stores to x (s32) could alias the int fields */
 	const u32 n = cm->nctx + 2;
+	const int rich = cm->rich, detin = cm->detin;
+	u8 *const *bh = cm->bh;
+	u32 *const *smp = cm->smp;
 	for (u32 i = 0; i < n; i++) {
-		u32 s = *cm->bh[i];
-		u32 *e = cm->smp[i] + s;
-		int pr = (int)cm_sm_p12(*e);
+		u32 s = *bh[i];
+		int pr = (int)cm_sm_p12(smp[i][s]);
 		int st = cm_stretch(&T->lg, pr);
 		x[k++] = (s16)st;
-		if (cm->rich)
-			x[k++] = cm->detin ? cm_state_deterministic_input(T, s, pr)
-					   : cm_state_confidence(T, s, pr, st);
+		if (rich)
+			x[k++] = detin ? cm_state_deterministic_input(T, s, pr)
+				       : cm_state_confidence(T, s, pr, st);
 		order += s != 0;
 	}
 	cm->order = order;
@@ -161,9 +164,9 @@ NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0
 
 NZ_INLINE void cm_context_map_update(cm_context_map *cm, const cm_tables *T, int y)
 {
-	const u32 n = cm->nctx + 2;
+	const u32 n = cm->nctx + 2, limit = cm->sm_limit;
 	for (u32 i = 0; i < n; i++)
-		cm_state_learn(T, cm->smp[i], cm->bh[i], y, cm->sm_limit);
+		cm_state_learn(T, cm->smp[i], cm->bh[i], y, limit);
 }
 
 /* Hashed contexts among the first four with history at this bit (after mix). */

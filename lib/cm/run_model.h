@@ -57,29 +57,36 @@ NZ_INLINE void cm_run_mix(cm_run *r, const cm_tables *T, const cm_history *h, s3
 {
 	if (!r->rt)
 		return;
-	const u32 c0 = h->c0, bpos = h->bpos;
-	s32 *xb = x + r->nctx; /* CM_F_BHIST's inputs follow */
+	/* locals: the stores to x and to the entry pointers could alias r's fields */
+	const u32 c0 = h->c0, bpos = h->bpos, n = r->nctx, bhist = r->bhist;
+	const u32 *run = r->run, *rbase = r->rbase, *rhalf = r->rhalf;
+	u32 *run_sm = r->run_sm, **rsm = r->rsm;
 	/* bit positions {0}, {1}, {2-4}, {5-7} */
 	const u32 bp = r->runbp ? ((0x33322210u >> (bpos << 2)) & 15) * 2 : 0;
-	for (u32 i = 0; i < r->nctx; i++) {
-		const u32 v = r->run[i], b1 = v & 255;
-		const u32 m1 = v >> 8 && ((b1 | 256) >> (8 - bpos)) == c0;
-		r->rsm[i] = NULL;
+	for (u32 i = 0; i < n; i++) {
+		const u32 v = run[i];
+		rsm[i] = NULL;
 		x[i] = 0;
-		if (m1) {
+		if (v >> 8 && ((v & 255) | 256) >> (8 - bpos) == c0) {
 			const u32 b = (v >> (7 - bpos)) & 1;
-			r->rsm[i] = &r->run_sm[r->rbase[i] + b * 8 + bp];
-			const s32 st = cm_sm_st(T, *r->rsm[i]);
-			x[i] = (s16)(r->rhalf[i] ? st / 2 : st);
+			u32 *e = &run_sm[rbase[i] + b * 8 + bp];
+			rsm[i] = e;
+			const s32 st = cm_sm_st(T, *e);
+			x[i] = (s16)(rhalf[i] ? st / 2 : st);
 		}
-		if (!r->bhist)
-			continue;
-		/* the last two different bytes of the context: do they agree with the
-		 * bits so far, and which bit does each expect */
+	}
+	if (!bhist)
+		return;
+	/* CM_F_BHIST's inputs follow: the last two different bytes of the context,
+	 * do they agree with the bits so far, and which bit does each expect */
+	s32 *xb = x + n;
+	for (u32 i = 0; i < n; i++) {
+		const u32 v = run[i], b1 = v & 255;
 		r->bsm[i] = NULL;
 		xb[i] = 0;
 		if (!(v >> 8))
 			continue;
+		const u32 m1 = ((b1 | 256) >> (8 - bpos)) == c0;
 		const u32 b2 = r->prev[i];
 		const u32 m2 = ((b2 | 256) >> (8 - bpos)) == c0;
 		const u32 ctx = m1 | m2 << 1 | ((b1 >> (7 - bpos)) & 1) << 2 |
