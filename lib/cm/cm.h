@@ -103,6 +103,11 @@ enum {
 #define CM_C_MATCH3 ((u64)1 << 49)  /* the expected byte + bytes 1-3 back + the mode */
 #define CM_C_MATCH_ (CM_C_MATCH1 | CM_C_MATCH2 | CM_C_MATCH3)
 #define CM_NKINDS 50                /* context kinds defined (bits 0..CM_NKINDS-1) */
+#define CM_KIND_XMLS 43             /* the bit of CM_C_XMLS; XMLT .. XMLC follow */
+#define CM_KIND_MATCH1 47           /* the bit of CM_C_MATCH1; MATCH2, MATCH3 follow, the last kinds */
+_Static_assert(CM_C_XMLS == (u64)1 << CM_KIND_XMLS && CM_C_MATCH1 == (u64)1 << CM_KIND_MATCH1 &&
+		       CM_KIND_MATCH1 + 3 == CM_NKINDS,
+	       "the kinds' bits");
 #define CM_C_ALL_ (((u64)1 << CM_NKINDS) - 1)
 
 /* Flags (bits of extra[CM_X_FLAGS]). */

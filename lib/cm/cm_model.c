@@ -16,7 +16,6 @@
  * inputs has a row in cm_inputs[] (how many, from the parameters) and writes
  * exactly that many at its offset.
  */
-#include <stdlib.h>
 #include "cm/cm_model.h"
 #include "cm/apm.h"
 #include "cm/cm_neural.h"
@@ -427,14 +426,15 @@ static void update_byte(cm_model *m, u32 c)
 	/* The next byte's hashes first, so that their slots load while the match
 	 * models update (they read neither). */
 	u32 chash[CM_MAXCTX];
-	nz_cm_context_hashes(m->cmap.ctype, m->cmap.nctx, &m->h, m->rec.rlen, chash);
+	const u32 nhist = m->cmap.nhist;
+	nz_cm_context_hashes(m->cmap.ctype, nhist, &m->h, m->rec.rlen, chash);
 	nz_cm_context_map_prefetch_first(&m->cmap, chash);
-	nz_cm_run_prefetch(&m->run, chash);
+	nz_cm_run_prefetch(&m->run, chash, nhist);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
 	nz_cm_latest_update_byte(&m->lm, &m->mm, &m->h, c);
 	/* the kinds that read the match model's new state (the last in the list) */
-	for (u32 i = m->cmap.nctx; i-- > 0 && m->cmap.ctype[i] >= 47;) {
-		chash[i] = cm_match_kind_hash(&m->mm, &m->h, m->cmap.ctype[i] - 47u);
+	for (u32 i = nhist; i < m->cmap.nctx; i++) {
+		chash[i] = cm_match_kind_hash(&m->mm, &m->h, m->cmap.ctype[i] - CM_KIND_MATCH1);
 		cm_slot_prefetch(m->cmap.ht, m->cmap.ht_mask, cm_slot_hash(chash[i], 1));
 	}
 	/* the byte just coded follows the previous contexts */

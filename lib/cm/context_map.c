@@ -20,6 +20,7 @@ int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
 	for (u32 b = 0; b < CM_MAXCTX; b++)
 		if (p->ctx_mask & ((u64)1 << b))
 			cm->ctype[cm->nctx++] = (u8)b;
+	cm->nhist = cm_popcount64(p->ctx_mask & (((u64)1 << CM_KIND_MATCH1) - 1));
 	cm->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
 	cm->ht = nz_big_alloc((size_t)1 << p->hash_bits);
 	cm->t1 = nz_malloc_aligned(65536);
@@ -78,7 +79,7 @@ void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0)
 
 void nz_cm_context_map_prefetch_first(const cm_context_map *cm, const u32 *chash)
 {
-	for (u32 i = 0; i < cm->nctx; i++)
+	for (u32 i = 0; i < cm->nhist; i++)
 		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(chash[i], 1));
 }
 

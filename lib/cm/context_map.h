@@ -106,6 +106,8 @@ typedef struct cm_context_map {
 	u8 t0[256];
 	u8 *t1;               /* order 1: 65536 states */
 	u32 nctx;             /* hashed contexts */
+	u32 nhist;            /* of them, those hashed from the history alone: all but MATCH1-3,
+			       * which come last and read the match model */
 	u8 ctype[CM_MAXCTX];  /* their kinds, in increasing order */
 	u32 chash[CM_MAXCTX]; /* their hashes for the current byte */
 	u8 *slot[CM_MAXCTX];
@@ -128,8 +130,8 @@ void nz_cm_context_map_reset_lane(cm_context_map *cm, u32 c0);
 void nz_cm_context_map_set_slots(cm_context_map *cm, u32 c0);
 /* The nibble's 4th bit is being coded: load both candidate lines of the next. */
 void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0);
-/* A byte has ended and chash holds the next byte's hashes: load the lines of
- * their first slots while the other models update. */
+/* A byte has ended and chash holds the next byte's hashes (the first nhist):
+ * load the lines of their first slots while the other models update. */
 void nz_cm_context_map_prefetch_first(const cm_context_map *cm, const u32 *chash);
 /* One bit before the end of a byte: load the first slots of the order contexts
  * for the next byte if its last bit is b (c4, c8: the history with that byte). */

@@ -64,8 +64,8 @@ NZ_INLINE u32 kind_hash(u32 t, const cm_history *h, u32 rlen)
 	case 40: v = hc(h->col < 255 ? h->col : 255, NZ_MIN(h->line_start - h->prev_line_start, 255u)); break;
 	case 41: v = hc(pos32 >> 10, h->word ? h->word : c); break;
 	case 42: v = hc3(above, (u32)h->grp & 0xffff, 3); break;
-	case 43: case 44: case 45: case 46: v = h->xml.ctx[t - 43]; break; /* XMLS, XMLT, XMLP, XMLC */
-	default: v = 0; break; /* MATCH1, MATCH2: after the match model's update (cm_model.c) */
+	case 43: case 44: case 45: case 46: v = h->xml.ctx[t - CM_KIND_XMLS]; break; /* XMLS .. XMLC */
+	default: v = 0; break; /* MATCH1-3 are not hashed here (cm_match_kind_hash) */
 	}
 	return hc(v, t);
 }

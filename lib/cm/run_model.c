@@ -76,11 +76,11 @@ void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c)
 	}
 }
 
-void nz_cm_run_prefetch(const cm_run *r, const u32 *chash)
+void nz_cm_run_prefetch(const cm_run *r, const u32 *chash, u32 n)
 {
 	if (!r->rt)
 		return;
-	for (u32 i = 0; i < r->nctx; i++)
+	for (u32 i = 0; i < n; i++)
 		__builtin_prefetch(r->rt + (chash[i] & r->rt_mask));
 }
 

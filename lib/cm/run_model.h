@@ -48,8 +48,9 @@ void nz_cm_run_reset_lane(cm_run *r);
 /* The byte c just coded follows the contexts of the byte before (their
  * entries, from nz_cm_run_lookup). */
 void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c);
-/* Start loading the entries nz_cm_run_lookup(r, chash) will read. */
-void nz_cm_run_prefetch(const cm_run *r, const u32 *chash);
+/* Start loading the entries of the first n contexts that nz_cm_run_lookup(r,
+ * chash) will read. */
+void nz_cm_run_prefetch(const cm_run *r, const u32 *chash, u32 n);
 /* Look up the entries of the new contexts. */
 void nz_cm_run_lookup(cm_run *r, const u32 *chash);
 

@@ -754,6 +754,14 @@ static void test_latest_match(void)
 	nz_cm_history_free(&h);
 }
 
+/* A history of 64 KiB, reset. */
+static void history_open(cm_history *h)
+{
+	memset(h, 0, sizeof(*h));
+	REQUIRE(nz_cm_history_init(h, 16) == NZ_OK);
+	nz_cm_history_reset(h);
+}
+
 /* paq8px's XML model (xml_state.h): the states through a tag with an
  * attribute, content, an end tag and a comment; the nesting levels; a time in
  * the content; the enclosing tag's name in the contexts; random bytes keep the
@@ -761,9 +769,7 @@ static void test_latest_match(void)
 static void test_xml_state(void)
 {
 	cm_history h;
-	memset(&h, 0, sizeof(h));
-	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
-	nz_cm_history_reset(&h);
+	history_open(&h);
 	h.xml_on = 1;
 	static const struct {
 		const char *text;
@@ -834,10 +840,8 @@ static void test_match_kinds(void)
 {
 	cm_history h;
 	cm_match mm;
-	memset(&h, 0, sizeof(h));
+	history_open(&h);
 	memset(&mm, 0, sizeof(mm));
-	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
-	nz_cm_history_reset(&h);
 	CHECK_EQ_INT(cm_match_mode(&mm), 0);
 	mm.mrec = 1;
 	CHECK_EQ_INT(cm_match_mode(&mm), 1);
@@ -877,9 +881,7 @@ static void test_match_kinds(void)
 static void test_utf8_words(void)
 {
 	cm_history h;
-	memset(&h, 0, sizeof(h));
-	REQUIRE(nz_cm_history_init(&h, 16) == NZ_OK);
-	nz_cm_history_reset(&h);
+	history_open(&h);
 	feed_on(&h, " ab\xc3\xa9");
 	CHECK_EQ_INT(h.word, 0); /* off: the word "ab" ended at 0xc3 */
 	CHECK(h.word1 != 0);
