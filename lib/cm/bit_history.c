@@ -36,6 +36,7 @@ void nz_cm_bit_history_init(cm_bit_history *bh)
 		int i = s < ns ? s : 0;
 		bh->sn0[s] = (u8)st[i].n0;
 		bh->sn1[s] = (u8)st[i].n1;
+		bh->det[s] = (int8_t)(s == 0 || (bh->sn0[s] && bh->sn1[s]) ? 0 : bh->sn0[s] == 0 ? 1 : -1);
 		for (int y = 0; y < 2; y++) {
 			int n0 = st[i].n0, n1 = st[i].n1;
 			int *ny = y ? &n1 : &n0, *no = y ? &n0 : &n1;

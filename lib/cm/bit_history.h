@@ -15,6 +15,7 @@
 typedef struct cm_bit_history {
 	u8 nex[256][2];       /* next state after bit y */
 	u8 sn0[256], sn1[256]; /* the counts of each state */
+	int8_t det[256];        /* 1: a state (not 0) that has seen only 1s, -1: only 0s, else 0 */
 	u32 init_sm[256];     /* a state map's start: (n1 + 1/2) / (n + 1), 22 bits << 10 */
 } cm_bit_history;
 

@@ -405,13 +405,14 @@ const char *nz_cm_model_kernels(const cm_model *m) { return m->mx.k.name; }
 
 /* One bit before the end of a byte, the byte is one of two: start loading the
  * match index entries and the first slots of the order contexts for both. */
-static void prefetch_next_byte(const cm_model *m)
+static void prefetch_next_byte(cm_model *m)
 {
 	nz_cm_match_prefetch(&m->mm, &m->h);
 	for (u32 b = 0; b < 2; b++) {
 		u32 c = ((m->h.c0 << 1) | b) & 255;
 		u32 c4 = (m->h.c4 << 8) | c, c8 = (m->h.c8 << 8) | (m->h.c4 >> 24);
-		nz_cm_context_map_prefetch_orders(&m->cmap, c4, c8);
+		nz_cm_context_map_prefetch_orders(&m->cmap, c4, c8, (int)b);
+		nz_cm_run_prefetch(&m->run, m->cmap.order_hash[b], m->cmap.norder);
 	}
 }
 
@@ -426,17 +427,18 @@ static void update_byte(cm_model *m, u32 c)
 	/* The next byte's hashes first, so that their slots load while the match
 	 * models update (they read neither). */
 	u32 chash[CM_MAXCTX];
-	const u32 nhist = m->cmap.nhist;
-	nz_cm_context_hashes(m->cmap.ctype, nhist, &m->h, m->rec.rlen, chash);
-	nz_cm_context_map_prefetch_first(&m->cmap, chash);
-	nz_cm_run_prefetch(&m->run, chash, nhist);
+	const u32 nhist = m->cmap.nhist, nord = m->cmap.norder;
+	/* the order contexts' were made (and their slots prefetched) a bit ago */
+	nz_cm_context_map_order_hashes(&m->cmap, (int)(c & 1), chash);
+	nz_cm_context_hashes(m->cmap.ctype + nord, nhist - nord, &m->h, m->rec.rlen, chash + nord);
+	nz_cm_context_map_prefetch_first(&m->cmap, chash, nord, nhist);
+	nz_cm_run_prefetch(&m->run, chash + nord, nhist - nord);
 	nz_cm_match_update_byte(&m->mm, &m->h, c);
 	nz_cm_latest_update_byte(&m->lm, &m->mm, &m->h, c);
 	/* the kinds that read the match model's new state (the last in the list) */
-	for (u32 i = nhist; i < m->cmap.nctx; i++) {
+	for (u32 i = nhist; i < m->cmap.nctx; i++)
 		chash[i] = cm_match_kind_hash(&m->mm, &m->h, m->cmap.ctype[i] - CM_KIND_MATCH1);
-		cm_slot_prefetch(m->cmap.ht, m->cmap.ht_mask, cm_slot_hash(chash[i], 1));
-	}
+	nz_cm_context_map_prefetch_first(&m->cmap, chash, nhist, m->cmap.nctx);
 	/* the byte just coded follows the previous contexts */
 	nz_cm_run_update_byte(&m->run, m->cmap.chash, c);
 	memcpy(m->cmap.chash, chash, m->cmap.nctx * sizeof(u32));
@@ -472,10 +474,13 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 		o = 5 + (mlen >= 8) + (mlen >= 12) + (mlen >= 16) + (mlen >= 32);
 	sel[0] = o + 10 * (c1 >> 5);
 	sel[1] = h->c0;
-	sel[2] = c1;
-	sel[3] = (mlen ? (cm_match_q(mlen) >> 2) + 1 : 0) * 16 + (u32)mbit * 8 + h->bpos;
-	sel[4] = (h->col < 15 ? h->col : 15) << 4 | (h->nest & 15);
-	sel[5] = (oq * 3 + mlq) * 8 + h->bpos;
+	/* (the mixers that are not there need no selector: levels 1-3 have two) */
+	if (m->P.mixers > 2) {
+		sel[2] = c1;
+		sel[3] = (mlen ? (cm_match_q(mlen) >> 2) + 1 : 0) * 16 + (u32)mbit * 8 + h->bpos;
+		sel[4] = (h->col < 15 ? h->col : 15) << 4 | (h->nest & 15);
+		sel[5] = (oq * 3 + mlq) * 8 + h->bpos;
+	}
 	u32 k = 6;
 	if (m->P.flags & CM_F_MIXGRP) /* the last three byte classes, hashed to 9 bits */
 		sel[k++] = (((u32)h->grp & 0xffffff) * 0x9E3779B1u) >> 23;
@@ -567,13 +572,21 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 	}
 	p16 = sse_clamp(p16);
 	/* the SSE rows of the next bit (two candidates) do not fit in the caches:
-	 * start loading them now */
-	if (p->sse >= 2 && m->h.bpos < 7) {
+	 * start loading them now (only a hint: in JPEG data the contexts differ) */
+	if (p->sse >= 2) {
 		for (u32 b = 0; b < 2; b++) {
-			u32 n0 = c0 * 2 + b;
-			cm_apm_prefetch(&m->apm[1], (n0 ^ c1 << 6) & 0x3fff);
+			u32 n0 = c0 * 2 + b, n1 = c1, n4 = m->h.c4;
+			if (m->h.bpos == 7) { /* the next bit is the next byte's first */
+				n1 = n0 & 255;
+				n4 = n4 << 8 | n1;
+				n0 = 1;
+			}
+			cm_apm_prefetch(&m->apm[1], (n0 ^ n1 << 6) & 0x3fff);
 			if (p->sse >= 3)
-				cm_apm_prefetch(&m->apm[2], hc(m->h.c4 & 0xffff, n0) & 0xffff);
+				cm_apm_prefetch(&m->apm[2], hc(n4 & 0xffff, n0) & 0xffff);
+			/* within a byte the match's expected byte stays (or the match ends) */
+			if (p->sse >= 4 && m->h.bpos < 7)
+				cm_apm_prefetch(&m->apm[3], ((m->mm.mlen ? (m->mm.mexp << 8 | n0) : n0) * 0x9E3779B1u) >> 16);
 		}
 	}
 	return p16;
@@ -645,10 +658,10 @@ static void update(cm_model *m, int y)
 		h->c0 = 1;
 		h->bpos = 0;
 		update_byte(m, c);
-		nz_cm_context_map_set_slots(&m->cmap, h->c0);
+		nz_cm_context_map_set_slots_next(&m->cmap, 0);
 		nz_cm_dtype_set_slots(&m->dt, h->c0);
 	} else if (h->bpos == 4) {
-		nz_cm_context_map_set_slots(&m->cmap, h->c0);
+		nz_cm_context_map_set_slots_next(&m->cmap, y);
 		nz_cm_dtype_set_slots(&m->dt, h->c0);
 	} else if (h->bpos == 7) {
 		prefetch_next_byte(m);

@@ -21,6 +21,7 @@ int nz_cm_context_map_init(cm_context_map *cm, const cm_params *p)
 		if (p->ctx_mask & ((u64)1 << b))
 			cm->ctype[cm->nctx++] = (u8)b;
 	cm->nhist = cm_popcount64(p->ctx_mask & (((u64)1 << CM_KIND_MATCH1) - 1));
+	cm->norder = cm_popcount64(p->ctx_mask & 63); /* O2..O7, the first kinds */
 	cm->ht_mask = (u32)(((u64)1 << (p->hash_bits - 6)) - 1);
 	cm->ht = nz_big_alloc((size_t)1 << p->hash_bits);
 	cm->t1 = nz_malloc_aligned(65536);
@@ -68,26 +69,48 @@ void nz_cm_context_map_set_slots(cm_context_map *cm, u32 c0)
 		cm->slot[i] = cm_slot_find(cm->ht, cm->ht_mask, cm_slot_hash(cm->chash[i], c0));
 }
 
-void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0)
+void nz_cm_context_map_set_slots_next(cm_context_map *cm, int y)
 {
+	const u32 *sh = cm->next_sh[y];
+	for (u32 i = 0; i < cm->nctx; i++)
+		cm->slot[i] = cm_slot_find(cm->ht, cm->ht_mask, sh[i]);
+}
+
+void nz_cm_context_map_prefetch_nibble(cm_context_map *cm, u32 c0)
+{
+	const u32 c = c0 << 1;
 	for (u32 i = 0; i < cm->nctx; i++) {
-		u32 c = c0 << 1;
-		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(cm->chash[i], c));
-		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(cm->chash[i], c + 1));
+		const u32 h0 = cm_slot_hash(cm->chash[i], c), h1 = cm_slot_hash(cm->chash[i], c + 1);
+		cm->next_sh[0][i] = h0;
+		cm->next_sh[1][i] = h1;
+		cm_slot_prefetch(cm->ht, cm->ht_mask, h0);
+		cm_slot_prefetch(cm->ht, cm->ht_mask, h1);
 	}
 }
 
-void nz_cm_context_map_prefetch_first(const cm_context_map *cm, const u32 *chash)
+void nz_cm_context_map_prefetch_first(cm_context_map *cm, const u32 *chash, u32 from, u32 to)
 {
-	for (u32 i = 0; i < cm->nhist; i++)
-		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(chash[i], 1));
+	for (u32 i = from; i < to; i++) {
+		const u32 h = cm_slot_hash(chash[i], 1);
+		cm->next_sh[0][i] = h;
+		cm_slot_prefetch(cm->ht, cm->ht_mask, h);
+	}
 }
 
-void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8)
+void nz_cm_context_map_prefetch_orders(cm_context_map *cm, u32 c4, u32 c8, int b)
 {
-	for (u32 i = 0; i < cm->nctx && cm->ctype[i] <= 5; i++) {
-		u32 t = cm->ctype[i];
-		u32 h = hc(cm_order_hash(t, c4, c8), t);
-		cm_slot_prefetch(cm->ht, cm->ht_mask, cm_slot_hash(h, 1));
+	for (u32 i = 0; i < cm->norder; i++) {
+		const u32 t = cm->ctype[i], h = hc(cm_order_hash(t, c4, c8), t), sh = cm_slot_hash(h, 1);
+		cm->order_hash[b][i] = h;
+		cm->order_sh[b][i] = sh;
+		cm_slot_prefetch(cm->ht, cm->ht_mask, sh);
+	}
+}
+
+void nz_cm_context_map_order_hashes(cm_context_map *cm, int b, u32 *chash)
+{
+	for (u32 i = 0; i < cm->norder; i++) {
+		chash[i] = cm->order_hash[b][i];
+		cm->next_sh[0][i] = cm->order_sh[b][i];
 	}
 }

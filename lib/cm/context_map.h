@@ -85,9 +85,8 @@ NZ_INLINE s32 cm_state_confidence(const cm_tables *T, u32 s, int pr, int st)
  * in place of the confidence: -0.16 % (level 4) to -0.37 % (level 6). */
 NZ_INLINE s32 cm_state_deterministic_input(const cm_tables *T, u32 s, int pr)
 {
-	if (s == 0 || (T->bh.sn0[s] && T->bh.sn1[s]))
-		return 0;
-	return T->bh.sn0[s] == 0 ? pr >> 2 : -((4095 - pr) >> 2);
+	const int d = T->bh.det[s];
+	return (d > 0 ? pr >> 2 : 0) - (d < 0 ? (4095 - pr) >> 2 : 0);
 }
 
 /* Learn bit y in the state map entry of *b, then move the state on. */
@@ -108,9 +107,13 @@ typedef struct cm_context_map {
 	u32 nctx;             /* hashed contexts */
 	u32 nhist;            /* of them, those hashed from the history alone: all but MATCH1-3,
 			       * which come last and read the match model */
+	u32 norder;           /* of them, the order contexts O2..O7 (the first ones) */
+	u32 order_hash[2][6]; /* their hashes for the next byte, by its last bit (prefetch_orders) */
+	u32 order_sh[2][6];   /* and their first slots' hashes */
 	u8 ctype[CM_MAXCTX];  /* their kinds, in increasing order */
 	u32 chash[CM_MAXCTX]; /* their hashes for the current byte */
 	u8 *slot[CM_MAXCTX];
+	u32 next_sh[2][CM_MAXCTX]; /* slot hashes of the next nibble, for each value of the bit before it */
 	u8 *bh[CM_MAXCTX + 2]; /* current bit-history state of each context (0, 1, hashed) */
 	u32 *sm;              /* (nctx + 2) x 256 state maps */
 	u32 *smp[CM_MAXCTX + 2];
@@ -128,14 +131,23 @@ void nz_cm_context_map_reset_lane(cm_context_map *cm, u32 c0);
 /* Point every hashed context at its slot for the nibble that starts (c0 = the
  * bits of the byte so far, with the leading 1). */
 void nz_cm_context_map_set_slots(cm_context_map *cm, u32 c0);
-/* The nibble's 4th bit is being coded: load both candidate lines of the next. */
-void nz_cm_context_map_prefetch_nibble(const cm_context_map *cm, u32 c0);
-/* A byte has ended and chash holds the next byte's hashes (the first nhist):
- * load the lines of their first slots while the other models update. */
-void nz_cm_context_map_prefetch_first(const cm_context_map *cm, const u32 *chash);
+/* The same for the slot hashes that the last prefetch_nibble (y: the bit
+ * coded since) or prefetch_first (y = 0) kept. */
+void nz_cm_context_map_set_slots_next(cm_context_map *cm, int y);
+/* The nibble's 4th bit is being coded: load both candidate lines of the next,
+ * and keep their slot hashes for nz_cm_context_map_set_slots_next. */
+void nz_cm_context_map_prefetch_nibble(cm_context_map *cm, u32 c0);
+/* A byte has ended and chash[from..to) holds hashes of the next byte's
+ * contexts: load the lines of their first slots while the other models update,
+ * and keep their slot hashes (as prefetch_nibble's for bit 0). */
+void nz_cm_context_map_prefetch_first(cm_context_map *cm, const u32 *chash, u32 from, u32 to);
 /* One bit before the end of a byte: load the first slots of the order contexts
- * for the next byte if its last bit is b (c4, c8: the history with that byte). */
-void nz_cm_context_map_prefetch_orders(const cm_context_map *cm, u32 c4, u32 c8);
+ * for the next byte if its last bit is b (c4, c8: the history with that byte),
+ * and keep their hashes for nz_cm_context_map_order_hashes. */
+void nz_cm_context_map_prefetch_orders(cm_context_map *cm, u32 c4, u32 c8, int b);
+/* The byte has ended with bit b: the order contexts' hashes (the first norder
+ * of the next byte's) and their first slot hashes, as prefetch_orders made them. */
+void nz_cm_context_map_order_hashes(cm_context_map *cm, int b, u32 *chash);
 
 NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0, u32 c1,
 				  u32 bpos, s32 *x)
@@ -151,15 +163,25 @@ NZ_INLINE void cm_context_map_mix(cm_context_map *cm, const cm_tables *T, u32 c0
 	const int rich = cm->rich, detin = cm->detin;
 	u8 *const *bh = cm->bh;
 	u32 *const *smp = cm->smp;
-	for (u32 i = 0; i < n; i++) {
-		u32 s = *bh[i];
-		int pr = (int)cm_sm_p12(smp[i][s]);
-		int st = cm_stretch(&T->lg, pr);
-		x[k++] = (s16)st;
-		if (rich)
-			x[k++] = detin ? cm_state_deterministic_input(T, s, pr)
-				       : cm_state_confidence(T, s, pr, st);
-		order += s != 0;
+	/* one loop per kind of second input, so that none tests it per context */
+	if (rich && detin) {
+		for (u32 i = 0; i < n; i++, k += 2) {
+			const u32 s = *bh[i];
+			const int pr = (int)cm_sm_p12(smp[i][s]);
+			x[k] = (s16)cm_stretch(&T->lg, pr);
+			x[k + 1] = cm_state_deterministic_input(T, s, pr);
+			order += s != 0;
+		}
+	} else {
+		for (u32 i = 0; i < n; i++) {
+			const u32 s = *bh[i];
+			const int pr = (int)cm_sm_p12(smp[i][s]);
+			const int st = cm_stretch(&T->lg, pr);
+			x[k++] = (s16)st;
+			if (rich)
+				x[k++] = cm_state_confidence(T, s, pr, st);
+			order += s != 0;
+		}
 	}
 	cm->order = order;
 }

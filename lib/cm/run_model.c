@@ -54,6 +54,7 @@ void nz_cm_run_reset_lane(cm_run *r)
 		r->prev[i] = 0;
 		r->bsm[i] = NULL;
 	}
+	r->nact = 0;
 }
 
 void nz_cm_run_update_byte(cm_run *r, const u32 *chash_before, u32 c)

@@ -34,6 +34,8 @@ typedef struct cm_run {
 	u32 rhalf[CM_MAXCTX]; /* CM_F_RUNBP and the bytes differ: the input is halved */
 	u32 run_sm[CM_MAXCTX * CM_RUN_SM];
 	u32 *rsm[CM_MAXCTX];
+	u8 act[CM_MAXCTX];    /* the contexts whose byte agrees with the bits so far (with rsm set) */
+	u32 nact;
 	u32 bh_sm[CM_MAXCTX * 256]; /* CM_F_BHIST: per context, agreement x bits x bpos */
 	u32 *bsm[CM_MAXCTX];
 } cm_run;
@@ -62,19 +64,39 @@ NZ_INLINE void cm_run_mix(cm_run *r, const cm_tables *T, const cm_history *h, s3
 	const u32 c0 = h->c0, bpos = h->bpos, n = r->nctx, bhist = r->bhist;
 	const u32 *run = r->run, *rbase = r->rbase, *rhalf = r->rhalf;
 	u32 *run_sm = r->run_sm, **rsm = r->rsm;
+	u8 *act = r->act;
 	/* bit positions {0}, {1}, {2-4}, {5-7} */
 	const u32 bp = r->runbp ? ((0x33322210u >> (bpos << 2)) & 15) * 2 : 0;
-	for (u32 i = 0; i < n; i++) {
-		const u32 v = run[i];
-		rsm[i] = NULL;
-		x[i] = 0;
-		if (v >> 8 && ((v & 255) | 256) >> (8 - bpos) == c0) {
-			const u32 b = (v >> (7 - bpos)) & 1;
-			u32 *e = &run_sm[rbase[i] + b * 8 + bp];
-			rsm[i] = e;
-			const s32 st = cm_sm_st(T, *e);
-			x[i] = (s16)(rhalf[i] ? st / 2 : st);
+	u32 na = 0;
+	if (bpos == 0) {
+		/* every context with a byte is in the list, every other one's input is 0 */
+		for (u32 i = 0; i < n; i++) {
+			rsm[i] = NULL;
+			x[i] = 0;
+			if (run[i] >> 8)
+				act[na++] = (u8)i;
 		}
+	} else {
+		/* the list: the contexts whose byte agreed with the bits before this one;
+		 * the others' inputs were set to 0 when they left it */
+		for (u32 k = 0; k < r->nact; k++) {
+			const u32 i = act[k];
+			if (((run[i] & 255) | 256) >> (8 - bpos) == c0) {
+				act[na++] = (u8)i;
+			} else {
+				rsm[i] = NULL;
+				x[i] = 0;
+			}
+		}
+	}
+	r->nact = na;
+	for (u32 k = 0; k < na; k++) {
+		const u32 i = act[k], v = run[i];
+		const u32 b = (v >> (7 - bpos)) & 1;
+		u32 *e = &run_sm[rbase[i] + b * 8 + bp];
+		rsm[i] = e;
+		const s32 st = cm_sm_st(T, *e);
+		x[i] = (s16)(rhalf[i] ? st / 2 : st);
 	}
 	if (!bhist)
 		return;
@@ -101,12 +123,12 @@ NZ_INLINE void cm_run_update(cm_run *r, const cm_tables *T, int y)
 {
 	if (!r->rt)
 		return;
-	for (u32 i = 0; i < r->nctx; i++) {
-		if (r->rsm[i])
-			cm_sm_update(&T->r, r->rsm[i], y, 1023);
-		if (r->bhist && r->bsm[i])
-			cm_sm_update(&T->r, r->bsm[i], y, 1023);
-	}
+	for (u32 k = 0; k < r->nact; k++)
+		cm_sm_update(&T->r, r->rsm[r->act[k]], y, 1023);
+	if (r->bhist)
+		for (u32 i = 0; i < r->nctx; i++)
+			if (r->bsm[i])
+				cm_sm_update(&T->r, r->bsm[i], y, 1023);
 }
 
 #endif /* NZ_CM_RUN_MODEL_H */
