@@ -509,6 +509,36 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 /* The final probability's bounds (of 65536), whichever SSE made it. */
 NZ_INLINE u32 sse_clamp(u32 p16) { return p16 < 16 ? 16 : p16 > 65535 - 16 ? 65535 - 16 : p16; }
 
+/* CM_F_SSEP: the rows of the chain's hashed stages that the next bit will read,
+ * for each value of this bit (and for stage 1, whether this bit is a miss),
+ * start loading now: each stage is 8.6 MB, and their rows were the chain's cost.
+ * Stage 2 (the match's expected byte) is left out at a byte's end, stage 4 (the
+ * model's order, known only when the next bit is mixed) always, stage 0 is
+ * small. */
+NZ_INLINE void sse_paq_prefetch(const cm_model *m, const cm_apm *a)
+{
+	const cm_history *h = &m->h;
+	const u32 c0 = h->c0, c4 = h->c4, bpos = h->bpos, mi = m->misses;
+	const u32 ml2 = m->mm.mlen == 0 ? 0 : m->mm.mlen < 16 ? 1 : m->mm.mlen < 32 ? 2 : 3;
+	const u32 mexp = m->mm.mlen ? m->mm.mexp : 0, old = ((mi & 0x7f) != 0) << 1;
+	for (u32 y = 0; y < 2; y++) {
+		u32 n0 = c0 * 2 + y, n4 = c4, nb = bpos + 1;
+		if (bpos == 7) {
+			n4 = c4 << 8 | (n0 & 255);
+			n0 = 1;
+			nb = 0;
+		} else {
+			cm_apm_prefetch(&a[2], hc(n0, mexp << 2 | ml2) >> 16);
+			cm_apm_prefetch(&a[3], hc3(n0, c4 & 0xffff, (u32)h->grp & 0xff) >> 16);
+		}
+		cm_apm_prefetch(&a[5], hc(n0, n4 & 0xffffff) >> 16);
+		cm_apm_prefetch(&a[6], hc3(n0, n4, 1) >> 16);
+		if (bpos == 7 || y == 0) /* stage 1: by whether this bit is a miss */
+			for (u32 miss = 0; miss < 2; miss++)
+				cm_apm_prefetch(&a[1], hc3(nb, miss | old, n4 & 0xffff) >> 16);
+	}
+}
+
 /* CM_F_SSEP: paq8px's SSE chain for text. Four stages on the mixer's output
  * (c0 x recent misses; bit position x misses x the last 2 bytes; the match's
  * expected byte and length; c0 x the last 2 bytes x the last byte class),
@@ -535,6 +565,7 @@ NZ_INLINE u32 sse_paq(cm_model *m, u32 pr)
 	u32 p6 = cm_apm_p(&a[6], lg, p0 >> 4, hc3(c0, c4, 1) >> 16);
 	u32 pb = (p0 + p4 + p5 + p6 + 2) >> 2;
 	u32 p16 = (cm_apm_post_p(&m->post[0], pa >> 4, bpos) + cm_apm_post_p(&m->post[1], pb >> 4, bpos) + 1) >> 1;
+	sse_paq_prefetch(m, a);
 	return sse_clamp(p16);
 }
 
