@@ -8,7 +8,8 @@
  * context; the match, latest-match and record models find what was planted;
  * the history reads words (UTF-8 too), columns, nesting, byte classes and
  * markup, and the context kinds hash them; the match model's byte contexts
- * follow its expected byte; the run model counts repeats; an external distribution becomes bit
+ * follow its expected byte; the run model counts repeats, and its list of the
+ * contexts still in agreement gives what visiting every one gives; an external distribution becomes bit
  * predictions; the mixer width is the sum of what each component registers;
  * the x86 and JPEG parsers follow their streams.
  * Includes lib/cm's private headers (this is lib/cm's own test).
@@ -259,6 +260,13 @@ static void test_deterministic_input(void)
 	CHECK_EQ_INT(cm_state_deterministic_input(&T, zeros, 4095), 0);
 	CHECK_EQ_INT(cm_state_deterministic_input(&T, mixed, 4000), 0);
 	CHECK_EQ_INT(cm_state_deterministic_input(&T, 0, 4000), 0);
+	/* its table (det[]) against the rule on the counts, for every state */
+	for (u32 st = 0; st < 256; st++)
+		for (int pr = 1; pr < 4096; pr += 273) {
+			const s32 want = st == 0 || (T.bh.sn0[st] && T.bh.sn1[st]) ? 0
+					 : T.bh.sn0[st] == 0 ? pr >> 2 : -((4095 - pr) >> 2);
+			CHECK_EQ_INT(cm_state_deterministic_input(&T, st, pr), want);
+		}
 
 	/* in the map: a context that always saw 1 gives p/4 of its state map */
 	cm_params p = {.hash_bits = 16, .ctx_mask = CM_C_O2, .mixers = 1, .flags = CM_F_RICH | CM_F_DETIN};
@@ -624,6 +632,70 @@ static void test_run_model(void)
 	CHECK(full < -1000);
 	CHECK_EQ_INT(xs[0], full / 2);
 	nz_cm_run_free(&r);
+}
+
+/* The run model visits only the contexts whose byte still agrees with the
+ * bits so far (its list): it writes the same inputs and picks the same entries
+ * as visiting every context at every bit. Random entries, random bytes, with
+ * and without RUNBP; the reference is the rule, written out. */
+static void test_run_agreement_list(void)
+{
+	nz_test_rng rng = {77};
+	const u64 mask = CM_C_O2 | CM_C_O3 | CM_C_O4 | CM_C_WORD | CM_C_COLUMN | CM_C_SPARSE1 | CM_C_IND1;
+	for (int v = 0; v < 2; v++) {
+		cm_params p = {.hash_bits = 16, .ctx_mask = mask,
+			       .flags = v ? CM_F_RUN | CM_F_BHIST | CM_F_RUNBP : CM_F_RUN};
+		cm_run r;
+		memset(&r, 0, sizeof(r));
+		REQUIRE(nz_cm_run_init(&r, &p) == NZ_OK && r.rt);
+		nz_cm_run_reset_shared(&r);
+		nz_cm_run_reset_lane(&r);
+		const u32 n = r.nctx;
+		u32 ch[CM_MAXCTX];
+		s32 x[2 * CM_MAXCTX];
+		int checked = 0, dropped = 0;
+		for (int byte = 0; byte < 400; byte++) {
+			/* few hashes, few byte values: runs form and break */
+			for (u32 i = 0; i < n; i++)
+				ch[i] = (u32)(nz_test_next(&rng) % 6) * 0x01000193u + i * 0x9E3779B1u;
+			nz_cm_run_lookup(&r, ch);
+			const u32 c = 'a' + (u32)(nz_test_next(&rng) % 3);
+			cm_history h = {0};
+			h.c0 = 1;
+			for (u32 bpos = 0; bpos < 8; bpos++) {
+				h.bpos = bpos;
+				/* at a byte's first bit every input is written (here over what a
+				 * stale one would show); after it x keeps the bit before's, as
+				 * the model's mixer inputs do */
+				if (bpos == 0)
+					for (u32 i = 0; i < 2 * n; i++)
+						x[i] = 12345;
+				cm_run_mix(&r, &T, &h, x);
+				for (u32 i = 0; i < n; i++) {
+					const u32 run = r.run[i];
+					const int agrees = run >> 8 && ((run & 255) | 256) >> (8 - bpos) == h.c0;
+					if (!agrees) {
+						CHECK(r.rsm[i] == NULL);
+						CHECK_EQ_INT(x[i], 0);
+						dropped += run >> 8 != 0;
+						continue;
+					}
+					const u32 bp = v ? ((0x33322210u >> (bpos << 2)) & 15) * 2 : 0;
+					u32 *e = &r.run_sm[r.rbase[i] + ((run >> (7 - bpos)) & 1) * 8 + bp];
+					CHECK(r.rsm[i] == e);
+					const s32 st = cm_sm_st(&T, *e);
+					CHECK_EQ_INT(x[i], (s16)(r.rhalf[i] ? st / 2 : st));
+					checked++;
+				}
+				const int y = (c >> (7 - bpos)) & 1;
+				cm_run_update(&r, &T, y);
+				h.c0 = h.c0 << 1 | (u32)y;
+			}
+			nz_cm_run_update_byte(&r, ch, c);
+		}
+		CHECK(checked > 1000 && dropped > 100);
+		nz_cm_run_free(&r);
+	}
 }
 
 /* With CM_F_BHIST the run table also keeps the byte before the last one, and
@@ -1193,6 +1265,7 @@ int main(void)
 	test_byte_classes();
 	test_indirect_and_gaps();
 	test_run_model();
+	test_run_agreement_list();
 	test_byte_history();
 	test_ext_input();
 	test_latest_match();
