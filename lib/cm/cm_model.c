@@ -509,18 +509,28 @@ NZ_INLINE void mixer_contexts(const cm_model *m, int mbit, u32 sel[CM_MIXERS_ALL
 /* The final probability's bounds (of 65536), whichever SSE made it. */
 NZ_INLINE u32 sse_clamp(u32 p16) { return p16 < 16 ? 16 : p16 > 65535 - 16 ? 65535 - 16 : p16; }
 
+/* CM_F_SSEP's stage contexts, each written once for the lookup and the
+ * prefetch: m3, the final probability's recent misses (the last bit, any of
+ * the 7 before, any of the 8 before those); the match length in 4 buckets;
+ * stages 1, 2, 3, 5 and 6 (rows of 2^16). */
+NZ_INLINE u32 ssep_misses(u32 mi) { return (mi & 1) | ((mi & 0xfe) != 0) << 1 | ((mi & 0xff00) != 0) << 2; }
+NZ_INLINE u32 ssep_mlen(u32 mlen) { return mlen == 0 ? 0 : mlen < 16 ? 1 : mlen < 32 ? 2 : 3; }
+NZ_INLINE u32 ssep_ctx1(u32 bpos, u32 m3, u32 c4) { return hc3(bpos, m3 & 3, c4 & 0xffff) >> 16; }
+NZ_INLINE u32 ssep_ctx2(u32 c0, u32 mexp, u32 ml2) { return hc(c0, mexp << 2 | ml2) >> 16; }
+NZ_INLINE u32 ssep_ctx3(u32 c0, u32 c4, u64 grp) { return hc3(c0, c4 & 0xffff, (u32)grp & 0xff) >> 16; }
+NZ_INLINE u32 ssep_ctx5(u32 c0, u32 c4) { return hc(c0, c4 & 0xffffff) >> 16; }
+NZ_INLINE u32 ssep_ctx6(u32 c0, u32 c4) { return hc3(c0, c4, 1) >> 16; }
+
 /* CM_F_SSEP: the rows of the chain's hashed stages that the next bit will read,
  * for each value of this bit (and for stage 1, whether this bit is a miss),
  * start loading now: each stage is 8.6 MB, and their rows were the chain's cost.
- * Stage 2 (the match's expected byte) is left out at a byte's end, stage 4 (the
- * model's order, known only when the next bit is mixed) always, stage 0 is
- * small. */
-NZ_INLINE void sse_paq_prefetch(const cm_model *m, const cm_apm *a)
+ * Stages 2 and 3 (the match's expected byte, the byte class) are left out at a
+ * byte's end, stage 4 (the model's order, known only when the next bit is
+ * mixed) always, stage 0 is small. */
+NZ_INLINE void sse_paq_prefetch(const cm_model *m, const cm_apm *a, u32 mexp, u32 ml2)
 {
 	const cm_history *h = &m->h;
 	const u32 c0 = h->c0, c4 = h->c4, bpos = h->bpos, mi = m->misses;
-	const u32 ml2 = m->mm.mlen == 0 ? 0 : m->mm.mlen < 16 ? 1 : m->mm.mlen < 32 ? 2 : 3;
-	const u32 mexp = m->mm.mlen ? m->mm.mexp : 0, old = ((mi & 0x7f) != 0) << 1;
 	for (u32 y = 0; y < 2; y++) {
 		u32 n0 = c0 * 2 + y, n4 = c4, nb = bpos + 1;
 		if (bpos == 7) {
@@ -528,14 +538,14 @@ NZ_INLINE void sse_paq_prefetch(const cm_model *m, const cm_apm *a)
 			n0 = 1;
 			nb = 0;
 		} else {
-			cm_apm_prefetch(&a[2], hc(n0, mexp << 2 | ml2) >> 16);
-			cm_apm_prefetch(&a[3], hc3(n0, c4 & 0xffff, (u32)h->grp & 0xff) >> 16);
+			cm_apm_prefetch(&a[2], ssep_ctx2(n0, mexp, ml2));
+			cm_apm_prefetch(&a[3], ssep_ctx3(n0, c4, h->grp));
 		}
-		cm_apm_prefetch(&a[5], hc(n0, n4 & 0xffffff) >> 16);
-		cm_apm_prefetch(&a[6], hc3(n0, n4, 1) >> 16);
+		cm_apm_prefetch(&a[5], ssep_ctx5(n0, n4));
+		cm_apm_prefetch(&a[6], ssep_ctx6(n0, n4));
 		if (bpos == 7 || y == 0) /* stage 1: by whether this bit is a miss */
 			for (u32 miss = 0; miss < 2; miss++)
-				cm_apm_prefetch(&a[1], hc3(nb, miss | old, n4 & 0xffff) >> 16);
+				cm_apm_prefetch(&a[1], ssep_ctx1(nb, ssep_misses(mi << 1 | miss), n4));
 	}
 }
 
@@ -549,24 +559,32 @@ NZ_INLINE u32 sse_paq(cm_model *m, u32 pr)
 {
 	const cm_logistic *lg = &m->T.lg;
 	const cm_history *h = &m->h;
-	const u32 c0 = h->c0, c4 = h->c4, bpos = h->bpos, mi = m->misses;
-	const u32 m3 = (mi & 1) | ((mi & 0xfe) != 0) << 1 | ((mi & 0xff00) != 0) << 2;
-	const u32 mlen = m->mm.mlen, ml2 = mlen == 0 ? 0 : mlen < 16 ? 1 : mlen < 32 ? 2 : 3;
-	const u32 mexp = mlen ? m->mm.mexp : 0;
+	const u32 c0 = h->c0, c4 = h->c4, bpos = h->bpos, m3 = ssep_misses(m->misses);
+	const u32 ml2 = ssep_mlen(m->mm.mlen), mexp = m->mm.mlen ? m->mm.mexp : 0;
 	cm_apm *a = m->apm + CM_MAX_SSE + 2;
 	u32 p0 = cm_apm_p(&a[0], lg, pr, c0 << 3 | m3);
-	u32 p1 = cm_apm_p(&a[1], lg, pr, hc3(bpos, m3 & 3, c4 & 0xffff) >> 16);
-	u32 p2 = cm_apm_p(&a[2], lg, pr, hc(c0, mexp << 2 | ml2) >> 16);
-	u32 p3 = cm_apm_p(&a[3], lg, pr, hc3(c0, c4 & 0xffff, (u32)h->grp & 0xff) >> 16);
+	u32 p1 = cm_apm_p(&a[1], lg, pr, ssep_ctx1(bpos, m3, c4));
+	u32 p2 = cm_apm_p(&a[2], lg, pr, ssep_ctx2(c0, mexp, ml2));
+	u32 p3 = cm_apm_p(&a[3], lg, pr, ssep_ctx3(c0, c4, h->grp));
 	u32 pa = ((pr << 4) + p1 + p2 + p3 + 2) >> 2;
 	u32 ord = m->cmap.order < 15 ? m->cmap.order : 15;
 	u32 p4 = cm_apm_p(&a[4], lg, pa >> 4, hc3(c0, mexp, ml2 << 4 | ord) >> 16);
-	u32 p5 = cm_apm_p(&a[5], lg, p0 >> 4, hc(c0, c4 & 0xffffff) >> 16);
-	u32 p6 = cm_apm_p(&a[6], lg, p0 >> 4, hc3(c0, c4, 1) >> 16);
+	u32 p5 = cm_apm_p(&a[5], lg, p0 >> 4, ssep_ctx5(c0, c4));
+	u32 p6 = cm_apm_p(&a[6], lg, p0 >> 4, ssep_ctx6(c0, c4));
 	u32 pb = (p0 + p4 + p5 + p6 + 2) >> 2;
 	u32 p16 = (cm_apm_post_p(&m->post[0], pa >> 4, bpos) + cm_apm_post_p(&m->post[1], pb >> 4, bpos) + 1) >> 1;
-	sse_paq_prefetch(m, a);
+	sse_paq_prefetch(m, a, mexp, ml2);
 	return sse_clamp(p16);
+}
+
+/* The stages' contexts (levels 1-6), each written once for the lookup and the
+ * prefetch: c0 + the previous byte; c0 + the last 2 bytes; the match's
+ * expected byte + c0 (hashed to 16 bits). */
+NZ_INLINE u32 sse_ctx_o1(u32 c0, u32 c1) { return (c0 ^ c1 << 6) & 0x3fff; }
+NZ_INLINE u32 sse_ctx_o2(u32 c0, u32 c4) { return hc(c4 & 0xffff, c0) & 0xffff; }
+NZ_INLINE u32 sse_ctx_match(const cm_match *mm, u32 c0)
+{
+	return ((mm->mlen ? (mm->mexp << 8 | c0) : c0) * 0x9E3779B1u) >> 16;
 }
 
 /* SSE: the mixer's output refined by up to four stages (six with CM_F_SSE2),
@@ -584,16 +602,15 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 		p16 = (p16 + 3 * a) >> 2;
 	}
 	if (p->sse >= 2) {
-		u32 a = cm_apm_p(&m->apm[1], lg, pr, cm_dtype_sse_context(&m->dt, (c0 ^ c1 << 6) & 0x3fff));
+		u32 a = cm_apm_p(&m->apm[1], lg, pr, cm_dtype_sse_context(&m->dt, sse_ctx_o1(c0, c1)));
 		if (p->sse >= 3) {
-			u32 b = cm_apm_p(&m->apm[2], lg, pr, cm_dtype_sse_context2(&m->dt, hc(m->h.c4 & 0xffff, c0) & 0xffff));
+			u32 b = cm_apm_p(&m->apm[2], lg, pr, cm_dtype_sse_context2(&m->dt, sse_ctx_o2(c0, m->h.c4)));
 			a = (a + b) >> 1;
 		}
 		p16 = (p16 + 3 * a) >> 2;
 	}
 	if (p->sse >= 4) {
-		u32 ctx = m->mm.mlen ? (m->mm.mexp << 8 | c0) : c0;
-		u32 a = cm_apm_p(&m->apm[3], lg, pr, (ctx * 0x9E3779B1u) >> 16);
+		u32 a = cm_apm_p(&m->apm[3], lg, pr, sse_ctx_match(&m->mm, c0));
 		p16 = (p16 + a) >> 1;
 	}
 	if (p->flags & CM_F_SSE2) {
@@ -612,12 +629,12 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 				n4 = n4 << 8 | n1;
 				n0 = 1;
 			}
-			cm_apm_prefetch(&m->apm[1], (n0 ^ n1 << 6) & 0x3fff);
+			cm_apm_prefetch(&m->apm[1], sse_ctx_o1(n0, n1));
 			if (p->sse >= 3)
-				cm_apm_prefetch(&m->apm[2], hc(n4 & 0xffff, n0) & 0xffff);
+				cm_apm_prefetch(&m->apm[2], sse_ctx_o2(n0, n4));
 			/* within a byte the match's expected byte stays (or the match ends) */
 			if (p->sse >= 4 && m->h.bpos < 7)
-				cm_apm_prefetch(&m->apm[3], ((m->mm.mlen ? (m->mm.mexp << 8 | n0) : n0) * 0x9E3779B1u) >> 16);
+				cm_apm_prefetch(&m->apm[3], sse_ctx_match(&m->mm, n0));
 		}
 	}
 	return p16;
