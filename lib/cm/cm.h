@@ -158,7 +158,10 @@ enum {
 				 * bit position and whether the last two bytes differ, its
 				 * input halved when they do (paq8px's run map) */
 	CM_F_UWORD = 1u << 23,  /* bytes >= 128 are letters of words (UTF-8 text) */
-	CM_F_ALL_ = (1u << 24) - 1
+	CM_F_NOSSE0 = 1u << 24, /* the first SSE stage (the partial byte alone) is left out: the
+				 * chain starts at the order-1 stage, which sees the partial
+				 * byte too */
+	CM_F_ALL_ = (1u << 25) - 1
 };
 
 #define CM_MAX_MIXERS 6
@@ -167,8 +170,10 @@ enum {
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64
 
-/* The preset id of level k (1..9) since paq8px's match-model byte contexts and
- * XML model joined the levels (2026-12-03, night; cm-1 .. cm-9); ids 39..47 are
+/* The preset id of level k (1..9) since the SSE chain of levels 1-6 starts at
+ * its order-1 stage and level 1 lost its record model (2026-12-04; cm-1 ..
+ * cm-9); ids 48..56 are the levels when paq8px's match-model byte contexts and
+ * XML model joined them (2026-12-03, night; cm-r5-1 ..), ids 39..47
  * the levels when paq8px's deterministic input, the SSE stages' two-entry update
  * and (8-9) slower mixers joined levels 4-9 (that evening, cm-r4-1 ..), ids
  * 30..38 the levels when paq8px's SSE chain and the indirect and word kinds
@@ -177,7 +182,8 @@ enum {
  * 12..20 the levels as the re-span of 2026-12-02 made them (cm-r1-1 ..) and ids
  * 1..9 the levels of before (cm-v2-1 ..), which older headers name (a changed
  * default needs a new preset id, docs/FORMAT.md). */
-#define NZ_CM_LEVEL_PRESET(k) (47 + (k))
+#define NZ_CM_LEVEL_PRESET(k) (56 + (k))
+#define NZ_CM_R5_PRESET(k) (47 + (k))
 #define NZ_CM_R4_PRESET(k) (38 + (k))
 #define NZ_CM_R3_PRESET(k) (29 + (k))
 #define NZ_CM_R2_PRESET(k) (20 + (k))

@@ -670,9 +670,9 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 #define CM_X_FLAGS_ADD (CM_F_SSE2 | CM_F_MIX7 | CM_F_MIX8 | CM_F_MIX9 | CM_F_LRDECAY)
 
 /* cm-r1-1 .. cm-r1-9 are presets CM_PRESET_R1 + 1 .. + 9, cm-r2-k CM_PRESET_R2 + k,
- * cm-r3-k CM_PRESET_R3 + k, cm-r4-k CM_PRESET_R4 + k, cm-1 .. cm-9 presets
- * CM_PRESET_LEVELS + 1 .. + 9 (NZ_CM_R1_PRESET .. NZ_CM_R4_PRESET,
- * NZ_CM_LEVEL_PRESET, cm.h) */
+ * cm-r3-k CM_PRESET_R3 + k, cm-r4-k CM_PRESET_R4 + k, cm-r5-k CM_PRESET_R5 + k,
+ * cm-1 .. cm-9 presets CM_PRESET_LEVELS + 1 .. + 9 (NZ_CM_R1_PRESET ..
+ * NZ_CM_R5_PRESET, NZ_CM_LEVEL_PRESET, cm.h) */
 #define CM_PRESET_R1 NZ_CM_R1_PRESET(0)
 _Static_assert(CM_PRESET_R1 == CM_PRESET_X, "the re-spanned level presets follow cm-x");
 #define CM_PRESET_R2 NZ_CM_R2_PRESET(0)
@@ -681,8 +681,10 @@ _Static_assert(CM_PRESET_R2 == NZ_CM_R1_PRESET(9), "the cm-r2 presets follow cm-
 _Static_assert(CM_PRESET_R3 == NZ_CM_R2_PRESET(9), "the cm-r3 presets follow cm-r2-9");
 #define CM_PRESET_R4 NZ_CM_R4_PRESET(0)
 _Static_assert(CM_PRESET_R4 == NZ_CM_R3_PRESET(9), "the cm-r4 presets follow cm-r3-9");
+#define CM_PRESET_R5 NZ_CM_R5_PRESET(0)
+_Static_assert(CM_PRESET_R5 == NZ_CM_R4_PRESET(9), "the cm-r5 presets follow cm-r4-9");
 #define CM_PRESET_LEVELS NZ_CM_LEVEL_PRESET(0)
-_Static_assert(CM_PRESET_LEVELS == NZ_CM_R4_PRESET(9), "the level presets follow cm-r4-9");
+_Static_assert(CM_PRESET_LEVELS == NZ_CM_R5_PRESET(9), "the level presets follow cm-r5-9");
 #define CM_PRESETS_END NZ_CM_LEVEL_PRESET(10)
 
 /* The level a preset stands on (of its own table): cm-k, cm-r1-k and cm-v2-k on
@@ -691,6 +693,8 @@ static int preset_level(u32 preset, int level)
 {
 	if (preset > CM_PRESET_LEVELS)
 		return (int)(preset - CM_PRESET_LEVELS);
+	if (preset > CM_PRESET_R5)
+		return (int)(preset - CM_PRESET_R5);
 	if (preset > CM_PRESET_R4)
 		return (int)(preset - CM_PRESET_R4);
 	if (preset > CM_PRESET_R3)
@@ -826,15 +830,13 @@ static const cm_level levels_r4[10] = {
 	/* 8 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN | CM_F_RUNBP},
 	/* 9 */ {30, CTX_TOP | CTX_GRP | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN | CM_F_RUNBP},
 };
-/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
- * lpaq1, the default (6) the strongest at 150 KB/s or more, and 9 the strongest,
- * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). They are those of
- * levels_r4 with paq8px's match-model byte contexts (CTX_MATCH2 at 3-5,
+/* The levels with, over levels_r4, paq8px's match-model byte contexts (CTX_MATCH2 at 3-5,
  * CTX_MATCH at 6-9) and XML model (CTX_XML2 at 6, CM_C_XML_ at 7-9), and bytes
  * >= 128 as letters of words (CM_F_UWORD) at every level. To pay for them, order 5
  * leaves levels 3-6, and the record kinds SPARSE1, RECORD and SPARSE5, which the
  * table profile adds back where records are found, leave 6-9 (SPARSE1 only 6).
- * They are presets 48-56, their own reference, so their frames record nothing. */
+ * as the night of 2026-12-03 made them, frozen: presets cm-r5-1 .. cm-r5-9 (ids
+ * 48-56, their own reference). Never change them. */
 #define CTX_MATCH2 (CM_C_MATCH1 | CM_C_MATCH2)
 #define CTX_MATCH (CTX_MATCH2 | CM_C_MATCH3)
 #define CTX_XML2 (CM_C_XMLS | CM_C_XMLT)
@@ -843,7 +845,7 @@ static const cm_level levels_r4[10] = {
 #define CTX_L6 ((CTX_STRONG | CTX_GRP | CTX_MATCH | CTX_XML2) & ~(CM_C_O5 | CM_C_SPARSE1 | CTX_NOREC))
 #define CTX_L7 ((CTX_TOP | CTX_GRP | CTX_MATCH | CM_C_XML_) & ~CTX_NOREC)
 #define CM_F_U CM_F_UWORD
-static const cm_level levels[10] = {
+static const cm_level levels_r5[10] = {
 	/* 0: not used (store) */
 	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U},
 	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U},
@@ -857,8 +859,33 @@ static const cm_level levels[10] = {
 	/* 8 */ {30, CTX_L7 | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
 	/* 9 */ {30, CTX_L7 | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
 };
-/* the levels' extra[CM_X_MIXLR], and levels_r4's (0: the usual rates; the older
- * tables have none) */
+/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
+ * lpaq1, the default (6) the strongest at 150 KB/s or more, and 9 the strongest,
+ * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). They are those of
+ * levels_r5 with, at 1-6, the SSE chain starting at its order-1 stage
+ * (CM_F_NOSSE0: 3-5 % fewer instructions at 1-5, for 0.04-0.05 % in size; level
+ * 6 0.02 % smaller), and at level 1, for its speed, no record model (CM_F_REC,
+ * which the table profile adds back where it finds records: 5 % fewer
+ * instructions, 0.2 % larger). They are presets 57-65, their own reference, so
+ * their frames record nothing. */
+#define CM_F_N0 CM_F_NOSSE0
+static const cm_level levels[10] = {
+	/* 0: not used (store) */
+	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_U | CM_F_N0},
+	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_U | CM_F_N0},
+	/* 2 */ {27, CTX_LPAQ | CM_C_COLUMN | CM_C_LINE | CM_C_CGRP, 27, 2, 2,
+		 CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},
+	/* 3 */ {28, CTX_MID_M, 28, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},
+	/* 4 */ {28, CTX_MID_M, 28, 3, 3,
+		 CM_F_X86 | CM_F_TYPES_IN | CM_F_RICH | CM_F_REC | CM_F_PAQIN | CM_F_U | CM_F_N0},
+	/* 5 */ {28, CTX_MID_M, 28, 3, 3, CM_F_STRONG_IN | CM_F_PAQIN | CM_F_U | CM_F_N0},
+	/* 6 */ {29, CTX_L6, 28, 6, 4, CM_F_STRONG_IN | CM_F_PAQIN | CM_F_U | CM_F_N0},
+	/* 7 */ {30, CTX_L7, 28, 6, 0, CM_F_TOP | CM_F_PAQIN | CM_F_U},
+	/* 8 */ {30, CTX_L7 | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
+	/* 9 */ {30, CTX_L7 | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
+};
+/* the levels' extra[CM_X_MIXLR], and levels_r4's and levels_r5's (0: the usual
+ * rates; the older tables have none) */
 static const u32 levels_mix_lr[10] = {0, 0, 0, 0, 0, 0, 0, 0, CM_LR_SLOW, CM_LR_SLOW};
 
 static void config_of(const cm_level *L, u32 mix_lr, nz_model_config *cfg)
@@ -921,8 +948,8 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	       ((p.flags & CM_F_EXT) ? nz_cm_neural_memory(cfg) : 0);
 }
 
-/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r4-k
- * levels_r4[k], cm-r3-k
+/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r5-k
+ * levels_r5[k], cm-r4-k levels_r4[k], cm-r3-k
  * levels_r3[k], cm-r2-k levels_r2[k], cm-r1-k levels_r1[k], cm-v2-k levels_v2[k], preset 0 lv0[level]
  * (levels for the defaults, levels_v2 for the reference); cm-nn and cm-x are the
  * frozen old level 9 plus their additions, so they code as they did before the
@@ -932,6 +959,7 @@ static void preset_config(const cm_level *lv0, nz_model_config *cfg, int level, 
 	const u32 preset = cfg->preset;
 	const int fresh = cfg->extra[CM_X_VERSION] == 0;
 	const cm_level *t = preset > CM_PRESET_LEVELS ? levels
+			    : preset > CM_PRESET_R5   ? levels_r5
 			    : preset > CM_PRESET_R4   ? levels_r4
 			    : preset > CM_PRESET_R3   ? levels_r3
 			    : preset > CM_PRESET_R2   ? levels_r2
@@ -939,7 +967,7 @@ static void preset_config(const cm_level *lv0, nz_model_config *cfg, int level, 
 			    : preset		      ? levels_v2
 						      : lv0;
 	const int k = clamp_level(preset_level(preset, level));
-	config_of(&t[k], t == levels || t == levels_r4 ? levels_mix_lr[k] : 0, cfg);
+	config_of(&t[k], t == levels || t == levels_r5 || t == levels_r4 ? levels_mix_lr[k] : 0, cfg);
 	size_config(content_size, cfg);
 	if (fresh && preset == CM_PRESET_NN) {
 		cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
@@ -1090,7 +1118,7 @@ static void cm_describe(const nz_model_config *cfg, char *buf, size_t cap)
 						 "mix7", "fmix", "mix8", "lrdecay", "smfast", "mix9",
 						 "exe", "image", "jpeg", "audio", "bhist", "spans",
 						 "mixgrp", "ssep", "detin", "apm2",
-						 "runbp", "uword"};
+						 "runbp", "uword", "nosse0"};
 	_Static_assert((1u << NZ_ARRAY_LEN(flag_names)) - 1 == CM_F_ALL_, "a name for every flag");
 	for (u32 i = 0; i < NZ_ARRAY_LEN(flag_names) && len < cap; i++)
 		if (p.flags & (1u << i))
@@ -1128,7 +1156,8 @@ static const char *const cm_presets[] = {
 	"cm-r2-4", "cm-r2-5", "cm-r2-6", "cm-r2-7", "cm-r2-8", "cm-r2-9", "cm-r3-1", "cm-r3-2",
 	"cm-r3-3", "cm-r3-4", "cm-r3-5", "cm-r3-6", "cm-r3-7", "cm-r3-8", "cm-r3-9", "cm-r4-1",
 	"cm-r4-2", "cm-r4-3", "cm-r4-4", "cm-r4-5", "cm-r4-6", "cm-r4-7", "cm-r4-8", "cm-r4-9",
-	"cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
+	"cm-r5-1", "cm-r5-2", "cm-r5-3", "cm-r5-4", "cm-r5-5", "cm-r5-6", "cm-r5-7", "cm-r5-8",
+	"cm-r5-9", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
 _Static_assert(NZ_ARRAY_LEN(cm_presets) == CM_PRESETS_END + 1, "a name for every preset");
 
 const nz_model_desc nz_model_cm = {

@@ -190,12 +190,14 @@ u64 nz_cm_lane_memory(const cm_params *p)
  * 3 bytes, c0 + the current word's hash. */
 static const u32 apm_ctx_bits[CM_NAPM] = {8, 14, 16, 16, 16, 16, 11, 16, 16, 16, 16, 16, 16};
 
-/* Whether SSE stage i (of apm[]) is in use: the first p->sse, and 4-5 with
- * CM_F_SSE2. */
+/* Whether SSE stage i (of apm[]) is in use: the first p->sse but stage 0 with
+ * CM_F_NOSSE0, and 4-5 with CM_F_SSE2. */
 NZ_INLINE int apm_on(const cm_params *p, u32 i)
 {
 	if (i >= CM_MAX_SSE + 2)
 		return (p->flags & CM_F_SSEP) != 0;
+	if (i == 0 && (p->flags & CM_F_NOSSE0))
+		return 0;
 	return i < p->sse || (i >= CM_MAX_SSE && (p->flags & CM_F_SSE2));
 }
 
@@ -597,7 +599,7 @@ NZ_INLINE u32 sse(cm_model *m, u32 pr)
 	const cm_logistic *lg = &m->T.lg;
 	const u32 c0 = m->h.c0, c1 = m->h.c4 & 0xff;
 	u32 p16 = pr << 4;
-	if (p->sse >= 1) {
+	if (p->sse >= 1 && !(p->flags & CM_F_NOSSE0)) {
 		u32 a = cm_apm_p(&m->apm[0], lg, pr, c0);
 		p16 = (p16 + 3 * a) >> 2;
 	}

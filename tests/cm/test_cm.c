@@ -489,7 +489,7 @@ static void test_cm_x(void)
 		     cfg.extra[CM_X_FLAGS] | CM_F_BHIST | CM_F_EXT | CM_F_SPANS | CM_F_MIXGRP);
 	CHECK(c9.extra[CM_X_NNMODEL] != 0);
 	/* levels 1-6 set none of cm-x's bits (EXE, IMG, JPEG and AUDIO, which came later, they all
-	 * have, and SPANS, DETIN, APM2 and UWORD, which came after cm-x); the byte classes and the
+	 * have, and SPANS, DETIN, APM2, UWORD and NOSSE0, which came after cm-x); the byte classes and the
 	 * match and XML kinds (after cm-x too) they have: CGRP from level 1, CGRP4 from level 6 */
 	for (int level = 1; level <= 6; level++) {
 		nz_model_config l;
@@ -497,8 +497,9 @@ static void test_cm_x(void)
 		CHECK((l.extra[CM_X_CTXMASK] & ~(grp | CM_C_MATCH_ | CM_C_XML_)) < CM_C_TAG);
 		CHECK(l.extra[CM_X_CTXMASK] & CM_C_CGRP);
 		CHECK(((l.extra[CM_X_CTXMASK] & CM_C_CGRP4) != 0) == (level == 6));
-		CHECK((l.extra[CM_X_FLAGS] & ~(types | CM_F_SPANS | CM_F_DETIN | CM_F_APM2 | CM_F_UWORD)) <
-		      CM_F_SSE2);
+		CHECK((l.extra[CM_X_FLAGS] &
+		       ~(types | CM_F_SPANS | CM_F_DETIN | CM_F_APM2 | CM_F_UWORD | CM_F_NOSSE0)) < CM_F_SSE2);
+		CHECK(l.extra[CM_X_FLAGS] & CM_F_NOSSE0);
 		CHECK_EQ_INT((l.extra[CM_X_FLAGS] & CM_F_DETIN) != 0, level >= 4);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_EXE);
 		CHECK(l.extra[CM_X_FLAGS] & CM_F_SPANS);
@@ -538,7 +539,7 @@ static void test_cm_x(void)
 		CHECK_EQ_INT(nz_model_cm.validate(&bad), rates[i].rc);
 	}
 	bad = cfg;
-	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 56) */
+	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 65) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.preset = NZ_CM_LEVEL_PRESET(9);
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
@@ -548,20 +549,24 @@ static void test_cm_x(void)
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R3_PRESET(9)], "cm-r3-9") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R4_PRESET(9)], "cm-r4-9") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R4_PRESET(1)], "cm-r4-1") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R5_PRESET(1)], "cm-r5-1") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R5_PRESET(9)], "cm-r5-9") == 0);
 	/* the levels of 2026-12-02 by name: no byte classes; the levels with them
 	 * (cm-r2-k): cm-r3-k without paq8px's chain and the kinds after the byte
 	 * classes; cm-r4-k: cm-r3-k with paq8px's deterministic input and the
-	 * two-entry SSE update at 4-9, slower mixers and RUNBP at 8-9; the levels of
-	 * now: cm-r4-k with the match and XML kinds and UWORD, less O5 (3-6), SPARSE1
-	 * (6), RECORD and SPARSE5 (6-9) */
+	 * two-entry SSE update at 4-9, slower mixers and RUNBP at 8-9; cm-r5-k:
+	 * cm-r4-k with the match and XML kinds and UWORD, less O5 (3-6), SPARSE1
+	 * (6), RECORD and SPARSE5 (6-9); the levels of now: cm-r5-k with NOSSE0 at
+	 * 1-6, and no REC at level 1 */
 	const u64 paq8 = CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK;
 	const u64 paq9 = paq8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP;
 	for (int level = 1; level <= 9; level++) {
-		nz_model_config r1, r2, r3, r4, now;
+		nz_model_config r1, r2, r3, r4, r5, now;
 		memset(&r1, 0, sizeof(r1));
 		memset(&r2, 0, sizeof(r2));
 		memset(&r3, 0, sizeof(r3));
 		memset(&r4, 0, sizeof(r4));
+		memset(&r5, 0, sizeof(r5));
 		memset(&now, 0, sizeof(now));
 		r1.preset = NZ_CM_R1_PRESET(level);
 		nz_model_cm.defaults(&r1, 6, 50000);
@@ -571,6 +576,8 @@ static void test_cm_x(void)
 		nz_model_cm.defaults(&r3, 6, 50000);
 		r4.preset = NZ_CM_R4_PRESET(level);
 		nz_model_cm.defaults(&r4, 6, 50000);
+		r5.preset = NZ_CM_R5_PRESET(level);
+		nz_model_cm.defaults(&r5, 6, 50000);
 		now.preset = NZ_CM_LEVEL_PRESET(level);
 		nz_model_cm.defaults(&now, 6, 50000);
 		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & grp, 0);
@@ -602,21 +609,32 @@ static void test_cm_x(void)
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS && i != CM_X_MIXLR)
 				CHECK_EQ_INT(r4.extra[i], r3.extra[i]);
-		/* now against cm-r4: UWORD everywhere; the match kinds from level 3
+		/* cm-r5 against cm-r4: UWORD everywhere; the match kinds from level 3
 		 * (MATCH3 from 6), the XML ones from 6 (all four from 7); O5 out at 3-6,
 		 * SPARSE1 at 6, RECORD and SPARSE5 at 6-9 */
-		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
-		CHECK_EQ_INT(now.extra[CM_X_FLAGS], r4.extra[CM_X_FLAGS] | CM_F_UWORD);
+		CHECK_EQ_INT(nz_model_cm.validate(&r5), NZ_OK);
+		CHECK_EQ_INT(r5.extra[CM_X_FLAGS], r4.extra[CM_X_FLAGS] | CM_F_UWORD);
 		const u64 match = level >= 6 ? CM_C_MATCH_ : level >= 3 ? CM_C_MATCH1 | CM_C_MATCH2 : 0;
 		const u64 xml = level >= 7 ? CM_C_XML_ : level == 6 ? CM_C_XMLS | CM_C_XMLT : 0;
 		const u64 out = (level >= 3 && level <= 6 ? CM_C_O5 : 0) | (level == 6 ? CM_C_SPARSE1 : 0) |
 				(level >= 6 ? CM_C_RECORD | CM_C_SPARSE5 : 0);
 		CHECK_EQ_INT(r4.extra[CM_X_CTXMASK] & (match | xml), 0);
 		CHECK_EQ_INT(r4.extra[CM_X_CTXMASK] & out, out);
-		CHECK_EQ_INT(now.extra[CM_X_CTXMASK], (r4.extra[CM_X_CTXMASK] | match | xml) & ~out);
+		CHECK_EQ_INT(r5.extra[CM_X_CTXMASK], (r4.extra[CM_X_CTXMASK] | match | xml) & ~out);
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS && i != CM_X_CTXMASK)
-				CHECK_EQ_INT(now.extra[i], r4.extra[i]);
+				CHECK_EQ_INT(r5.extra[i], r4.extra[i]);
+		/* now against cm-r5: the SSE chain from its order-1 stage at 1-6 (which
+		 * have the stages: 7-9 have paq8px's chain); level 1 without REC */
+		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		CHECK_EQ_INT(r5.extra[CM_X_FLAGS] & CM_F_NOSSE0, 0);
+		CHECK_EQ_INT(r5.extra[CM_X_SSE] >= 2, level <= 6);
+		const u64 nosse0 = level <= 6 ? CM_F_NOSSE0 : 0, norec = level == 1 ? CM_F_REC : 0;
+		CHECK(!norec || (r5.extra[CM_X_FLAGS] & CM_F_REC));
+		CHECK_EQ_INT(now.extra[CM_X_FLAGS], (r5.extra[CM_X_FLAGS] | nosse0) & ~norec);
+		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
+			if (i != CM_X_FLAGS)
+				CHECK_EQ_INT(now.extra[i], r5.extra[i]);
 	}
 
 	cfg.extra[CM_X_HASHBITS] = 20;
@@ -646,6 +664,16 @@ static void test_cm_x(void)
 	}
 	round_trip(&cfg, buf, n, 12000, 1, 1);
 	round_trip(&cfg, buf, n, 0, 2, 2);
+	{ /* NOSSE0 leaves the first SSE stage out: its table is not allocated, and
+	   * the bytes differ from the chain with it */
+		nz_model_config with, without;
+		small_config(3, &without);
+		CHECK(without.extra[CM_X_FLAGS] & CM_F_NOSSE0);
+		with = without;
+		with.extra[CM_X_FLAGS] &= ~(u64)CM_F_NOSSE0;
+		CHECK_EQ_INT(nz_cm_state_memory(&with) - nz_cm_state_memory(&without), 33 * 256 * 4 + 256 / 8);
+		CHECK(round_trip(&with, buf, n, 0, 1, 1) != round_trip(&without, buf, n, 0, 1, 1));
+	}
 	for (int kind = 0; kind <= 4; kind++) {
 		nz_test_fill(buf, 4097, kind, 300 + (u64)kind);
 		round_trip(&cfg, buf, 4097, 0, 1, 1);
@@ -1266,6 +1294,9 @@ static void test_table_profile(void)
 	tuned = cfg;
 	CHECK_EQ_INT(nz_cm_tune(&tuned, table, n), 1);
 	CHECK(tuned.extra[CM_X_CTXMASK] & CM_C_RECCOL);
+	/* level 1 has no record model of its own: the profile adds it */
+	CHECK_EQ_INT(cfg.extra[CM_X_FLAGS] & CM_F_REC, 0);
+	CHECK_EQ_INT(tuned.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_REC);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, text, n), 0);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, zero, n), 0);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, table, 100), 0);

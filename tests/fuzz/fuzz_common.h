@@ -178,7 +178,7 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_FLAGS] |= CM_F_BHIST;
 		if (b[4] & 0x40)
 			cfg->extra[CM_X_FLAGS] |= CM_F_SPANS;
-		/* kinds 32-49, UWORD, MIXGRP, DETIN, APM2, RUNBP, the rates and paq8px's SSE chain have no bytes of their own: they
+		/* kinds 32-49, UWORD, NOSSE0, MIXGRP, DETIN, APM2, RUNBP, the rates and paq8px's SSE chain have no bytes of their own: they
 		 * follow from bytes that pick other things (so the seeds of levels 8
 		 * and 9 hold some of them, not the levels' own). The chain, one time in
 		 * 16 and not in the cheap configurations (its six 8.7 MB tables, made
@@ -196,6 +196,8 @@ static inline int fz_config_ex(fz_in *in, nz_model_config *cfg, size_t *budget, 
 			cfg->extra[CM_X_FLAGS] |= CM_F_APM2;
 		if ((b[4] ^ b[9]) & 0x01)
 			cfg->extra[CM_X_FLAGS] |= CM_F_UWORD;
+		if ((b[5] ^ b[9]) & 0x20)
+			cfg->extra[CM_X_FLAGS] |= CM_F_NOSSE0;
 		if ((cfg->extra[CM_X_FLAGS] & CM_F_BHIST) && ((b[5] ^ b[8]) & 0x02))
 			cfg->extra[CM_X_FLAGS] |= CM_F_RUNBP;
 		if ((b[2] ^ b[9]) & 0x40)
