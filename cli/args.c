@@ -257,7 +257,7 @@ static void print_help(void)
 	       "  cm-r4-1 .. cm-r4-9   the levels with those, before paq8px's match and XML\n"
 	       "                 contexts and UTF-8 words joined them\n"
 	       "  cm-r5-1 .. cm-r5-9   the levels with those, before the SSE chain of cm-1 ..\n"
-	       "                 cm-6 lost its first stage and cm-1 its record model\n"
+	       "                 cm-6 lost its first stage\n"
 	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
 	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
 	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"

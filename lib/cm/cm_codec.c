@@ -864,15 +864,13 @@ static const cm_level levels_r5[10] = {
  * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). They are those of
  * levels_r5 with, at 1-6, the SSE chain starting at its order-1 stage
  * (CM_F_NOSSE0: 3-5 % fewer instructions at 1-5, for 0.04-0.05 % in size; level
- * 6 0.02 % smaller), and at level 1, for its speed, no record model (CM_F_REC,
- * which the table profile adds back where it finds records: 5 % fewer
- * instructions, 0.2 % larger). They are presets 57-65, their own reference, so
- * their frames record nothing. */
+ * 6 0.02 % smaller). They are presets 57-65, their own reference, so their
+ * frames record nothing. */
 #define CM_F_N0 CM_F_NOSSE0
 static const cm_level levels[10] = {
 	/* 0: not used (store) */
-	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_U | CM_F_N0},
-	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_U | CM_F_N0},
+	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},
+	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},
 	/* 2 */ {27, CTX_LPAQ | CM_C_COLUMN | CM_C_LINE | CM_C_CGRP, 27, 2, 2,
 		 CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},
 	/* 3 */ {28, CTX_MID_M, 28, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},

@@ -557,7 +557,7 @@ static void test_cm_x(void)
 	 * two-entry SSE update at 4-9, slower mixers and RUNBP at 8-9; cm-r5-k:
 	 * cm-r4-k with the match and XML kinds and UWORD, less O5 (3-6), SPARSE1
 	 * (6), RECORD and SPARSE5 (6-9); the levels of now: cm-r5-k with NOSSE0 at
-	 * 1-6, and no REC at level 1 */
+	 * 1-6 */
 	const u64 paq8 = CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK;
 	const u64 paq9 = paq8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP;
 	for (int level = 1; level <= 9; level++) {
@@ -625,13 +625,12 @@ static void test_cm_x(void)
 			if (i != CM_X_FLAGS && i != CM_X_CTXMASK)
 				CHECK_EQ_INT(r5.extra[i], r4.extra[i]);
 		/* now against cm-r5: the SSE chain from its order-1 stage at 1-6 (which
-		 * have the stages: 7-9 have paq8px's chain); level 1 without REC */
+		 * have the stages: 7-9 have paq8px's chain) */
 		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
 		CHECK_EQ_INT(r5.extra[CM_X_FLAGS] & CM_F_NOSSE0, 0);
 		CHECK_EQ_INT(r5.extra[CM_X_SSE] >= 2, level <= 6);
-		const u64 nosse0 = level <= 6 ? CM_F_NOSSE0 : 0, norec = level == 1 ? CM_F_REC : 0;
-		CHECK(!norec || (r5.extra[CM_X_FLAGS] & CM_F_REC));
-		CHECK_EQ_INT(now.extra[CM_X_FLAGS], (r5.extra[CM_X_FLAGS] | nosse0) & ~norec);
+		const u64 nosse0 = level <= 6 ? CM_F_NOSSE0 : 0;
+		CHECK_EQ_INT(now.extra[CM_X_FLAGS], r5.extra[CM_X_FLAGS] | nosse0);
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS)
 				CHECK_EQ_INT(now.extra[i], r5.extra[i]);
@@ -1294,9 +1293,6 @@ static void test_table_profile(void)
 	tuned = cfg;
 	CHECK_EQ_INT(nz_cm_tune(&tuned, table, n), 1);
 	CHECK(tuned.extra[CM_X_CTXMASK] & CM_C_RECCOL);
-	/* level 1 has no record model of its own: the profile adds it */
-	CHECK_EQ_INT(cfg.extra[CM_X_FLAGS] & CM_F_REC, 0);
-	CHECK_EQ_INT(tuned.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS] | CM_F_REC);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, text, n), 0);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, zero, n), 0);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, table, 100), 0);
