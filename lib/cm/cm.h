@@ -171,8 +171,9 @@ enum {
 #define CM_MAX_NNLANES 64
 
 /* The preset id of level k (1..9) since the SSE chain of levels 1-6 starts at
- * its order-1 stage (2026-12-04; cm-1 .. cm-9); ids 48..56 are the levels when paq8px's match-model byte contexts and
- * XML model joined them (2026-12-03, night; cm-r5-1 ..), ids 39..47
+ * its order-1 stage (2026-12-04; cm-1 .. cm-9); ids 48..56 are the levels
+ * when paq8px's match-model byte contexts and XML model joined them
+ * (2026-12-03, night; cm-r5-1 ..), ids 39..47
  * the levels when paq8px's deterministic input, the SSE stages' two-entry update
  * and (8-9) slower mixers joined levels 4-9 (that evening, cm-r4-1 ..), ids
  * 30..38 the levels when paq8px's SSE chain and the indirect and word kinds

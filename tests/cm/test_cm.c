@@ -1293,6 +1293,14 @@ static void test_table_profile(void)
 	tuned = cfg;
 	CHECK_EQ_INT(nz_cm_tune(&tuned, table, n), 1);
 	CHECK(tuned.extra[CM_X_CTXMASK] & CM_C_RECCOL);
+	/* the profile adds the record model where a configuration lacks it (level 1
+	 * has it, so its flags stay) */
+	CHECK(cfg.extra[CM_X_FLAGS] & CM_F_REC);
+	CHECK_EQ_INT(tuned.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS]);
+	nz_model_config norec = cfg;
+	norec.extra[CM_X_FLAGS] &= ~(u64)CM_F_REC;
+	CHECK_EQ_INT(nz_cm_tune(&norec, table, n), 1);
+	CHECK_EQ_INT(norec.extra[CM_X_FLAGS], cfg.extra[CM_X_FLAGS]);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, text, n), 0);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, zero, n), 0);
 	CHECK_EQ_INT(nz_cm_tune(&cfg, table, 100), 0);
