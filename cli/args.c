@@ -258,6 +258,8 @@ static void print_help(void)
 	       "                 contexts and UTF-8 words joined them\n"
 	       "  cm-r5-1 .. cm-r5-9   the levels with those, before the SSE chain of cm-1 ..\n"
 	       "                 cm-6 lost its first stage\n"
+	       "  cm-r6-1 .. cm-r6-9   the levels with that, before the mixers of cm-1 .. cm-4,\n"
+	       "                 cm-6 and cm-7 learnt at their own rates\n"
 	       "  edpc pac trace sep   the neural seed models at the seeds' sizes (tens of\n"
 	       "                 millions of multiply-adds per byte: KB/s); -s and -xs are\n"
 	       "                 CPU-sized presets (edpc-xs about 20 KB/s), -tiny is for tests\n"

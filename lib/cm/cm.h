@@ -170,19 +170,20 @@ enum {
 #define CM_MAX_SUBSTREAMS 64
 #define CM_MAX_NNLANES 64
 
-/* The preset id of level k (1..9) since the SSE chain of levels 1-6 starts at
- * its order-1 stage (2026-12-04; cm-1 .. cm-9); ids 48..56 are the levels
- * when paq8px's match-model byte contexts and XML model joined them
- * (2026-12-03, night; cm-r5-1 ..), ids 39..47
- * the levels when paq8px's deterministic input, the SSE stages' two-entry update
- * and (8-9) slower mixers joined levels 4-9 (that evening, cm-r4-1 ..), ids
- * 30..38 the levels when paq8px's SSE chain and the indirect and word kinds
- * joined levels 7-9 (late that day, cm-r3-1 ..), ids
- * 21..29 the levels when the byte classes joined them (earlier, cm-r2-1 ..), ids
- * 12..20 the levels as the re-span of 2026-12-02 made them (cm-r1-1 ..) and ids
- * 1..9 the levels of before (cm-v2-1 ..), which older headers name (a changed
- * default needs a new preset id, docs/FORMAT.md). */
-#define NZ_CM_LEVEL_PRESET(k) (56 + (k))
+/* The preset id of level k (1..9) since the mixers of the fast levels learn at their own
+ * rates (2026-12-04, evening; cm-1 .. cm-9); ids 57..65 are the levels when the SSE
+ * chain of levels 1-6 started at its order-1 stage (that morning, cm-r6-1 ..), ids
+ * 48..56 the levels when paq8px's match-model byte contexts and XML model joined them
+ * (2026-12-03, night; cm-r5-1 ..), ids 39..47 the levels when paq8px's deterministic
+ * input, the SSE stages' two-entry update and (8-9) slower mixers joined levels 4-9
+ * (that evening, cm-r4-1 ..), ids 30..38 the levels when paq8px's SSE chain and the
+ * indirect and word kinds joined levels 7-9 (late that day, cm-r3-1 ..), ids 21..29 the
+ * levels when the byte classes joined them (earlier, cm-r2-1 ..), ids 12..20 the levels
+ * as the re-span of 2026-12-02 made them (cm-r1-1 ..) and ids 1..9 the levels of before
+ * (cm-v2-1 ..), which older headers name (a changed default needs a new preset id,
+ * docs/FORMAT.md). */
+#define NZ_CM_LEVEL_PRESET(k) (65 + (k))
+#define NZ_CM_R6_PRESET(k) (56 + (k))
 #define NZ_CM_R5_PRESET(k) (47 + (k))
 #define NZ_CM_R4_PRESET(k) (38 + (k))
 #define NZ_CM_R3_PRESET(k) (29 + (k))

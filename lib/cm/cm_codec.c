@@ -671,8 +671,8 @@ void nz_cm_codec_set_ext(nz_block_codec *bc, const nz_cm_ext_predictor *ext)
 
 /* cm-r1-1 .. cm-r1-9 are presets CM_PRESET_R1 + 1 .. + 9, cm-r2-k CM_PRESET_R2 + k,
  * cm-r3-k CM_PRESET_R3 + k, cm-r4-k CM_PRESET_R4 + k, cm-r5-k CM_PRESET_R5 + k,
- * cm-1 .. cm-9 presets CM_PRESET_LEVELS + 1 .. + 9 (NZ_CM_R1_PRESET ..
- * NZ_CM_R5_PRESET, NZ_CM_LEVEL_PRESET, cm.h) */
+ * cm-r6-k CM_PRESET_R6 + k, cm-1 .. cm-9 presets CM_PRESET_LEVELS + 1 .. + 9
+ * (NZ_CM_R1_PRESET .. NZ_CM_R6_PRESET, NZ_CM_LEVEL_PRESET, cm.h) */
 #define CM_PRESET_R1 NZ_CM_R1_PRESET(0)
 _Static_assert(CM_PRESET_R1 == CM_PRESET_X, "the re-spanned level presets follow cm-x");
 #define CM_PRESET_R2 NZ_CM_R2_PRESET(0)
@@ -683,8 +683,10 @@ _Static_assert(CM_PRESET_R3 == NZ_CM_R2_PRESET(9), "the cm-r3 presets follow cm-
 _Static_assert(CM_PRESET_R4 == NZ_CM_R3_PRESET(9), "the cm-r4 presets follow cm-r3-9");
 #define CM_PRESET_R5 NZ_CM_R5_PRESET(0)
 _Static_assert(CM_PRESET_R5 == NZ_CM_R4_PRESET(9), "the cm-r5 presets follow cm-r4-9");
+#define CM_PRESET_R6 NZ_CM_R6_PRESET(0)
+_Static_assert(CM_PRESET_R6 == NZ_CM_R5_PRESET(9), "the cm-r6 presets follow cm-r5-9");
 #define CM_PRESET_LEVELS NZ_CM_LEVEL_PRESET(0)
-_Static_assert(CM_PRESET_LEVELS == NZ_CM_R5_PRESET(9), "the level presets follow cm-r5-9");
+_Static_assert(CM_PRESET_LEVELS == NZ_CM_R6_PRESET(9), "the level presets follow cm-r6-9");
 #define CM_PRESETS_END NZ_CM_LEVEL_PRESET(10)
 
 /* The level a preset stands on (of its own table): cm-k, cm-r1-k and cm-v2-k on
@@ -693,6 +695,8 @@ static int preset_level(u32 preset, int level)
 {
 	if (preset > CM_PRESET_LEVELS)
 		return (int)(preset - CM_PRESET_LEVELS);
+	if (preset > CM_PRESET_R6)
+		return (int)(preset - CM_PRESET_R6);
 	if (preset > CM_PRESET_R5)
 		return (int)(preset - CM_PRESET_R5);
 	if (preset > CM_PRESET_R4)
@@ -859,15 +863,13 @@ static const cm_level levels_r5[10] = {
 	/* 8 */ {30, CTX_L7 | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
 	/* 9 */ {30, CTX_L7 | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
 };
-/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
- * lpaq1, the default (6) the strongest at 150 KB/s or more, and 9 the strongest,
- * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). They are those of
- * levels_r5 with, at 1-6, the SSE chain starting at its order-1 stage
- * (CM_F_NOSSE0: 3-5 % fewer instructions at 1-5, for 0.04-0.05 % in size; level
- * 6 0.02 % smaller). They are presets 57-65, their own reference, so their
- * frames record nothing. */
+/* The levels with, over levels_r5, at 1-6, the SSE chain starting at its
+ * order-1 stage (CM_F_NOSSE0: 3-5 % fewer instructions at 1-5, for 0.04-0.05 %
+ * in size; level 6 0.02 % smaller), as the morning of 2026-12-04 made them,
+ * frozen: presets cm-r6-1 .. cm-r6-9 (ids 57-65, their own reference, with the
+ * rates of levels_mix_lr_r4). Never change them. */
 #define CM_F_N0 CM_F_NOSSE0
-static const cm_level levels[10] = {
+static const cm_level levels_r6[10] = {
 	/* 0: not used (store) */
 	{26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},
 	/* 1 */ {26, CTX_L1, 26, 2, 2, CM_F_X86 | CM_F_TYPES_IN | CM_F_REC | CM_F_U | CM_F_N0},
@@ -882,9 +884,27 @@ static const cm_level levels[10] = {
 	/* 8 */ {30, CTX_L7 | CTX_PAQ8, 28, 6, 0, CM_F_TOP8 | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
 	/* 9 */ {30, CTX_L7 | CTX_PAQ9, 28, 6, 0, CM_F_TOP8 | CM_F_EXT | CM_F_PAQIN | CM_F_RUNBP | CM_F_U},
 };
-/* the levels' extra[CM_X_MIXLR], and levels_r4's and levels_r5's (0: the usual
- * rates; the older tables have none) */
-static const u32 levels_mix_lr[10] = {0, 0, 0, 0, 0, 0, 0, 0, CM_LR_SLOW, CM_LR_SLOW};
+/* extra[CM_X_MIXLR] of levels_r4, levels_r5 and levels_r6 (0: the usual rates,
+ * 8 and 2; the older tables have none), frozen with them */
+static const u32 levels_mix_lr_r4[10] = {0, 0, 0, 0, 0, 0, 0, 0, CM_LR_SLOW, CM_LR_SLOW};
+
+/* The levels (docs/CM.md, "Levels"): level 1 at about 1 MB/s and smaller than
+ * lpaq1, the default (6) the strongest at 150 KB/s or more, and 9 the strongest,
+ * with a neural byte model mixed in (CM_F_EXT, CM_NN_MODEL). Their contexts and
+ * flags are those of levels_r6 (a change to them makes this a table of its
+ * own); their mixer rates are levels_mix_lr. They are presets 66-74, their own
+ * reference, so their frames record nothing. */
+static const cm_level *const levels = levels_r6;
+/* The levels' extra[CM_X_MIXLR]: layer 1's rate | the final mixer's << 8,
+ * measured level by level. At 1-4 layer 1 learning faster than the usual 8 and
+ * the final mixer slower than 2 (CM_LR_FAST) gain 0.05-0.12 %, most on XML
+ * (no file 0.03 % larger); at 6-7 the final mixer alone at 1 gains 0.03 %
+ * (CM_LR_FINAL1); level 5 gains nothing from either (docs/CM.md, "Mixer rates
+ * of the levels"). */
+#define CM_LR_FAST (12 | 1 << 8)
+#define CM_LR_FINAL1 (8 | 1 << 8)
+static const u32 levels_mix_lr[10] = {0, CM_LR_FAST, CM_LR_FAST, CM_LR_FAST, CM_LR_FAST, 0,
+				      CM_LR_FINAL1, CM_LR_FINAL1, CM_LR_SLOW, CM_LR_SLOW};
 
 static void config_of(const cm_level *L, u32 mix_lr, nz_model_config *cfg)
 {
@@ -946,8 +966,8 @@ u64 nz_cm_state_memory(const nz_model_config *cfg)
 	       ((p.flags & CM_F_EXT) ? nz_cm_neural_memory(cfg) : 0);
 }
 
-/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r5-k
- * levels_r5[k], cm-r4-k levels_r4[k], cm-r3-k
+/* A preset's configuration: cm-k (CM_PRESET_LEVELS + k) is levels[k], cm-r6-k
+ * levels_r6[k], cm-r5-k levels_r5[k], cm-r4-k levels_r4[k], cm-r3-k
  * levels_r3[k], cm-r2-k levels_r2[k], cm-r1-k levels_r1[k], cm-v2-k levels_v2[k], preset 0 lv0[level]
  * (levels for the defaults, levels_v2 for the reference); cm-nn and cm-x are the
  * frozen old level 9 plus their additions, so they code as they did before the
@@ -957,6 +977,7 @@ static void preset_config(const cm_level *lv0, nz_model_config *cfg, int level, 
 	const u32 preset = cfg->preset;
 	const int fresh = cfg->extra[CM_X_VERSION] == 0;
 	const cm_level *t = preset > CM_PRESET_LEVELS ? levels
+			    : preset > CM_PRESET_R6   ? levels_r6
 			    : preset > CM_PRESET_R5   ? levels_r5
 			    : preset > CM_PRESET_R4   ? levels_r4
 			    : preset > CM_PRESET_R3   ? levels_r3
@@ -965,7 +986,11 @@ static void preset_config(const cm_level *lv0, nz_model_config *cfg, int level, 
 			    : preset		      ? levels_v2
 						      : lv0;
 	const int k = clamp_level(preset_level(preset, level));
-	config_of(&t[k], t == levels || t == levels_r5 || t == levels_r4 ? levels_mix_lr[k] : 0, cfg);
+	/* the rates go by preset: levels shares its table with levels_r6 */
+	const u32 *mix_lr = preset > CM_PRESET_LEVELS || (preset == 0 && lv0 == levels) ? levels_mix_lr
+			    : preset > CM_PRESET_R4				       ? levels_mix_lr_r4
+										       : NULL;
+	config_of(&t[k], mix_lr ? mix_lr[k] : 0, cfg);
 	size_config(content_size, cfg);
 	if (fresh && preset == CM_PRESET_NN) {
 		cfg->extra[CM_X_FLAGS] |= CM_F_EXT;
@@ -1155,7 +1180,8 @@ static const char *const cm_presets[] = {
 	"cm-r3-3", "cm-r3-4", "cm-r3-5", "cm-r3-6", "cm-r3-7", "cm-r3-8", "cm-r3-9", "cm-r4-1",
 	"cm-r4-2", "cm-r4-3", "cm-r4-4", "cm-r4-5", "cm-r4-6", "cm-r4-7", "cm-r4-8", "cm-r4-9",
 	"cm-r5-1", "cm-r5-2", "cm-r5-3", "cm-r5-4", "cm-r5-5", "cm-r5-6", "cm-r5-7", "cm-r5-8",
-	"cm-r5-9", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
+	"cm-r5-9", "cm-r6-1", "cm-r6-2", "cm-r6-3", "cm-r6-4", "cm-r6-5", "cm-r6-6", "cm-r6-7",
+	"cm-r6-8", "cm-r6-9", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-6", "cm-7", "cm-8", "cm-9", NULL};
 _Static_assert(NZ_ARRAY_LEN(cm_presets) == CM_PRESETS_END + 1, "a name for every preset");
 
 const nz_model_desc nz_model_cm = {

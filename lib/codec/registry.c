@@ -97,6 +97,7 @@ const char *nz_model_names(void)
 	       "cm-r2-2, cm-r2-3, cm-r2-4, cm-r2-5, cm-r2-6, cm-r2-7, cm-r2-8, cm-r2-9, cm-r3-1, "
 	       "cm-r3-2, cm-r3-3, cm-r3-4, cm-r3-5, cm-r3-6, cm-r3-7, cm-r3-8, cm-r3-9, cm-r4-1, "
 	       "cm-r4-2, cm-r4-3, cm-r4-4, cm-r4-5, cm-r4-6, cm-r4-7, cm-r4-8, cm-r4-9, cm-r5-1, "
-	       "cm-r5-2, cm-r5-3, cm-r5-4, cm-r5-5, cm-r5-6, cm-r5-7, cm-r5-8, cm-r5-9, cm-1, cm-2, "
+	       "cm-r5-2, cm-r5-3, cm-r5-4, cm-r5-5, cm-r5-6, cm-r5-7, cm-r5-8, cm-r5-9, cm-r6-1, "
+	       "cm-r6-2, cm-r6-3, cm-r6-4, cm-r6-5, cm-r6-6, cm-r6-7, cm-r6-8, cm-r6-9, cm-1, cm-2, "
 	       "cm-3, cm-4, cm-5, cm-6, cm-7, cm-8, cm-9";
 }

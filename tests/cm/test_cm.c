@@ -539,7 +539,7 @@ static void test_cm_x(void)
 		CHECK_EQ_INT(nz_model_cm.validate(&bad), rates[i].rc);
 	}
 	bad = cfg;
-	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 65) */
+	bad.preset = NZ_CM_LEVEL_PRESET(10); /* past cm-9 (preset 74) */
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_ERR_PARAM);
 	bad.preset = NZ_CM_LEVEL_PRESET(9);
 	CHECK_EQ_INT(nz_model_cm.validate(&bad), NZ_OK);
@@ -551,22 +551,26 @@ static void test_cm_x(void)
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R4_PRESET(1)], "cm-r4-1") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R5_PRESET(1)], "cm-r5-1") == 0);
 	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R5_PRESET(9)], "cm-r5-9") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R6_PRESET(1)], "cm-r6-1") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_R6_PRESET(9)], "cm-r6-9") == 0);
+	CHECK(strcmp(nz_model_cm.preset_names[NZ_CM_LEVEL_PRESET(1)], "cm-1") == 0);
 	/* the levels of 2026-12-02 by name: no byte classes; the levels with them
 	 * (cm-r2-k): cm-r3-k without paq8px's chain and the kinds after the byte
 	 * classes; cm-r4-k: cm-r3-k with paq8px's deterministic input and the
 	 * two-entry SSE update at 4-9, slower mixers and RUNBP at 8-9; cm-r5-k:
 	 * cm-r4-k with the match and XML kinds and UWORD, less O5 (3-6), SPARSE1
-	 * (6), RECORD and SPARSE5 (6-9); the levels of now: cm-r5-k with NOSSE0 at
-	 * 1-6 */
+	 * (6), RECORD and SPARSE5 (6-9); cm-r6-k: cm-r5-k with NOSSE0 at 1-6; the
+	 * levels of now: cm-r6-k with their own mixer rates */
 	const u64 paq8 = CM_C_INDQ | CM_C_GAPW | CM_C_GAPW1 | CM_C_FWORD | CM_C_INLINE | CM_C_BLOCK;
 	const u64 paq9 = paq8 | CM_C_IND3 | CM_C_INDLC | CM_C_GAPW2 | CM_C_LINELEN | CM_C_ABOVEGRP;
 	for (int level = 1; level <= 9; level++) {
-		nz_model_config r1, r2, r3, r4, r5, now;
+		nz_model_config r1, r2, r3, r4, r5, r6, now;
 		memset(&r1, 0, sizeof(r1));
 		memset(&r2, 0, sizeof(r2));
 		memset(&r3, 0, sizeof(r3));
 		memset(&r4, 0, sizeof(r4));
 		memset(&r5, 0, sizeof(r5));
+		memset(&r6, 0, sizeof(r6));
 		memset(&now, 0, sizeof(now));
 		r1.preset = NZ_CM_R1_PRESET(level);
 		nz_model_cm.defaults(&r1, 6, 50000);
@@ -578,6 +582,8 @@ static void test_cm_x(void)
 		nz_model_cm.defaults(&r4, 6, 50000);
 		r5.preset = NZ_CM_R5_PRESET(level);
 		nz_model_cm.defaults(&r5, 6, 50000);
+		r6.preset = NZ_CM_R6_PRESET(level);
+		nz_model_cm.defaults(&r6, 6, 50000);
 		now.preset = NZ_CM_LEVEL_PRESET(level);
 		nz_model_cm.defaults(&now, 6, 50000);
 		CHECK_EQ_INT(r1.extra[CM_X_CTXMASK] & grp, 0);
@@ -624,16 +630,31 @@ static void test_cm_x(void)
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS && i != CM_X_CTXMASK)
 				CHECK_EQ_INT(r5.extra[i], r4.extra[i]);
-		/* now against cm-r5: the SSE chain from its order-1 stage at 1-6 (which
+		/* cm-r6 against cm-r5: the SSE chain from its order-1 stage at 1-6 (which
 		 * have the stages: 7-9 have paq8px's chain) */
-		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		CHECK_EQ_INT(nz_model_cm.validate(&r6), NZ_OK);
 		CHECK_EQ_INT(r5.extra[CM_X_FLAGS] & CM_F_NOSSE0, 0);
 		CHECK_EQ_INT(r5.extra[CM_X_SSE] >= 2, level <= 6);
 		const u64 nosse0 = level <= 6 ? CM_F_NOSSE0 : 0;
-		CHECK_EQ_INT(now.extra[CM_X_FLAGS], r5.extra[CM_X_FLAGS] | nosse0);
+		CHECK_EQ_INT(r6.extra[CM_X_FLAGS], r5.extra[CM_X_FLAGS] | nosse0);
 		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
 			if (i != CM_X_FLAGS)
-				CHECK_EQ_INT(now.extra[i], r5.extra[i]);
+				CHECK_EQ_INT(r6.extra[i], r5.extra[i]);
+		/* now against cm-r6: only the mixer rates, and those only where they
+		 * were the usual ones (levels 8-9 keep their slow ones) */
+		CHECK_EQ_INT(nz_model_cm.validate(&now), NZ_OK);
+		static const u32 now_lr[10] = {0, 12 | 1 << 8, 12 | 1 << 8, 12 | 1 << 8, 12 | 1 << 8, 0,
+					       8 | 1 << 8, 8 | 1 << 8, 5 | 1 << 8, 5 | 1 << 8};
+		CHECK_EQ_INT(now.extra[CM_X_MIXLR], now_lr[level]);
+		CHECK_EQ_INT(r6.extra[CM_X_MIXLR], level >= 8 ? now_lr[level] : 0);
+		for (int i = 1; i < NZ_MODEL_EXTRA; i++)
+			if (i != CM_X_MIXLR)
+				CHECK_EQ_INT(now.extra[i], r6.extra[i]);
+		/* -N without a preset gives the levels of now, rates and all */
+		nz_model_config byn;
+		memset(&byn, 0, sizeof(byn));
+		nz_model_cm.defaults(&byn, level, 50000);
+		CHECK_EQ_INT(byn.extra[CM_X_MIXLR], now_lr[level]);
 	}
 
 	cfg.extra[CM_X_HASHBITS] = 20;

@@ -342,12 +342,13 @@ static const char *const v2_pre_respan_cases[] = {"cm-2", "cm-3", "cm-4", "cm-5"
  * 12-20, cm-r1-k), paq8px's SSE chain and the indirect and word kinds
  * (v2-pre-paq, 21-29, cm-r2-k), paq8px's deterministic input, the two-entry SSE
  * update and the slower mixers (v2-pre-detin, 30-38, cm-r3-k), paq8px's
- * match-model byte contexts and XML model (v2-pre-xml, 39-47, cm-r4-k), and the
- * SSE chain of levels 1-6 without its first stage (v2-pre-sse0, 48-56, cm-r5-k) */
+ * match-model byte contexts and XML model (v2-pre-xml, 39-47, cm-r4-k), the
+ * SSE chain of levels 1-6 without its first stage (v2-pre-sse0, 48-56, cm-r5-k),
+ * and the fast levels' own mixer rates (v2-pre-mixlr, 57-65, cm-r6-k) */
 static const char *const all_level_cases[] = {"cm-1", "cm-2", "cm-3", "cm-4", "cm-5",
 					      "cm-6", "cm-7", "cm-8", "cm-9"};
 static const char *const all_level_dirs[] = {"v2-pre-cgrp", "v2-pre-paq", "v2-pre-detin",
-					     "v2-pre-xml", "v2-pre-sse0"};
+					     "v2-pre-xml", "v2-pre-sse0", "v2-pre-mixlr"};
 
 /* Frozen frames of other inputs: tests/data/<dir>/<kind>-<level>.nz decode to
  * tests/data/<dir>/<input>. */
